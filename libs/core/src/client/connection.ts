@@ -1,0 +1,62 @@
+import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import { StorageUnavailableError } from '../errors';
+
+/** Commands fail (StorageUnavailableError) after this many reconnect attempts instead of hanging. */
+const MAX_RETRIES_PER_REQUEST = 2;
+
+export interface OpenedConnection {
+  readonly redis: Redis | Cluster;
+  /** True when this library created the connection and so must close it. */
+  readonly owned: boolean;
+}
+
+function isClient(value: unknown): value is Redis | Cluster {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Redis).defineCommand === 'function' &&
+    typeof (value as Redis).duplicate === 'function'
+  );
+}
+
+/** Connects to Redis from a URL, an options object or an existing ioredis client. */
+export async function openConnection(target: string | RedisOptions | Redis | Cluster): Promise<OpenedConnection> {
+  if (isClient(target)) return { redis: target, owned: false };
+  const options: RedisOptions = {
+    lazyConnect: true,
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST,
+  };
+  const redis =
+    typeof target === 'string' ? new Redis(target, options) : new Redis({ ...options, ...target });
+  try {
+    await redis.connect();
+    return { redis, owned: true };
+  } catch (error) {
+    redis.disconnect();
+    const where = typeof target === 'string' ? redactUrl(target) : `${target.host ?? '127.0.0.1'}:${target.port ?? 6379}`;
+    throw new StorageUnavailableError(
+      `cannot connect to Redis at ${where} (${error instanceof Error ? error.message : String(error)})`,
+      { cause: error },
+    );
+  }
+}
+
+/** A URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable Redis URL)';
+  }
+}
+
+/** A second connection with the same settings, for BullMQ and blocking reads. */
+export function duplicateConnection(redis: Redis | Cluster, blocking: boolean): Redis | Cluster {
+  const overrides: RedisOptions = blocking
+    ? { maxRetriesPerRequest: null, enableAutoPipelining: false, lazyConnect: false }
+    : { lazyConnect: false };
+  return (redis as Redis).duplicate(overrides);
+}

@@ -1,0 +1,89 @@
+import type { Redis, Cluster, RedisOptions } from 'ioredis';
+import { validateInteger, validateName, validateNamespace } from '../validation/validate';
+import { ValidationError } from '../errors';
+
+export interface StatehouseOptions {
+  /** A Redis URL (`redis://host:6379/0`), an ioredis options object, or an existing ioredis instance. */
+  redis: string | RedisOptions | Redis | Cluster;
+  /** The namespace used when a call names none. Default `"default"`. */
+  namespace?: string;
+  /** First part of every Redis key this client writes. Default `"sh"`. */
+  keyPrefix?: string;
+  /** Timeout of a transaction that names none. Default 30000. */
+  defaultTimeoutMs?: number;
+  /** Largest timeout a transaction may ask for. Default 600000 (10 minutes). */
+  maxTimeoutMs?: number;
+  /** Largest serialized value. Default 1 MiB. */
+  maxValueBytes?: number;
+  /** Most operations (distinct records) in one transaction. Default 1000, at most 3000. */
+  maxOperationsPerTransaction?: number;
+  /** Most bytes staged in one transaction. Default 16 MiB. */
+  maxTransactionBytes?: number;
+  /** How long a finished transaction stays known (for "already committed" and commit retries). Default 1 hour. */
+  finishedTransactionRetentionMs?: number;
+  /** Run the timeout worker in this process (default true), or set its concurrency. */
+  timeoutWorker?: boolean | { concurrency?: number };
+  /** BullMQ key prefix of the timeout queue. Default `"{sh-timeouts}"` (one Redis Cluster slot). */
+  queuePrefix?: string;
+  /** Events per page when replaying. Default 256. */
+  replayPageSize?: number;
+}
+
+export interface ResolvedOptions {
+  readonly namespace: string;
+  readonly keyPrefix: string;
+  readonly defaultTimeoutMs: number;
+  readonly maxTimeoutMs: number;
+  readonly maxValueBytes: number;
+  readonly maxOperationsPerTransaction: number;
+  readonly maxTransactionBytes: number;
+  readonly finishedTransactionRetentionMs: number;
+  readonly timeoutWorker: false | { concurrency: number };
+  readonly queuePrefix: string;
+  readonly replayPageSize: number;
+}
+
+/** The Lua stack bounds how many operations one script can unpack. */
+export const MAX_OPERATIONS_LIMIT = 3000;
+const MIB = 1024 * 1024;
+
+export function resolveOptions(options: StatehouseOptions): ResolvedOptions {
+  const option = <T>(name: keyof StatehouseOptions, fallback: T): T =>
+    options[name] === undefined ? fallback : (options[name] as T);
+  const maxTimeoutMs = validateInteger(option('maxTimeoutMs', 600_000), 'maxTimeoutMs', 1);
+  const worker = option<boolean | { concurrency?: number }>('timeoutWorker', true);
+  const keyPrefix = validateName(option('keyPrefix', 'sh'), 'keyPrefix');
+  if (/[{}]/.test(keyPrefix)) throw new ValidationError('keyPrefix', 'must not contain { or }');
+  return {
+    namespace: validateNamespace(option('namespace', 'default')),
+    keyPrefix,
+    defaultTimeoutMs: validateInteger(option('defaultTimeoutMs', 30_000), 'defaultTimeoutMs', 1, maxTimeoutMs),
+    maxTimeoutMs,
+    maxValueBytes: validateInteger(option('maxValueBytes', MIB), 'maxValueBytes', 2),
+    maxOperationsPerTransaction: validateInteger(
+      option('maxOperationsPerTransaction', 1000),
+      'maxOperationsPerTransaction',
+      1,
+      MAX_OPERATIONS_LIMIT,
+    ),
+    maxTransactionBytes: validateInteger(option('maxTransactionBytes', 16 * MIB), 'maxTransactionBytes', 2),
+    finishedTransactionRetentionMs: validateInteger(
+      option('finishedTransactionRetentionMs', 3_600_000),
+      'finishedTransactionRetentionMs',
+      1000,
+    ),
+    timeoutWorker:
+      worker === false
+        ? false
+        : {
+            concurrency: validateInteger(
+              (typeof worker === 'object' ? worker.concurrency : undefined) ?? 32,
+              'timeoutWorker.concurrency',
+              1,
+              1000,
+            ),
+          },
+    queuePrefix: validateName(option('queuePrefix', '{sh-timeouts}'), 'queuePrefix'),
+    replayPageSize: validateInteger(option('replayPageSize', 256), 'replayPageSize', 1, 10_000),
+  };
+}

@@ -1,0 +1,349 @@
+import type { Redis, Cluster } from 'ioredis';
+import { ClientClosedError, ValidationError } from '../errors';
+import { toStorageError } from '../storage/redis-errors';
+import { StateRepository, type LoggedEvent, type TransactionInfo } from '../storage/state.repository';
+import type { StoredRecord } from '../storage/stored-value';
+import { TimeoutQueue } from '../timeouts/timeout.queue';
+import { TimeoutWorker } from '../timeouts/timeout.worker';
+import { Transaction, type TransactionContext } from '../transaction/transaction';
+import { newTransactionId, parseTransactionId } from '../transaction/transaction-id';
+import type { TransactionState } from '../transaction/transaction.machine';
+import {
+  validateArgs,
+  validateBoolean,
+  validateInteger,
+  validateName,
+  validateNamespace,
+  type JsonObject,
+} from '../validation/validate';
+import { duplicateConnection, openConnection } from './connection';
+import { decodeCursor, encodeCursor } from './cursor';
+import { replayEvents } from './replay';
+import { resolveOptions, type ResolvedOptions, type StatehouseOptions } from './statehouse.options';
+
+export interface BeginOptions {
+  /** Server-side timeout. Default: the client's `defaultTimeoutMs` (30000). */
+  readonly timeoutMs?: number;
+  readonly namespace?: string;
+}
+
+export interface RecordRef {
+  readonly agentId: string;
+  readonly key: string;
+  readonly namespace?: string;
+}
+
+export interface StateResult {
+  readonly exists: boolean;
+  readonly value: JsonObject | null;
+  /** 0 when the record was never written; a tombstone keeps its version. */
+  readonly version: number;
+  readonly commitTs: number;
+}
+
+export interface ListKeysInput {
+  readonly agentId: string;
+  readonly namespace?: string;
+  /** Page size, 1 to 10000. Default 1000. */
+  readonly limit?: number;
+  /** The `cursor` of the previous page. */
+  readonly cursor?: string | null;
+}
+
+export interface ScanPrefixInput extends ListKeysInput {
+  readonly prefix: string;
+}
+
+export interface StateEntry {
+  readonly key: string;
+  readonly value: JsonObject;
+  readonly version: number;
+  readonly commitTs: number;
+}
+
+export interface ReplayInput {
+  readonly agentId: string;
+  readonly namespace?: string;
+  /** First commitTs to deliver (inclusive). Default 1. */
+  readonly startTs?: number;
+  /** Last commitTs to deliver (inclusive). Default: no end. */
+  readonly endTs?: number;
+  /** After the history, keep delivering new commits until the loop breaks or the client closes. */
+  readonly follow?: boolean;
+}
+
+export interface ReplayOperation {
+  readonly key: string;
+  /** null: the record was deleted. */
+  readonly value: JsonObject | null;
+  readonly version: number;
+}
+
+export interface ReplayEvent {
+  readonly txId: string;
+  readonly commitTs: number;
+  readonly operations: ReplayOperation[];
+}
+
+export interface TransactionDescription extends TransactionInfo {
+  readonly id: string;
+  readonly namespace: string;
+}
+
+const DEFAULT_PAGE = 1000;
+const MAX_PAGE = 10_000;
+
+/**
+ * The embedded Statehouse client: transactional, versioned agent state on Redis.
+ *
+ * ```ts
+ * const client = await Statehouse.connect({ redis: 'redis://127.0.0.1:6379' });
+ * const commitTs = await client.transaction(async (tx) => {
+ *   await tx.write({ agentId: 'my-agent', key: 'memory', value: { fact: 'Some information' } });
+ * });
+ * ```
+ */
+export class Statehouse {
+  private closed = false;
+  private readonly followers = new Set<Redis | Cluster>();
+  private readonly context: TransactionContext;
+
+  private constructor(
+    private readonly options: ResolvedOptions,
+    private readonly repository: StateRepository,
+    private readonly queue: TimeoutQueue,
+    private readonly worker: TimeoutWorker | undefined,
+    private readonly ownedConnections: Array<Redis | Cluster>,
+  ) {
+    this.context = {
+      repository,
+      maxValueBytes: options.maxValueBytes,
+      limits: {
+        maxOperations: options.maxOperationsPerTransaction,
+        maxBytes: options.maxTransactionBytes,
+        retentionMs: options.finishedTransactionRetentionMs,
+      },
+      finished: (txId) => this.queue.cancel(txId),
+      assertOpen: () => this.assertOpen(),
+    };
+  }
+
+  /** Connects to Redis and, unless switched off, starts this process's timeout worker. */
+  static async connect(options: StatehouseOptions): Promise<Statehouse> {
+    const resolved = resolveOptions(validateArgs<StatehouseOptions>(options, 'connect'));
+    const { redis, owned } = await openConnection(options.redis);
+    const queueConnection = duplicateConnection(redis, false);
+    const owners = owned ? [redis, queueConnection] : [queueConnection];
+    const repository = new StateRepository(redis, resolved.keyPrefix);
+    const queue = new TimeoutQueue(queueConnection, resolved.queuePrefix);
+    let worker: TimeoutWorker | undefined;
+    if (resolved.timeoutWorker) {
+      const workerConnection = duplicateConnection(redis, true);
+      owners.push(workerConnection);
+      worker = new TimeoutWorker(
+        workerConnection,
+        resolved.queuePrefix,
+        async (txId) => {
+          const outcome = await repository.timeout(parseTransactionId(txId), resolved.finishedTransactionRetentionMs);
+          return outcome.outcome === 'notYet' ? { retryInMs: outcome.remainingMs } : {};
+        },
+        resolved.timeoutWorker,
+      );
+    }
+    return new Statehouse(resolved, repository, queue, worker, owners);
+  }
+
+  /** The namespace used when a call names none. */
+  get namespace(): string {
+    return this.options.namespace;
+  }
+
+  /** Begins a transaction and schedules its server-side timeout. */
+  async beginTransaction(options: BeginOptions = {}): Promise<Transaction> {
+    this.assertOpen();
+    const args = validateArgs<BeginOptions>(options, 'beginTransaction');
+    const namespace = this.namespaceOf(args.namespace);
+    const timeoutMs =
+      args.timeoutMs === undefined
+        ? this.options.defaultTimeoutMs
+        : validateInteger(args.timeoutMs, 'timeoutMs', 1, this.options.maxTimeoutMs);
+    const txId = newTransactionId(namespace);
+    const retentionMs = this.options.finishedTransactionRetentionMs;
+    const [begun, scheduled] = await Promise.allSettled([
+      this.repository.begin(txId, timeoutMs, retentionMs),
+      this.queue.schedule(txId.id, timeoutMs),
+    ]);
+    if (begun.status === 'rejected' || scheduled.status === 'rejected') {
+      // Never leave an open transaction without its timeout job (or a job without its transaction).
+      if (begun.status === 'fulfilled') await this.repository.abort(txId, retentionMs).catch(() => undefined);
+      if (scheduled.status === 'fulfilled') this.queue.cancel(txId.id);
+      throw toStorageError(begun.status === 'rejected' ? begun.reason : (scheduled as PromiseRejectedResult).reason, txId.id);
+    }
+    return new Transaction(this.context, txId, 'open');
+  }
+
+  /** Continues a transaction begun anywhere (another client, another process), by its id. */
+  async resumeTransaction(id: string): Promise<Transaction> {
+    this.assertOpen();
+    const txId = parseTransactionId(this.transactionIdArg(id));
+    const info = await this.repository.inspect(txId);
+    return new Transaction(this.context, txId, info.state);
+  }
+
+  /** A transaction's stored state, deadline and outcome. */
+  async describeTransaction(id: string): Promise<TransactionDescription> {
+    this.assertOpen();
+    const txId = parseTransactionId(this.transactionIdArg(id));
+    return { id: txId.id, namespace: txId.namespace, ...(await this.repository.inspect(txId)) };
+  }
+
+  /**
+   * Runs `fn` in a transaction: commits when it returns, aborts (then rethrows the same error)
+   * when it throws. Returns what `fn` returned.
+   */
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: BeginOptions = {}): Promise<T> {
+    if (typeof fn !== 'function') throw new ValidationError('transaction callback', 'must be a function');
+    const tx = await this.beginTransaction(options);
+    let result: T;
+    try {
+      result = await fn(tx);
+    } catch (error) {
+      if (tx.state === 'open') await tx.abort().catch(() => undefined);
+      throw error;
+    }
+    if (tx.state === 'open') await tx.commit();
+    return result;
+  }
+
+  /** The latest committed value of a record. */
+  async getState(input: RecordRef): Promise<StateResult> {
+    this.assertOpen();
+    const { namespace, agentId, key } = this.recordArgs(input, 'getState');
+    return toStateResult(await this.repository.getState(namespace, agentId, key));
+  }
+
+  /** One exact version of a record: VersionNotFoundError when it never existed. */
+  async getStateAtVersion(input: RecordRef & { readonly version: number }): Promise<StateResult> {
+    this.assertOpen();
+    const { namespace, agentId, key } = this.recordArgs(input, 'getStateAtVersion');
+    const version = validateInteger(input.version, 'version', 1);
+    return toStateResult(await this.repository.getStateAtVersion(namespace, agentId, key, version));
+  }
+
+  /** Live keys of an agent in UTF-8 byte order, a page at a time; `cursor` is null on the last page. */
+  async listKeys(input: ListKeysInput): Promise<{ keys: string[]; cursor: string | null }> {
+    this.assertOpen();
+    const page = this.pageArgs(validateArgs<ListKeysInput>(input, 'listKeys'), '');
+    const keys = await this.repository.listKeys(page.namespace, page.agentId, '', page.after, page.limit + 1);
+    const more = keys.length > page.limit;
+    if (more) keys.length = page.limit;
+    return { keys, cursor: more ? encodeCursor(keys[keys.length - 1]!) : null };
+  }
+
+  /** Live records whose key starts with `prefix`, in UTF-8 byte order of the key, a page at a time. */
+  async scanPrefix(input: ScanPrefixInput): Promise<{ entries: StateEntry[]; cursor: string | null }> {
+    this.assertOpen();
+    const args = validateArgs<ScanPrefixInput>(input, 'scanPrefix');
+    const prefix = validateName(args.prefix, 'prefix', { allowEmpty: true });
+    const page = this.pageArgs(args, prefix);
+    const rows = await this.repository.scanPrefix(page.namespace, page.agentId, prefix, page.after, page.limit + 1);
+    const more = rows.length > page.limit;
+    if (more) rows.length = page.limit;
+    const entries = rows.map(({ key, value, version, commitTs }) => ({
+      key,
+      value: value ?? {},
+      version,
+      commitTs,
+    }));
+    return { entries, cursor: more ? encodeCursor(entries[entries.length - 1]!.key) : null };
+  }
+
+  /** An agent's history in commit order (bounds inclusive), streamed in pages; `follow` goes on live. */
+  replay(input: ReplayInput): AsyncIterable<ReplayEvent> {
+    this.assertOpen();
+    const args = validateArgs<ReplayInput>(input, 'replay');
+    const agentId = validateName(args.agentId, 'agentId');
+    const namespace = this.namespaceOf(args.namespace);
+    const startTs = args.startTs === undefined ? 1 : validateInteger(args.startTs, 'startTs', 0);
+    const endTs = args.endTs === undefined ? Number.MAX_SAFE_INTEGER : validateInteger(args.endTs, 'endTs', 0);
+    const follow = args.follow === undefined ? false : validateBoolean(args.follow, 'follow');
+    const plan = { namespace, agentId, startTs: Math.max(startTs, 1), endTs, follow, pageSize: this.options.replayPageSize };
+    return replayEvents(this.repository, plan, {
+      openBlockingConnection: () => {
+        const connection = duplicateConnection(this.repository.redis, true);
+        this.followers.add(connection);
+        return connection;
+      },
+      releaseBlockingConnection: (connection) => {
+        this.followers.delete(connection);
+        connection.disconnect();
+      },
+      isClosed: () => this.closed,
+    }) as AsyncIterable<LoggedEvent> as AsyncIterable<ReplayEvent>;
+  }
+
+  /** The namespace's last commitTs (0 before the first commit). */
+  async lastCommitTs(namespace?: string): Promise<number> {
+    this.assertOpen();
+    return this.repository.lastCommitTs(this.namespaceOf(namespace));
+  }
+
+  /** Stops the timeout worker, ends follow-mode replays and closes the connections this client opened. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const connection of this.followers) connection.disconnect();
+    await this.worker?.close();
+    await this.queue.close();
+    await Promise.all(
+      this.ownedConnections.map((connection) => connection.quit().catch(() => connection.disconnect())),
+    );
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClientClosedError();
+  }
+
+  private namespaceOf(namespace: unknown): string {
+    return namespace === undefined ? this.options.namespace : validateNamespace(namespace);
+  }
+
+  private transactionIdArg(id: unknown): string {
+    if (typeof id !== 'string') throw new ValidationError('txId', 'must be a string');
+    return id;
+  }
+
+  private recordArgs(input: RecordRef, call: string): Required<RecordRef> {
+    const args = validateArgs<RecordRef>(input, call);
+    return {
+      namespace: this.namespaceOf(args.namespace),
+      agentId: validateName(args.agentId, 'agentId'),
+      key: validateName(args.key, 'key'),
+    };
+  }
+
+  private pageArgs(args: ListKeysInput, prefix: string) {
+    const after = args.cursor === undefined || args.cursor === null ? undefined : decodeCursor(args.cursor);
+    if (after !== undefined && !after.startsWith(prefix)) {
+      throw new ValidationError('cursor', 'belongs to another prefix: pass the cursor of the previous page');
+    }
+    return {
+      namespace: this.namespaceOf(args.namespace),
+      agentId: validateName(args.agentId, 'agentId'),
+      limit: args.limit === undefined ? DEFAULT_PAGE : validateInteger(args.limit, 'limit', 1, MAX_PAGE),
+      after,
+    };
+  }
+
+}
+
+function toStateResult(record: StoredRecord | null): StateResult {
+  if (record === null) return { exists: false, value: null, version: 0, commitTs: 0 };
+  return { exists: record.value !== null, value: record.value, version: record.version, commitTs: record.commitTs };
+}
+
+export type { TransactionState };

@@ -1,0 +1,37 @@
+--[[
+  Aborts a transaction. Aborting an aborted or timed-out transaction is a no-op.
+
+  KEYS[1] transaction hash   <prefix>:{<ns>}:tx:<id>
+  KEYS[2] staged operations  <prefix>:{<ns>}:ops:<id>
+
+  ARGV[1] persisted snapshot of 'aborted'
+  ARGV[2] persisted snapshot of 'timedOut'
+  ARGV[3] retentionMs of finished transactions
+
+  Returns { 0 }               aborted now
+          { 1, state }        already 'aborted' or 'timedOut' (or timed out just now): no-op
+          { -1 }              no such transaction (NOT_FOUND)
+          { -2, 'committed' } committed: cannot abort (NOT_OPEN)
+]]
+--- @include "replicateCommands"
+--- @include "nowMs"
+--- @include "finishTransaction"
+
+local txKey, opsKey = KEYS[1], KEYS[2]
+local tx = redis.call('HMGET', txKey, 'state', 'deadline')
+if not tx[1] then
+  return { -1 }
+end
+if tx[1] == 'committed' then
+  return { -2, tx[1] }
+end
+if tx[1] ~= 'open' then
+  return { 1, tx[1] }
+end
+local now = nowMs()
+if now >= tonumber(tx[2]) then
+  finishTransaction(txKey, opsKey, 'timedOut', ARGV[2], now, tonumber(ARGV[3]))
+  return { 1, 'timedOut' }
+end
+finishTransaction(txKey, opsKey, 'aborted', ARGV[1], now, tonumber(ARGV[3]))
+return { 0 }

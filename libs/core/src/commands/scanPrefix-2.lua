@@ -1,0 +1,19 @@
+--[[
+  One page of live records in byte-wise key order, read atomically (a consistent snapshot).
+
+  KEYS[1] live records       <prefix>:{<ns>}:live
+  KEYS[2] latest state       <prefix>:{<ns>}:state
+
+  ARGV[1] lexicographic lower bound ('[agent NUL prefix' or '(last record of the previous page')
+  ARGV[2] lexicographic upper bound ('(agent NUL prefix' followed by the byte 0xFF)
+  ARGV[3] page size
+
+  Returns { field1, state1, field2, state2, ... }, state = "<version> <commitTs> <json>"
+]]
+local fields = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+local out = {}
+for _, field in ipairs(fields) do
+  out[#out + 1] = field
+  out[#out + 1] = redis.call('HGET', KEYS[2], field)
+end
+return out

@@ -1,0 +1,16 @@
+/** Return codes of the Lua scripts (the first element of every reply). Failures are negative. */
+export enum ScriptCode {
+  OK = 0,
+  /** Nothing to do: already in the asked-for state (an idempotent retry). */
+  NOOP = 1,
+  /** Not yet: the timeout job fired before the deadline. */
+  LATER = 2,
+  NOT_FOUND = -1,
+  NOT_OPEN = -2,
+  TIMEOUT = -3,
+  TOO_MANY_OPERATIONS = -4,
+  TOO_MANY_BYTES = -5,
+  ID_TAKEN = -6,
+  VERSION_NOT_FOUND = -7,
+  VERSION_COMPACTED = -8,
+}

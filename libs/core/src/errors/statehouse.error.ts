@@ -1,0 +1,24 @@
+/** Stable, machine-readable codes of every error the library throws. */
+export type StatehouseErrorCode =
+  | 'TRANSACTION_ERROR'
+  | 'TRANSACTION_ALREADY_COMMITTED'
+  | 'TRANSACTION_ALREADY_ABORTED'
+  | 'TRANSACTION_TIMEOUT'
+  | 'TRANSACTION_NOT_FOUND'
+  | 'VALIDATION_FAILED'
+  | 'LIMIT_EXCEEDED'
+  | 'VERSION_NOT_FOUND'
+  | 'VERSION_COMPACTED'
+  | 'STORAGE_UNAVAILABLE'
+  | 'COMMIT_UNKNOWN'
+  | 'CLIENT_CLOSED';
+
+/** The root of every error thrown by Statehouse. `code` is stable across releases. */
+export abstract class StatehouseError extends Error {
+  abstract readonly code: StatehouseErrorCode;
+
+  protected constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}

@@ -1,0 +1,19 @@
+export { Statehouse } from './client/statehouse';
+export type {
+  BeginOptions,
+  ListKeysInput,
+  RecordRef,
+  ReplayEvent,
+  ReplayInput,
+  ReplayOperation,
+  ScanPrefixInput,
+  StateEntry,
+  StateResult,
+  TransactionDescription,
+} from './client/statehouse';
+export type { StatehouseOptions } from './client/statehouse.options';
+export { Transaction } from './transaction/transaction';
+export type { WriteInput, DeleteInput } from './transaction/transaction';
+export type { TransactionState } from './transaction/transaction.machine';
+export type { JsonObject, JsonValue } from './validation/validate';
+export * from './errors';

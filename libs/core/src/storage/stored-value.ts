@@ -1,0 +1,28 @@
+import type { JsonObject } from '../validation/validate';
+
+/** A record as stored in the state hash: `"<version> <commitTs> <json>"`, or without json for a tombstone. */
+export interface StoredRecord {
+  readonly version: number;
+  readonly commitTs: number;
+  readonly value: JsonObject | null;
+}
+
+export function parseStoredRecord(stored: string): StoredRecord {
+  const first = stored.indexOf(' ');
+  const second = stored.indexOf(' ', first + 1);
+  return {
+    version: Number(stored.slice(0, first)),
+    commitTs: Number(second < 0 ? stored.slice(first + 1) : stored.slice(first + 1, second)),
+    value: second < 0 ? null : (JSON.parse(stored.slice(second + 1)) as JsonObject),
+  };
+}
+
+/** An operation as stored in the log: `"<version>:<json>"`, or `"<version>:"` for a delete. */
+export function parseLoggedOperation(logged: string): { version: number; value: JsonObject | null } {
+  const colon = logged.indexOf(':');
+  const json = logged.slice(colon + 1);
+  return {
+    version: Number(logged.slice(0, colon)),
+    value: json.length === 0 ? null : (JSON.parse(json) as JsonObject),
+  };
+}

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { TransactionError } from '../errors';
+import type { StateRepository, StageLimits } from '../storage/state.repository';
+import { serializeValue, validateArgs, validateName } from '../validation/validate';
+import type { TransactionId } from './transaction-id';
+import { nextState, rejectionFor, type TransactionEventType, type TransactionState } from './transaction.machine';
+
+export interface WriteInput {
+  readonly agentId: string;
+  readonly key: string;
+  /** A plain JSON object (see the contract's value rules). */
+  readonly value: object;
+}
+
+export interface DeleteInput {
+  readonly agentId: string;
+  readonly key: string;
+}
+
+/** What a transaction needs from the client that created it. */
+export interface TransactionContext {
+  readonly repository: StateRepository;
+  readonly limits: StageLimits;
+  readonly maxValueBytes: number;
+  /** Called once the transaction reached a final state through this object (cancels its timeout job). */
+  finished(txId: string): void;
+  /** Throws when the client is closed. */
+  assertOpen(): void;
+}
+
+/**
+ * An open transaction. It lives in Redis, not in this object: any process can continue it with
+ * `resumeTransaction(id)`. Every operation is checked atomically against the stored state, so
+ * racing processes (or a commit racing the timeout) can never both win.
+ */
+export class Transaction implements AsyncDisposable {
+  private knownState: TransactionState;
+  /** Identifies this object's commit attempts, so a retried commit never applies twice. */
+  private readonly commitToken = randomUUID();
+
+  constructor(
+    private readonly context: TransactionContext,
+    private readonly txId: TransactionId,
+    state: TransactionState = 'open',
+  ) {
+    this.knownState = state;
+  }
+
+  get id(): string {
+    return this.txId.id;
+  }
+
+  get namespace(): string {
+    return this.txId.namespace;
+  }
+
+  /** The state last seen by this object ('open' until it commits, aborts or learns of its timeout). */
+  get state(): TransactionState {
+    return this.knownState;
+  }
+
+  /** Stages a write: the last operation on a record wins; nothing is visible before commit. */
+  async write(input: WriteInput): Promise<void> {
+    this.accept('WRITE');
+    const args = validateArgs<WriteInput>(input, 'write');
+    const agentId = validateName(args.agentId, 'agentId');
+    const key = validateName(args.key, 'key');
+    const json = serializeValue(args.value, this.context.maxValueBytes);
+    await this.track(this.context.repository.stage(this.txId, agentId, key, json, this.context.limits));
+  }
+
+  /** Stages a delete: at commit the record becomes a tombstone (it takes a version, and leaves listings). */
+  async delete(input: DeleteInput): Promise<void> {
+    this.accept('DELETE');
+    const args = validateArgs<DeleteInput>(input, 'delete');
+    const agentId = validateName(args.agentId, 'agentId');
+    const key = validateName(args.key, 'key');
+    await this.track(this.context.repository.stage(this.txId, agentId, key, null, this.context.limits));
+  }
+
+  /**
+   * Applies every staged operation atomically and returns the commitTs. After a CommitUnknownError,
+   * calling it again returns the same commitTs if the first attempt committed.
+   */
+  async commit(): Promise<number> {
+    this.accept('COMMIT');
+    const { commitTs } = await this.track(
+      this.context.repository.commit(this.txId, this.commitToken, this.context.limits.retentionMs),
+    );
+    this.finish('committed');
+    return commitTs;
+  }
+
+  /** Discards staged operations. A no-op when already aborted or timed out. */
+  async abort(): Promise<void> {
+    if (this.knownState === 'aborted' || this.knownState === 'timedOut') return;
+    this.accept('ABORT');
+    const state = await this.track(
+      this.context.repository.abort(this.txId, this.context.limits.retentionMs),
+    );
+    this.finish(state);
+  }
+
+  /** `await using tx = await client.beginTransaction()`: leaving the block without commit aborts. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.knownState === 'open') await this.abort();
+  }
+
+  private accept(event: TransactionEventType): void {
+    this.context.assertOpen();
+    if (this.knownState !== 'open' && nextState(this.knownState, event) === undefined) {
+      throw TransactionError.forState(rejectionFor(this.knownState), this.id);
+    }
+  }
+
+  /** Learns the stored state from a refusal, so later calls fail fast without a round trip. */
+  private async track<T>(operation: Promise<T>): Promise<T> {
+    try {
+      return await operation;
+    } catch (error) {
+      if (error instanceof TransactionError) {
+        const learned = STATE_OF_CODE[error.code];
+        if (learned) this.finish(learned);
+      }
+      throw error;
+    }
+  }
+
+  private finish(state: TransactionState): void {
+    if (this.knownState === 'open' && state !== 'open') {
+      this.knownState = state;
+      this.context.finished(this.id);
+    }
+  }
+}
+
+const STATE_OF_CODE: Partial<Record<string, TransactionState>> = {
+  TRANSACTION_ALREADY_COMMITTED: 'committed',
+  TRANSACTION_ALREADY_ABORTED: 'aborted',
+  TRANSACTION_TIMEOUT: 'timedOut',
+};
