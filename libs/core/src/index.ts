@@ -17,3 +17,5 @@ export type { WriteInput, DeleteInput } from './transaction/transaction';
 export type { TransactionState } from './transaction/transaction.machine';
 export type { JsonObject, JsonValue } from './validation/validate';
 export * from './errors';
+export { startEmbeddedRedis, EmbeddedRedisError, freePort } from './embedded/embedded-redis';
+export type { EmbeddedRedis, EmbeddedRedisOptions } from './embedded/embedded-redis';
