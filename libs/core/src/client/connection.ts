@@ -3,6 +3,17 @@ import { StorageUnavailableError } from '../errors';
 
 /** Commands fail (StorageUnavailableError) after this many reconnect attempts instead of hanging. */
 const MAX_RETRIES_PER_REQUEST = 2;
+/** Reconnect attempts back off up to this delay, so an outage is noticed (and ended) quickly. */
+const MAX_RECONNECT_DELAY_MS = 500;
+
+/**
+ * Connection errors reach callers as StorageUnavailableError through their commands; the 'error'
+ * events ioredis also emits would otherwise be printed as "Unhandled error event".
+ */
+function silenceErrorEvents(redis: Redis | Cluster): Redis | Cluster {
+  redis.on('error', () => undefined);
+  return redis;
+}
 
 export interface OpenedConnection {
   readonly redis: Redis | Cluster;
@@ -26,9 +37,11 @@ export async function openConnection(target: string | RedisOptions | Redis | Clu
     lazyConnect: true,
     enableAutoPipelining: true,
     maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST,
+    retryStrategy: (attempt) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS),
   };
   const redis =
     typeof target === 'string' ? new Redis(target, options) : new Redis({ ...options, ...target });
+  silenceErrorEvents(redis);
   try {
     await redis.connect();
     return { redis, owned: true };
@@ -58,5 +71,5 @@ export function duplicateConnection(redis: Redis | Cluster, blocking: boolean): 
   const overrides: RedisOptions = blocking
     ? { maxRetriesPerRequest: null, enableAutoPipelining: false, lazyConnect: false }
     : { lazyConnect: false };
-  return (redis as Redis).duplicate(overrides);
+  return silenceErrorEvents((redis as Redis).duplicate(overrides));
 }

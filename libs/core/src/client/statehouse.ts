@@ -169,15 +169,21 @@ export class Statehouse {
         : validateInteger(args.timeoutMs, 'timeoutMs', 1, this.options.maxTimeoutMs);
     const txId = newTransactionId(namespace);
     const retentionMs = this.options.finishedTransactionRetentionMs;
-    const [begun, scheduled] = await Promise.allSettled([
-      this.repository.begin(txId, timeoutMs, retentionMs),
-      this.queue.schedule(txId.id, timeoutMs),
-    ]);
-    if (begun.status === 'rejected' || scheduled.status === 'rejected') {
-      // Never leave an open transaction without its timeout job (or a job without its transaction).
-      if (begun.status === 'fulfilled') await this.repository.abort(txId, retentionMs).catch(() => undefined);
-      if (scheduled.status === 'fulfilled') this.queue.cancel(txId.id);
-      throw toStorageError(begun.status === 'rejected' ? begun.reason : (scheduled as PromiseRejectedResult).reason, txId.id);
+    // Both in flight at once: one round trip of latency. Never leave an open transaction without
+    // its timeout job; a job whose transaction was never created finds nothing and ends.
+    const scheduled = this.queue.schedule(txId.id, timeoutMs);
+    scheduled.catch(() => undefined); // handled below; never an unhandled rejection meanwhile
+    try {
+      await this.repository.begin(txId, timeoutMs, retentionMs);
+    } catch (error) {
+      scheduled.then(() => this.queue.cancel(txId.id), () => undefined);
+      throw error;
+    }
+    try {
+      await scheduled;
+    } catch (error) {
+      await this.repository.abort(txId, retentionMs).catch(() => undefined);
+      throw toStorageError(error, txId.id);
     }
     return new Transaction(this.context, txId, 'open');
   }

@@ -5,6 +5,9 @@ import type { Redis, Cluster } from 'ioredis';
 export const TIMEOUT_QUEUE_NAME = 'timeouts';
 export const TIMEOUT_JOB_NAME = 'timeout';
 
+/** How long beginTransaction waits for BullMQ to accept a timeout job. */
+const SCHEDULE_TIMEOUT_MS = 3000;
+
 export interface TimeoutJobData {
   readonly txId: string;
 }
@@ -36,8 +39,20 @@ export class TimeoutQueue {
     this.queue.on('error', () => undefined);
   }
 
+  /** Adds the job; fails after `SCHEDULE_TIMEOUT_MS` rather than waiting for Redis to come back. */
   async schedule(txId: string, delayMs: number): Promise<void> {
-    await this.queue.add(TIMEOUT_JOB_NAME, { txId }, { jobId: txId, delay: delayMs });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, fail) => {
+      timer = setTimeout(
+        () => fail(new Error(`the timeout job was not accepted within ${SCHEDULE_TIMEOUT_MS} ms`)),
+        SCHEDULE_TIMEOUT_MS,
+      );
+    });
+    try {
+      await Promise.race([this.queue.add(TIMEOUT_JOB_NAME, { txId }, { jobId: txId, delay: delayMs }), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Removes a transaction's job after it finished. In the background: not on the caller's path. */

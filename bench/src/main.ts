@@ -1,0 +1,150 @@
+// `npm run bench`: measures @statehouse/core against a Lua baseline on one Redis.
+//   --json           print the report as JSON on stdout (progress goes to stderr either way)
+//   --only a,b,...   run some scenarios: baseline, tx1, tx64, timeouts, memory, replay
+// Exits 0 whether or not the targets are met (it is a measurement); 1 only if it cannot run.
+import os from 'node:os';
+import { BenchRedis } from './redis-env';
+import { renderJson, renderTable, type Report } from './report';
+import { buildRows, buildNotes, type Results } from './summary';
+import { runBaseline } from './scenarios/baseline';
+import { runMemory } from './scenarios/memory';
+import { runReplay } from './scenarios/replay';
+import { runTimeouts } from './scenarios/timeouts';
+import { runTransactions } from './scenarios/transactions';
+import { describeError } from './stats';
+
+const SCENARIOS = ['baseline', 'tx1', 'tx64', 'timeouts', 'memory', 'replay'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
+
+function parseArgs(argv: string[]): { json: boolean; only: Set<Scenario> } {
+  let json = false;
+  let only = new Set<Scenario>(SCENARIOS);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--json') json = true;
+    else if (arg === '--only' || arg.startsWith('--only=')) {
+      const list = arg.includes('=') ? arg.slice(7) : (argv[++i] ?? '');
+      const names = list.split(',').filter(Boolean);
+      const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
+      if (unknown.length)
+        throw new Error(
+          `unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.join(', ')}`,
+        );
+      only = new Set(names as Scenario[]);
+    } else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(`usage: npm run bench -- [--json] [--only ${SCENARIOS.join(',')}]\n`);
+      process.exit(0);
+    } else throw new Error(`unknown argument ${arg}`);
+  }
+  return { json, only };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const startedAt = new Date();
+  const env = await BenchRedis.open(log);
+  const results: Results = {};
+  const errors: string[] = [];
+  const step = async <K extends keyof Results>(
+    name: Scenario,
+    key: K,
+    run: () => Promise<NonNullable<Results[K]>>,
+  ) => {
+    if (!args.only.has(name)) return;
+    const t0 = Date.now();
+    log(`${name}…`);
+    try {
+      results[key] = await run();
+      log(`${name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    } catch (error) {
+      errors.push(
+        `${name}: ${error instanceof Error && error.stack ? error.stack : describeError(error)}`,
+      );
+      log(`${name} FAILED: ${describeError(error)}`);
+    }
+  };
+
+  try {
+    await step('baseline', 'baseline', () =>
+      runBaseline(env, { concurrency: 64, warmupMs: 1_000, durationMs: 5_000, maxOps: 2_000_000 }),
+    );
+    await step('tx1', 'tx1', () =>
+      runTransactions(env, { concurrency: 1, warmupMs: 1_000, durationMs: 4_000, maxOps: 200_000 }),
+    );
+    await step('tx64', 'tx64', () =>
+      runTransactions(env, {
+        concurrency: 64,
+        warmupMs: 1_500,
+        durationMs: 6_000,
+        maxOps: 500_000,
+      }),
+    );
+    await step('timeouts', 'timeouts', () =>
+      runTimeouts(env, {
+        transactions: 1_000,
+        warmupTransactions: 100,
+        timeoutMs: 200,
+        beginConcurrency: 64,
+        maxWaitMs: 30_000,
+      }),
+    );
+    await step('memory', 'memory1', () =>
+      runMemory(env, {
+        writes: 20_000,
+        writesPerTransaction: 1,
+        concurrency: 64,
+        maxMs: 60_000,
+        valueBytes: 100,
+      }),
+    );
+    await step('memory', 'memory10', () =>
+      runMemory(env, {
+        writes: 20_000,
+        writesPerTransaction: 10,
+        concurrency: 16,
+        maxMs: 60_000,
+        valueBytes: 100,
+      }),
+    );
+    await step('replay', 'replay', () =>
+      runReplay(env, {
+        events: 100_000,
+        loadConcurrency: 64,
+        maxLoadMs: 90_000,
+        warmupEvents: 5_000,
+      }),
+    );
+  } finally {
+    await env.close(log).catch((error) => errors.push(`cleanup: ${describeError(error)}`));
+  }
+
+  const report: Report = {
+    startedAt: startedAt.toISOString(),
+    durationSec: (Date.now() - startedAt.getTime()) / 1000,
+    environment: {
+      redis: env.description,
+      node: process.version,
+      cpus: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? '?'}`,
+      scenarios: [...args.only].join(','),
+    },
+    rows: buildRows(results),
+    notes: buildNotes(results),
+    errors,
+    results: results as Record<string, unknown>,
+  };
+  await new Promise<void>((done) =>
+    process.stdout.write(`${args.json ? renderJson(report) : renderTable(report)}\n`, () => done()),
+  );
+}
+
+main().then(
+  () => process.exit(0), // a measurement: targets missed still exit 0
+  (error: unknown) => {
+    process.stderr.write(
+      `[bench] cannot run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

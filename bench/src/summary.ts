@@ -1,0 +1,170 @@
+// The report's content: which numbers go in the table (with their targets) and the diagnostic notes.
+import { formatNumber, type Row } from './report';
+import type { BaselineResult } from './scenarios/baseline';
+import type { MemoryResult } from './scenarios/memory';
+import type { ReplayResult } from './scenarios/replay';
+import type { TimeoutResult } from './scenarios/timeouts';
+import { commandsPerOp, type TransactionResult } from './scenarios/transactions';
+
+export interface Results {
+  baseline?: BaselineResult;
+  tx1?: TransactionResult;
+  tx64?: TransactionResult;
+  timeouts?: TimeoutResult;
+  memory1?: MemoryResult;
+  memory10?: MemoryResult;
+  replay?: ReplayResult;
+}
+
+export const TARGETS = {
+  ratio: { op: '>=', threshold: 0.25 },
+  latenessP99: { op: '<', threshold: 100 },
+  replay: { op: '>', threshold: 100_000 },
+} as const;
+
+const ms = (value: number | undefined): number | null => (value === undefined ? null : value);
+
+export function buildRows(r: Results): Row[] {
+  const rows: Row[] = [];
+  const a = r.baseline;
+  rows.push(
+    {
+      scenario: '(a) Lua baseline c=64',
+      metric: 'throughput',
+      value: a?.opsPerSec ?? null,
+      unit: 'ops/s',
+    },
+    {
+      scenario: '(a) Lua baseline c=64',
+      metric: 'latency p50',
+      value: ms(a?.latency.p50),
+      unit: 'ms',
+      digits: 2,
+    },
+    {
+      scenario: '(a) Lua baseline c=64',
+      metric: 'latency p99',
+      value: ms(a?.latency.p99),
+      unit: 'ms',
+      digits: 2,
+    },
+  );
+  for (const [label, tx] of [
+    ['c=1', r.tx1],
+    ['c=64', r.tx64],
+  ] as const) {
+    const scenario = `(b) transaction ${label}`;
+    rows.push(
+      { scenario, metric: 'throughput', value: tx?.txPerSec ?? null, unit: 'tx/s' },
+      { scenario, metric: 'latency p50', value: ms(tx?.latency.p50), unit: 'ms', digits: 2 },
+      { scenario, metric: 'latency p99', value: ms(tx?.latency.p99), unit: 'ms', digits: 2 },
+    );
+  }
+  rows.push({
+    scenario: '(c) ratio',
+    metric: 'b(c=64) / a',
+    value: a && r.tx64 ? r.tx64.txPerSec / a.opsPerSec : null,
+    unit: '',
+    digits: 3,
+    target: TARGETS.ratio,
+  });
+  const t = r.timeouts;
+  rows.push(
+    {
+      scenario: '(d) timeout lateness',
+      metric: `p50 (${t?.timedOut ?? 0} tx)`,
+      value: ms(t?.lateness.p50),
+      unit: 'ms',
+      digits: 1,
+    },
+    {
+      scenario: '(d) timeout lateness',
+      metric: 'p99',
+      value: ms(t?.lateness.p99),
+      unit: 'ms',
+      digits: 1,
+      target: TARGETS.latenessP99,
+    },
+    {
+      scenario: '(d) timeout lateness',
+      metric: 'max',
+      value: ms(t?.lateness.max),
+      unit: 'ms',
+      digits: 1,
+    },
+  );
+  const e = r.replay;
+  rows.push({
+    scenario: '(e) replay',
+    metric: `throughput (${e ? formatNumber(e.events) : '-'} events${e && !e.exact ? ', INEXACT' : ''})`,
+    value: e?.eventsPerSec ?? null,
+    unit: 'events/s',
+    target: TARGETS.replay,
+  });
+  for (const m of [r.memory1, r.memory10]) {
+    if (!m) continue;
+    rows.push({
+      scenario: '(f) Redis memory',
+      metric: `per write (${m.writesPerTransaction} write/tx, ${m.valueBytes} B value)`,
+      value: m.bytesPerWrite,
+      unit: 'B',
+    });
+  }
+  if (!r.memory1 && !r.memory10)
+    rows.push({ scenario: '(f) Redis memory', metric: 'per write', value: null, unit: 'B' });
+  return rows;
+}
+
+export function buildNotes(r: Results): string[] {
+  const notes: string[] = [];
+  const n = (v: number, d = 0) => formatNumber(v, d);
+  if (r.baseline) {
+    const a = r.baseline;
+    notes.push(
+      `(a) ${n(a.ops)} ops; Redis CPU ${n(a.redisCpuUsPerOp, 1)} µs/op, node CPU ${n(a.nodeCpuUsPerOp, 1)} µs/op, ` +
+        `AOF ${n(a.aofBytesPerOp)} B/op; ` +
+        `Redis commands/op: ${commandsPerOp(a.redis, a.ops)}`,
+    );
+  }
+  for (const tx of [r.tx1, r.tx64]) {
+    if (!tx) continue;
+    notes.push(
+      `(b c=${tx.concurrency}) ${n(tx.transactions)} tx, ${tx.errors} errors; step p50: begin ${n(tx.phasesP50.begin, 2)} ms, ` +
+        `write ${n(tx.phasesP50.write, 2)} ms (each of 3), commit ${n(tx.phasesP50.commit, 2)} ms; ` +
+        `Redis CPU ${n(tx.redisCpuUsPerTx, 1)} µs/tx, node CPU ${n(tx.nodeCpuUsPerTx, 1)} µs/tx, ` +
+        `AOF ${n(tx.aofBytesPerTx)} B/tx`,
+      `(b c=${tx.concurrency}) Redis commands/tx (incl. inside scripts): ${commandsPerOp(tx.redis, tx.transactions, 12)}`,
+    );
+    if (tx.firstError) notes.push(`(b c=${tx.concurrency}) first error: ${tx.firstError}`);
+  }
+  if (r.timeouts) {
+    const t = r.timeouts;
+    notes.push(
+      `(d) ${t.transactions} begun in ${n(t.beginWindowMs)} ms; ${t.timedOut} timed out, ${t.notTimedOut} not; ` +
+        `lateness min ${n(t.minLatenessMs, 1)} / mean ${n(t.lateness.mean, 1)} ms; first deadline → last abort ${n(t.drainMs)} ms; ` +
+        `Redis hz ${t.redisHz}`,
+    );
+    if (t.firstError) notes.push(`(d) first begin error: ${t.firstError}`);
+  }
+  if (r.replay) {
+    const e = r.replay;
+    notes.push(
+      `(e) history loaded with 1-write transactions at c=64: ${n(e.loadTxPerSec)} tx/s (${n(e.loadMs / 1000, 1)} s, ${e.loadErrors} errors); ` +
+        `replay of ${n(e.events)} events took ${n(e.replayMs)} ms (page size ${e.pageSize}); ` +
+        `Redis CPU ${n(e.redisCpuUsPerEvent, 2)} µs/event, node CPU ${n(e.nodeCpuUsPerEvent, 2)} µs/event`,
+    );
+    for (const problem of e.problems) notes.push(`(e) PROBLEM: ${problem}`);
+    if (e.firstLoadError) notes.push(`(e) first load error: ${e.firstLoadError}`);
+  }
+  for (const m of [r.memory1, r.memory10]) {
+    if (!m) continue;
+    const parts = Object.entries(m.breakdownPerWrite).map(([k, v]) => `${k} ${n(v)}`);
+    const known = Object.values(m.breakdownPerWrite).reduce((x, y) => x + y, 0);
+    notes.push(
+      `(f ${m.writesPerTransaction} write/tx) ${n(m.writes)} writes in ${n(m.transactions)} tx, used_memory +${n(m.usedMemoryDelta)} B; ` +
+        `B/write by key: ${parts.join(', ')}, other (main dict, allocator) ${n(m.bytesPerWrite - known)}`,
+    );
+    if (m.firstError) notes.push(`(f) first error: ${m.firstError}`);
+  }
+  return notes;
+}
