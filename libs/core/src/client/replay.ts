@@ -1,5 +1,5 @@
 import type { Redis, Cluster } from 'ioredis';
-import type { LoggedEvent, StateRepository } from '../storage/state.repository';
+import type { LoggedEvent, RecordRepository } from '../storage/record.repository';
 
 export interface ReplayPlan {
   readonly namespace: string;
@@ -27,7 +27,7 @@ const FOLLOW_BLOCK_MS = 1000;
  * neither a gap nor a duplicate at the switch.
  */
 export async function* replayEvents(
-  repository: StateRepository,
+  repository: RecordRepository,
   plan: ReplayPlan,
   hooks: ReplayHooks,
 ): AsyncGenerator<LoggedEvent, void, undefined> {

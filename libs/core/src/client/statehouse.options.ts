@@ -19,7 +19,7 @@ export interface StatehouseOptions {
   maxOperationsPerTransaction?: number;
   /** Most bytes staged in one transaction. Default 16 MiB. */
   maxTransactionBytes?: number;
-  /** How long a finished transaction stays known (for "already committed" and commit retries). Default 1 hour. */
+  /** How long a finished transaction stays known (for "already committed" and commit retries). Default 10 minutes. */
   finishedTransactionRetentionMs?: number;
   /** Run the timeout worker in this process (default true), or set its concurrency. */
   timeoutWorker?: boolean | { concurrency?: number };
@@ -27,6 +27,8 @@ export interface StatehouseOptions {
   queuePrefix?: string;
   /** Events per page when replaying. Default 256. */
   replayPageSize?: number;
+  /** Deadlines are swept in windows of this many ms (one BullMQ job per window and namespace). Default 10. */
+  timeoutResolutionMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -41,6 +43,7 @@ export interface ResolvedOptions {
   readonly timeoutWorker: false | { concurrency: number };
   readonly queuePrefix: string;
   readonly replayPageSize: number;
+  readonly timeoutResolutionMs: number;
 }
 
 /** The Lua stack bounds how many operations one script can unpack. */
@@ -68,7 +71,7 @@ export function resolveOptions(options: StatehouseOptions): ResolvedOptions {
     ),
     maxTransactionBytes: validateInteger(option('maxTransactionBytes', 16 * MIB), 'maxTransactionBytes', 2),
     finishedTransactionRetentionMs: validateInteger(
-      option('finishedTransactionRetentionMs', 3_600_000),
+      option('finishedTransactionRetentionMs', 600_000),
       'finishedTransactionRetentionMs',
       1000,
     ),
@@ -85,5 +88,6 @@ export function resolveOptions(options: StatehouseOptions): ResolvedOptions {
           },
     queuePrefix: validateName(option('queuePrefix', '{sh-timeouts}'), 'queuePrefix'),
     replayPageSize: validateInteger(option('replayPageSize', 256), 'replayPageSize', 1, 10_000),
+    timeoutResolutionMs: validateInteger(option('timeoutResolutionMs', 10), 'timeoutResolutionMs', 1, 60_000),
   };
 }

@@ -1,9 +1,11 @@
 import type { Redis, Cluster } from 'ioredis';
 import { ClientClosedError, ValidationError } from '../errors';
+import { RecordRepository, type LoggedEvent } from '../storage/record.repository';
 import { toStorageError } from '../storage/redis-errors';
-import { StateRepository, type LoggedEvent, type TransactionInfo } from '../storage/state.repository';
+import { TransactionRepository, type TransactionInfo } from '../storage/transaction.repository';
 import type { StoredRecord } from '../storage/stored-value';
 import { TimeoutQueue } from '../timeouts/timeout.queue';
+import { sweepTimeouts } from '../timeouts/timeout-sweeper';
 import { TimeoutWorker } from '../timeouts/timeout.worker';
 import { Transaction, type TransactionContext } from '../transaction/transaction';
 import { newTransactionId, parseTransactionId } from '../transaction/transaction-id';
@@ -91,6 +93,9 @@ export interface TransactionDescription extends TransactionInfo {
 }
 
 const DEFAULT_PAGE = 1000;
+const CLOSE_GRACE_MS = 5000;
+/** Most begins, writes or commits grouped into one script call (bounded by Lua's stack). */
+const BATCH_LIMIT = 256;
 const MAX_PAGE = 10_000;
 
 /**
@@ -108,22 +113,19 @@ export class Statehouse {
   private readonly followers = new Set<Redis | Cluster>();
   private readonly context: TransactionContext;
 
+  private readonly records: RecordRepository;
+
   private constructor(
     private readonly options: ResolvedOptions,
-    private readonly repository: StateRepository,
+    private readonly transactions: TransactionRepository,
     private readonly queue: TimeoutQueue,
     private readonly worker: TimeoutWorker | undefined,
     private readonly ownedConnections: Array<Redis | Cluster>,
   ) {
+    this.records = new RecordRepository(transactions.redis, (namespace) => transactions.keys(namespace));
     this.context = {
-      repository,
+      repository: transactions,
       maxValueBytes: options.maxValueBytes,
-      limits: {
-        maxOperations: options.maxOperationsPerTransaction,
-        maxBytes: options.maxTransactionBytes,
-        retentionMs: options.finishedTransactionRetentionMs,
-      },
-      finished: (txId) => this.queue.cancel(txId),
       assertOpen: () => this.assertOpen(),
     };
   }
@@ -134,8 +136,13 @@ export class Statehouse {
     const { redis, owned } = await openConnection(options.redis);
     const queueConnection = duplicateConnection(redis, false);
     const owners = owned ? [redis, queueConnection] : [queueConnection];
-    const repository = new StateRepository(redis, resolved.keyPrefix);
-    const queue = new TimeoutQueue(queueConnection, resolved.queuePrefix);
+    const repository = new TransactionRepository(redis, resolved.keyPrefix, {
+      maxOperations: resolved.maxOperationsPerTransaction,
+      maxBytes: resolved.maxTransactionBytes,
+      retentionMs: resolved.finishedTransactionRetentionMs,
+      maxBatch: BATCH_LIMIT,
+    });
+    const queue = new TimeoutQueue(queueConnection, resolved.queuePrefix, resolved.timeoutResolutionMs);
     let worker: TimeoutWorker | undefined;
     if (resolved.timeoutWorker) {
       const workerConnection = duplicateConnection(redis, true);
@@ -143,10 +150,7 @@ export class Statehouse {
       worker = new TimeoutWorker(
         workerConnection,
         resolved.queuePrefix,
-        async (txId) => {
-          const outcome = await repository.timeout(parseTransactionId(txId), resolved.finishedTransactionRetentionMs);
-          return outcome.outcome === 'notYet' ? { retryInMs: outcome.remainingMs } : {};
-        },
+        async (sweep) => sweepTimeouts(repository, sweep),
         resolved.timeoutWorker,
       );
     }
@@ -168,21 +172,12 @@ export class Statehouse {
         ? this.options.defaultTimeoutMs
         : validateInteger(args.timeoutMs, 'timeoutMs', 1, this.options.maxTimeoutMs);
     const txId = newTransactionId(namespace);
-    const retentionMs = this.options.finishedTransactionRetentionMs;
-    // Both in flight at once: one round trip of latency. Never leave an open transaction without
-    // its timeout job; a job whose transaction was never created finds nothing and ends.
-    const scheduled = this.queue.schedule(txId.id, timeoutMs);
-    scheduled.catch(() => undefined); // handled below; never an unhandled rejection meanwhile
+    const { deadline, now } = await this.transactions.begin(txId, timeoutMs);
     try {
-      await this.repository.begin(txId, timeoutMs, retentionMs);
+      // The sweep that will time it out exists before anyone can rely on the transaction.
+      await this.queue.ensureSweep(namespace, deadline, now);
     } catch (error) {
-      scheduled.then(() => this.queue.cancel(txId.id), () => undefined);
-      throw error;
-    }
-    try {
-      await scheduled;
-    } catch (error) {
-      await this.repository.abort(txId, retentionMs).catch(() => undefined);
+      await this.transactions.abort(txId).catch(() => undefined);
       throw toStorageError(error, txId.id);
     }
     return new Transaction(this.context, txId, 'open');
@@ -192,7 +187,7 @@ export class Statehouse {
   async resumeTransaction(id: string): Promise<Transaction> {
     this.assertOpen();
     const txId = parseTransactionId(this.transactionIdArg(id));
-    const info = await this.repository.inspect(txId);
+    const info = await this.transactions.inspect(txId);
     return new Transaction(this.context, txId, info.state);
   }
 
@@ -200,7 +195,7 @@ export class Statehouse {
   async describeTransaction(id: string): Promise<TransactionDescription> {
     this.assertOpen();
     const txId = parseTransactionId(this.transactionIdArg(id));
-    return { id: txId.id, namespace: txId.namespace, ...(await this.repository.inspect(txId)) };
+    return { id: txId.id, namespace: txId.namespace, ...(await this.transactions.inspect(txId)) };
   }
 
   /**
@@ -225,7 +220,7 @@ export class Statehouse {
   async getState(input: RecordRef): Promise<StateResult> {
     this.assertOpen();
     const { namespace, agentId, key } = this.recordArgs(input, 'getState');
-    return toStateResult(await this.repository.getState(namespace, agentId, key));
+    return toStateResult(await this.records.getState(namespace, agentId, key));
   }
 
   /** One exact version of a record: VersionNotFoundError when it never existed. */
@@ -233,14 +228,14 @@ export class Statehouse {
     this.assertOpen();
     const { namespace, agentId, key } = this.recordArgs(input, 'getStateAtVersion');
     const version = validateInteger(input.version, 'version', 1);
-    return toStateResult(await this.repository.getStateAtVersion(namespace, agentId, key, version));
+    return toStateResult(await this.records.getStateAtVersion(namespace, agentId, key, version));
   }
 
   /** Live keys of an agent in UTF-8 byte order, a page at a time; `cursor` is null on the last page. */
   async listKeys(input: ListKeysInput): Promise<{ keys: string[]; cursor: string | null }> {
     this.assertOpen();
     const page = this.pageArgs(validateArgs<ListKeysInput>(input, 'listKeys'), '');
-    const keys = await this.repository.listKeys(page.namespace, page.agentId, '', page.after, page.limit + 1);
+    const keys = await this.records.listKeys(page.namespace, page.agentId, '', page.after, page.limit + 1);
     const more = keys.length > page.limit;
     if (more) keys.length = page.limit;
     return { keys, cursor: more ? encodeCursor(keys[keys.length - 1]!) : null };
@@ -252,7 +247,7 @@ export class Statehouse {
     const args = validateArgs<ScanPrefixInput>(input, 'scanPrefix');
     const prefix = validateName(args.prefix, 'prefix', { allowEmpty: true });
     const page = this.pageArgs(args, prefix);
-    const rows = await this.repository.scanPrefix(page.namespace, page.agentId, prefix, page.after, page.limit + 1);
+    const rows = await this.records.scanPrefix(page.namespace, page.agentId, prefix, page.after, page.limit + 1);
     const more = rows.length > page.limit;
     if (more) rows.length = page.limit;
     const entries = rows.map(({ key, value, version, commitTs }) => ({
@@ -274,9 +269,9 @@ export class Statehouse {
     const endTs = args.endTs === undefined ? Number.MAX_SAFE_INTEGER : validateInteger(args.endTs, 'endTs', 0);
     const follow = args.follow === undefined ? false : validateBoolean(args.follow, 'follow');
     const plan = { namespace, agentId, startTs: Math.max(startTs, 1), endTs, follow, pageSize: this.options.replayPageSize };
-    return replayEvents(this.repository, plan, {
+    return replayEvents(this.records, plan, {
       openBlockingConnection: () => {
-        const connection = duplicateConnection(this.repository.redis, true);
+        const connection = duplicateConnection(this.records.redis, true);
         this.followers.add(connection);
         return connection;
       },
@@ -291,7 +286,7 @@ export class Statehouse {
   /** The namespace's last commitTs (0 before the first commit). */
   async lastCommitTs(namespace?: string): Promise<number> {
     this.assertOpen();
-    return this.repository.lastCommitTs(this.namespaceOf(namespace));
+    return this.records.lastCommitTs(this.namespaceOf(namespace));
   }
 
   /** Stops the timeout worker, ends follow-mode replays and closes the connections this client opened. */
@@ -299,11 +294,16 @@ export class Statehouse {
     if (this.closed) return;
     this.closed = true;
     for (const connection of this.followers) connection.disconnect();
-    await this.worker?.close();
-    await this.queue.close();
-    await Promise.all(
-      this.ownedConnections.map((connection) => connection.quit().catch(() => connection.disconnect())),
-    );
+    // Graceful first (running timeout jobs finish, queued commands drain); if Redis is gone,
+    // give up after CLOSE_GRACE_MS and drop the connections rather than hang the caller.
+    const graceful = (async () => {
+      await this.worker?.close();
+      await this.queue.close();
+      await Promise.all(this.ownedConnections.map((connection) => connection.quit()));
+    })();
+    const finished = await withinMs(graceful, CLOSE_GRACE_MS);
+    if (!finished) void this.worker?.close(true).catch(() => undefined);
+    for (const connection of this.ownedConnections) connection.disconnect();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -345,6 +345,19 @@ export class Statehouse {
     };
   }
 
+}
+
+/** True when `promise` settled within `ms` (whether it resolved or rejected). */
+async function withinMs(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((done) => (timer = setTimeout(() => done(false), ms)));
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  const result = await Promise.race([settled, expired]);
+  clearTimeout(timer);
+  return result;
 }
 
 function toStateResult(record: StoredRecord | null): StateResult {

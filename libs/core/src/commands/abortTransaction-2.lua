@@ -2,11 +2,10 @@
   Aborts a transaction. Aborting an aborted or timed-out transaction is a no-op.
 
   KEYS[1] transaction hash   <prefix>:{<ns>}:tx:<id>
-  KEYS[2] staged operations  <prefix>:{<ns>}:ops:<id>
+  KEYS[2] deadline index     <prefix>:{<ns>}:deadlines
 
   ARGV[1] persisted snapshot of 'aborted'
   ARGV[2] persisted snapshot of 'timedOut'
-  ARGV[3] retentionMs of finished transactions
 
   Returns { 0 }               aborted now
           { 1, state }        already 'aborted' or 'timedOut' (or timed out just now): no-op
@@ -16,8 +15,9 @@
 --- @include "replicateCommands"
 --- @include "nowMs"
 --- @include "finishTransaction"
+--- @include "stagedFieldsOf"
 
-local txKey, opsKey = KEYS[1], KEYS[2]
+local txKey, deadlinesKey = KEYS[1], KEYS[2]
 local tx = redis.call('HMGET', txKey, 'state', 'deadline')
 if not tx[1] then
   return { -1 }
@@ -30,8 +30,8 @@ if tx[1] ~= 'open' then
 end
 local now = nowMs()
 if now >= tonumber(tx[2]) then
-  finishTransaction(txKey, opsKey, 'timedOut', ARGV[2], now, tonumber(ARGV[3]))
+  finishTransaction(txKey, deadlinesKey, stagedFieldsOf(txKey), 'timedOut', ARGV[2], now, {})
   return { 1, 'timedOut' }
 end
-finishTransaction(txKey, opsKey, 'aborted', ARGV[1], now, tonumber(ARGV[3]))
+finishTransaction(txKey, deadlinesKey, stagedFieldsOf(txKey), 'aborted', ARGV[1], now, {})
 return { 0 }

@@ -1,7 +1,7 @@
 --[[
   Reads one exact version of a record from the history.
 
-  KEYS[1] version index      <prefix>:{<ns>}:versions
+  KEYS[1] records            <prefix>:{<ns>}:state (holds the version index too)
   KEYS[2] log stream         <prefix>:{<ns>}:log
 
   ARGV[1] version field (agent NUL key NUL version)

@@ -1,35 +1,51 @@
 --[[
   One page of an agent's history in commit order: each event holds only that agent's operations.
 
-  KEYS[1] replay index       <prefix>:{<ns>}:agents
+  KEYS[1] ordered index      <prefix>:{<ns>}:index (replay entries: agentId SOH <padded commitTs>)
   KEYS[2] log stream         <prefix>:{<ns>}:log
 
-  ARGV[1] lexicographic lower bound ('[agent NUL <padded startTs>')
-  ARGV[2] lexicographic upper bound ('[agent NUL <padded endTs>')
+  ARGV[1] lexicographic lower bound ('[agent SOH <padded startTs>')
+  ARGV[2] lexicographic upper bound ('[agent SOH <padded endTs>')
   ARGV[3] page size
-  ARGV[4] agent NUL (the prefix of the agent's record fields)
+  ARGV[4] agent NUL (the prefix of the agent's record fields in the log)
 
   Returns { { commitTs, txId, { key1, op1, key2, op2, ... } }, ... }, op = "<version>:[<json>]"
           (an empty json is a delete). A commit whose log entry was removed has txId false.
 ]]
 local prefix = ARGV[4]
 local members = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
-local out = {}
-for _, member in ipairs(members) do
-  local commitTs = tonumber(string.sub(member, #prefix + 1))
-  local found = redis.call('XRANGE', KEYS[2], commitTs .. '-0', commitTs .. '-0')
-  local event = { commitTs, false, {} }
-  if found[1] then
-    local fields = found[1][2]
-    event[2] = fields[2]
-    local ops = event[3]
+local stamps = {}
+for i, member in ipairs(members) do
+  stamps[i] = tonumber(string.sub(member, -16))
+end
+
+local byTs = {}
+local function read(first, last)
+  for _, entry in ipairs(redis.call('XRANGE', KEYS[2], first .. '-0', last .. '-0')) do
+    local id, fields = entry[1], entry[2]
+    local ops = {}
     for i = 3, #fields, 2 do
       if string.sub(fields[i], 1, #prefix) == prefix then
         ops[#ops + 1] = string.sub(fields[i], #prefix + 1)
         ops[#ops + 1] = fields[i + 1]
       end
     end
+    byTs[tonumber(string.sub(id, 1, -3))] = { fields[2], ops }
   end
-  out[#out + 1] = event
+end
+
+-- One XRANGE per run of consecutive commits (an agent that commits alone reads its page at once).
+local runStart = 1
+for i = 1, #stamps do
+  if i == #stamps or stamps[i + 1] ~= stamps[i] + 1 then
+    read(stamps[runStart], stamps[i])
+    runStart = i + 1
+  end
+end
+
+local out = {}
+for i, commitTs in ipairs(stamps) do
+  local event = byTs[commitTs]
+  out[i] = event and { commitTs, event[1], event[2] } or { commitTs, false, {} }
 end
 return out

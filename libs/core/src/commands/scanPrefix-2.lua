@@ -1,8 +1,8 @@
 --[[
   One page of live records in byte-wise key order, read atomically (a consistent snapshot).
 
-  KEYS[1] live records       <prefix>:{<ns>}:live
-  KEYS[2] latest state       <prefix>:{<ns>}:state
+  KEYS[1] ordered index      <prefix>:{<ns>}:index (live records: agentId NUL key)
+  KEYS[2] records            <prefix>:{<ns>}:state
 
   ARGV[1] lexicographic lower bound ('[agent NUL prefix' or '(last record of the previous page')
   ARGV[2] lexicographic upper bound ('(agent NUL prefix' followed by the byte 0xFF)

@@ -4,13 +4,14 @@ import type { Redis, Cluster } from 'ioredis';
 
 /** A Lua script of this folder, ready for ioredis' `defineCommand`. */
 export interface ScriptDefinition {
-  /** The command name on the connection, e.g. `statehouseCommitTransaction`. */
+  /** The command name on the connection, e.g. `statehouseCommitTransactions`. */
   readonly command: string;
-  readonly numberOfKeys: number;
+  /** Fixed number of keys, or undefined for a batch script (`-n`): the call passes the count first. */
+  readonly numberOfKeys: number | undefined;
   readonly lua: string;
 }
 
-const FILE_NAME = /^([a-zA-Z]+)-(\d+)\.lua$/;
+const FILE_NAME = /^([a-zA-Z]+)-(\d+|n)\.lua$/;
 const INCLUDE = /^--- @include "([a-zA-Z]+)"$/gm;
 
 function readScripts(dir: string): ScriptDefinition[] {
@@ -21,37 +22,45 @@ function readScripts(dir: string): ScriptDefinition[] {
     .filter((match): match is RegExpExecArray => match !== null)
     .map(([file, name, keys]) => ({
       command: `statehouse${name!.charAt(0).toUpperCase()}${name!.slice(1)}`,
-      numberOfKeys: Number(keys),
+      numberOfKeys: keys === 'n' ? undefined : Number(keys),
       lua: readFileSync(join(dir, file!), 'utf8').replace(INCLUDE, (_, inc: string) => include(inc)),
     }));
 }
 
 let cached: ScriptDefinition[] | undefined;
 
+function assertUnique(definitions: ScriptDefinition[]): ScriptDefinition[] {
+  const seen = new Set<string>();
+  for (const { command } of definitions) {
+    if (seen.has(command)) throw new Error(`Two Lua scripts define ${command}: remove the stale one`);
+    seen.add(command);
+  }
+  return definitions;
+}
+
 /** Every script, read once per process from the folder next to this file. */
 export function scriptDefinitions(): ScriptDefinition[] {
-  cached ??= readScripts(__dirname);
+  cached ??= assertUnique(readScripts(__dirname));
   return cached;
 }
 
-/** The scripts as typed methods, once defined on a connection. Replies are raw script replies. */
+type Arg = string | number | Buffer;
+
+/**
+ * The scripts as methods, once defined on a connection. Batch scripts (`-n`) take the number of
+ * keys first, then the keys, then the arguments. Replies are the raw script replies.
+ */
 export interface StatehouseCommands {
-  statehouseBeginTransaction(tx: string, openSnapshot: string, timeoutMs: number, retentionMs: number): Promise<[number, number?]>;
-  statehouseStageOperation(
-    tx: string, ops: string,
-    field: string, kind: 'w' | 'd', json: string, maxOperations: number, maxBytes: number,
-    timedOutSnapshot: string, retentionMs: number,
-  ): Promise<[number, (string | number)?]>;
-  statehouseCommitTransaction(
-    tx: string, ops: string, clock: string, log: string, state: string, live: string, versions: string, agents: string,
-    token: string, committedSnapshot: string, timedOutSnapshot: string, retentionMs: number, txId: string,
-  ): Promise<[number, (string | number)?]>;
-  statehouseAbortTransaction(tx: string, ops: string, abortedSnapshot: string, timedOutSnapshot: string, retentionMs: number): Promise<[number, string?]>;
-  statehouseTimeoutTransaction(tx: string, ops: string, timedOutSnapshot: string, retentionMs: number): Promise<[number, (string | number)?]>;
+  statehouseBeginTransactions(numberOfKeys: number, ...keysAndArgs: Arg[]): Promise<number[]>;
+  statehouseStageOperations(numberOfKeys: number, ...keysAndArgs: Arg[]): Promise<Array<number | string>>;
+  statehouseCommitTransactions(numberOfKeys: number, ...keysAndArgs: Arg[]): Promise<Array<number | string>>;
+  statehouseAbortTransaction(tx: string, deadlines: string, abortedSnapshot: string, timedOutSnapshot: string): Promise<[number, string?]>;
+  statehouseTimeoutTransaction(tx: string, deadlines: string, timedOutSnapshot: string): Promise<[number, (string | number)?]>;
+  statehouseDueTransactions(deadlines: string, due: number, limit: number): Promise<Array<number | string>>;
   statehouseInspectTransaction(tx: string): Promise<[number, string?, string?, string?, string?, string?, number?]>;
-  statehouseScanPrefix(live: string, state: string, min: Buffer, max: Buffer, limit: number): Promise<string[]>;
-  statehouseReplayPage(agents: string, log: string, min: Buffer, max: Buffer, limit: number, agentPrefix: string): Promise<Array<[number, string | null, string[]]>>;
-  statehouseGetStateAtVersion(versions: string, log: string, versionField: string, recordField: string): Promise<[number, number?, string?]>;
+  statehouseScanPrefix(index: string, state: string, min: Buffer, max: Buffer, limit: number): Promise<string[]>;
+  statehouseReplayPage(index: string, log: string, min: Buffer, max: Buffer, limit: number, agentPrefix: string): Promise<Array<[number, string | null, string[]]>>;
+  statehouseGetStateAtVersion(state: string, log: string, versionField: string, recordField: string): Promise<[number, number?, string?]>;
 }
 
 export type StatehouseConnection = (Redis | Cluster) & StatehouseCommands;
@@ -61,7 +70,7 @@ export function defineScripts(redis: Redis | Cluster): StatehouseConnection {
   const connection = redis as StatehouseConnection;
   for (const { command, numberOfKeys, lua } of scriptDefinitions()) {
     if (typeof (connection as unknown as Record<string, unknown>)[command] !== 'function') {
-      redis.defineCommand(command, { numberOfKeys, lua });
+      redis.defineCommand(command, numberOfKeys === undefined ? { lua } : { numberOfKeys, lua });
     }
   }
   return connection;

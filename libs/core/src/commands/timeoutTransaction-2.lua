@@ -1,27 +1,30 @@
 --[[
-  The timeout worker's step: times out an open transaction whose deadline has passed. Idempotent.
+  The timeout sweep's step for one transaction: times it out if it is open and its deadline has
+  passed. Idempotent.
 
   KEYS[1] transaction hash   <prefix>:{<ns>}:tx:<id>
-  KEYS[2] staged operations  <prefix>:{<ns>}:ops:<id>
+  KEYS[2] deadline index     <prefix>:{<ns>}:deadlines
 
   ARGV[1] persisted snapshot of 'timedOut'
-  ARGV[2] retentionMs of finished transactions
 
   Returns { 0, lateMs }       timed out now; lateMs = now - deadline
-          { 1, state }        already final ('committed', 'aborted' or 'timedOut'): nothing to do
-          { 2, remainingMs }  still open and the deadline is ahead (the job fired early)
+          { 1, state }        already final: nothing to do
+          { 2, remainingMs }  still open and its deadline is ahead
           { -1 }              no such transaction (NOT_FOUND)
+  In every case but the third, the transaction leaves the deadline index.
 ]]
 --- @include "replicateCommands"
 --- @include "nowMs"
 --- @include "finishTransaction"
+--- @include "stagedFieldsOf"
 
-local txKey, opsKey = KEYS[1], KEYS[2]
+local txKey, deadlinesKey = KEYS[1], KEYS[2]
 local tx = redis.call('HMGET', txKey, 'state', 'deadline')
-if not tx[1] then
-  return { -1 }
-end
-if tx[1] ~= 'open' then
+if not tx[1] or tx[1] ~= 'open' then
+  redis.call('ZREM', deadlinesKey, string.match(txKey, ':([^:]+)$'))
+  if not tx[1] then
+    return { -1 }
+  end
   return { 1, tx[1] }
 end
 local now = nowMs()
@@ -29,5 +32,5 @@ local deadline = tonumber(tx[2])
 if now < deadline then
   return { 2, deadline - now }
 end
-finishTransaction(txKey, opsKey, 'timedOut', ARGV[1], now, tonumber(ARGV[2]))
+finishTransaction(txKey, deadlinesKey, stagedFieldsOf(txKey), 'timedOut', ARGV[1], now, {})
 return { 0, now - deadline }

@@ -11,13 +11,10 @@ function allKeys(keys: NamespaceKeys): string[] {
     keys.clock,
     keys.log,
     keys.state,
-    keys.live,
-    keys.versions,
-    keys.agents,
+    keys.index,
+    keys.deadlines,
     keys.transaction(LOCAL_ID),
-    keys.operations(LOCAL_ID),
     keys.transaction(OTHER_LOCAL_ID),
-    keys.operations(OTHER_LOCAL_ID),
   ];
 }
 

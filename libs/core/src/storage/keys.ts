@@ -7,19 +7,19 @@
  *   <prefix>:{<ns>}:clock     string  the commit counter (last commitTs)
  *   <prefix>:{<ns>}:log       stream  one entry per commit, id `<commitTs>-0` (the history)
  *   <prefix>:{<ns>}:state     hash    record -> "<version> <commitTs> [<json>]" (latest, incl. tombstones)
- *   <prefix>:{<ns>}:live      zset    record members of live records, lexicographic (listKeys, scanPrefix)
- *   <prefix>:{<ns>}:versions  hash    record+version -> commitTs (getStateAtVersion)
- *   <prefix>:{<ns>}:agents    zset    agent + padded commitTs, lexicographic (replay index)
- *   <prefix>:{<ns>}:tx:<id>   hash    one transaction: machine snapshot, deadline, outcome
- *   <prefix>:{<ns>}:ops:<id>  hash    the transaction's staged operations, record -> "<seq>:<w|d>:<json>"
+ *                                     and record NUL version -> commitTs (the version index)
+ *   <prefix>:{<ns>}:index     zset    lexicographic: live records (agentId NUL key, for listKeys and
+ *                                     scanPrefix) and replay entries (agentId SOH <padded commitTs>)
+ *   <prefix>:{<ns>}:deadlines zset    open transaction id -> deadline (the timeout sweeps' index)
+ *   <prefix>:{<ns>}:tx:<id>   hash    one transaction: machine snapshot, deadline, outcome, and its
+ *                                     staged operations (record -> "<seq>:<w|d>:<json>")
  */
 export class NamespaceKeys {
   readonly clock: string;
   readonly log: string;
   readonly state: string;
-  readonly live: string;
-  readonly versions: string;
-  readonly agents: string;
+  readonly index: string;
+  readonly deadlines: string;
   private readonly base: string;
 
   constructor(
@@ -30,16 +30,11 @@ export class NamespaceKeys {
     this.clock = `${this.base}clock`;
     this.log = `${this.base}log`;
     this.state = `${this.base}state`;
-    this.live = `${this.base}live`;
-    this.versions = `${this.base}versions`;
-    this.agents = `${this.base}agents`;
+    this.index = `${this.base}index`;
+    this.deadlines = `${this.base}deadlines`;
   }
 
   transaction(localId: string): string {
     return `${this.base}tx:${localId}`;
-  }
-
-  operations(localId: string): string {
-    return `${this.base}ops:${localId}`;
   }
 }

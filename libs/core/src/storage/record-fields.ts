@@ -4,6 +4,8 @@
  * byte-wise order in lexicographic sorted sets: `listKeys` order is exactly UTF-8 byte order.
  */
 export const SEPARATOR = '\u0000';
+/** Separates an agentId from the commitTs of its replay entries: they sort apart from its records. */
+export const REPLAY_SEPARATOR = '\u0001';
 const TS_DIGITS = 16;
 
 export function recordField(agentId: string, key: string): string {
@@ -18,8 +20,9 @@ export function versionField(agentId: string, key: string, version: number): str
   return agentId + SEPARATOR + key + SEPARATOR + String(version);
 }
 
+/** A replay entry of the ordered index: the agent's commit at `commitTs`. */
 export function agentIndexMember(agentId: string, commitTs: number): string {
-  return agentId + SEPARATOR + String(commitTs).padStart(TS_DIGITS, '0');
+  return agentId + REPLAY_SEPARATOR + String(commitTs).padStart(TS_DIGITS, '0');
 }
 
 /**

@@ -18,3 +18,12 @@ export function toStorageError(error: unknown, txId?: string): Error {
     { txId, cause: error },
   );
 }
+
+/** Runs a Redis command, turning client failures into StorageUnavailableError. */
+export async function runCommand<T>(txId: string | undefined, command: () => Promise<T>): Promise<T> {
+  try {
+    return await command();
+  } catch (error) {
+    throw toStorageError(error, txId);
+  }
+}

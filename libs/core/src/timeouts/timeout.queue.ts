@@ -1,32 +1,39 @@
 import { Queue } from 'bullmq';
 import type { Redis, Cluster } from 'ioredis';
 
-/** The BullMQ queue of transaction timeouts: one delayed job per open transaction, id = txId. */
+/**
+ * The BullMQ queue of timeout sweeps. A sweep job is due at the end of a short window of deadlines
+ * (`resolutionMs`) of one namespace and times out every transaction of that namespace whose
+ * deadline has passed. A transaction's sweep job exists before `beginTransaction` returns, so its
+ * timeout fires even if every process that touched it dies.
+ */
 export const TIMEOUT_QUEUE_NAME = 'timeouts';
-export const TIMEOUT_JOB_NAME = 'timeout';
+export const SWEEP_JOB_NAME = 'sweep';
 
-/** How long beginTransaction waits for BullMQ to accept a timeout job. */
-const SCHEDULE_TIMEOUT_MS = 3000;
-
-export interface TimeoutJobData {
-  readonly txId: string;
+export interface SweepJobData {
+  readonly namespace: string;
+  /** When the sweep is due, ms on the Redis clock. */
+  readonly due: number;
 }
 
-/**
- * Schedules and cancels timeout jobs. Finished jobs are removed at once and the queue's event
- * stream is capped, so BullMQ's memory stays bounded by the number of open transactions.
- */
+/** How long beginTransaction waits for BullMQ to accept a sweep job. */
+const SCHEDULE_TIMEOUT_MS = 3000;
+
 export class TimeoutQueue {
-  private readonly queue: Queue<TimeoutJobData>;
-  private readonly pending = new Set<Promise<unknown>>();
+  private readonly queue: Queue<SweepJobData>;
+  /** Sweeps this process has scheduled, by job id; concurrent begins share one add. */
+  private readonly scheduled = new Map<string, { due: number; added: Promise<void> }>();
 
   constructor(
     connection: Redis | Cluster,
     readonly prefix: string,
+    private readonly resolutionMs: number,
   ) {
-    this.queue = new Queue<TimeoutJobData>(TIMEOUT_QUEUE_NAME, {
+    this.queue = new Queue<SweepJobData>(TIMEOUT_QUEUE_NAME, {
       connection,
       prefix,
+      // Finished jobs are removed at once and the event stream is capped: BullMQ's memory stays
+      // bounded by the number of pending sweeps.
       streams: { events: { maxLen: 1000 } },
       defaultJobOptions: {
         removeOnComplete: true,
@@ -39,36 +46,56 @@ export class TimeoutQueue {
     this.queue.on('error', () => undefined);
   }
 
-  /** Adds the job; fails after `SCHEDULE_TIMEOUT_MS` rather than waiting for Redis to come back. */
-  async schedule(txId: string, delayMs: number): Promise<void> {
+  /**
+   * Makes sure a sweep of `namespace` runs at or after `deadline`. `redisNow` is the Redis clock at
+   * the same moment as `Date.now()` here (both read when the transaction was created).
+   */
+  async ensureSweep(namespace: string, deadline: number, redisNow: number): Promise<void> {
+    const due = Math.ceil(deadline / this.resolutionMs) * this.resolutionMs;
+    const jobId = `${namespace}~${due}`;
+    let entry = this.scheduled.get(jobId);
+    if (!entry) {
+      const added = this.add(jobId, { namespace, due }, due - redisNow);
+      entry = { due, added };
+      this.scheduled.set(jobId, entry);
+      added.catch(() => this.scheduled.delete(jobId)); // a later begin tries again
+      this.forgetPast(redisNow);
+    }
+    await entry.added;
+  }
+
+  /** Pending sweep jobs (for operators and tests). */
+  async pendingSweeps(): Promise<number> {
+    return this.queue.getDelayedCount();
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.scheduled.values()].map((entry) => entry.added));
+    await this.queue.close();
+  }
+
+  private async add(jobId: string, data: SweepJobData, delayMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, fail) => {
       timer = setTimeout(
-        () => fail(new Error(`the timeout job was not accepted within ${SCHEDULE_TIMEOUT_MS} ms`)),
+        () => fail(new Error(`the timeout sweep job was not accepted within ${SCHEDULE_TIMEOUT_MS} ms`)),
         SCHEDULE_TIMEOUT_MS,
       );
     });
     try {
-      await Promise.race([this.queue.add(TIMEOUT_JOB_NAME, { txId }, { jobId: txId, delay: delayMs }), timeout]);
+      await Promise.race([
+        this.queue.add(SWEEP_JOB_NAME, data, { jobId, delay: Math.max(0, delayMs) }),
+        timeout,
+      ]);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  /** Removes a transaction's job after it finished. In the background: not on the caller's path. */
-  cancel(txId: string): void {
-    const removal = this.queue.remove(txId).catch(() => undefined);
-    this.pending.add(removal);
-    void removal.finally(() => this.pending.delete(removal));
-  }
-
-  /** Jobs still waiting in the queue (for operators and tests). */
-  async delayedCount(): Promise<number> {
-    return this.queue.getDelayedCount();
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.pending);
-    await this.queue.close();
+  private forgetPast(redisNow: number): void {
+    if (this.scheduled.size < 1024) return;
+    for (const [jobId, entry] of this.scheduled) {
+      if (entry.due < redisNow - 60_000) this.scheduled.delete(jobId);
+    }
   }
 }

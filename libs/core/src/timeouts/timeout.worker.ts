@@ -1,34 +1,34 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis, Cluster } from 'ioredis';
-import { TIMEOUT_QUEUE_NAME, type TimeoutJobData } from './timeout.queue';
+import { TIMEOUT_QUEUE_NAME, type SweepJobData } from './timeout.queue';
 
-/** What the worker asks of the engine for one job: time it out, or say how long until it is due. */
-export type TimeoutHandler = (txId: string) => Promise<{ retryInMs?: number }>;
+/** Runs one sweep; `retryInMs` when the job came before its due time on the Redis clock. */
+export type SweepHandler = (data: SweepJobData) => Promise<{ retryInMs?: number }>;
 
 export interface TimeoutWorkerOptions {
   readonly concurrency: number;
 }
 
 /**
- * Runs the timeout jobs of every open transaction in every namespace. Each process that uses the
- * library runs one, so a fleet of backends needs nothing else; the abort it applies is atomic and
- * idempotent, so any number of workers can race on one job's transaction.
+ * Runs the timeout sweeps of every namespace. Each process that uses the library runs one, so a
+ * fleet of backends needs nothing else; the abort a sweep applies is atomic and idempotent, so
+ * any number of workers can race on one transaction.
  */
 export class TimeoutWorker {
-  private readonly worker: Worker<TimeoutJobData>;
+  private readonly worker: Worker<SweepJobData>;
 
   constructor(
     connection: Redis | Cluster,
     prefix: string,
-    handler: TimeoutHandler,
+    handler: SweepHandler,
     options: TimeoutWorkerOptions,
   ) {
-    this.worker = new Worker<TimeoutJobData>(
+    this.worker = new Worker<SweepJobData>(
       TIMEOUT_QUEUE_NAME,
-      async (job: Job<TimeoutJobData>, token?: string) => {
-        const { retryInMs } = await handler(job.data.txId);
+      async (job: Job<SweepJobData>, token?: string) => {
+        const { retryInMs } = await handler(job.data);
         if (retryInMs !== undefined) {
-          // The job fired before the transaction's deadline (clocks differ): come back when due.
+          // The job fired before its due time (the clocks of this host and Redis differ).
           await job.moveToDelayed(Date.now() + retryInMs, token);
           throw new DelayedError();
         }
@@ -49,7 +49,8 @@ export class TimeoutWorker {
     await this.worker.waitUntilReady();
   }
 
-  async close(): Promise<void> {
-    await this.worker.close();
+  /** Waits for running sweeps, unless `force`. */
+  async close(force = false): Promise<void> {
+    await this.worker.close(force);
   }
 }

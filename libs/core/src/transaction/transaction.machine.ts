@@ -64,12 +64,14 @@ export function nextState(state: TransactionState, event: TransactionEventType):
   return next.value as TransactionState;
 }
 
-/** The JSON stored in Redis for a state: XState's persisted snapshot plus the machine version. */
+/**
+ * The JSON stored in Redis for a state: the machine version and XState's persisted snapshot, of
+ * which only the state value varies (the machine has no context and no children). Kept under 64
+ * bytes so Redis stores the transaction hash in its compact listpack encoding.
+ */
 export function persistedSnapshot(state: TransactionState): string {
-  return JSON.stringify({
-    machineVersion: TRANSACTION_MACHINE_VERSION,
-    snapshot: transactionMachine.getPersistedSnapshot(snapshotOf(state)),
-  });
+  const { value } = transactionMachine.getPersistedSnapshot(snapshotOf(state)) as unknown as { value: unknown };
+  return JSON.stringify({ machineVersion: TRANSACTION_MACHINE_VERSION, snapshot: { value } });
 }
 
 /** Restores a state from its stored JSON; rejects snapshots of another machine version. */

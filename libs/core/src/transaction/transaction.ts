@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TransactionError } from '../errors';
-import type { StateRepository, StageLimits } from '../storage/state.repository';
+import type { TransactionRepository } from '../storage/transaction.repository';
 import { serializeValue, validateArgs, validateName } from '../validation/validate';
 import type { TransactionId } from './transaction-id';
 import { nextState, rejectionFor, type TransactionEventType, type TransactionState } from './transaction.machine';
@@ -19,11 +19,8 @@ export interface DeleteInput {
 
 /** What a transaction needs from the client that created it. */
 export interface TransactionContext {
-  readonly repository: StateRepository;
-  readonly limits: StageLimits;
+  readonly repository: TransactionRepository;
   readonly maxValueBytes: number;
-  /** Called once the transaction reached a final state through this object (cancels its timeout job). */
-  finished(txId: string): void;
   /** Throws when the client is closed. */
   assertOpen(): void;
 }
@@ -66,7 +63,7 @@ export class Transaction implements AsyncDisposable {
     const agentId = validateName(args.agentId, 'agentId');
     const key = validateName(args.key, 'key');
     const json = serializeValue(args.value, this.context.maxValueBytes);
-    await this.track(this.context.repository.stage(this.txId, agentId, key, json, this.context.limits));
+    await this.track(this.context.repository.stage(this.txId, agentId, key, json));
   }
 
   /** Stages a delete: at commit the record becomes a tombstone (it takes a version, and leaves listings). */
@@ -75,7 +72,7 @@ export class Transaction implements AsyncDisposable {
     const args = validateArgs<DeleteInput>(input, 'delete');
     const agentId = validateName(args.agentId, 'agentId');
     const key = validateName(args.key, 'key');
-    await this.track(this.context.repository.stage(this.txId, agentId, key, null, this.context.limits));
+    await this.track(this.context.repository.stage(this.txId, agentId, key, null));
   }
 
   /**
@@ -84,9 +81,7 @@ export class Transaction implements AsyncDisposable {
    */
   async commit(): Promise<number> {
     this.accept('COMMIT');
-    const { commitTs } = await this.track(
-      this.context.repository.commit(this.txId, this.commitToken, this.context.limits.retentionMs),
-    );
+    const { commitTs } = await this.track(this.context.repository.commit(this.txId, this.commitToken));
     this.finish('committed');
     return commitTs;
   }
@@ -95,9 +90,7 @@ export class Transaction implements AsyncDisposable {
   async abort(): Promise<void> {
     if (this.knownState === 'aborted' || this.knownState === 'timedOut') return;
     this.accept('ABORT');
-    const state = await this.track(
-      this.context.repository.abort(this.txId, this.context.limits.retentionMs),
-    );
+    const state = await this.track(this.context.repository.abort(this.txId));
     this.finish(state);
   }
 
@@ -127,10 +120,7 @@ export class Transaction implements AsyncDisposable {
   }
 
   private finish(state: TransactionState): void {
-    if (this.knownState === 'open' && state !== 'open') {
-      this.knownState = state;
-      this.context.finished(this.id);
-    }
+    if (this.knownState === 'open') this.knownState = state;
   }
 }
 

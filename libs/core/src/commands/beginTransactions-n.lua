@@ -1,0 +1,35 @@
+--[[
+  Creates a batch of open transactions of one namespace (group begin: one call for many
+  concurrent beginTransaction() calls).
+
+  KEYS[1]       deadline index   <prefix>:{<ns>}:deadlines (zset: transaction id -> deadline)
+  KEYS[1 + i]   transaction hash <prefix>:{<ns>}:tx:<id> of the i-th transaction
+
+  ARGV[1]       persisted machine snapshot of the 'open' state
+  ARGV[2]       retentionMs: how long a record outlives its deadline if nobody finishes it
+  ARGV[2 + i]   timeoutMs of the i-th transaction
+
+  Returns { nowMs, deadline_1, ..., deadline_n }   (all on the Redis clock)
+
+  A transaction hash holds its metadata (state, snapshot, deadline, createdAt, seq, ops, bytes)
+  and its staged operations, one field per record ("agentId NUL key", never a metadata name).
+]]
+--- @include "replicateCommands"
+--- @include "nowMs"
+
+local now = nowMs()
+local retentionMs = tonumber(ARGV[2])
+local out = { now }
+local index = {}
+for i = 2, #KEYS do
+  local timeoutMs = tonumber(ARGV[i + 1])
+  local deadline = now + timeoutMs
+  redis.call('HSET', KEYS[i], 'state', 'open', 'snapshot', ARGV[1], 'deadline', deadline,
+    'createdAt', now, 'seq', 0, 'ops', 0, 'bytes', 0)
+  redis.call('PEXPIRE', KEYS[i], timeoutMs + retentionMs)
+  index[#index + 1] = deadline
+  index[#index + 1] = string.match(KEYS[i], ':([^:]+)$')
+  out[i] = deadline
+end
+redis.call('ZADD', KEYS[1], unpack(index))
+return out

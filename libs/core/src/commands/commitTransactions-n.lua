@@ -1,0 +1,137 @@
+--[[
+  Commits a batch of transactions of one namespace (group commit: one call for many concurrent
+  commit() calls). Each transaction is committed atomically on its own: first every check, then
+  its writes. It applies every staged write and tombstone, records versions, appends one event to
+  the namespace's log and the agents' replay index, advances the commit counter and leaves the
+  deadline index.
+
+  KEYS[1] commit counter     <prefix>:{<ns>}:clock
+  KEYS[2] log stream         <prefix>:{<ns>}:log
+  KEYS[3] records            <prefix>:{<ns>}:state
+  KEYS[4] ordered index      <prefix>:{<ns>}:index
+  KEYS[5] deadline index     <prefix>:{<ns>}:deadlines
+  KEYS[5 + i]  transaction hash   <prefix>:{<ns>}:tx:<id> of the i-th transaction
+
+  ARGV[1] persisted snapshot of 'committed'
+  ARGV[2] persisted snapshot of 'timedOut' (applied when a deadline has passed)
+  ARGV[1 + 2i]  commit token of the i-th commit (a retry of the same commit() carries the same one)
+  ARGV[2 + 2i]  public transaction id, recorded in the log
+
+  Returns { code_1, detail_1, ..., code_n, detail_n }, per transaction:
+          0, commitTs     committed now
+          1, commitTs     this same commit (same token) had already committed: its commitTs
+          -1, 0           no such transaction (NOT_FOUND)
+          -2, state       not open: 'committed' (by another commit), 'aborted' or 'timedOut'
+          -3, 0           its deadline has passed; now timed out (TIMEOUT)
+]]
+--- @include "replicateCommands"
+--- @include "nowMs"
+--- @include "finishTransaction"
+
+local clockKey, logKey, stateKey, indexKey, deadlinesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local committedSnapshot, timedOutSnapshot = ARGV[1], ARGV[2]
+local now = nowMs()
+local clock = tonumber(redis.call('GET', clockKey)) or 0
+
+local function commit(txKey, token, txId)
+  -- Checks. Nothing below writes until every check of this transaction has passed.
+  local raw = redis.call('HGETALL', txKey)
+  if #raw == 0 then
+    return -1, 0
+  end
+  local meta, ops, staged = {}, {}, {}
+  for i = 1, #raw, 2 do
+    local field = raw[i]
+    if string.find(field, '\0', 1, true) then
+      local entry = raw[i + 1]
+      local colon = string.find(entry, ':', 1, true)
+      staged[#staged + 1] = field
+      ops[#ops + 1] = {
+        field = field,
+        seq = tonumber(string.sub(entry, 1, colon - 1)),
+        write = string.byte(entry, colon + 1) == 119, -- 'w'
+        json = string.sub(entry, colon + 3),
+      }
+    else
+      meta[field] = raw[i + 1]
+    end
+  end
+  if meta.state == 'committed' and meta.commitToken == token then
+    return 1, tonumber(meta.commitTs)
+  end
+  if meta.state ~= 'open' then
+    return -2, meta.state
+  end
+  if now >= tonumber(meta.deadline) then
+    finishTransaction(txKey, deadlinesKey, staged, 'timedOut', timedOutSnapshot, now, {})
+    return -3, 0
+  end
+  table.sort(ops, function(a, b) return a.seq < b.seq end)
+
+  local commitTs = clock + 1
+  local logEntry = { 'tx', txId }
+  local stateArgs, indexArgs, deleted = {}, {}, {}
+  if #ops > 0 then
+    local fields = {}
+    for i, op in ipairs(ops) do
+      fields[i] = op.field
+    end
+    local current = redis.call('HMGET', stateKey, unpack(fields))
+    local replayTs = '\1' .. string.format('%016d', commitTs)
+    local indexedAgents = {}
+    for i, op in ipairs(ops) do
+      local version = 1
+      if current[i] then
+        version = tonumber(string.sub(current[i], 1, string.find(current[i], ' ', 1, true) - 1)) + 1
+      end
+      local n = #stateArgs
+      if op.write then
+        logEntry[#logEntry + 1] = op.field
+        logEntry[#logEntry + 1] = version .. ':' .. op.json
+        stateArgs[n + 1] = op.field
+        stateArgs[n + 2] = version .. ' ' .. commitTs .. ' ' .. op.json
+        indexArgs[#indexArgs + 1] = 0
+        indexArgs[#indexArgs + 1] = op.field
+      else
+        logEntry[#logEntry + 1] = op.field
+        logEntry[#logEntry + 1] = version .. ':'
+        stateArgs[n + 1] = op.field
+        stateArgs[n + 2] = version .. ' ' .. commitTs
+        deleted[#deleted + 1] = op.field
+      end
+      -- The version index lives in the same hash: "agentId NUL key NUL version" -> commitTs.
+      stateArgs[n + 3] = op.field .. '\0' .. version
+      stateArgs[n + 4] = commitTs
+      local agent = string.sub(op.field, 1, string.find(op.field, '\0', 1, true) - 1)
+      if not indexedAgents[agent] then
+        indexedAgents[agent] = true
+        indexArgs[#indexArgs + 1] = 0
+        indexArgs[#indexArgs + 1] = agent .. replayTs
+      end
+    end
+  end
+
+  -- Writes. The log append comes first: it is the only write that can be refused (an id not
+  -- above the stream's last one), and a refusal here leaves everything untouched.
+  redis.call('XADD', logKey, commitTs .. '-0', unpack(logEntry))
+  redis.call('SET', clockKey, commitTs)
+  clock = commitTs
+  if #ops > 0 then
+    redis.call('HSET', stateKey, unpack(stateArgs))
+    redis.call('ZADD', indexKey, unpack(indexArgs))
+  end
+  if #deleted > 0 then
+    redis.call('ZREM', indexKey, unpack(deleted))
+  end
+  finishTransaction(txKey, deadlinesKey, staged, 'committed', committedSnapshot, now,
+    { 'commitTs', commitTs, 'commitToken', token })
+  return 0, commitTs
+end
+
+local out = {}
+for i = 1, #KEYS - 5 do
+  local code, detail = commit(KEYS[5 + i], ARGV[1 + 2 * i], ARGV[2 + 2 * i])
+  out[2 * i - 1] = code
+  out[2 * i] = detail
+end
+return out

@@ -1,0 +1,72 @@
+--[[
+  Stages a batch of writes and deletes, each into its open transaction (group staging: one call
+  for the operations of many concurrent transactions of one namespace). Each operation is checked
+  and applied on its own; the last operation on a record wins.
+
+  KEYS[1]          deadline index      <prefix>:{<ns>}:deadlines
+  KEYS[1 + i]      transaction hash    <prefix>:{<ns>}:tx:<id> of the i-th operation
+
+  ARGV[1]          maxOperationsPerTransaction
+  ARGV[2]          maxTransactionBytes
+  ARGV[3]          persisted snapshot of 'timedOut' (applied when a deadline has passed)
+  ARGV[3i + 1]     record field (agentId NUL key) of the i-th operation
+  ARGV[3i + 2]     'w' (write) or 'd' (delete)
+  ARGV[3i + 3]     value JSON ('' for a delete)
+
+  Returns { code_1, detail_1, ..., code_n, detail_n }, per operation:
+          0, 0          staged, as the field "<seq>:<w|d>:<json>" of the transaction hash
+          -1, 0         no such transaction (NOT_FOUND)
+          -2, state     the transaction is not open (NOT_OPEN)
+          -3, 0         its deadline has passed; now timed out (TIMEOUT)
+          -4, max       too many operations (TOO_MANY_OPERATIONS)
+          -5, max       too many bytes staged (TOO_MANY_BYTES)
+]]
+--- @include "replicateCommands"
+--- @include "nowMs"
+--- @include "finishTransaction"
+--- @include "stagedFieldsOf"
+
+local deadlinesKey = KEYS[1]
+local maxOperations, maxBytes = tonumber(ARGV[1]), tonumber(ARGV[2])
+local now = nowMs()
+local out = {}
+
+local function stage(txKey, field, kind, json)
+  local tx = redis.call('HMGET', txKey, 'state', 'deadline', 'seq', 'ops', 'bytes')
+  if not tx[1] then
+    return -1, 0
+  end
+  if tx[1] ~= 'open' then
+    return -2, tx[1]
+  end
+  if now >= tonumber(tx[2]) then
+    finishTransaction(txKey, deadlinesKey, stagedFieldsOf(txKey), 'timedOut', ARGV[3], now, {})
+    return -3, 0
+  end
+  local seq = tonumber(tx[3]) + 1
+  local entry = seq .. ':' .. kind .. ':' .. json
+  local count = tonumber(tx[4])
+  local bytes = tonumber(tx[5]) + #entry
+  local previous = redis.call('HSTRLEN', txKey, field)
+  if previous > 0 then
+    bytes = bytes - previous
+  else
+    count = count + 1
+  end
+  if count > maxOperations then
+    return -4, maxOperations
+  end
+  if bytes > maxBytes then
+    return -5, maxBytes
+  end
+  redis.call('HSET', txKey, field, entry, 'seq', seq, 'ops', count, 'bytes', bytes)
+  return 0, 0
+end
+
+for i = 1, #KEYS - 1 do
+  local a = 3 * i + 1
+  local code, detail = stage(KEYS[1 + i], ARGV[a], ARGV[a + 1], ARGV[a + 2])
+  out[2 * i - 1] = code
+  out[2 * i] = detail
+end
+return out

@@ -1,0 +1,171 @@
+import type { Redis, Cluster } from 'ioredis';
+import { ScriptCode } from '../commands/script-code';
+import type { StatehouseConnection } from '../commands/scripts';
+import { VersionCompactedError, VersionNotFoundError } from '../errors';
+import type { NamespaceKeys } from './keys';
+import { agentIndexMember, agentPrefix, prefixRange, recordField, versionField } from './record-fields';
+import { runCommand } from './redis-errors';
+import { parseLoggedOperation, parseStoredRecord, type StoredRecord } from './stored-value';
+
+/** An agent's operation in a logged commit. `value` null is a delete. */
+export interface LoggedOperation {
+  readonly key: string;
+  readonly value: StoredRecord['value'];
+  readonly version: number;
+}
+
+export interface LoggedEvent {
+  readonly txId: string;
+  readonly commitTs: number;
+  readonly operations: LoggedOperation[];
+}
+
+/** Committed records and history in Redis: every read of the public API. Writes nothing. */
+export class RecordRepository {
+  constructor(
+    readonly redis: StatehouseConnection,
+    private readonly keys: (namespace: string) => NamespaceKeys,
+  ) {}
+
+  async getState(namespace: string, agentId: string, key: string): Promise<StoredRecord | null> {
+    const stored = await this.run(undefined, () =>
+      this.redis.hget(this.keys(namespace).state, recordField(agentId, key)),
+    );
+    return stored === null ? null : parseStoredRecord(stored);
+  }
+
+  async getStateAtVersion(
+    namespace: string,
+    agentId: string,
+    key: string,
+    version: number,
+  ): Promise<StoredRecord> {
+    const keys = this.keys(namespace);
+    const [code, commitTs, logged] = await this.run(undefined, () =>
+      this.redis.statehouseGetStateAtVersion(
+        keys.state,
+        keys.log,
+        versionField(agentId, key, version),
+        recordField(agentId, key),
+      ),
+    );
+    if (code === ScriptCode.VERSION_NOT_FOUND) throw new VersionNotFoundError(agentId, key, version);
+    if (code === ScriptCode.VERSION_COMPACTED) throw new VersionCompactedError(agentId, key, version);
+    const op = parseLoggedOperation(logged!);
+    return { version: op.version, commitTs: Number(commitTs), value: op.value };
+  }
+
+  /** Live keys of an agent starting with `prefix`, after the key `after`, in UTF-8 byte order. */
+  async listKeys(
+    namespace: string,
+    agentId: string,
+    prefix: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<string[]> {
+    const [min, max] = this.liveRange(agentId, prefix, after);
+    const members = await this.run(undefined, () =>
+      this.redis.zrangebylex(this.keys(namespace).index, min, max, 'LIMIT', 0, limit),
+    );
+    return members.map((member) => member.slice(agentId.length + 1));
+  }
+
+  async scanPrefix(
+    namespace: string,
+    agentId: string,
+    prefix: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<Array<StoredRecord & { key: string }>> {
+    const keys = this.keys(namespace);
+    const [min, max] = this.liveRange(agentId, prefix, after);
+    const flat = await this.run(undefined, () =>
+      this.redis.statehouseScanPrefix(keys.index, keys.state, min, max, limit),
+    );
+    const entries: Array<StoredRecord & { key: string }> = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      entries.push({ key: flat[i]!.slice(agentId.length + 1), ...parseStoredRecord(flat[i + 1]!) });
+    }
+    return entries;
+  }
+
+  /** Up to `limit` events of the agent with startTs <= commitTs <= endTs, in commit order. */
+  async replayPage(
+    namespace: string,
+    agentId: string,
+    startTs: number,
+    endTs: number,
+    limit: number,
+  ): Promise<LoggedEvent[]> {
+    const keys = this.keys(namespace);
+    const page = await this.run(undefined, () =>
+      this.redis.statehouseReplayPage(
+        keys.index,
+        keys.log,
+        Buffer.from(`[${agentIndexMember(agentId, startTs)}`),
+        Buffer.from(`[${agentIndexMember(agentId, endTs)}`),
+        limit,
+        agentPrefix(agentId),
+      ),
+    );
+    return page.map(([commitTs, txId, flat]) => ({
+      txId: txId ?? '',
+      commitTs: Number(commitTs),
+      operations: pairs(flat).map(([key, logged]) => ({ key, ...parseLoggedOperation(logged) })),
+    }));
+  }
+
+  /**
+   * Blocks up to `blockMs` for log entries after `afterTs` on a dedicated connection, and returns
+   * the agent's events among them plus the last commitTs read (to continue from).
+   */
+  async readLogAfter(
+    connection: Redis | Cluster,
+    namespace: string,
+    agentId: string,
+    afterTs: number,
+    blockMs: number,
+    count: number,
+  ): Promise<{ events: LoggedEvent[]; lastTs: number }> {
+    const reply = await this.run(undefined, () =>
+      connection.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.keys(namespace).log, `${afterTs}-0`),
+    );
+    const entries = reply?.[0]?.[1] ?? [];
+    const prefix = agentPrefix(agentId);
+    const events: LoggedEvent[] = [];
+    let lastTs = afterTs;
+    for (const [id, fields] of entries) {
+      lastTs = Number(id.slice(0, id.indexOf('-')));
+      const operations: LoggedOperation[] = [];
+      for (let i = 2; i < fields.length; i += 2) {
+        if (fields[i]!.startsWith(prefix)) {
+          operations.push({ key: fields[i]!.slice(prefix.length), ...parseLoggedOperation(fields[i + 1]!) });
+        }
+      }
+      if (operations.length > 0) events.push({ txId: fields[1]!, commitTs: lastTs, operations });
+    }
+    return { events, lastTs };
+  }
+
+  async lastCommitTs(namespace: string): Promise<number> {
+    const value = await this.run(undefined, () => this.redis.get(this.keys(namespace).clock));
+    return Number(value ?? 0);
+  }
+
+  private liveRange(agentId: string, prefix: string, after: string | undefined): [Buffer, Buffer] {
+    return prefixRange(
+      agentPrefix(agentId) + prefix,
+      after === undefined ? undefined : recordField(agentId, after),
+    );
+  }
+
+  private run<T>(txId: string | undefined, command: () => Promise<T>): Promise<T> {
+    return runCommand(txId, command);
+  }
+}
+
+function pairs(flat: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
+  return out;
+}

@@ -1,0 +1,295 @@
+import type { Redis, Cluster } from 'ioredis';
+import { ScriptCode } from '../commands/script-code';
+import { defineScripts, type StatehouseConnection } from '../commands/scripts';
+import {
+  CommitUnknownError,
+  LimitExceededError,
+  TransactionError,
+  TransactionNotFoundError,
+} from '../errors';
+import {
+  SNAPSHOTS,
+  isTransactionState,
+  rejectionFor,
+  type TransactionState,
+} from '../transaction/transaction.machine';
+import type { TransactionId } from '../transaction/transaction-id';
+import { NamespaceKeys } from './keys';
+import { Batcher } from './batcher';
+import { recordField } from './record-fields';
+import { isRedisReply, runCommand, toStorageError } from './redis-errors';
+
+/** Settings of the repository, fixed per client. */
+export interface RepositorySettings {
+  readonly maxOperations: number;
+  readonly maxBytes: number;
+  /** How long a finished transaction stays known. */
+  readonly retentionMs: number;
+  /** Most items in one grouped script call. */
+  readonly maxBatch: number;
+}
+
+export interface TransactionInfo {
+  readonly state: TransactionState;
+  readonly deadline: number;
+  readonly createdAt: number;
+  readonly finishedAt: number | null;
+  readonly commitTs: number | null;
+}
+
+export interface BeginResult {
+  /** The deadline, ms on the Redis clock. */
+  readonly deadline: number;
+  /** Redis' clock when the transaction was created. */
+  readonly now: number;
+}
+
+export type TimeoutOutcome =
+  | { readonly outcome: 'timedOut'; readonly lateMs: number }
+  | { readonly outcome: 'final'; readonly state: TransactionState }
+  | { readonly outcome: 'notYet'; readonly remainingMs: number }
+  | { readonly outcome: 'notFound' };
+
+interface StageItem {
+  readonly tx: TransactionId;
+  readonly field: string;
+  readonly json: string | null;
+}
+
+interface CommitItem {
+  readonly tx: TransactionId;
+  readonly token: string;
+}
+
+interface NamespaceBatchers {
+  readonly begin: Batcher<TransactionId & { timeoutMs: number }, BeginResult>;
+  readonly stage: Batcher<StageItem, void>;
+  readonly commit: Batcher<CommitItem, { commitTs: number; replayed: boolean }>;
+}
+
+/**
+ * Transactions in Redis: runs their Lua scripts and turns the replies into values or typed errors.
+ * Begins, writes and commits of concurrent transactions of one namespace are grouped into one
+ * script call each (group commit).
+ */
+export class TransactionRepository {
+  readonly redis: StatehouseConnection;
+  private readonly namespaces = new Map<string, NamespaceKeys>();
+  private readonly batchers = new Map<string, NamespaceBatchers>();
+
+  constructor(
+    redis: Redis | Cluster,
+    private readonly prefix: string,
+    private readonly settings: RepositorySettings,
+  ) {
+    this.redis = defineScripts(redis);
+  }
+
+  keys(namespace: string): NamespaceKeys {
+    let keys = this.namespaces.get(namespace);
+    if (!keys) {
+      keys = new NamespaceKeys(this.prefix, namespace);
+      this.namespaces.set(namespace, keys);
+    }
+    return keys;
+  }
+
+  begin(tx: TransactionId, timeoutMs: number): Promise<BeginResult> {
+    return this.batchersOf(tx.namespace).begin.submit({ ...tx, timeoutMs });
+  }
+
+  /** Stages a write (`json`) or a delete (`json` null). */
+  stage(tx: TransactionId, agentId: string, key: string, json: string | null): Promise<void> {
+    return this.batchersOf(tx.namespace).stage.submit({ tx, field: recordField(agentId, key), json });
+  }
+
+  /** Commits; `replayed` is true when this token's earlier attempt had already committed. */
+  commit(tx: TransactionId, token: string): Promise<{ commitTs: number; replayed: boolean }> {
+    return this.batchersOf(tx.namespace).commit.submit({ tx, token });
+  }
+
+  /** Aborts; returns the final state ('aborted' now, or the state that made it a no-op). */
+  async abort(tx: TransactionId): Promise<TransactionState> {
+    const keys = this.keys(tx.namespace);
+    const [code, detail] = await this.run(tx.id, () =>
+      this.redis.statehouseAbortTransaction(
+        keys.transaction(tx.localId),
+        keys.deadlines,
+        SNAPSHOTS.aborted,
+        SNAPSHOTS.timedOut,
+      ),
+    );
+    if (code === ScriptCode.OK) return 'aborted';
+    if (code === ScriptCode.NOOP && isTransactionState(detail)) return detail;
+    throw this.transactionFailure(tx, code, detail);
+  }
+
+  async timeout(tx: TransactionId): Promise<TimeoutOutcome> {
+    const keys = this.keys(tx.namespace);
+    const [code, detail] = await this.run(tx.id, () =>
+      this.redis.statehouseTimeoutTransaction(
+        keys.transaction(tx.localId),
+        keys.deadlines,
+        SNAPSHOTS.timedOut,
+      ),
+    );
+    switch (code) {
+      case ScriptCode.OK:
+        return { outcome: 'timedOut', lateMs: Number(detail) };
+      case ScriptCode.NOOP:
+        return { outcome: 'final', state: detail as TransactionState };
+      case ScriptCode.LATER:
+        return { outcome: 'notYet', remainingMs: Number(detail) };
+      default:
+        return { outcome: 'notFound' };
+    }
+  }
+
+  /**
+   * Local ids of the namespace's transactions past their deadline, or how long until `due` when
+   * the sweep came early.
+   */
+  async dueTransactions(
+    namespace: string,
+    due: number,
+    limit: number,
+  ): Promise<{ ids: string[] } | { remainingMs: number }> {
+    const reply = await this.run(undefined, () =>
+      this.redis.statehouseDueTransactions(this.keys(namespace).deadlines, due, limit),
+    );
+    if (reply[0] === ScriptCode.LATER) return { remainingMs: Number(reply[1]) };
+    return { ids: reply.slice(1).map(String) };
+  }
+
+  async inspect(tx: TransactionId): Promise<TransactionInfo> {
+    const reply = await this.run(tx.id, () =>
+      this.redis.statehouseInspectTransaction(this.keys(tx.namespace).transaction(tx.localId)),
+    );
+    if (reply[0] !== ScriptCode.OK || !isTransactionState(reply[1])) {
+      throw new TransactionNotFoundError(tx.id);
+    }
+    const optional = (value: string | undefined): number | null => (value ? Number(value) : null);
+    return {
+      state: reply[1],
+      deadline: Number(reply[2]),
+      createdAt: Number(reply[3]),
+      finishedAt: optional(reply[4]),
+      commitTs: optional(reply[5]),
+    };
+  }
+
+  private batchersOf(namespace: string): NamespaceBatchers {
+    let batchers = this.batchers.get(namespace);
+    if (!batchers) {
+      const { maxBatch } = this.settings;
+      batchers = {
+        begin: new Batcher((items) => this.beginBatch(namespace, items), maxBatch),
+        stage: new Batcher((items) => this.stageBatch(namespace, items), maxBatch),
+        commit: new Batcher((items) => this.commitBatch(namespace, items), maxBatch),
+      };
+      this.batchers.set(namespace, batchers);
+    }
+    return batchers;
+  }
+
+  private async beginBatch(
+    namespace: string,
+    items: Array<TransactionId & { timeoutMs: number }>,
+  ): Promise<BeginResult[]> {
+    const keys = this.keys(namespace);
+    const reply = await this.run(undefined, () =>
+      this.redis.statehouseBeginTransactions(
+        1 + items.length,
+        keys.deadlines,
+        ...items.map((item) => keys.transaction(item.localId)),
+        SNAPSHOTS.open,
+        this.settings.retentionMs,
+        ...items.map((item) => item.timeoutMs),
+      ),
+    );
+    const now = Number(reply[0]);
+    return items.map((_, i) => ({ deadline: Number(reply[i + 1]), now }));
+  }
+
+  private async stageBatch(namespace: string, items: StageItem[]): Promise<Array<void | Error>> {
+    const keys = this.keys(namespace);
+    const txKeys = items.map(({ tx }) => keys.transaction(tx.localId));
+    const opArgs = items.flatMap(({ field, json }) => [field, json === null ? 'd' : 'w', json ?? '']);
+    const reply = await this.run(undefined, () =>
+      this.redis.statehouseStageOperations(
+        1 + txKeys.length,
+        keys.deadlines,
+        ...txKeys,
+        this.settings.maxOperations,
+        this.settings.maxBytes,
+        SNAPSHOTS.timedOut,
+        ...opArgs,
+      ),
+    );
+    return items.map(({ tx }, i) => {
+      const code = Number(reply[2 * i]);
+      const detail = reply[2 * i + 1];
+      switch (code) {
+        case ScriptCode.OK:
+          return undefined;
+        case ScriptCode.TOO_MANY_OPERATIONS:
+          return new LimitExceededError('maxOperationsPerTransaction', Number(detail), tx.id);
+        case ScriptCode.TOO_MANY_BYTES:
+          return new LimitExceededError('maxTransactionBytes', Number(detail), tx.id);
+        default:
+          return this.transactionFailure(tx, code, detail);
+      }
+    });
+  }
+
+  private async commitBatch(
+    namespace: string,
+    items: CommitItem[],
+  ): Promise<Array<{ commitTs: number; replayed: boolean } | Error>> {
+    const keys = this.keys(namespace);
+    let reply: Array<number | string>;
+    try {
+      reply = await this.redis.statehouseCommitTransactions(
+        5 + items.length,
+        keys.clock,
+        keys.log,
+        keys.state,
+        keys.index,
+        keys.deadlines,
+        ...items.map(({ tx }) => keys.transaction(tx.localId)),
+        SNAPSHOTS.committed,
+        SNAPSHOTS.timedOut,
+        ...items.flatMap(({ tx, token }) => [token, tx.id]),
+      );
+    } catch (error) {
+      // The outcome is unknown unless Redis refused the call before running it. A script that
+      // failed part-way through a batch may have committed some of it: unknown too. A retry with
+      // the same token finds out, and never applies twice.
+      const refused = isRedisReply(error) && !/user_script|script/i.test((error as Error).message);
+      return items.map(({ tx }) => (refused ? toStorageError(error, tx.id) : new CommitUnknownError(tx.id, error)));
+    }
+    return items.map(({ tx }, i) => {
+      const code = Number(reply[2 * i]);
+      const detail = reply[2 * i + 1];
+      if (code === ScriptCode.OK || code === ScriptCode.NOOP) {
+        return { commitTs: Number(detail), replayed: code === ScriptCode.NOOP };
+      }
+      return this.transactionFailure(tx, code, detail);
+    });
+  }
+
+  private transactionFailure(tx: TransactionId, code: number, detail: unknown): Error {
+    if (code === ScriptCode.NOT_FOUND) return new TransactionNotFoundError(tx.id);
+    if (code === ScriptCode.TIMEOUT) return TransactionError.forState('TRANSACTION_TIMEOUT', tx.id);
+    if (code === ScriptCode.NOT_OPEN && isTransactionState(detail) && detail !== 'open') {
+      return TransactionError.forState(rejectionFor(detail), tx.id);
+    }
+    return new TransactionError(`Unexpected reply ${code} from Redis for transaction ${tx.id}`, {
+      txId: tx.id,
+    });
+  }
+
+  private run<T>(txId: string | undefined, command: () => Promise<T>): Promise<T> {
+    return runCommand(txId, command);
+  }
+}
