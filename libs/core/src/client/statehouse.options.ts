@@ -19,7 +19,7 @@ export interface StatehouseOptions {
   maxOperationsPerTransaction?: number;
   /** Most bytes staged in one transaction. Default 16 MiB. */
   maxTransactionBytes?: number;
-  /** How long a finished transaction stays known (for "already committed" and commit retries). Default 10 minutes. */
+  /** How long a finished transaction stays known (for "already committed" and commit retries). Default 2 minutes. */
   finishedTransactionRetentionMs?: number;
   /** Run the timeout worker in this process (default true), or set its concurrency. */
   timeoutWorker?: boolean | { concurrency?: number };
@@ -71,7 +71,7 @@ export function resolveOptions(options: StatehouseOptions): ResolvedOptions {
     ),
     maxTransactionBytes: validateInteger(option('maxTransactionBytes', 16 * MIB), 'maxTransactionBytes', 2),
     finishedTransactionRetentionMs: validateInteger(
-      option('finishedTransactionRetentionMs', 600_000),
+      option('finishedTransactionRetentionMs', 120_000),
       'finishedTransactionRetentionMs',
       1000,
     ),

@@ -6,6 +6,7 @@
 
   ARGV[1] persisted snapshot of 'aborted'
   ARGV[2] persisted snapshot of 'timedOut'
+  ARGV[3] retentionMs: how long a finished transaction stays readable
 
   Returns { 0 }               aborted now
           { 1, state }        already 'aborted' or 'timedOut' (or timed out just now): no-op
@@ -29,9 +30,10 @@ if tx[1] ~= 'open' then
   return { 1, tx[1] }
 end
 local now = nowMs()
+local retentionMs = tonumber(ARGV[3])
 if now >= tonumber(tx[2]) then
-  finishTransaction(txKey, deadlinesKey, stagedFieldsOf(txKey), 'timedOut', ARGV[2], now, {})
+  finishTransaction(txKey, deadlinesKey, stagedFieldsOf(txKey), 'timedOut', ARGV[2], now, retentionMs, {})
   return { 1, 'timedOut' }
 end
-finishTransaction(txKey, deadlinesKey, stagedFieldsOf(txKey), 'aborted', ARGV[1], now, {})
+finishTransaction(txKey, deadlinesKey, stagedFieldsOf(txKey), 'aborted', ARGV[1], now, retentionMs, {})
 return { 0 }

@@ -14,8 +14,9 @@
 
   ARGV[1] persisted snapshot of 'committed'
   ARGV[2] persisted snapshot of 'timedOut' (applied when a deadline has passed)
-  ARGV[1 + 2i]  commit token of the i-th commit (a retry of the same commit() carries the same one)
-  ARGV[2 + 2i]  public transaction id, recorded in the log
+  ARGV[3] retentionMs: how long a finished transaction stays readable
+  ARGV[2 + 2i]  commit token of the i-th commit (a retry of the same commit() carries the same one)
+  ARGV[3 + 2i]  public transaction id, recorded in the log
 
   Returns { code_1, detail_1, ..., code_n, detail_n }, per transaction:
           0, commitTs     committed now
@@ -30,6 +31,7 @@
 
 local clockKey, logKey, stateKey, indexKey, deadlinesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local committedSnapshot, timedOutSnapshot = ARGV[1], ARGV[2]
+local retentionMs = tonumber(ARGV[3])
 local now = nowMs()
 local clock = tonumber(redis.call('GET', clockKey)) or 0
 
@@ -63,7 +65,7 @@ local function commit(txKey, token, txId)
     return -2, meta.state
   end
   if now >= tonumber(meta.deadline) then
-    finishTransaction(txKey, deadlinesKey, staged, 'timedOut', timedOutSnapshot, now, {})
+    finishTransaction(txKey, deadlinesKey, staged, 'timedOut', timedOutSnapshot, now, retentionMs, {})
     return -3, 0
   end
   table.sort(ops, function(a, b) return a.seq < b.seq end)
@@ -123,14 +125,14 @@ local function commit(txKey, token, txId)
   if #deleted > 0 then
     redis.call('ZREM', indexKey, unpack(deleted))
   end
-  finishTransaction(txKey, deadlinesKey, staged, 'committed', committedSnapshot, now,
+  finishTransaction(txKey, deadlinesKey, staged, 'committed', committedSnapshot, now, retentionMs,
     { 'commitTs', commitTs, 'commitToken', token })
   return 0, commitTs
 end
 
 local out = {}
 for i = 1, #KEYS - 5 do
-  local code, detail = commit(KEYS[5 + i], ARGV[1 + 2 * i], ARGV[2 + 2 * i])
+  local code, detail = commit(KEYS[5 + i], ARGV[2 + 2 * i], ARGV[3 + 2 * i])
   out[2 * i - 1] = code
   out[2 * i] = detail
 end

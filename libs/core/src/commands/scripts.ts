@@ -54,8 +54,8 @@ export interface StatehouseCommands {
   statehouseBeginTransactions(numberOfKeys: number, ...keysAndArgs: Arg[]): Promise<number[]>;
   statehouseStageOperations(numberOfKeys: number, ...keysAndArgs: Arg[]): Promise<Array<number | string>>;
   statehouseCommitTransactions(numberOfKeys: number, ...keysAndArgs: Arg[]): Promise<Array<number | string>>;
-  statehouseAbortTransaction(tx: string, deadlines: string, abortedSnapshot: string, timedOutSnapshot: string): Promise<[number, string?]>;
-  statehouseTimeoutTransaction(tx: string, deadlines: string, timedOutSnapshot: string): Promise<[number, (string | number)?]>;
+  statehouseAbortTransaction(tx: string, deadlines: string, abortedSnapshot: string, timedOutSnapshot: string, retentionMs: number): Promise<[number, string?]>;
+  statehouseTimeoutTransaction(tx: string, deadlines: string, timedOutSnapshot: string, retentionMs: number): Promise<[number, (string | number)?]>;
   statehouseDueTransactions(deadlines: string, due: number, limit: number): Promise<Array<number | string>>;
   statehouseInspectTransaction(tx: string): Promise<[number, string?, string?, string?, string?, string?, number?]>;
   statehouseScanPrefix(index: string, state: string, min: Buffer, max: Buffer, limit: number): Promise<string[]>;

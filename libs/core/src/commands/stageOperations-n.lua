@@ -9,9 +9,10 @@
   ARGV[1]          maxOperationsPerTransaction
   ARGV[2]          maxTransactionBytes
   ARGV[3]          persisted snapshot of 'timedOut' (applied when a deadline has passed)
-  ARGV[3i + 1]     record field (agentId NUL key) of the i-th operation
-  ARGV[3i + 2]     'w' (write) or 'd' (delete)
-  ARGV[3i + 3]     value JSON ('' for a delete)
+  ARGV[4]          retentionMs: how long a finished transaction stays readable
+  ARGV[3i + 2]     record field (agentId NUL key) of the i-th operation
+  ARGV[3i + 3]     'w' (write) or 'd' (delete)
+  ARGV[3i + 4]     value JSON ('' for a delete)
 
   Returns { code_1, detail_1, ..., code_n, detail_n }, per operation:
           0, 0          staged, as the field "<seq>:<w|d>:<json>" of the transaction hash
@@ -28,6 +29,7 @@
 
 local deadlinesKey = KEYS[1]
 local maxOperations, maxBytes = tonumber(ARGV[1]), tonumber(ARGV[2])
+local retentionMs = tonumber(ARGV[4])
 local now = nowMs()
 local out = {}
 
@@ -40,7 +42,7 @@ local function stage(txKey, field, kind, json)
     return -2, tx[1]
   end
   if now >= tonumber(tx[2]) then
-    finishTransaction(txKey, deadlinesKey, stagedFieldsOf(txKey), 'timedOut', ARGV[3], now, {})
+    finishTransaction(txKey, deadlinesKey, stagedFieldsOf(txKey), 'timedOut', ARGV[3], now, retentionMs, {})
     return -3, 0
   end
   local seq = tonumber(tx[3]) + 1
@@ -64,7 +66,7 @@ local function stage(txKey, field, kind, json)
 end
 
 for i = 1, #KEYS - 1 do
-  local a = 3 * i + 1
+  local a = 3 * i + 2
   local code, detail = stage(KEYS[1 + i], ARGV[a], ARGV[a + 1], ARGV[a + 2])
   out[2 * i - 1] = code
   out[2 * i] = detail

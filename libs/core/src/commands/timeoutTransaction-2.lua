@@ -6,6 +6,7 @@
   KEYS[2] deadline index     <prefix>:{<ns>}:deadlines
 
   ARGV[1] persisted snapshot of 'timedOut'
+  ARGV[2] retentionMs: how long a finished transaction stays readable
 
   Returns { 0, lateMs }       timed out now; lateMs = now - deadline
           { 1, state }        already final: nothing to do
@@ -32,5 +33,5 @@ local deadline = tonumber(tx[2])
 if now < deadline then
   return { 2, deadline - now }
 end
-finishTransaction(txKey, deadlinesKey, stagedFieldsOf(txKey), 'timedOut', ARGV[1], now, {})
+finishTransaction(txKey, deadlinesKey, stagedFieldsOf(txKey), 'timedOut', ARGV[1], now, tonumber(ARGV[2]), {})
 return { 0, now - deadline }

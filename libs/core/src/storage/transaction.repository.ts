@@ -117,6 +117,7 @@ export class TransactionRepository {
         keys.deadlines,
         SNAPSHOTS.aborted,
         SNAPSHOTS.timedOut,
+        this.settings.retentionMs,
       ),
     );
     if (code === ScriptCode.OK) return 'aborted';
@@ -131,6 +132,7 @@ export class TransactionRepository {
         keys.transaction(tx.localId),
         keys.deadlines,
         SNAPSHOTS.timedOut,
+        this.settings.retentionMs,
       ),
     );
     switch (code) {
@@ -223,6 +225,7 @@ export class TransactionRepository {
         this.settings.maxOperations,
         this.settings.maxBytes,
         SNAPSHOTS.timedOut,
+        this.settings.retentionMs,
         ...opArgs,
       ),
     );
@@ -259,6 +262,7 @@ export class TransactionRepository {
         ...items.map(({ tx }) => keys.transaction(tx.localId)),
         SNAPSHOTS.committed,
         SNAPSHOTS.timedOut,
+        this.settings.retentionMs,
         ...items.flatMap(({ tx, token }) => [token, tx.id]),
       );
     } catch (error) {
