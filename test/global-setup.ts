@@ -12,7 +12,6 @@ import { getContainerRuntimeClient } from 'testcontainers';
 import { startRedisContainer, type RedisContainer } from './support/redis-container';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __STATEHOUSE_REDIS_CONTAINER__: RedisContainer | undefined;
 }
 

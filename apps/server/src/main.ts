@@ -3,7 +3,12 @@
  * the Statehouse tutorials against Redis: REDIS_URL when set, otherwise a private redis-server it
  * starts itself (AOF, appendfsync always, data in ./data) and stops afterwards.
  */
-import { EmbeddedRedisError, startEmbeddedRedis, Statehouse, type EmbeddedRedis } from '@statehouse/core';
+import {
+  EmbeddedRedisError,
+  startEmbeddedRedis,
+  Statehouse,
+  type EmbeddedRedis,
+} from '@statehouse/core';
 
 async function main(): Promise<void> {
   let embedded: EmbeddedRedis | undefined;
@@ -12,7 +17,10 @@ async function main(): Promise<void> {
     embedded = await startEmbeddedRedis({ dataDir: process.env.STATEHOUSE_DATA_DIR ?? 'data' });
     log(`started redis-server at ${embedded.url} (AOF, appendfsync always, data in ./data)`);
   }
-  const client = await Statehouse.connect({ redis: redisUrl ?? embedded!.url, namespace: 'default' });
+  const client = await Statehouse.connect({
+    redis: redisUrl ?? embedded!.url,
+    namespace: 'default',
+  });
   try {
     await seedFlow(client);
   } finally {
@@ -38,10 +46,14 @@ async function seedFlow(client: Statehouse): Promise<void> {
 
   await client.transaction(async (t) => t.delete({ agentId, key: 'temp:scratch' }));
   const memory = await client.getState({ agentId, key: 'memory' });
-  log(`memory = ${JSON.stringify(memory.value)} (version ${memory.version}, commitTs ${memory.commitTs})`);
+  log(
+    `memory = ${JSON.stringify(memory.value)} (version ${memory.version}, commitTs ${memory.commitTs})`,
+  );
   log(`keys of ${agentId}: ${(await client.listKeys({ agentId })).keys.join(', ')}`);
   for await (const event of client.replay({ agentId })) {
-    const ops = event.operations.map((op) => `${op.value === null ? 'delete' : 'write'} ${op.key}@v${op.version}`);
+    const ops = event.operations.map(
+      (op) => `${op.value === null ? 'delete' : 'write'} ${op.key}@v${op.version}`,
+    );
     log(`replay commitTs ${event.commitTs}: ${ops.join(', ')}`);
   }
 }
@@ -51,7 +63,8 @@ function log(message: string): void {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof EmbeddedRedisError || error instanceof Error ? error.message : String(error);
+  const message =
+    error instanceof EmbeddedRedisError || error instanceof Error ? error.message : String(error);
   process.stderr.write(`[statehouse] ${message}\n`);
   process.exit(1);
 });

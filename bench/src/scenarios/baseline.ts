@@ -77,6 +77,7 @@ export async function runBaseline(
       runLoad(options.concurrency, { maxOps: options.maxOps, maxMs: options.durationMs }, op),
     );
     const redisDelta = diffCounters(before, await env.counters());
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows, as caught, the first error of the load
     if (result.ops === 0) throw result.firstError ?? new Error('no baseline operation completed');
     return {
       concurrency: options.concurrency,

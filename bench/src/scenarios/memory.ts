@@ -88,7 +88,7 @@ export async function runMemory(env: BenchRedis, options: MemoryOptions): Promis
 
     const base = `sh:{${namespace}}:`;
     const breakdown: Record<string, number> = {};
-    for (const name of ['state', 'live', 'versions', 'agents', 'log']) {
+    for (const name of ['state', 'index', 'log', 'deadlines']) {
       breakdown[name] = (await memoryUsage(env, `${base}${name}`)) / writes;
     }
     breakdown['tx hashes'] = (await transactionHashes(env, base, load.ops)) / writes;

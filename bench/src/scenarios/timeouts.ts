@@ -75,7 +75,7 @@ async function awaitFinished(
 
 async function redisHz(env: BenchRedis): Promise<string> {
   try {
-    const reply = (await env.admin.config('GET', 'hz')) as string[];
+    const reply = await env.admin.config('GET', 'hz');
     return reply[1] ?? '?';
   } catch {
     return '? (CONFIG GET refused)';

@@ -83,6 +83,7 @@ export async function runTransactions(
       ),
     );
     const redisDelta = diffCounters(before, await env.counters());
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows, as caught, the first error of the load
     if (result.ops === 0) throw result.firstError ?? new Error('no transaction completed');
     return {
       concurrency: options.concurrency,

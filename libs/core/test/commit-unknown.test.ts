@@ -1,6 +1,12 @@
 import { CommitUnknownError, Statehouse } from '@statehouse/core';
 import { FlakyProxy } from './support/flaky-proxy';
-import { closeClients, collect, connectClient, redisUrl, uniqueNamespace } from './support/statehouse';
+import {
+  closeClients,
+  collect,
+  connectClient,
+  redisUrl,
+  uniqueNamespace,
+} from './support/statehouse';
 
 let proxy: FlakyProxy;
 let client: Statehouse;
@@ -10,7 +16,11 @@ beforeAll(async () => {
   const url = new URL(redisUrl());
   proxy = new FlakyProxy({ host: url.hostname, port: Number(url.port) });
   const namespace = uniqueNamespace('unknown');
-  client = await Statehouse.connect({ redis: await proxy.listen(), namespace, timeoutWorker: false });
+  client = await Statehouse.connect({
+    redis: await proxy.listen(),
+    namespace,
+    timeoutWorker: false,
+  });
   observer = await connectClient({ namespace });
 });
 
@@ -55,6 +65,8 @@ describe('finished transactions', () => {
     const resumed = await short.resumeTransaction(tx.id);
     expect(resumed.state).toBe('committed');
     await new Promise((done) => setTimeout(done, 1300));
-    await expect(short.resumeTransaction(tx.id)).rejects.toMatchObject({ code: 'TRANSACTION_NOT_FOUND' });
+    await expect(short.resumeTransaction(tx.id)).rejects.toMatchObject({
+      code: 'TRANSACTION_NOT_FOUND',
+    });
   });
 });

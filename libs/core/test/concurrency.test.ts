@@ -85,7 +85,10 @@ describe('processes racing on one transaction', () => {
       const exists = (await client.getState({ agentId: 'a', key: `k${round}` })).exists;
       if (commit.status === 'fulfilled') {
         commits++;
-        expect(abort).toMatchObject({ status: 'rejected', reason: { message: 'Transaction already committed' } });
+        expect(abort).toMatchObject({
+          status: 'rejected',
+          reason: { message: 'Transaction already committed' },
+        });
         expect(exists).toBe(true);
       } else {
         expect(commit.reason).toMatchObject({ message: 'Transaction already aborted' });
@@ -123,7 +126,10 @@ describe('processes racing on one transaction', () => {
   });
 
   it('keeps commitTs unique and dense under concurrent commits from many clients', async () => {
-    const clients = [client, ...(await Promise.all([1, 2, 3].map(() => connectClient({ namespace: client.namespace }))))];
+    const clients = [
+      client,
+      ...(await Promise.all([1, 2, 3].map(() => connectClient({ namespace: client.namespace })))),
+    ];
     const stamps = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
         clients[i % clients.length]!.transaction(async (tx) => {

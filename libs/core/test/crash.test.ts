@@ -11,7 +11,9 @@ afterAll(closeClients);
 describe('a process killed with an open transaction', () => {
   beforeAll(() => {
     if (!existsSync(join(__dirname, '..', 'dist', 'index.js'))) {
-      throw new Error('libs/core/dist is missing: run `npm run build` (npm test does it) before jest');
+      throw new Error(
+        'libs/core/dist is missing: run `npm run build` (npm test does it) before jest',
+      );
     }
   });
 
@@ -19,12 +21,19 @@ describe('a process killed with an open transaction', () => {
     const survivor = await connectClient();
     const timeoutMs = 1500;
     const child = spawn(process.execPath, [CHILD], {
-      env: { ...process.env, REDIS_URL: redisUrl(), STATEHOUSE_NAMESPACE: survivor.namespace, TIMEOUT_MS: String(timeoutMs) },
+      env: {
+        ...process.env,
+        REDIS_URL: redisUrl(),
+        STATEHOUSE_NAMESPACE: survivor.namespace,
+        TIMEOUT_MS: String(timeoutMs),
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const exited = new Promise<NodeJS.Signals | null>((done) => child.once('exit', (_code, signal) => done(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((done) =>
+      child.once('exit', (_code, signal) => done(signal)),
+    );
     const line = await new Promise<string>((done, fail) => {
-      createInterface({ input: child.stdout! }).once('line', done);
+      createInterface({ input: child.stdout }).once('line', done);
       child.once('exit', (code) => fail(new Error(`child exited early with code ${code}`)));
     });
     const { id } = JSON.parse(line) as { id: string };
@@ -36,7 +45,10 @@ describe('a process killed with an open transaction', () => {
 
     // Nobody touches the transaction: only the surviving process's worker can apply the timeout
     // (describeTransaction reads 'timedOut' from the deadline on; finishedAt is set when applied).
-    await eventually(async () => (await survivor.describeTransaction(id)).finishedAt !== null, timeoutMs + 5000);
+    await eventually(
+      async () => (await survivor.describeTransaction(id)).finishedAt !== null,
+      timeoutMs + 5000,
+    );
     const after = await survivor.describeTransaction(id);
     expect(after.state).toBe('timedOut');
     expect(after.finishedAt! - after.deadline).toBeGreaterThanOrEqual(0);

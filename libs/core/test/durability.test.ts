@@ -66,7 +66,9 @@ describe('a Redis crash (SIGKILL) and restart with AOF appendfsync always', () =
     await redis.kill();
 
     // While Redis is down: typed errors, quickly.
-    await expect(client.getState({ agentId: 'agent', key: 'k0' })).rejects.toBeInstanceOf(StorageUnavailableError);
+    await expect(client.getState({ agentId: 'agent', key: 'k0' })).rejects.toBeInstanceOf(
+      StorageUnavailableError,
+    );
     await expect(client.beginTransaction()).rejects.toBeInstanceOf(StorageUnavailableError);
 
     await redis.start();
@@ -91,19 +93,25 @@ describe('a Redis crash (SIGKILL) and restart with AOF appendfsync always', () =
     for (const attempt of acknowledged) {
       const event = byTs.get(attempt.commitTs!);
       expect(event?.txId).toBe(attempt.tx.id);
-      expect(event?.operations).toEqual([expect.objectContaining({ key: attempt.key, value: { n: attempt.n } })]);
+      expect(event?.operations).toEqual([
+        expect.objectContaining({ key: attempt.key, value: { n: attempt.n } }),
+      ]);
     }
     expect(new Set(events.map((e) => e.txId)).size).toBe(events.length);
     // Versions of each record go up by one per commit that touched it, without gaps or repeats.
     for (const key of ['k0', 'k1', 'k2']) {
-      const versions = events.flatMap((e) => e.operations.filter((op) => op.key === key).map((op) => op.version));
+      const versions = events.flatMap((e) =>
+        e.operations.filter((op) => op.key === key).map((op) => op.version),
+      );
       expect(versions).toEqual(versions.map((_, i) => i + 1));
       expect((await client.getState({ agentId: 'agent', key })).version).toBe(versions.length);
     }
     // And they keep increasing after the restart.
     const next = await commitOne('k0', -1);
     expect(next.commitTs).toBe(last + 1);
-    expect(await client.getStateAtVersion({ agentId: 'agent', key: 'k0', version: 1 })).toMatchObject({
+    expect(
+      await client.getStateAtVersion({ agentId: 'agent', key: 'k0', version: 1 }),
+    ).toMatchObject({
       value: { n: 0 },
       commitTs: 1,
     });
@@ -112,7 +120,9 @@ describe('a Redis crash (SIGKILL) and restart with AOF appendfsync always', () =
 
 describe('an unreachable Redis', () => {
   it('fails connect with a StorageUnavailableError that names the address', async () => {
-    const error = await Statehouse.connect({ redis: 'redis://127.0.0.1:1' }).catch((e: unknown) => e);
+    const error = await Statehouse.connect({ redis: 'redis://127.0.0.1:1' }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(StorageUnavailableError);
     expect((error as StorageUnavailableError).code).toBe('STORAGE_UNAVAILABLE');
     expect((error as Error).message).toContain('redis://127.0.0.1:1');

@@ -51,23 +51,41 @@ describe('user strings in Redis', () => {
     }
     for (const agentId of awkward) {
       const { keys } = await client.listKeys({ agentId });
-      expect(keys).toEqual([...awkward].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))));
+      expect(keys).toEqual(
+        [...awkward].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))),
+      );
       const { entries } = await client.scanPrefix({ agentId, prefix: '' });
       for (const entry of entries) expect(entry.value).toMatchObject({ agentId, key: entry.key });
     }
     // 'a:b' + 'c' and 'a' + 'b:c' would collide under naive `agent:key` joining.
-    expect((await client.getState({ agentId: 'a:b', key: 'b:c' })).value).toMatchObject({ agentId: 'a:b', key: 'b:c' });
-    expect((await client.getState({ agentId: 'a', key: 'b:c' })).value).toMatchObject({ agentId: 'a', key: 'b:c' });
+    expect((await client.getState({ agentId: 'a:b', key: 'b:c' })).value).toMatchObject({
+      agentId: 'a:b',
+      key: 'b:c',
+    });
+    expect((await client.getState({ agentId: 'a', key: 'b:c' })).value).toMatchObject({
+      agentId: 'a',
+      key: 'b:c',
+    });
     const history = await collect(client.replay({ agentId: '{tag}' }));
-    expect(history.flatMap((e) => e.operations).map((op) => op.key).sort()).toEqual([...awkward].sort());
+    expect(
+      history
+        .flatMap((e) => e.operations)
+        .map((op) => op.key)
+        .sort(),
+    ).toEqual([...awkward].sort());
   });
 
   it('scans a prefix made of pattern characters literally', async () => {
     await client.transaction(async (tx) => {
-      for (const key of ['*', '*a', '?[a-z]x', 'a*', 'abc']) await tx.write({ agentId: 'p', key, value: {} });
+      for (const key of ['*', '*a', '?[a-z]x', 'a*', 'abc'])
+        await tx.write({ agentId: 'p', key, value: {} });
     });
-    expect((await client.scanPrefix({ agentId: 'p', prefix: '*' })).entries.map((e) => e.key)).toEqual(['*', '*a']);
-    expect((await client.scanPrefix({ agentId: 'p', prefix: '?[a-z]' })).entries.map((e) => e.key)).toEqual(['?[a-z]x']);
+    expect(
+      (await client.scanPrefix({ agentId: 'p', prefix: '*' })).entries.map((e) => e.key),
+    ).toEqual(['*', '*a']);
+    expect(
+      (await client.scanPrefix({ agentId: 'p', prefix: '?[a-z]' })).entries.map((e) => e.key),
+    ).toEqual(['?[a-z]x']);
   });
 
   it('keeps every Redis key of a namespace in one cluster slot, and nothing outside its tag', async () => {
@@ -81,12 +99,20 @@ describe('user strings in Redis', () => {
     const found: string[] = [];
     let cursor = '0';
     do {
-      const [next, batch] = await admin.scan(cursor, 'MATCH', `*${client.namespace}*`, 'COUNT', 1000);
+      const [next, batch] = await admin.scan(
+        cursor,
+        'MATCH',
+        `*${client.namespace}*`,
+        'COUNT',
+        1000,
+      );
       found.push(...batch);
       cursor = next;
     } while (cursor !== '0');
     const ours = found.filter((key) => !key.startsWith('{sh-timeouts}'));
-    const kinds = new Set(ours.map((key) => key.slice(`sh:{${client.namespace}}:`.length).split(':')[0]));
+    const kinds = new Set(
+      ours.map((key) => key.slice(`sh:{${client.namespace}}:`.length).split(':')[0]),
+    );
     expect(kinds).toEqual(new Set(['clock', 'log', 'state', 'index', 'deadlines', 'tx']));
     const slots = new Set(ours.map((key) => calculateSlot(key)));
     expect(slots).toEqual(new Set([calculateSlot(`{${client.namespace}}`)]));

@@ -1,4 +1,9 @@
-import { Statehouse, ValidationError, VersionNotFoundError, type ReplayEvent } from '@statehouse/core';
+import {
+  Statehouse,
+  ValidationError,
+  VersionNotFoundError,
+  type ReplayEvent,
+} from '@statehouse/core';
 import { closeClients, collect, connectClient, eventually } from './support/statehouse';
 
 let client: Statehouse;
@@ -39,30 +44,50 @@ describe('getState and getStateAtVersion', () => {
     const ts3 = await remove('a', 'k');
     const ts4 = await write('a', 'k', { n: 4 });
     expect(await client.getStateAtVersion({ agentId: 'a', key: 'k', version: 1 })).toEqual({
-      exists: true, value: { n: 1 }, version: 1, commitTs: ts1,
+      exists: true,
+      value: { n: 1 },
+      version: 1,
+      commitTs: ts1,
     });
     expect(await client.getStateAtVersion({ agentId: 'a', key: 'k', version: 2 })).toEqual({
-      exists: true, value: { n: 2, nested: { list: [1, 'two', null, true] } }, version: 2, commitTs: ts2,
+      exists: true,
+      value: { n: 2, nested: { list: [1, 'two', null, true] } },
+      version: 2,
+      commitTs: ts2,
     });
     expect(await client.getStateAtVersion({ agentId: 'a', key: 'k', version: 3 })).toEqual({
-      exists: false, value: null, version: 3, commitTs: ts3,
+      exists: false,
+      value: null,
+      version: 3,
+      commitTs: ts3,
     });
     expect(await client.getState({ agentId: 'a', key: 'k' })).toEqual({
-      exists: true, value: { n: 4 }, version: 4, commitTs: ts4,
+      exists: true,
+      value: { n: 4 },
+      version: 4,
+      commitTs: ts4,
     });
-    const error = await client.getStateAtVersion({ agentId: 'a', key: 'k', version: 5 }).catch((e: unknown) => e);
+    const error = await client
+      .getStateAtVersion({ agentId: 'a', key: 'k', version: 5 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(VersionNotFoundError);
     expect(error).toMatchObject({ code: 'VERSION_NOT_FOUND' });
-    await expect(client.getStateAtVersion({ agentId: 'a', key: 'nope', version: 1 })).rejects.toBeInstanceOf(
-      VersionNotFoundError,
-    );
-    await expect(client.getStateAtVersion({ agentId: 'a', key: 'k', version: 0 })).rejects.toBeInstanceOf(
-      ValidationError,
-    );
+    await expect(
+      client.getStateAtVersion({ agentId: 'a', key: 'nope', version: 1 }),
+    ).rejects.toBeInstanceOf(VersionNotFoundError);
+    await expect(
+      client.getStateAtVersion({ agentId: 'a', key: 'k', version: 0 }),
+    ).rejects.toBeInstanceOf(ValidationError);
   });
 
   it('keeps integers integers and strings exact', async () => {
-    const value = { int: 7, negative: -3, float: 1.5, big: 9007199254740991, text: 'é 😀 "quoted" \\ ' };
+    const value = {
+      int: 7,
+      negative: -3,
+      float: 1.5,
+      big: 9007199254740991,
+      text: 'é 😀 "quoted" \\ ',
+    };
     await write('a', 'k', value);
     const read = await client.getState({ agentId: 'a', key: 'k' });
     expect(read.value).toEqual(value);
@@ -71,16 +96,33 @@ describe('getState and getStateAtVersion', () => {
 
   it('reads another namespace when asked to', async () => {
     const other = `${client.namespace}-other`;
-    await client.transaction(async (tx) => tx.write({ agentId: 'a', key: 'k', value: { where: 'other' } }), {
-      namespace: other,
-    });
+    await client.transaction(
+      async (tx) => tx.write({ agentId: 'a', key: 'k', value: { where: 'other' } }),
+      {
+        namespace: other,
+      },
+    );
     expect((await client.getState({ agentId: 'a', key: 'k' })).exists).toBe(false);
-    expect((await client.getState({ agentId: 'a', key: 'k', namespace: other })).value).toEqual({ where: 'other' });
+    expect((await client.getState({ agentId: 'a', key: 'k', namespace: other })).value).toEqual({
+      where: 'other',
+    });
   });
 });
 
 describe('listKeys and scanPrefix', () => {
-  const keys = ['b', 'B', 'a', 'step:10', 'step:2', 'step:1', 'é', '😀', 'z', 'tool/search', 'step'];
+  const keys = [
+    'b',
+    'B',
+    'a',
+    'step:10',
+    'step:2',
+    'step:1',
+    'é',
+    '😀',
+    'z',
+    'tool/search',
+    'step',
+  ];
 
   beforeEach(async () => {
     await client.transaction(async (tx) => {
@@ -105,7 +147,11 @@ describe('listKeys and scanPrefix', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page: { keys: string[]; cursor: string | null } = await client.listKeys({ agentId: 'agent', limit: 3, cursor });
+      const page: { keys: string[]; cursor: string | null } = await client.listKeys({
+        agentId: 'agent',
+        limit: 3,
+        cursor,
+      });
       expect(page.keys.length).toBeLessThanOrEqual(3);
       seen.push(...page.keys);
       cursor = page.cursor;
@@ -119,7 +165,12 @@ describe('listKeys and scanPrefix', () => {
     const { entries, cursor } = await client.scanPrefix({ agentId: 'agent', prefix: 'step:' });
     expect(cursor).toBeNull();
     expect(entries.map((entry) => entry.key)).toEqual(['step:1', 'step:10', 'step:2']);
-    expect(entries[0]).toEqual({ key: 'step:1', value: { key: 'step:1' }, version: 1, commitTs: 1 });
+    expect(entries[0]).toEqual({
+      key: 'step:1',
+      value: { key: 'step:1' },
+      version: 1,
+      commitTs: 1,
+    });
     expect((await client.scanPrefix({ agentId: 'agent', prefix: 'zz' })).entries).toEqual([]);
     expect((await client.scanPrefix({ agentId: 'agent', prefix: 'z' })).entries).toEqual([]);
   });
@@ -127,17 +178,30 @@ describe('listKeys and scanPrefix', () => {
   it('pages a prefix scan, and refuses a cursor of another prefix or a forged one', async () => {
     const first = await client.scanPrefix({ agentId: 'agent', prefix: 'step', limit: 2 });
     expect(first.entries.map((e) => e.key)).toEqual(['step', 'step:1']);
-    const second = await client.scanPrefix({ agentId: 'agent', prefix: 'step', limit: 2, cursor: first.cursor });
+    const second = await client.scanPrefix({
+      agentId: 'agent',
+      prefix: 'step',
+      limit: 2,
+      cursor: first.cursor,
+    });
     expect(second.entries.map((e) => e.key)).toEqual(['step:10', 'step:2']);
     expect(second.cursor).toBeNull(); // the last page says so: no empty page to fetch
 
     const listCursor = (await client.listKeys({ agentId: 'agent', limit: 1 })).cursor;
-    await expect(client.scanPrefix({ agentId: 'agent', prefix: 'step', cursor: listCursor })).rejects.toMatchObject({
+    await expect(
+      client.scanPrefix({ agentId: 'agent', prefix: 'step', cursor: listCursor }),
+    ).rejects.toMatchObject({
       field: 'cursor',
     });
-    await expect(client.listKeys({ agentId: 'agent', cursor: '!!' })).rejects.toBeInstanceOf(ValidationError);
-    await expect(client.listKeys({ agentId: 'agent', limit: 0 })).rejects.toMatchObject({ field: 'limit' });
-    await expect(client.listKeys({ agentId: 'agent', limit: 10_001 })).rejects.toMatchObject({ field: 'limit' });
+    await expect(client.listKeys({ agentId: 'agent', cursor: '!!' })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+    await expect(client.listKeys({ agentId: 'agent', limit: 0 })).rejects.toMatchObject({
+      field: 'limit',
+    });
+    await expect(client.listKeys({ agentId: 'agent', limit: 10_001 })).rejects.toMatchObject({
+      field: 'limit',
+    });
   });
 });
 
@@ -185,7 +249,9 @@ describe('replay', () => {
   it('follows live commits after the history, without gaps or duplicates', async () => {
     for (let i = 0; i < 6; i++) await write('a', 'k', { i });
     const received: ReplayEvent[] = [];
-    const iterator = client.replay({ agentId: 'a', follow: true, startTs: 2 })[Symbol.asyncIterator]();
+    const iterator = client
+      .replay({ agentId: 'a', follow: true, startTs: 2 })
+      [Symbol.asyncIterator]();
     const consume = (async () => {
       for (;;) {
         const next = await iterator.next();
@@ -200,7 +266,7 @@ describe('replay', () => {
     );
     await Promise.all(writers);
     for (let i = 0; i < 10; i++) await write('a', 'tail', { i });
-    await eventually(async () => received.length === 25);
+    await eventually(() => received.length === 25);
     await consume;
     await iterator.return?.();
     const stamps = received.map((e) => e.commitTs);

@@ -89,7 +89,10 @@ describe('seed examples', () => {
       }),
     ).rejects.toBe(failure);
     expect((await client.describeTransaction(seen!)).state).toBe('aborted');
-    expect(await client.getState({ agentId: 'a', key: 'k' })).toMatchObject({ value: { v: 1 }, version: 1 });
+    expect(await client.getState({ agentId: 'a', key: 'k' })).toMatchObject({
+      value: { v: 1 },
+      version: 1,
+    });
     expect((await client.getState({ agentId: 'a', key: 'other' })).exists).toBe(false);
     expect(await client.lastCommitTs()).toBe(1);
   });
@@ -106,7 +109,10 @@ describe('seed examples', () => {
     await expect(tx.write({ agentId: 'a', key: 'k2', value: {} })).rejects.toThrow(
       new TransactionError('Transaction timeout'),
     );
-    await expect(tx.commit()).rejects.toMatchObject({ message: 'Transaction timeout', code: 'TRANSACTION_TIMEOUT' });
+    await expect(tx.commit()).rejects.toMatchObject({
+      message: 'Transaction timeout',
+      code: 'TRANSACTION_TIMEOUT',
+    });
     expect((await client.getState({ agentId: 'a', key: 'k' })).exists).toBe(false);
   }, 15_000);
 });
@@ -196,22 +202,32 @@ describe('errors', () => {
   it('refuses every operation after commit with "Transaction already committed"', async () => {
     const tx = await client.beginTransaction();
     await tx.commit();
-    const expected = { message: 'Transaction already committed', code: 'TRANSACTION_ALREADY_COMMITTED' };
+    const expected = {
+      message: 'Transaction already committed',
+      code: 'TRANSACTION_ALREADY_COMMITTED',
+    };
     await expect(tx.write({ agentId: 'a', key: 'k', value: {} })).rejects.toMatchObject(expected);
     await expect(tx.delete({ agentId: 'a', key: 'k' })).rejects.toMatchObject(expected);
     await expect(tx.commit()).rejects.toMatchObject(expected);
     await expect(tx.abort()).rejects.toMatchObject(expected);
     // Another process that resumes it learns the same from Redis.
     const resumed = await client.resumeTransaction(tx.id);
-    await expect(resumed.write({ agentId: 'a', key: 'k', value: {} })).rejects.toMatchObject(expected);
+    await expect(resumed.write({ agentId: 'a', key: 'k', value: {} })).rejects.toMatchObject(
+      expected,
+    );
   });
 
   it('refuses every operation but abort after abort with "Transaction already aborted"', async () => {
     const tx = await client.beginTransaction();
     const other = await client.resumeTransaction(tx.id);
     await tx.abort();
-    const expected = { message: 'Transaction already aborted', code: 'TRANSACTION_ALREADY_ABORTED' };
-    await expect(other.write({ agentId: 'a', key: 'k', value: {} })).rejects.toMatchObject(expected);
+    const expected = {
+      message: 'Transaction already aborted',
+      code: 'TRANSACTION_ALREADY_ABORTED',
+    };
+    await expect(other.write({ agentId: 'a', key: 'k', value: {} })).rejects.toMatchObject(
+      expected,
+    );
     await expect(other.commit()).rejects.toMatchObject(expected);
     await expect(tx.delete({ agentId: 'a', key: 'k' })).rejects.toMatchObject(expected);
     await expect(tx.commit()).rejects.toMatchObject(expected);
@@ -230,11 +246,15 @@ describe('errors', () => {
 
   it('raises TransactionNotFoundError for unknown and malformed ids', async () => {
     const unknownId = `${client.namespace}~00000000-0000-4000-8000-000000000000`;
-    await expect(client.resumeTransaction(unknownId)).rejects.toBeInstanceOf(TransactionNotFoundError);
+    await expect(client.resumeTransaction(unknownId)).rejects.toBeInstanceOf(
+      TransactionNotFoundError,
+    );
     await expect(client.resumeTransaction('not-a-transaction')).rejects.toMatchObject({
       code: 'TRANSACTION_NOT_FOUND',
     });
-    await expect(client.resumeTransaction(42 as unknown as string)).rejects.toBeInstanceOf(ValidationError);
+    await expect(client.resumeTransaction(42 as unknown as string)).rejects.toBeInstanceOf(
+      ValidationError,
+    );
   });
 
   it('rejects invalid input with a ValidationError naming the field, and the transaction stays usable', async () => {
@@ -242,20 +262,29 @@ describe('errors', () => {
     const cases: Array<[() => Promise<unknown>, string]> = [
       [() => tx.write({ agentId: '', key: 'k', value: {} }), 'agentId'],
       [() => tx.write({ agentId: 'a', key: 'bad\nkey', value: {} }), 'key'],
-      [() => tx.write({ agentId: 'a', key: 'k', value: [] as unknown as object }), 'value'],
+      [() => tx.write({ agentId: 'a', key: 'k', value: [] }), 'value'],
       [() => tx.write({ agentId: 'a', key: 'k', value: { n: NaN } }), 'value.n'],
-      [() => tx.write({ agentId: 'a', key: 'k', value: { big: 10n } as unknown as object }), 'value.big'],
+      [() => tx.write({ agentId: 'a', key: 'k', value: { big: 10n } }), 'value.big'],
       [() => tx.delete({ agentId: 'a'.repeat(257), key: 'k' }), 'agentId'],
-      [() => tx.write(undefined as unknown as { agentId: string; key: string; value: object }), 'write argument'],
+      [
+        () => tx.write(undefined as unknown as { agentId: string; key: string; value: object }),
+        'write argument',
+      ],
     ];
     for (const [call, field] of cases) {
       const error = await call().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ValidationError);
       expect(error).toMatchObject({ code: 'VALIDATION_FAILED', field });
     }
-    await expect(client.beginTransaction({ timeoutMs: 0 })).rejects.toMatchObject({ field: 'timeoutMs' });
-    await expect(client.beginTransaction({ timeoutMs: 600_001 })).rejects.toMatchObject({ field: 'timeoutMs' });
-    await expect(client.beginTransaction({ namespace: 'no spaces' })).rejects.toMatchObject({ field: 'namespace' });
+    await expect(client.beginTransaction({ timeoutMs: 0 })).rejects.toMatchObject({
+      field: 'timeoutMs',
+    });
+    await expect(client.beginTransaction({ timeoutMs: 600_001 })).rejects.toMatchObject({
+      field: 'timeoutMs',
+    });
+    await expect(client.beginTransaction({ namespace: 'no spaces' })).rejects.toMatchObject({
+      field: 'namespace',
+    });
 
     await tx.write({ agentId: 'a', key: 'k', value: { ok: true } });
     await tx.commit();
@@ -265,7 +294,9 @@ describe('errors', () => {
   it('enforces the value size and operation limits without staging anything', async () => {
     const small = await connectClient({ maxValueBytes: 100, maxOperationsPerTransaction: 3 });
     const tx = await small.beginTransaction();
-    await expect(tx.write({ agentId: 'a', key: 'k', value: { s: 'x'.repeat(100) } })).rejects.toMatchObject({
+    await expect(
+      tx.write({ agentId: 'a', key: 'k', value: { s: 'x'.repeat(100) } }),
+    ).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
       field: 'value',
     });
@@ -307,7 +338,9 @@ describe('closed client', () => {
   it('refuses calls with ClientClosedError', async () => {
     const closing = await connectClient();
     await closing.close();
-    await expect(closing.getState({ agentId: 'a', key: 'k' })).rejects.toMatchObject({ code: 'CLIENT_CLOSED' });
+    await expect(closing.getState({ agentId: 'a', key: 'k' })).rejects.toMatchObject({
+      code: 'CLIENT_CLOSED',
+    });
     await expect(closing.beginTransaction()).rejects.toMatchObject({ code: 'CLIENT_CLOSED' });
   });
 });

@@ -31,23 +31,30 @@ function isClient(value: unknown): value is Redis | Cluster {
 }
 
 /** Connects to Redis from a URL, an options object or an existing ioredis client. */
-export async function openConnection(target: string | RedisOptions | Redis | Cluster): Promise<OpenedConnection> {
+export async function openConnection(
+  target: string | RedisOptions | Redis | Cluster,
+): Promise<OpenedConnection> {
   if (isClient(target)) return { redis: target, owned: false };
   const options: RedisOptions = {
     lazyConnect: true,
     enableAutoPipelining: true,
     maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST,
-    retryStrategy: (attempt) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS),
+    // The first connection fails fast (connect() reports it); reconnects back off afterwards.
+    retryStrategy: () => null,
   };
   const redis =
     typeof target === 'string' ? new Redis(target, options) : new Redis({ ...options, ...target });
   silenceErrorEvents(redis);
   try {
     await redis.connect();
+    redis.options.retryStrategy = (attempt) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS);
     return { redis, owned: true };
   } catch (error) {
-    redis.disconnect();
-    const where = typeof target === 'string' ? redactUrl(target) : `${target.host ?? '127.0.0.1'}:${target.port ?? 6379}`;
+    dropConnection(redis);
+    const where =
+      typeof target === 'string'
+        ? redactUrl(target)
+        : `${target.host ?? '127.0.0.1'}:${target.port ?? 6379}`;
     throw new StorageUnavailableError(
       `cannot connect to Redis at ${where} (${error instanceof Error ? error.message : String(error)})`,
       { cause: error },
@@ -72,4 +79,13 @@ export function duplicateConnection(redis: Redis | Cluster, blocking: boolean): 
     ? { maxRetriesPerRequest: null, enableAutoPipelining: false, lazyConnect: false }
     : { lazyConnect: false };
   return silenceErrorEvents((redis as Redis).duplicate(overrides));
+}
+
+/**
+ * Closes a connection at once. Only once: ioredis arms a 2-second timer on every disconnect() that
+ * is cleared only by the socket's close event, so a second call on a closed socket would keep the
+ * process alive for 2 s.
+ */
+export function dropConnection(redis: Redis | Cluster): void {
+  if (redis.status !== 'end') redis.disconnect();
 }

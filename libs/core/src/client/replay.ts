@@ -33,9 +33,16 @@ export async function* replayEvents(
 ): AsyncGenerator<LoggedEvent, void, undefined> {
   let nextTs = plan.startTs;
   for (;;) {
-    const page = await repository.replayPage(plan.namespace, plan.agentId, nextTs, plan.endTs, plan.pageSize);
+    const page = await repository.replayPage(
+      plan.namespace,
+      plan.agentId,
+      nextTs,
+      plan.endTs,
+      plan.pageSize,
+    );
     for (const event of page) {
-      yield event;
+      // A commit whose log entry was removed (compacted history) has no txId: nothing to deliver.
+      if (event.txId !== '') yield event;
       nextTs = event.commitTs + 1;
     }
     if (page.length < plan.pageSize) break;

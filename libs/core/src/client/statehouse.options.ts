@@ -60,7 +60,12 @@ export function resolveOptions(options: StatehouseOptions): ResolvedOptions {
   return {
     namespace: validateNamespace(option('namespace', 'default')),
     keyPrefix,
-    defaultTimeoutMs: validateInteger(option('defaultTimeoutMs', 30_000), 'defaultTimeoutMs', 1, maxTimeoutMs),
+    defaultTimeoutMs: validateInteger(
+      option('defaultTimeoutMs', 30_000),
+      'defaultTimeoutMs',
+      1,
+      maxTimeoutMs,
+    ),
     maxTimeoutMs,
     maxValueBytes: validateInteger(option('maxValueBytes', MIB), 'maxValueBytes', 2),
     maxOperationsPerTransaction: validateInteger(
@@ -69,7 +74,11 @@ export function resolveOptions(options: StatehouseOptions): ResolvedOptions {
       1,
       MAX_OPERATIONS_LIMIT,
     ),
-    maxTransactionBytes: validateInteger(option('maxTransactionBytes', 16 * MIB), 'maxTransactionBytes', 2),
+    maxTransactionBytes: validateInteger(
+      option('maxTransactionBytes', 16 * MIB),
+      'maxTransactionBytes',
+      2,
+    ),
     finishedTransactionRetentionMs: validateInteger(
       option('finishedTransactionRetentionMs', 120_000),
       'finishedTransactionRetentionMs',
@@ -88,6 +97,11 @@ export function resolveOptions(options: StatehouseOptions): ResolvedOptions {
           },
     queuePrefix: validateName(option('queuePrefix', '{sh-timeouts}'), 'queuePrefix'),
     replayPageSize: validateInteger(option('replayPageSize', 256), 'replayPageSize', 1, 10_000),
-    timeoutResolutionMs: validateInteger(option('timeoutResolutionMs', 10), 'timeoutResolutionMs', 1, 60_000),
+    timeoutResolutionMs: validateInteger(
+      option('timeoutResolutionMs', 10),
+      'timeoutResolutionMs',
+      1,
+      60_000,
+    ),
   };
 }

@@ -18,7 +18,7 @@ import {
   validateNamespace,
   type JsonObject,
 } from '../validation/validate';
-import { duplicateConnection, openConnection } from './connection';
+import { dropConnection, duplicateConnection, openConnection } from './connection';
 import { decodeCursor, encodeCursor } from './cursor';
 import { replayEvents } from './replay';
 import { resolveOptions, type ResolvedOptions, type StatehouseOptions } from './statehouse.options';
@@ -122,7 +122,9 @@ export class Statehouse {
     private readonly worker: TimeoutWorker | undefined,
     private readonly ownedConnections: Array<Redis | Cluster>,
   ) {
-    this.records = new RecordRepository(transactions.redis, (namespace) => transactions.keys(namespace));
+    this.records = new RecordRepository(transactions.redis, (namespace) =>
+      transactions.keys(namespace),
+    );
     this.context = {
       repository: transactions,
       maxValueBytes: options.maxValueBytes,
@@ -142,7 +144,11 @@ export class Statehouse {
       retentionMs: resolved.finishedTransactionRetentionMs,
       maxBatch: BATCH_LIMIT,
     });
-    const queue = new TimeoutQueue(queueConnection, resolved.queuePrefix, resolved.timeoutResolutionMs);
+    const queue = new TimeoutQueue(
+      queueConnection,
+      resolved.queuePrefix,
+      resolved.timeoutResolutionMs,
+    );
     let worker: TimeoutWorker | undefined;
     if (resolved.timeoutWorker) {
       const workerConnection = duplicateConnection(redis, true);
@@ -202,8 +208,12 @@ export class Statehouse {
    * Runs `fn` in a transaction: commits when it returns, aborts (then rethrows the same error)
    * when it throws. Returns what `fn` returned.
    */
-  async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: BeginOptions = {}): Promise<T> {
-    if (typeof fn !== 'function') throw new ValidationError('transaction callback', 'must be a function');
+  async transaction<T>(
+    fn: (tx: Transaction) => Promise<T>,
+    options: BeginOptions = {},
+  ): Promise<T> {
+    if (typeof fn !== 'function')
+      throw new ValidationError('transaction callback', 'must be a function');
     const tx = await this.beginTransaction(options);
     let result: T;
     try {
@@ -235,19 +245,33 @@ export class Statehouse {
   async listKeys(input: ListKeysInput): Promise<{ keys: string[]; cursor: string | null }> {
     this.assertOpen();
     const page = this.pageArgs(validateArgs<ListKeysInput>(input, 'listKeys'), '');
-    const keys = await this.records.listKeys(page.namespace, page.agentId, '', page.after, page.limit + 1);
+    const keys = await this.records.listKeys(
+      page.namespace,
+      page.agentId,
+      '',
+      page.after,
+      page.limit + 1,
+    );
     const more = keys.length > page.limit;
     if (more) keys.length = page.limit;
     return { keys, cursor: more ? encodeCursor(keys[keys.length - 1]!) : null };
   }
 
   /** Live records whose key starts with `prefix`, in UTF-8 byte order of the key, a page at a time. */
-  async scanPrefix(input: ScanPrefixInput): Promise<{ entries: StateEntry[]; cursor: string | null }> {
+  async scanPrefix(
+    input: ScanPrefixInput,
+  ): Promise<{ entries: StateEntry[]; cursor: string | null }> {
     this.assertOpen();
     const args = validateArgs<ScanPrefixInput>(input, 'scanPrefix');
     const prefix = validateName(args.prefix, 'prefix', { allowEmpty: true });
     const page = this.pageArgs(args, prefix);
-    const rows = await this.records.scanPrefix(page.namespace, page.agentId, prefix, page.after, page.limit + 1);
+    const rows = await this.records.scanPrefix(
+      page.namespace,
+      page.agentId,
+      prefix,
+      page.after,
+      page.limit + 1,
+    );
     const more = rows.length > page.limit;
     if (more) rows.length = page.limit;
     const entries = rows.map(({ key, value, version, commitTs }) => ({
@@ -266,9 +290,17 @@ export class Statehouse {
     const agentId = validateName(args.agentId, 'agentId');
     const namespace = this.namespaceOf(args.namespace);
     const startTs = args.startTs === undefined ? 1 : validateInteger(args.startTs, 'startTs', 0);
-    const endTs = args.endTs === undefined ? Number.MAX_SAFE_INTEGER : validateInteger(args.endTs, 'endTs', 0);
+    const endTs =
+      args.endTs === undefined ? Number.MAX_SAFE_INTEGER : validateInteger(args.endTs, 'endTs', 0);
     const follow = args.follow === undefined ? false : validateBoolean(args.follow, 'follow');
-    const plan = { namespace, agentId, startTs: Math.max(startTs, 1), endTs, follow, pageSize: this.options.replayPageSize };
+    const plan = {
+      namespace,
+      agentId,
+      startTs: Math.max(startTs, 1),
+      endTs,
+      follow,
+      pageSize: this.options.replayPageSize,
+    };
     return replayEvents(this.records, plan, {
       openBlockingConnection: () => {
         const connection = duplicateConnection(this.records.redis, true);
@@ -277,7 +309,7 @@ export class Statehouse {
       },
       releaseBlockingConnection: (connection) => {
         this.followers.delete(connection);
-        connection.disconnect();
+        dropConnection(connection);
       },
       isClosed: () => this.closed,
     }) as AsyncIterable<LoggedEvent> as AsyncIterable<ReplayEvent>;
@@ -293,7 +325,7 @@ export class Statehouse {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const connection of this.followers) connection.disconnect();
+    for (const connection of this.followers) dropConnection(connection);
     // Graceful first (running timeout jobs finish, queued commands drain); if Redis is gone,
     // give up after CLOSE_GRACE_MS and drop the connections rather than hang the caller.
     const graceful = (async () => {
@@ -303,7 +335,7 @@ export class Statehouse {
     })();
     const finished = await withinMs(graceful, CLOSE_GRACE_MS);
     if (!finished) void this.worker?.close(true).catch(() => undefined);
-    for (const connection of this.ownedConnections) connection.disconnect();
+    for (const connection of this.ownedConnections) dropConnection(connection); // no-op once quit
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -333,18 +365,22 @@ export class Statehouse {
   }
 
   private pageArgs(args: ListKeysInput, prefix: string) {
-    const after = args.cursor === undefined || args.cursor === null ? undefined : decodeCursor(args.cursor);
+    const after =
+      args.cursor === undefined || args.cursor === null ? undefined : decodeCursor(args.cursor);
     if (after !== undefined && !after.startsWith(prefix)) {
-      throw new ValidationError('cursor', 'belongs to another prefix: pass the cursor of the previous page');
+      throw new ValidationError(
+        'cursor',
+        'belongs to another prefix: pass the cursor of the previous page',
+      );
     }
     return {
       namespace: this.namespaceOf(args.namespace),
       agentId: validateName(args.agentId, 'agentId'),
-      limit: args.limit === undefined ? DEFAULT_PAGE : validateInteger(args.limit, 'limit', 1, MAX_PAGE),
+      limit:
+        args.limit === undefined ? DEFAULT_PAGE : validateInteger(args.limit, 'limit', 1, MAX_PAGE),
       after,
     };
   }
-
 }
 
 /** True when `promise` settled within `ms` (whether it resolved or rejected). */
@@ -362,7 +398,12 @@ async function withinMs(promise: Promise<unknown>, ms: number): Promise<boolean>
 
 function toStateResult(record: StoredRecord | null): StateResult {
   if (record === null) return { exists: false, value: null, version: 0, commitTs: 0 };
-  return { exists: record.value !== null, value: record.value, version: record.version, commitTs: record.commitTs };
+  return {
+    exists: record.value !== null,
+    value: record.value,
+    version: record.version,
+    commitTs: record.commitTs,
+  };
 }
 
 export type { TransactionState };

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis, Cluster } from 'ioredis';
+import type { ScriptCode } from './script-code';
 
 /** A Lua script of this folder, ready for ioredis' `defineCommand`. */
 export interface ScriptDefinition {
@@ -23,7 +24,7 @@ function readScripts(dir: string): ScriptDefinition[] {
     .map(([file, name, keys]) => ({
       command: `statehouse${name!.charAt(0).toUpperCase()}${name!.slice(1)}`,
       numberOfKeys: keys === 'n' ? undefined : Number(keys),
-      lua: readFileSync(join(dir, file!), 'utf8').replace(INCLUDE, (_, inc: string) => include(inc)),
+      lua: readFileSync(join(dir, file), 'utf8').replace(INCLUDE, (_, inc: string) => include(inc)),
     }));
 }
 
@@ -32,7 +33,8 @@ let cached: ScriptDefinition[] | undefined;
 function assertUnique(definitions: ScriptDefinition[]): ScriptDefinition[] {
   const seen = new Set<string>();
   for (const { command } of definitions) {
-    if (seen.has(command)) throw new Error(`Two Lua scripts define ${command}: remove the stale one`);
+    if (seen.has(command))
+      throw new Error(`Two Lua scripts define ${command}: remove the stale one`);
     seen.add(command);
   }
   return definitions;
@@ -52,15 +54,56 @@ type Arg = string | number | Buffer;
  */
 export interface StatehouseCommands {
   statehouseBeginTransactions(numberOfKeys: number, ...keysAndArgs: Arg[]): Promise<number[]>;
-  statehouseStageOperations(numberOfKeys: number, ...keysAndArgs: Arg[]): Promise<Array<number | string>>;
-  statehouseCommitTransactions(numberOfKeys: number, ...keysAndArgs: Arg[]): Promise<Array<number | string>>;
-  statehouseAbortTransaction(tx: string, deadlines: string, abortedSnapshot: string, timedOutSnapshot: string, retentionMs: number): Promise<[number, string?]>;
-  statehouseTimeoutTransaction(tx: string, deadlines: string, timedOutSnapshot: string, retentionMs: number): Promise<[number, (string | number)?]>;
-  statehouseDueTransactions(deadlines: string, due: number, limit: number): Promise<Array<number | string>>;
-  statehouseInspectTransaction(tx: string): Promise<[number, string?, string?, string?, string?, string?, number?]>;
-  statehouseScanPrefix(index: string, state: string, min: Buffer, max: Buffer, limit: number): Promise<string[]>;
-  statehouseReplayPage(index: string, log: string, min: Buffer, max: Buffer, limit: number, agentPrefix: string): Promise<Array<[number, string | null, string[]]>>;
-  statehouseGetStateAtVersion(state: string, log: string, versionField: string, recordField: string): Promise<[number, number?, string?]>;
+  statehouseStageOperations(
+    numberOfKeys: number,
+    ...keysAndArgs: Arg[]
+  ): Promise<Array<number | string>>;
+  statehouseCommitTransactions(
+    numberOfKeys: number,
+    ...keysAndArgs: Arg[]
+  ): Promise<Array<number | string>>;
+  statehouseAbortTransaction(
+    tx: string,
+    deadlines: string,
+    abortedSnapshot: string,
+    timedOutSnapshot: string,
+    retentionMs: number,
+  ): Promise<[ScriptCode, string?]>;
+  statehouseTimeoutTransaction(
+    tx: string,
+    deadlines: string,
+    timedOutSnapshot: string,
+    retentionMs: number,
+  ): Promise<[ScriptCode, (string | number)?]>;
+  statehouseDueTransactions(
+    deadlines: string,
+    due: number,
+    limit: number,
+  ): Promise<[ScriptCode, ...Array<number | string>]>;
+  statehouseInspectTransaction(
+    tx: string,
+  ): Promise<[ScriptCode, string?, string?, string?, string?, string?, number?]>;
+  statehouseScanPrefix(
+    index: string,
+    state: string,
+    min: Buffer,
+    max: Buffer,
+    limit: number,
+  ): Promise<string[]>;
+  statehouseReplayPage(
+    index: string,
+    log: string,
+    min: Buffer,
+    max: Buffer,
+    limit: number,
+    agentPrefix: string,
+  ): Promise<Array<[number, string | null, string[]]>>;
+  statehouseGetStateAtVersion(
+    state: string,
+    log: string,
+    versionField: string,
+    recordField: string,
+  ): Promise<[ScriptCode, number?, string?]>;
 }
 
 export type StatehouseConnection = (Redis | Cluster) & StatehouseCommands;

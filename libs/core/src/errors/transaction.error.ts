@@ -2,9 +2,7 @@ import { StatehouseError, type StatehouseErrorCode } from './statehouse.error';
 
 /** Why a transaction refused an operation because of the state it is in. */
 export type TransactionStateCode =
-  | 'TRANSACTION_ALREADY_COMMITTED'
-  | 'TRANSACTION_ALREADY_ABORTED'
-  | 'TRANSACTION_TIMEOUT';
+  'TRANSACTION_ALREADY_COMMITTED' | 'TRANSACTION_ALREADY_ABORTED' | 'TRANSACTION_TIMEOUT';
 
 const STATE_MESSAGES: Record<TransactionStateCode, string> = {
   TRANSACTION_ALREADY_COMMITTED: 'Transaction already committed',

@@ -4,7 +4,11 @@
  * `setImmediate`, right after the current I/O callbacks.
  */
 export class Batcher<I, O> {
-  private pending: Array<{ item: I; resolve: (value: O) => void; reject: (error: unknown) => void }> = [];
+  private pending: Array<{
+    item: I;
+    resolve: (value: O) => void;
+    reject: (error: unknown) => void;
+  }> = [];
   private scheduled = false;
 
   constructor(

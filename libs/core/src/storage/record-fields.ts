@@ -31,7 +31,10 @@ export function agentIndexMember(agentId: string, commitTs: number): string {
  */
 export function prefixRange(prefix: string, after?: string): [min: Buffer, max: Buffer] {
   const min = after === undefined ? `[${prefix}` : `(${after}`;
-  return [Buffer.from(min, 'utf8'), Buffer.concat([Buffer.from(`(${prefix}`, 'utf8'), Buffer.from([0xff])])];
+  return [
+    Buffer.from(min, 'utf8'),
+    Buffer.concat([Buffer.from(`(${prefix}`, 'utf8'), Buffer.from([0xff])]),
+  ];
 }
 
 export { TS_DIGITS };

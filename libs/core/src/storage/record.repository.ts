@@ -3,7 +3,13 @@ import { ScriptCode } from '../commands/script-code';
 import type { StatehouseConnection } from '../commands/scripts';
 import { VersionCompactedError, VersionNotFoundError } from '../errors';
 import type { NamespaceKeys } from './keys';
-import { agentIndexMember, agentPrefix, prefixRange, recordField, versionField } from './record-fields';
+import {
+  agentIndexMember,
+  agentPrefix,
+  prefixRange,
+  recordField,
+  versionField,
+} from './record-fields';
 import { runCommand } from './redis-errors';
 import { parseLoggedOperation, parseStoredRecord, type StoredRecord } from './stored-value';
 
@@ -49,8 +55,10 @@ export class RecordRepository {
         recordField(agentId, key),
       ),
     );
-    if (code === ScriptCode.VERSION_NOT_FOUND) throw new VersionNotFoundError(agentId, key, version);
-    if (code === ScriptCode.VERSION_COMPACTED) throw new VersionCompactedError(agentId, key, version);
+    if (code === ScriptCode.VERSION_NOT_FOUND)
+      throw new VersionNotFoundError(agentId, key, version);
+    if (code === ScriptCode.VERSION_COMPACTED)
+      throw new VersionCompactedError(agentId, key, version);
     const op = parseLoggedOperation(logged!);
     return { version: op.version, commitTs: Number(commitTs), value: op.value };
   }
@@ -128,7 +136,15 @@ export class RecordRepository {
     count: number,
   ): Promise<{ events: LoggedEvent[]; lastTs: number }> {
     const reply = await this.run(undefined, () =>
-      connection.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.keys(namespace).log, `${afterTs}-0`),
+      connection.xread(
+        'COUNT',
+        count,
+        'BLOCK',
+        blockMs,
+        'STREAMS',
+        this.keys(namespace).log,
+        `${afterTs}-0`,
+      ),
     );
     const entries = reply?.[0]?.[1] ?? [];
     const prefix = agentPrefix(agentId);
@@ -139,7 +155,10 @@ export class RecordRepository {
       const operations: LoggedOperation[] = [];
       for (let i = 2; i < fields.length; i += 2) {
         if (fields[i]!.startsWith(prefix)) {
-          operations.push({ key: fields[i]!.slice(prefix.length), ...parseLoggedOperation(fields[i + 1]!) });
+          operations.push({
+            key: fields[i]!.slice(prefix.length),
+            ...parseLoggedOperation(fields[i + 1]!),
+          });
         }
       }
       if (operations.length > 0) events.push({ txId: fields[1]!, commitTs: lastTs, operations });

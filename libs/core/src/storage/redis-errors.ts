@@ -14,13 +14,18 @@ export function toStorageError(error: unknown, txId?: string): Error {
   if (error instanceof StatehouseError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new StorageUnavailableError(
-    isRedisReply(error) ? `Redis refused the command (${message})` : `Redis did not answer (${message})`,
+    isRedisReply(error)
+      ? `Redis refused the command (${message})`
+      : `Redis did not answer (${message})`,
     { txId, cause: error },
   );
 }
 
 /** Runs a Redis command, turning client failures into StorageUnavailableError. */
-export async function runCommand<T>(txId: string | undefined, command: () => Promise<T>): Promise<T> {
+export async function runCommand<T>(
+  txId: string | undefined,
+  command: () => Promise<T>,
+): Promise<T> {
   try {
     return await command();
   } catch (error) {

@@ -18,7 +18,10 @@ export function parseStoredRecord(stored: string): StoredRecord {
 }
 
 /** An operation as stored in the log: `"<version>:<json>"`, or `"<version>:"` for a delete. */
-export function parseLoggedOperation(logged: string): { version: number; value: JsonObject | null } {
+export function parseLoggedOperation(logged: string): {
+  version: number;
+  value: JsonObject | null;
+} {
   const colon = logged.indexOf(':');
   const json = logged.slice(colon + 1);
   return {

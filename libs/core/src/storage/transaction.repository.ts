@@ -100,7 +100,11 @@ export class TransactionRepository {
 
   /** Stages a write (`json`) or a delete (`json` null). */
   stage(tx: TransactionId, agentId: string, key: string, json: string | null): Promise<void> {
-    return this.batchersOf(tx.namespace).stage.submit({ tx, field: recordField(agentId, key), json });
+    return this.batchersOf(tx.namespace).stage.submit({
+      tx,
+      field: recordField(agentId, key),
+      json,
+    });
   }
 
   /** Commits; `replayed` is true when this token's earlier attempt had already committed. */
@@ -216,7 +220,11 @@ export class TransactionRepository {
   private async stageBatch(namespace: string, items: StageItem[]): Promise<Array<void | Error>> {
     const keys = this.keys(namespace);
     const txKeys = items.map(({ tx }) => keys.transaction(tx.localId));
-    const opArgs = items.flatMap(({ field, json }) => [field, json === null ? 'd' : 'w', json ?? '']);
+    const opArgs = items.flatMap(({ field, json }) => [
+      field,
+      json === null ? 'd' : 'w',
+      json ?? '',
+    ]);
     const reply = await this.run(undefined, () =>
       this.redis.statehouseStageOperations(
         1 + txKeys.length,
@@ -230,7 +238,7 @@ export class TransactionRepository {
       ),
     );
     return items.map(({ tx }, i) => {
-      const code = Number(reply[2 * i]);
+      const code = Number(reply[2 * i]) as ScriptCode;
       const detail = reply[2 * i + 1];
       switch (code) {
         case ScriptCode.OK:
@@ -270,10 +278,12 @@ export class TransactionRepository {
       // failed part-way through a batch may have committed some of it: unknown too. A retry with
       // the same token finds out, and never applies twice.
       const refused = isRedisReply(error) && !/user_script|script/i.test((error as Error).message);
-      return items.map(({ tx }) => (refused ? toStorageError(error, tx.id) : new CommitUnknownError(tx.id, error)));
+      return items.map(({ tx }) =>
+        refused ? toStorageError(error, tx.id) : new CommitUnknownError(tx.id, error),
+      );
     }
     return items.map(({ tx }, i) => {
-      const code = Number(reply[2 * i]);
+      const code = Number(reply[2 * i]) as ScriptCode;
       const detail = reply[2 * i + 1];
       if (code === ScriptCode.OK || code === ScriptCode.NOOP) {
         return { commitTs: Number(detail), replayed: code === ScriptCode.NOOP };
@@ -282,7 +292,7 @@ export class TransactionRepository {
     });
   }
 
-  private transactionFailure(tx: TransactionId, code: number, detail: unknown): Error {
+  private transactionFailure(tx: TransactionId, code: ScriptCode, detail: unknown): Error {
     if (code === ScriptCode.NOT_FOUND) return new TransactionNotFoundError(tx.id);
     if (code === ScriptCode.TIMEOUT) return TransactionError.forState('TRANSACTION_TIMEOUT', tx.id);
     if (code === ScriptCode.NOT_OPEN && isTransactionState(detail) && detail !== 'open') {

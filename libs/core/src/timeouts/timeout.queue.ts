@@ -78,7 +78,10 @@ export class TimeoutQueue {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, fail) => {
       timer = setTimeout(
-        () => fail(new Error(`the timeout sweep job was not accepted within ${SCHEDULE_TIMEOUT_MS} ms`)),
+        () =>
+          fail(
+            new Error(`the timeout sweep job was not accepted within ${SCHEDULE_TIMEOUT_MS} ms`),
+          ),
         SCHEDULE_TIMEOUT_MS,
       );
     });

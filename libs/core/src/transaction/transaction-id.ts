@@ -7,7 +7,8 @@ import { TransactionNotFoundError } from '../errors';
  * alone: `<namespace>~<uuid>`. `~` is outside the namespace alphabet, and BullMQ job ids may not
  * contain `:`, so the id doubles as the timeout job's id.
  */
-const ID_PATTERN = /^([A-Za-z0-9._-]{1,64})~([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const ID_PATTERN =
+  /^([A-Za-z0-9._-]{1,64})~([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 export interface TransactionId {
   readonly id: string;

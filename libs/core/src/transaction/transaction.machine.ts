@@ -19,8 +19,19 @@ export type TransactionEventType = TransactionEvent['type'];
 /** Bumped whenever the machine changes shape; stored with every persisted snapshot. */
 export const TRANSACTION_MACHINE_VERSION = 1;
 
-export const TRANSACTION_STATES: readonly TransactionState[] = ['open', 'committed', 'aborted', 'timedOut'];
-export const TRANSACTION_EVENTS: readonly TransactionEventType[] = ['WRITE', 'DELETE', 'COMMIT', 'ABORT', 'TIMEOUT'];
+export const TRANSACTION_STATES: readonly TransactionState[] = [
+  'open',
+  'committed',
+  'aborted',
+  'timedOut',
+];
+export const TRANSACTION_EVENTS: readonly TransactionEventType[] = [
+  'WRITE',
+  'DELETE',
+  'COMMIT',
+  'ABORT',
+  'TIMEOUT',
+];
 
 export const transactionMachine = setup({
   types: {
@@ -57,11 +68,14 @@ function snapshotOf(state: TransactionState): MachineSnapshot {
  * The state after `event` in `state`, or `undefined` when the machine does not accept the event
  * there. Computed by XState's pure `transition`.
  */
-export function nextState(state: TransactionState, event: TransactionEventType): TransactionState | undefined {
+export function nextState(
+  state: TransactionState,
+  event: TransactionEventType,
+): TransactionState | undefined {
   const snapshot = snapshotOf(state);
   if (!snapshot.can({ type: event })) return undefined;
   const [next] = transition(transactionMachine, snapshot, { type: event });
-  return next.value as TransactionState;
+  return next.value;
 }
 
 /**
@@ -70,7 +84,9 @@ export function nextState(state: TransactionState, event: TransactionEventType):
  * bytes so Redis stores the transaction hash in its compact listpack encoding.
  */
 export function persistedSnapshot(state: TransactionState): string {
-  const { value } = transactionMachine.getPersistedSnapshot(snapshotOf(state)) as unknown as { value: unknown };
+  const { value } = transactionMachine.getPersistedSnapshot(snapshotOf(state)) as unknown as {
+    value: unknown;
+  };
   return JSON.stringify({ machineVersion: TRANSACTION_MACHINE_VERSION, snapshot: { value } });
 }
 
@@ -83,7 +99,7 @@ export function restoreSnapshot(json: string): TransactionState {
   const restored = transactionMachine.resolveState(
     parsed.snapshot as Parameters<typeof transactionMachine.resolveState>[0],
   );
-  return restored.value as TransactionState;
+  return restored.value;
 }
 
 /** The stored snapshots of each state, computed once. */

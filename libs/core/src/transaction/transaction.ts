@@ -3,7 +3,12 @@ import { TransactionError } from '../errors';
 import type { TransactionRepository } from '../storage/transaction.repository';
 import { serializeValue, validateArgs, validateName } from '../validation/validate';
 import type { TransactionId } from './transaction-id';
-import { nextState, rejectionFor, type TransactionEventType, type TransactionState } from './transaction.machine';
+import {
+  nextState,
+  rejectionFor,
+  type TransactionEventType,
+  type TransactionState,
+} from './transaction.machine';
 
 export interface WriteInput {
   readonly agentId: string;
@@ -81,7 +86,9 @@ export class Transaction implements AsyncDisposable {
    */
   async commit(): Promise<number> {
     this.accept('COMMIT');
-    const { commitTs } = await this.track(this.context.repository.commit(this.txId, this.commitToken));
+    const { commitTs } = await this.track(
+      this.context.repository.commit(this.txId, this.commitToken),
+    );
     this.finish('committed');
     return commitTs;
   }

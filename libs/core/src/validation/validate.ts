@@ -1,7 +1,8 @@
 import { ValidationError } from '../errors';
 
 /** A JSON value as stored: plain objects, arrays, strings, finite numbers, booleans and null. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 /** A record's value: the top level is always a plain object. */
 export type JsonObject = { [key: string]: JsonValue };
 
@@ -22,7 +23,11 @@ export function validateNamespace(value: unknown, field = 'namespace'): string {
 }
 
 /** agentId, key and prefix rules: non-empty Unicode without control characters, at most 256 UTF-8 bytes. */
-export function validateName(value: unknown, field: string, options: { allowEmpty?: boolean } = {}): string {
+export function validateName(
+  value: unknown,
+  field: string,
+  options: { allowEmpty?: boolean } = {},
+): string {
   if (typeof value !== 'string') {
     throw new ValidationError(field, `must be a string (got ${describe(value)})`);
   }
@@ -37,7 +42,10 @@ export function validateName(value: unknown, field: string, options: { allowEmpt
   }
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes > MAX_NAME_BYTES) {
-    throw new ValidationError(field, `must be at most ${MAX_NAME_BYTES} UTF-8 bytes (got ${bytes})`);
+    throw new ValidationError(
+      field,
+      `must be at most ${MAX_NAME_BYTES} UTF-8 bytes (got ${bytes})`,
+    );
   }
   return value;
 }

@@ -17,7 +17,11 @@ const open = new Set<Statehouse>();
 
 /** A client on the test Redis, in a fresh namespace unless one is given; closed by `closeClients`. */
 export async function connectClient(options: Partial<StatehouseOptions> = {}): Promise<Statehouse> {
-  const client = await Statehouse.connect({ redis: redisUrl(), namespace: uniqueNamespace(), ...options });
+  const client = await Statehouse.connect({
+    redis: redisUrl(),
+    namespace: uniqueNamespace(),
+    ...options,
+  });
   open.add(client);
   return client;
 }
@@ -36,7 +40,10 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 export const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
 /** Polls `check` until it returns true, failing after `timeoutMs`. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
