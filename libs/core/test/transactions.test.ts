@@ -310,6 +310,24 @@ describe('errors', () => {
   });
 });
 
+describe('transaction size', () => {
+  it('counts the bytes of what stays staged: an overwritten value no longer counts', async () => {
+    const small = await connectClient({ maxTransactionBytes: 300 });
+    const tx = await small.beginTransaction();
+    const value = { s: 'x'.repeat(100) }; // about 110 bytes staged per record
+    await tx.write({ agentId: 'a', key: 'k1', value });
+    for (let i = 0; i < 5; i++) await tx.write({ agentId: 'a', key: 'k2', value }); // overwrites
+    const error = await tx
+      .write({ agentId: 'a', key: 'k3', value: { s: 'y'.repeat(150) } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LimitExceededError);
+    expect(error).toMatchObject({ code: 'LIMIT_EXCEEDED', limit: 'maxTransactionBytes', max: 300 });
+    await tx.write({ agentId: 'a', key: 'k3', value: { s: 'z' } }); // still fits
+    await tx.commit();
+    expect((await small.listKeys({ agentId: 'a' })).keys).toEqual(['k1', 'k2', 'k3']);
+  });
+});
+
 describe('await using', () => {
   it('aborts a transaction left without commit', async () => {
     let id = '';

@@ -11,7 +11,7 @@
 
   Returns { nowMs, deadline_1, ..., deadline_n }   (all on the Redis clock)
 
-  A transaction hash holds its metadata (state, snapshot, deadline, createdAt, seq, ops, bytes)
+  A transaction hash holds its metadata (state, snapshot, deadline, createdAt, seq, bytes)
   and its staged operations, one field per record ("agentId NUL key", never a metadata name).
 ]]
 --- @include "replicateCommands"
@@ -25,7 +25,7 @@ for i = 2, #KEYS do
   local timeoutMs = tonumber(ARGV[i + 1])
   local deadline = now + timeoutMs
   redis.call('HSET', KEYS[i], 'state', 'open', 'snapshot', ARGV[1], 'deadline', deadline,
-    'createdAt', now, 'seq', 0, 'ops', 0, 'bytes', 0)
+    'createdAt', now, 'seq', 0, 'bytes', 0)
   redis.call('PEXPIRE', KEYS[i], timeoutMs + retentionMs)
   index[#index + 1] = deadline
   index[#index + 1] = string.match(KEYS[i], ':([^:]+)$')

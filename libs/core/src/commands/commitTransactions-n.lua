@@ -33,7 +33,14 @@ local clockKey, logKey, stateKey, indexKey, deadlinesKey = KEYS[1], KEYS[2], KEY
 local committedSnapshot, timedOutSnapshot = ARGV[1], ARGV[2]
 local retentionMs = tonumber(ARGV[3])
 local now = nowMs()
+-- The counter is written once per batch, at the end. Should a batch ever stop half-way (a Lua
+-- runtime error), the log's last id still says which commitTs were taken: start after both.
 local clock = tonumber(redis.call('GET', clockKey)) or 0
+local last = redis.call('XREVRANGE', logKey, '+', '-', 'COUNT', 1)[1]
+if last then
+  clock = math.max(clock, tonumber(string.sub(last[1], 1, -3)))
+end
+local committedIds = {}
 
 local function commit(txKey, token, txId)
   -- Checks. Nothing below writes until every check of this transaction has passed.
@@ -116,7 +123,6 @@ local function commit(txKey, token, txId)
   -- Writes. The log append comes first: it is the only write that can be refused (an id not
   -- above the stream's last one), and a refusal here leaves everything untouched.
   redis.call('XADD', logKey, commitTs .. '-0', unpack(logEntry))
-  redis.call('SET', clockKey, commitTs)
   clock = commitTs
   if #ops > 0 then
     redis.call('HSET', stateKey, unpack(stateArgs))
@@ -125,8 +131,9 @@ local function commit(txKey, token, txId)
   if #deleted > 0 then
     redis.call('ZREM', indexKey, unpack(deleted))
   end
-  finishTransaction(txKey, deadlinesKey, staged, 'committed', committedSnapshot, now, retentionMs,
+  finishTransaction(txKey, false, staged, 'committed', committedSnapshot, now, retentionMs,
     { 'commitTs', commitTs, 'commitToken', token })
+  committedIds[#committedIds + 1] = string.match(txKey, ':([^:]+)$')
   return 0, commitTs
 end
 
@@ -135,5 +142,9 @@ for i = 1, #KEYS - 5 do
   local code, detail = commit(KEYS[5 + i], ARGV[2 + 2 * i], ARGV[3 + 2 * i])
   out[2 * i - 1] = code
   out[2 * i] = detail
+end
+if #committedIds > 0 then
+  redis.call('SET', clockKey, clock)
+  redis.call('ZREM', deadlinesKey, unpack(committedIds))
 end
 return out

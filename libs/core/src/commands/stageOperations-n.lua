@@ -33,8 +33,12 @@ local retentionMs = tonumber(ARGV[4])
 local now = nowMs()
 local out = {}
 
+-- 'bytes' adds up every staged entry, overwritten ones included: an upper bound of what the
+-- transaction holds. Only when that or the number of stagings passes a limit are the exact
+-- figures (distinct records, bytes of the entries that stay) computed, so the usual staging is two
+-- commands.
 local function stage(txKey, field, kind, json)
-  local tx = redis.call('HMGET', txKey, 'state', 'deadline', 'seq', 'ops', 'bytes')
+  local tx = redis.call('HMGET', txKey, 'state', 'deadline', 'seq', 'bytes')
   if not tx[1] then
     return -1, 0
   end
@@ -47,21 +51,25 @@ local function stage(txKey, field, kind, json)
   end
   local seq = tonumber(tx[3]) + 1
   local entry = seq .. ':' .. kind .. ':' .. json
-  local count = tonumber(tx[4])
-  local bytes = tonumber(tx[5]) + #entry
-  local previous = redis.call('HSTRLEN', txKey, field)
-  if previous > 0 then
-    bytes = bytes - previous
-  else
-    count = count + 1
+  local bytes = tonumber(tx[4]) + #entry
+  if seq > maxOperations or bytes > maxBytes then
+    local count, exact = 1, #entry
+    local staged = redis.call('HGETALL', txKey)
+    for i = 1, #staged, 2 do
+      if staged[i] ~= field and string.find(staged[i], '\0', 1, true) then
+        count = count + 1
+        exact = exact + #staged[i + 1]
+      end
+    end
+    if count > maxOperations then
+      return -4, maxOperations
+    end
+    if exact > maxBytes then
+      return -5, maxBytes
+    end
+    bytes = exact
   end
-  if count > maxOperations then
-    return -4, maxOperations
-  end
-  if bytes > maxBytes then
-    return -5, maxBytes
-  end
-  redis.call('HSET', txKey, field, entry, 'seq', seq, 'ops', count, 'bytes', bytes)
+  redis.call('HSET', txKey, field, entry, 'seq', seq, 'bytes', bytes)
   return 0, 0
 end
 

@@ -1,13 +1,15 @@
 -- Moves a transaction to a final machine state: drops its staged operations (`stagedFields`, the
 -- hash fields that hold them), stores the state, its persisted snapshot and `extra` field/value
--- pairs, leaves the deadline index, and stays readable for `retentionMs`, so that late callers get
--- "already committed" / "already aborted" / "timeout" and a retried commit its commitTs.
+-- pairs, leaves the deadline index (unless `deadlinesKey` is false: the caller removes it), and
+-- stays readable for `retentionMs`, so that late callers get "already committed" / "already
+-- aborted" / "timeout" and a retried commit its commitTs.
 local function finishTransaction(txKey, deadlinesKey, stagedFields, state, snapshot, now, retentionMs, extra)
   stagedFields[#stagedFields + 1] = 'seq'
-  stagedFields[#stagedFields + 1] = 'ops'
   stagedFields[#stagedFields + 1] = 'bytes'
   redis.call('HDEL', txKey, unpack(stagedFields))
   redis.call('HSET', txKey, 'state', state, 'snapshot', snapshot, 'finishedAt', now, unpack(extra))
   redis.call('PEXPIRE', txKey, retentionMs)
-  redis.call('ZREM', deadlinesKey, string.match(txKey, ':([^:]+)$'))
+  if deadlinesKey then
+    redis.call('ZREM', deadlinesKey, string.match(txKey, ':([^:]+)$'))
+  end
 end
