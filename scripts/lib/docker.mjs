@@ -150,13 +150,10 @@ export async function stopDocker(handle) {
 }
 
 /** Installs Debian's redis-server if its binary is missing. Returns the binary's path. */
-export function ensureRedisServerBinary() {
+export function ensureRedisServerBinary(purpose = 'it is packed into the local Redis test image') {
   if (existsSync(REDIS_SERVER_PATH)) return REDIS_SERVER_PATH;
   // The package's maintainer script may start a redis service on 6379; nothing here depends on it.
-  aptInstall(
-    ['redis-server'],
-    `${REDIS_SERVER_PATH} is missing (it is packed into the local Redis test image)`,
-  );
+  aptInstall(['redis-server'], `${REDIS_SERVER_PATH} is missing (${purpose})`);
   if (!existsSync(REDIS_SERVER_PATH))
     throw new Error(`${REDIS_SERVER_PATH} still missing after installing redis-server`);
   return REDIS_SERVER_PATH;
