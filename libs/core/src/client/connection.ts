@@ -1,5 +1,5 @@
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
-import { StorageUnavailableError } from '../errors';
+import { StorageUnavailableError, ValidationError } from '../errors';
 
 /** Commands fail (StorageUnavailableError) after this many reconnect attempts instead of hanging. */
 const MAX_RETRIES_PER_REQUEST = 2;
@@ -34,6 +34,19 @@ function isClient(value: unknown): value is Redis | Cluster {
 export async function openConnection(
   target: string | RedisOptions | Redis | Cluster,
 ): Promise<OpenedConnection> {
+  if (target === null || (typeof target !== 'string' && typeof target !== 'object')) {
+    throw new ValidationError(
+      'redis',
+      'must be a Redis URL (redis://host:6379), ioredis options or an ioredis instance',
+    );
+  }
+  const given = isClient(target) ? target.options : target;
+  if (typeof given === 'object' && 'keyPrefix' in given && given.keyPrefix) {
+    throw new ValidationError(
+      'redis',
+      "must not use ioredis' keyPrefix (BullMQ refuses it): use Statehouse's keyPrefix option instead",
+    );
+  }
   if (isClient(target)) return { redis: target, owned: false };
   const options: RedisOptions = {
     lazyConnect: true,
