@@ -10,7 +10,7 @@ export type {
   StateEntry,
   StateResult,
   TransactionDescription,
-} from './client/statehouse';
+} from './client/statehouse.types';
 export type { StatehouseOptions } from './client/statehouse.options';
 export { Transaction } from './transaction/transaction';
 export type { WriteInput, DeleteInput } from './transaction/transaction';

@@ -2,7 +2,7 @@ import type { Redis, Cluster } from 'ioredis';
 import { ClientClosedError, ValidationError } from '../errors';
 import { RecordRepository, type LoggedEvent } from '../storage/record.repository';
 import { toStorageError } from '../storage/redis-errors';
-import { TransactionRepository, type TransactionInfo } from '../storage/transaction.repository';
+import { TransactionRepository } from '../storage/transaction.repository';
 import type { StoredRecord } from '../storage/stored-value';
 import { TimeoutQueue } from '../timeouts/timeout.queue';
 import { sweepTimeouts } from '../timeouts/timeout-sweeper';
@@ -16,81 +16,22 @@ import {
   validateInteger,
   validateName,
   validateNamespace,
-  type JsonObject,
 } from '../validation/validate';
 import { dropConnection, duplicateConnection, openConnection } from './connection';
 import { decodeCursor, encodeCursor } from './cursor';
 import { replayEvents } from './replay';
 import { resolveOptions, type ResolvedOptions, type StatehouseOptions } from './statehouse.options';
-
-export interface BeginOptions {
-  /** Server-side timeout. Default: the client's `defaultTimeoutMs` (30000). */
-  readonly timeoutMs?: number;
-  readonly namespace?: string;
-}
-
-export interface RecordRef {
-  readonly agentId: string;
-  readonly key: string;
-  readonly namespace?: string;
-}
-
-export interface StateResult {
-  readonly exists: boolean;
-  readonly value: JsonObject | null;
-  /** 0 when the record was never written; a tombstone keeps its version. */
-  readonly version: number;
-  readonly commitTs: number;
-}
-
-export interface ListKeysInput {
-  readonly agentId: string;
-  readonly namespace?: string;
-  /** Page size, 1 to 10000. Default 1000. */
-  readonly limit?: number;
-  /** The `cursor` of the previous page. */
-  readonly cursor?: string | null;
-}
-
-export interface ScanPrefixInput extends ListKeysInput {
-  readonly prefix: string;
-}
-
-export interface StateEntry {
-  readonly key: string;
-  readonly value: JsonObject;
-  readonly version: number;
-  readonly commitTs: number;
-}
-
-export interface ReplayInput {
-  readonly agentId: string;
-  readonly namespace?: string;
-  /** First commitTs to deliver (inclusive). Default 1. */
-  readonly startTs?: number;
-  /** Last commitTs to deliver (inclusive). Default: no end. */
-  readonly endTs?: number;
-  /** After the history, keep delivering new commits until the loop breaks or the client closes. */
-  readonly follow?: boolean;
-}
-
-export interface ReplayOperation {
-  readonly key: string;
-  /** null: the record was deleted. */
-  readonly value: JsonObject | null;
-  readonly version: number;
-}
-
-export interface ReplayEvent {
-  readonly txId: string;
-  readonly commitTs: number;
-  readonly operations: ReplayOperation[];
-}
-
-export interface TransactionDescription extends TransactionInfo {
-  readonly id: string;
-  readonly namespace: string;
-}
+import type {
+  BeginOptions,
+  ListKeysInput,
+  RecordRef,
+  ReplayEvent,
+  ReplayInput,
+  ScanPrefixInput,
+  StateEntry,
+  StateResult,
+  TransactionDescription,
+} from './statehouse.types';
 
 const DEFAULT_PAGE = 1000;
 const CLOSE_GRACE_MS = 5000;
@@ -103,9 +44,9 @@ const MAX_PAGE = 10_000;
  *
  * ```ts
  * const client = await Statehouse.connect({ redis: 'redis://127.0.0.1:6379' });
- * const commitTs = await client.transaction(async (tx) => {
+ * await client.transaction(async (tx) => {
  *   await tx.write({ agentId: 'my-agent', key: 'memory', value: { fact: 'Some information' } });
- * });
+ * }); // committed when the callback returns
  * ```
  */
 export class Statehouse {

@@ -1,0 +1,72 @@
+import type { TransactionInfo } from '../storage/transaction.repository';
+import type { JsonObject } from '../validation/validate';
+
+/** Inputs and results of the Statehouse client API. */
+export interface BeginOptions {
+  /** Server-side timeout. Default: the client's `defaultTimeoutMs` (30000). */
+  readonly timeoutMs?: number;
+  readonly namespace?: string;
+}
+
+export interface RecordRef {
+  readonly agentId: string;
+  readonly key: string;
+  readonly namespace?: string;
+}
+
+export interface StateResult {
+  readonly exists: boolean;
+  readonly value: JsonObject | null;
+  /** 0 when the record was never written; a tombstone keeps its version. */
+  readonly version: number;
+  readonly commitTs: number;
+}
+
+export interface ListKeysInput {
+  readonly agentId: string;
+  readonly namespace?: string;
+  /** Page size, 1 to 10000. Default 1000. */
+  readonly limit?: number;
+  /** The `cursor` of the previous page. */
+  readonly cursor?: string | null;
+}
+
+export interface ScanPrefixInput extends ListKeysInput {
+  readonly prefix: string;
+}
+
+export interface StateEntry {
+  readonly key: string;
+  readonly value: JsonObject;
+  readonly version: number;
+  readonly commitTs: number;
+}
+
+export interface ReplayInput {
+  readonly agentId: string;
+  readonly namespace?: string;
+  /** First commitTs to deliver (inclusive). Default 1. */
+  readonly startTs?: number;
+  /** Last commitTs to deliver (inclusive). Default: no end. */
+  readonly endTs?: number;
+  /** After the history, keep delivering new commits until the loop breaks or the client closes. */
+  readonly follow?: boolean;
+}
+
+export interface ReplayOperation {
+  readonly key: string;
+  /** null: the record was deleted. */
+  readonly value: JsonObject | null;
+  readonly version: number;
+}
+
+export interface ReplayEvent {
+  readonly txId: string;
+  readonly commitTs: number;
+  readonly operations: ReplayOperation[];
+}
+
+export interface TransactionDescription extends TransactionInfo {
+  readonly id: string;
+  readonly namespace: string;
+}

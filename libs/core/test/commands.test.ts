@@ -1,0 +1,285 @@
+// The Lua scripts called directly against real Redis: each return code, and the keys it leaves.
+import { Redis } from 'ioredis';
+import { ScriptCode } from '../src/commands/script-code';
+import { defineScripts, type StatehouseConnection } from '../src/commands/scripts';
+import { NamespaceKeys } from '../src/storage/keys';
+import { SNAPSHOTS } from '../src/transaction/transaction.machine';
+import { redisUrl, sleep, uniqueNamespace } from './support/statehouse';
+
+const RETENTION = 60_000;
+let redis: StatehouseConnection;
+let keys: NamespaceKeys;
+
+beforeAll(() => {
+  redis = defineScripts(new Redis(redisUrl()));
+});
+
+beforeEach(() => {
+  keys = new NamespaceKeys('sh', uniqueNamespace('lua'));
+});
+
+afterAll(async () => {
+  await redis.quit();
+});
+
+const tx = (id: string): string => keys.transaction(id);
+const field = (agent: string, key: string): string => `${agent}\u0000${key}`;
+
+async function begin(ids: string[], timeoutMs = 30_000): Promise<number[]> {
+  return redis.statehouseBeginTransactions(
+    1 + ids.length,
+    keys.deadlines,
+    ...ids.map(tx),
+    SNAPSHOTS.open,
+    RETENTION,
+    ...ids.map(() => timeoutMs),
+  );
+}
+
+async function stage(
+  ops: Array<[id: string, field: string, json: string | null]>,
+  limits: [maxOps: number, maxBytes: number] = [1000, 1 << 20],
+): Promise<Array<number | string>> {
+  return redis.statehouseStageOperations(
+    1 + ops.length,
+    keys.deadlines,
+    ...ops.map(([id]) => tx(id)),
+    ...limits,
+    SNAPSHOTS.timedOut,
+    RETENTION,
+    ...ops.flatMap(([, f, json]) => [f, json === null ? 'd' : 'w', json ?? '']),
+  );
+}
+
+async function commit(
+  commits: Array<[id: string, token: string]>,
+): Promise<Array<number | string>> {
+  return redis.statehouseCommitTransactions(
+    5 + commits.length,
+    keys.clock,
+    keys.log,
+    keys.state,
+    keys.index,
+    keys.deadlines,
+    ...commits.map(([id]) => tx(id)),
+    SNAPSHOTS.committed,
+    SNAPSHOTS.timedOut,
+    RETENTION,
+    ...commits.flatMap(([id, token]) => [token, `${keys.namespace}~${id}`]),
+  );
+}
+
+describe('beginTransactions', () => {
+  it('creates open transaction hashes and their deadline entries', async () => {
+    const [now, d1, d2] = await begin(['t1', 't2'], 5000);
+    expect(d1).toBe(now! + 5000);
+    expect(d2).toBe(now! + 5000);
+    expect(await redis.hgetall(tx('t1'))).toEqual({
+      state: 'open',
+      snapshot: SNAPSHOTS.open,
+      deadline: String(d1),
+      createdAt: String(now),
+      seq: '0',
+      bytes: '0',
+    });
+    expect(await redis.zrange(keys.deadlines, 0, -1, 'WITHSCORES')).toEqual([
+      't1',
+      String(d1),
+      't2',
+      String(d2),
+    ]);
+    const ttl = await redis.pttl(tx('t1'));
+    expect(ttl).toBeGreaterThan(5000 + RETENTION - 1000);
+    expect(ttl).toBeLessThanOrEqual(5000 + RETENTION);
+  });
+});
+
+describe('stageOperations', () => {
+  it('stages writes and deletes as fields of the transaction, last one per record winning', async () => {
+    await begin(['t1']);
+    expect(
+      await stage([
+        ['t1', field('a', 'k'), '{"v":1}'],
+        ['t1', field('a', 'gone'), null],
+        ['t1', field('a', 'k'), '{"v":2}'],
+        ['missing', field('a', 'k'), '{}'],
+      ]),
+    ).toEqual([ScriptCode.OK, 0, ScriptCode.OK, 0, ScriptCode.OK, 0, ScriptCode.NOT_FOUND, 0]);
+    const stored = await redis.hgetall(tx('t1'));
+    expect(stored[field('a', 'k')]).toBe('3:w:{"v":2}');
+    expect(stored[field('a', 'gone')]).toBe('2:d:');
+    expect(stored.seq).toBe('3');
+    expect(await redis.exists(tx('missing'))).toBe(0);
+  });
+
+  it('refuses past the limits without staging, counting distinct records and remaining bytes', async () => {
+    await begin(['t1']);
+    await stage(
+      [
+        ['t1', field('a', 'k1'), '{}'],
+        ['t1', field('a', 'k2'), '{}'],
+      ],
+      [2, 100],
+    );
+    expect(await stage([['t1', field('a', 'k1'), '{"again":1}']], [2, 100])).toEqual([
+      ScriptCode.OK,
+      0,
+    ]);
+    expect(await stage([['t1', field('a', 'k3'), '{}']], [2, 100])).toEqual([
+      ScriptCode.TOO_MANY_OPERATIONS,
+      2,
+    ]);
+    const big = JSON.stringify({ s: 'x'.repeat(90) });
+    expect(await stage([['t1', field('a', 'k1'), big]], [2, 100])).toEqual([
+      ScriptCode.TOO_MANY_BYTES,
+      100,
+    ]);
+    expect(
+      Object.keys(await redis.hgetall(tx('t1')))
+        .filter((f) => f.includes('\u0000'))
+        .sort(),
+    ).toEqual([field('a', 'k1'), field('a', 'k2')]);
+  });
+
+  it('times out a transaction past its deadline: no staged field, no deadline entry', async () => {
+    await begin(['t1'], 30);
+    await stage([['t1', field('a', 'k'), '{}']]);
+    await sleep(60);
+    expect(await stage([['t1', field('a', 'k2'), '{}']])).toEqual([ScriptCode.TIMEOUT, 0]);
+    const stored = await redis.hgetall(tx('t1'));
+    expect(stored.state).toBe('timedOut');
+    expect(stored.snapshot).toBe(SNAPSHOTS.timedOut);
+    expect(Object.keys(stored).some((f) => f.includes('\u0000'))).toBe(false);
+    expect(await redis.zscore(keys.deadlines, 't1')).toBeNull();
+    expect(await stage([['t1', field('a', 'k'), '{}']])).toEqual([ScriptCode.NOT_OPEN, 'timedOut']);
+  });
+});
+
+describe('commitTransactions', () => {
+  it('applies records, versions, index, log and counter, and finishes the transaction', async () => {
+    await begin(['t1', 't2']);
+    await stage([
+      ['t1', field('a', 'k'), '{"v":1}'],
+      ['t1', field('b', 'x'), '{"w":true}'],
+      ['t2', field('a', 'k'), null],
+    ]);
+    expect(
+      await commit([
+        ['t1', 'tok1'],
+        ['t2', 'tok2'],
+      ]),
+    ).toEqual([ScriptCode.OK, 1, ScriptCode.OK, 2]);
+    expect(await redis.get(keys.clock)).toBe('2');
+    expect(await redis.hgetall(keys.state)).toEqual({
+      [field('a', 'k')]: '2 2',
+      [`${field('a', 'k')}\u00001`]: '1',
+      [`${field('a', 'k')}\u00002`]: '2',
+      [field('b', 'x')]: '1 1 {"w":true}',
+      [`${field('b', 'x')}\u00001`]: '1',
+    });
+    expect(await redis.zrange(keys.index, 0, -1)).toEqual([
+      'a\u00010000000000000001',
+      'a\u00010000000000000002',
+      field('b', 'x'),
+      'b\u00010000000000000001',
+    ]);
+    expect(await redis.xrange(keys.log, '-', '+')).toEqual([
+      [
+        '1-0',
+        [
+          'tx',
+          `${keys.namespace}~t1`,
+          field('a', 'k'),
+          '1:{"v":1}',
+          field('b', 'x'),
+          '1:{"w":true}',
+        ],
+      ],
+      ['2-0', ['tx', `${keys.namespace}~t2`, field('a', 'k'), '2:']],
+    ]);
+    const finished = await redis.hgetall(tx('t1'));
+    expect(finished).toMatchObject({
+      state: 'committed',
+      snapshot: SNAPSHOTS.committed,
+      commitTs: '1',
+      commitToken: 'tok1',
+    });
+    expect(Object.keys(finished).sort()).toEqual(
+      [
+        'commitToken',
+        'commitTs',
+        'createdAt',
+        'deadline',
+        'finishedAt',
+        'snapshot',
+        'state',
+      ].sort(),
+    );
+    expect(await redis.zcard(keys.deadlines)).toBe(0);
+    expect(await redis.pttl(tx('t1'))).toBeLessThanOrEqual(RETENTION);
+  });
+
+  it('answers a retry with the same token with its commitTs, and anyone else with the state', async () => {
+    await begin(['t1']);
+    await commit([['t1', 'tok']]);
+    expect(await commit([['t1', 'tok']])).toEqual([ScriptCode.NOOP, 1]);
+    expect(await commit([['t1', 'other']])).toEqual([ScriptCode.NOT_OPEN, 'committed']);
+    expect(await commit([['missing', 'tok']])).toEqual([ScriptCode.NOT_FOUND, 0]);
+    expect(await redis.xlen(keys.log)).toBe(1);
+  });
+
+  it('continues the counter after the log, should the counter ever lag behind it', async () => {
+    await begin(['t1', 't2']);
+    await commit([['t1', 'tok']]);
+    await redis.set(keys.clock, '0'); // as if a batch had stopped before writing it
+    expect(await commit([['t2', 'tok']])).toEqual([ScriptCode.OK, 2]);
+    expect(await redis.get(keys.clock)).toBe('2');
+  });
+});
+
+describe('abortTransaction, timeoutTransaction and dueTransactions', () => {
+  it('aborts once, then reports the state', async () => {
+    await begin(['t1', 't2']);
+    await stage([['t1', field('a', 'k'), '{}']]);
+    const abort = (id: string) =>
+      redis.statehouseAbortTransaction(
+        tx(id),
+        keys.deadlines,
+        SNAPSHOTS.aborted,
+        SNAPSHOTS.timedOut,
+        RETENTION,
+      );
+    expect(await abort('t1')).toEqual([ScriptCode.OK]);
+    expect(await abort('t1')).toEqual([ScriptCode.NOOP, 'aborted']);
+    expect((await redis.hgetall(tx('t1'))).state).toBe('aborted');
+    expect(await redis.zrange(keys.deadlines, 0, -1)).toEqual(['t2']);
+    await commit([['t2', 'tok']]);
+    expect(await abort('t2')).toEqual([ScriptCode.NOT_OPEN, 'committed']);
+    expect(await abort('missing')).toEqual([ScriptCode.NOT_FOUND]);
+  });
+
+  it('times out only after the deadline, and lists only what is due', async () => {
+    const [now, deadline] = await begin(['t1'], 50);
+    const timeout = () =>
+      redis.statehouseTimeoutTransaction(tx('t1'), keys.deadlines, SNAPSHOTS.timedOut, RETENTION);
+    const early = await timeout();
+    expect(early[0]).toBe(ScriptCode.LATER);
+    expect(Number(early[1])).toBeGreaterThan(0);
+    expect((await redis.statehouseDueTransactions(keys.deadlines, deadline! + 1000, 10))[0]).toBe(
+      ScriptCode.LATER,
+    );
+    expect(await redis.statehouseDueTransactions(keys.deadlines, now!, 10)).toEqual([
+      ScriptCode.OK,
+    ]);
+    await sleep(80);
+    expect(await redis.statehouseDueTransactions(keys.deadlines, deadline!, 10)).toEqual([
+      ScriptCode.OK,
+      't1',
+    ]);
+    const late = await timeout();
+    expect(late[0]).toBe(ScriptCode.OK);
+    expect(Number(late[1])).toBeGreaterThanOrEqual(0);
+    expect(await timeout()).toEqual([ScriptCode.NOOP, 'timedOut']);
+    expect(await redis.zcard(keys.deadlines)).toBe(0);
+  });
+});
