@@ -82,7 +82,7 @@ describe('beginTransactions', () => {
       seq: '0',
       bytes: '0',
     });
-    expect(await redis.zrange(keys.deadlines, 0, -1, 'WITHSCORES')).toEqual([
+    expect(await redis.zrange(keys.deadlines, '0', '-1', 'WITHSCORES')).toEqual([
       't1',
       String(d1),
       't2',
@@ -177,7 +177,7 @@ describe('commitTransactions', () => {
       [field('b', 'x')]: '1 1 {"w":true}',
       [`${field('b', 'x')}\u00001`]: '1',
     });
-    expect(await redis.zrange(keys.index, 0, -1)).toEqual([
+    expect(await redis.zrange(keys.index, '0', '-1')).toEqual([
       'a\u00010000000000000001',
       'a\u00010000000000000002',
       field('b', 'x'),
@@ -252,7 +252,7 @@ describe('abortTransaction, timeoutTransaction and dueTransactions', () => {
     expect(await abort('t1')).toEqual([ScriptCode.OK]);
     expect(await abort('t1')).toEqual([ScriptCode.NOOP, 'aborted']);
     expect((await redis.hgetall(tx('t1'))).state).toBe('aborted');
-    expect(await redis.zrange(keys.deadlines, 0, -1)).toEqual(['t2']);
+    expect(await redis.zrange(keys.deadlines, '0', '-1')).toEqual(['t2']);
     await commit([['t2', 'tok']]);
     expect(await abort('t2')).toEqual([ScriptCode.NOT_OPEN, 'committed']);
     expect(await abort('missing')).toEqual([ScriptCode.NOT_FOUND]);

@@ -143,7 +143,8 @@ export class TransactionRepository {
       case ScriptCode.OK:
         return { outcome: 'timedOut', lateMs: Number(detail) };
       case ScriptCode.NOOP:
-        return { outcome: 'final', state: detail as TransactionState };
+        if (!isTransactionState(detail)) throw this.transactionFailure(tx, code, detail);
+        return { outcome: 'final', state: detail };
       case ScriptCode.LATER:
         return { outcome: 'notYet', remainingMs: Number(detail) };
       default:
