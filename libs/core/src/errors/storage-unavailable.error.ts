@@ -1,6 +1,10 @@
 import { TransactionError } from './transaction.error';
 
-/** Redis could not be reached or did not answer; the operation did not take effect. Safe to retry. */
+/**
+ * Redis could not be reached, refused the command, or its answer was lost. Every operation but
+ * commit is safe to retry: reads change nothing, and staging the same write or delete again is
+ * idempotent (a lost answer may mean it was staged). A commit reports CommitUnknownError instead.
+ */
 export class StorageUnavailableError extends TransactionError {
   override readonly code = 'STORAGE_UNAVAILABLE' as const;
 
