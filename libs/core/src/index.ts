@@ -10,10 +10,16 @@ export type {
   StateEntry,
   StateResult,
   TransactionDescription,
+  TransactionOptions,
 } from './client/statehouse.types';
 export type { StatehouseOptions } from './client/statehouse.options';
 export { Transaction } from './transaction/transaction';
-export type { WriteInput, DeleteInput } from './transaction/transaction';
+export type {
+  WriteInput,
+  DeleteInput,
+  GetInput,
+  TransactionReadResult,
+} from './transaction/transaction';
 export type { TransactionState } from './transaction/transaction.machine';
 export type { JsonObject, JsonValue } from './validation/validate';
 export * from './errors';

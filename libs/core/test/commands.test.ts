@@ -37,7 +37,7 @@ async function begin(ids: string[], timeoutMs = 30_000): Promise<number[]> {
 }
 
 async function stage(
-  ops: Array<[id: string, field: string, json: string | null]>,
+  ops: Array<[id: string, field: string, json: string | null, ifVersion?: number]>,
   limits: [maxOps: number, maxBytes: number] = [1000, 1 << 20],
 ): Promise<Array<number | string>> {
   return redis.statehouseStageOperations(
@@ -47,7 +47,12 @@ async function stage(
     ...limits,
     SNAPSHOTS.timedOut,
     RETENTION,
-    ...ops.flatMap(([, f, json]) => [f, json === null ? 'd' : 'w', json ?? '']),
+    ...ops.flatMap(([, f, json, ifVersion]) => [
+      f,
+      json === null ? 'd' : 'w',
+      json ?? '',
+      ifVersion ?? '',
+    ]),
   );
 }
 
@@ -64,6 +69,7 @@ async function commit(
     ...commits.map(([id]) => tx(id)),
     SNAPSHOTS.committed,
     SNAPSHOTS.timedOut,
+    SNAPSHOTS.aborted,
     RETENTION,
     ...commits.flatMap(([id, token]) => [token, `${keys.namespace}~${id}`]),
   );
@@ -234,6 +240,59 @@ describe('commitTransactions', () => {
     await redis.set(keys.clock, '0'); // as if a batch had stopped before writing it
     expect(await commit([['t2', 'tok']])).toEqual([ScriptCode.OK, 2]);
     expect(await redis.get(keys.clock)).toBe('2');
+  });
+});
+
+describe('conditions', () => {
+  it('commits only while what was read is unchanged, else aborts naming the record', async () => {
+    await begin(['w1']);
+    await stage([['w1', field('a', 'k'), '{"v":1}']]);
+    await commit([['w1', 'tok']]);
+    await begin(['reader', 'writer']);
+    const read = await redis.statehouseReadInTransaction(
+      tx('reader'),
+      keys.state,
+      keys.deadlines,
+      field('a', 'k'),
+      SNAPSHOTS.timedOut,
+      RETENTION,
+    );
+    expect(read).toEqual([ScriptCode.OK, 'committed', '1 1 {"v":1}']);
+    expect((await redis.hgetall(tx('reader')))[`\u0001${field('a', 'k')}`]).toBe('1');
+    await stage([
+      ['reader', field('a', 'other'), '{}'],
+      ['writer', field('a', 'k'), '{"v":2}'],
+    ]);
+    expect(
+      await commit([
+        ['writer', 'tok'],
+        ['reader', 'tok'],
+      ]),
+    ).toEqual([ScriptCode.OK, 2, ScriptCode.CONFLICT, field('a', 'k')]);
+    const aborted = await redis.hgetall(tx('reader'));
+    expect(aborted.state).toBe('aborted');
+    expect(Object.keys(aborted).some((f) => f.includes('\u0000'))).toBe(false);
+    expect(await redis.hget(keys.state, field('a', 'other'))).toBeNull();
+    expect(await redis.xlen(keys.log)).toBe(2);
+  });
+
+  it('checks ifVersion: a version, or 0 for "must not exist"', async () => {
+    await begin(['t1', 't2', 't3']);
+    await stage([['t1', field('a', 'new'), '{}', 0]]);
+    expect(await commit([['t1', 'tok']])).toEqual([ScriptCode.OK, 1]);
+    await stage([
+      ['t2', field('a', 'new'), '{}', 0],
+      ['t3', field('a', 'new'), null, 1],
+    ]);
+    expect(
+      await commit([
+        ['t2', 'tok'],
+        ['t3', 'tok'],
+      ]),
+    ).toEqual([ScriptCode.CONFLICT, field('a', 'new'), ScriptCode.OK, 2]);
+    await begin(['t4']);
+    await stage([['t4', field('a', 'new'), '{"back":true}', 0]]); // a tombstone does not exist
+    expect(await commit([['t4', 'tok']])).toEqual([ScriptCode.OK, 3]);
   });
 });
 

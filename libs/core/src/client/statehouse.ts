@@ -1,5 +1,5 @@
 import type { Redis, Cluster } from 'ioredis';
-import { ClientClosedError, ValidationError } from '../errors';
+import { ClientClosedError, TransactionConflictError, ValidationError } from '../errors';
 import { RecordRepository, type LoggedEvent } from '../storage/record.repository';
 import { toStorageError } from '../storage/redis-errors';
 import { TransactionRepository } from '../storage/transaction.repository';
@@ -31,10 +31,14 @@ import type {
   StateEntry,
   StateResult,
   TransactionDescription,
+  TransactionOptions,
 } from './statehouse.types';
 
 const DEFAULT_PAGE = 1000;
 const CLOSE_GRACE_MS = 5000;
+const DEFAULT_MAX_RETRIES = 5;
+const RETRY_BASE_MS = 10;
+const RETRY_MAX_MS = 1000;
 /** Most begins, writes or commits grouped into one script call (bounded by Lua's stack). */
 const BATCH_LIMIT = 256;
 const MAX_PAGE = 10_000;
@@ -147,14 +151,34 @@ export class Statehouse {
 
   /**
    * Runs `fn` in a transaction: commits when it returns, aborts (then rethrows the same error)
-   * when it throws. Returns what `fn` returned.
+   * when it throws. Returns what `fn` returned. On a TransactionConflictError it runs `fn` again in
+   * a new transaction, up to `maxRetries` times (default 5) with jittered exponential backoff, then
+   * rethrows the last conflict: `fn` may run more than once, so keep its side effects inside the
+   * transaction.
    */
   async transaction<T>(
     fn: (tx: Transaction) => Promise<T>,
-    options: BeginOptions = {},
+    options: TransactionOptions = {},
   ): Promise<T> {
-    if (typeof fn !== 'function')
+    if (typeof fn !== 'function') {
       throw new ValidationError('transaction callback', 'must be a function');
+    }
+    const args = validateArgs<TransactionOptions>(options, 'transaction');
+    const maxRetries =
+      args.maxRetries === undefined
+        ? DEFAULT_MAX_RETRIES
+        : validateInteger(args.maxRetries, 'maxRetries', 0, 100);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.runOnce(fn, args);
+      } catch (error) {
+        if (!(error instanceof TransactionConflictError) || attempt >= maxRetries) throw error;
+        await sleep(retryDelayMs(attempt));
+      }
+    }
+  }
+
+  private async runOnce<T>(fn: (tx: Transaction) => Promise<T>, options: BeginOptions): Promise<T> {
     const tx = await this.beginTransaction(options);
     let result: T;
     try {
@@ -323,6 +347,13 @@ export class Statehouse {
     };
   }
 }
+
+/** Full-jitter exponential backoff, as in Cloud Datastore's and FoundationDB's retry loops. */
+function retryDelayMs(attempt: number): number {
+  return Math.random() * Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** attempt);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
 /** True when `promise` settled within `ms` (whether it resolved or rejected). */
 async function withinMs(promise: Promise<unknown>, ms: number): Promise<boolean> {

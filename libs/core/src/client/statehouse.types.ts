@@ -8,6 +8,11 @@ export interface BeginOptions {
   readonly namespace?: string;
 }
 
+export interface TransactionOptions extends BeginOptions {
+  /** How many times `client.transaction` runs the callback again after a conflict. Default 5. */
+  readonly maxRetries?: number;
+}
+
 export interface RecordRef {
   readonly agentId: string;
   readonly key: string;

@@ -14,9 +14,10 @@
 
   ARGV[1] persisted snapshot of 'committed'
   ARGV[2] persisted snapshot of 'timedOut' (applied when a deadline has passed)
-  ARGV[3] retentionMs: how long a finished transaction stays readable
-  ARGV[2 + 2i]  commit token of the i-th commit (a retry of the same commit() carries the same one)
-  ARGV[3 + 2i]  public transaction id, recorded in the log
+  ARGV[3] persisted snapshot of 'aborted' (applied on a conflict)
+  ARGV[4] retentionMs: how long a finished transaction stays readable
+  ARGV[3 + 2i]  commit token of the i-th commit (a retry of the same commit() carries the same one)
+  ARGV[4 + 2i]  public transaction id, recorded in the log
 
   Returns { code_1, detail_1, ..., code_n, detail_n }, per transaction:
           0, commitTs     committed now
@@ -24,14 +25,19 @@
           -1, 0           no such transaction (NOT_FOUND)
           -2, state       not open: 'committed' (by another commit), 'aborted' or 'timedOut'
           -3, 0           its deadline has passed; now timed out (TIMEOUT)
+          -9, record      a record it read (or wrote with ifVersion) has changed since: nothing
+                          applied, now aborted (CONFLICT); record = agentId NUL key
+
+  Besides staged operations, a transaction hash holds conditions: field SOH agentId NUL key ->
+  the version the record must still have ("<n>"; 0 = never written) or "!" (it must not exist).
 ]]
 --- @include "replicateCommands"
 --- @include "nowMs"
 --- @include "finishTransaction"
 
 local clockKey, logKey, stateKey, indexKey, deadlinesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local committedSnapshot, timedOutSnapshot = ARGV[1], ARGV[2]
-local retentionMs = tonumber(ARGV[3])
+local committedSnapshot, timedOutSnapshot, abortedSnapshot = ARGV[1], ARGV[2], ARGV[3]
+local retentionMs = tonumber(ARGV[4])
 local now = nowMs()
 -- The counter is written once per batch, at the end. Should a batch ever stop half-way (a Lua
 -- runtime error), the log's last id still says which commitTs were taken: start after both.
@@ -48,10 +54,13 @@ local function commit(txKey, token, txId)
   if #raw == 0 then
     return -1, 0
   end
-  local meta, ops, staged = {}, {}, {}
+  local meta, ops, staged, conditions = {}, {}, {}, {}
   for i = 1, #raw, 2 do
     local field = raw[i]
-    if string.find(field, '\0', 1, true) then
+    if string.byte(field, 1) == 1 then
+      staged[#staged + 1] = field
+      conditions[#conditions + 1] = { record = string.sub(field, 2), expected = raw[i + 1] }
+    elseif string.find(field, '\0', 1, true) then
       local entry = raw[i + 1]
       local colon = string.find(entry, ':', 1, true)
       staged[#staged + 1] = field
@@ -74,6 +83,20 @@ local function commit(txKey, token, txId)
   if now >= tonumber(meta.deadline) then
     finishTransaction(txKey, deadlinesKey, staged, 'timedOut', timedOutSnapshot, now, retentionMs, {})
     return -3, 0
+  end
+  for _, condition in ipairs(conditions) do
+    local current = redis.call('HGET', stateKey, condition.record)
+    local version, exists = 0, false
+    if current then
+      local space = string.find(current, ' ', 1, true)
+      version = tonumber(string.sub(current, 1, space - 1))
+      exists = string.find(current, ' ', space + 1, true) ~= nil
+    end
+    if (condition.expected == '!' and exists) or
+        (condition.expected ~= '!' and tonumber(condition.expected) ~= version) then
+      finishTransaction(txKey, deadlinesKey, staged, 'aborted', abortedSnapshot, now, retentionMs, {})
+      return -9, condition.record
+    end
   end
   table.sort(ops, function(a, b) return a.seq < b.seq end)
 
@@ -139,7 +162,7 @@ end
 
 local out = {}
 for i = 1, #KEYS - 5 do
-  local code, detail = commit(KEYS[5 + i], ARGV[2 + 2 * i], ARGV[3 + 2 * i])
+  local code, detail = commit(KEYS[5 + i], ARGV[3 + 2 * i], ARGV[4 + 2 * i])
   out[2 * i - 1] = code
   out[2 * i] = detail
 end

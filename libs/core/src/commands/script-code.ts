@@ -13,4 +13,6 @@ export enum ScriptCode {
   ID_TAKEN = -6,
   VERSION_NOT_FOUND = -7,
   VERSION_COMPACTED = -8,
+  /** Something the transaction read (or wrote with ifVersion) changed before its commit. */
+  CONFLICT = -9,
 }

@@ -75,6 +75,14 @@ export interface StatehouseCommands {
     timedOutSnapshot: string,
     retentionMs: number,
   ): Promise<[ScriptCode, (string | number)?]>;
+  statehouseReadInTransaction(
+    tx: string,
+    state: string,
+    deadlines: string,
+    field: string,
+    timedOutSnapshot: string,
+    retentionMs: number,
+  ): Promise<[ScriptCode, (string | null)?, (string | null)?, (string | null)?]>;
   statehouseDueTransactions(
     deadlines: string,
     due: number,

@@ -10,9 +10,11 @@
   ARGV[2]          maxTransactionBytes
   ARGV[3]          persisted snapshot of 'timedOut' (applied when a deadline has passed)
   ARGV[4]          retentionMs: how long a finished transaction stays readable
-  ARGV[3i + 2]     record field (agentId NUL key) of the i-th operation
-  ARGV[3i + 3]     'w' (write) or 'd' (delete)
-  ARGV[3i + 4]     value JSON ('' for a delete)
+  ARGV[4i + 1]     record field (agentId NUL key) of the i-th operation
+  ARGV[4i + 2]     'w' (write) or 'd' (delete)
+  ARGV[4i + 3]     value JSON ('' for a delete)
+  ARGV[4i + 4]     condition: '' (none), or the version the record must have at commit ('0': it
+                   must not exist), stored as the field SOH record (see commitTransactions)
 
   Returns { code_1, detail_1, ..., code_n, detail_n }, per operation:
           0, 0          staged, as the field "<seq>:<w|d>:<json>" of the transaction hash
@@ -37,7 +39,7 @@ local out = {}
 -- transaction holds. Only when that or the number of stagings passes a limit are the exact
 -- figures (distinct records, bytes of the entries that stay) computed, so the usual staging is two
 -- commands.
-local function stage(txKey, field, kind, json)
+local function stage(txKey, field, kind, json, ifVersion)
   local tx = redis.call('HMGET', txKey, 'state', 'deadline', 'seq', 'bytes')
   if not tx[1] then
     return -1, 0
@@ -56,7 +58,7 @@ local function stage(txKey, field, kind, json)
     local count, exact = 1, #entry
     local staged = redis.call('HGETALL', txKey)
     for i = 1, #staged, 2 do
-      if staged[i] ~= field and string.find(staged[i], '\0', 1, true) then
+      if staged[i] ~= field and string.byte(staged[i], 1) ~= 1 and string.find(staged[i], '\0', 1, true) then
         count = count + 1
         exact = exact + #staged[i + 1]
       end
@@ -69,13 +71,18 @@ local function stage(txKey, field, kind, json)
     end
     bytes = exact
   end
-  redis.call('HSET', txKey, field, entry, 'seq', seq, 'bytes', bytes)
+  if ifVersion == '' then
+    redis.call('HSET', txKey, field, entry, 'seq', seq, 'bytes', bytes)
+  else
+    redis.call('HSET', txKey, field, entry, 'seq', seq, 'bytes', bytes,
+      '\1' .. field, ifVersion == '0' and '!' or ifVersion)
+  end
   return 0, 0
 end
 
 for i = 1, #KEYS - 1 do
-  local a = 3 * i + 2
-  local code, detail = stage(KEYS[1 + i], ARGV[a], ARGV[a + 1], ARGV[a + 2])
+  local a = 4 * i + 1
+  local code, detail = stage(KEYS[1 + i], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
   out[2 * i - 1] = code
   out[2 * i] = detail
 end

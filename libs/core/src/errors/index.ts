@@ -8,3 +8,4 @@ export * from './version-compacted.error';
 export * from './storage-unavailable.error';
 export * from './commit-unknown.error';
 export * from './client-closed.error';
+export * from './transaction-conflict.error';

@@ -11,6 +11,7 @@ export type StatehouseErrorCode =
   | 'VERSION_COMPACTED'
   | 'STORAGE_UNAVAILABLE'
   | 'COMMIT_UNKNOWN'
+  | 'CONFLICT'
   | 'CLIENT_CLOSED';
 
 /** The root of every error thrown by Statehouse. `code` is stable across releases. */

@@ -4,6 +4,7 @@ import { defineScripts, type StatehouseConnection } from '../commands/scripts';
 import {
   CommitUnknownError,
   LimitExceededError,
+  TransactionConflictError,
   TransactionError,
   TransactionNotFoundError,
 } from '../errors';
@@ -16,7 +17,9 @@ import {
 import type { TransactionId } from '../transaction/transaction-id';
 import { NamespaceKeys } from './keys';
 import { Batcher } from './batcher';
-import { recordField } from './record-fields';
+import { SEPARATOR, recordField } from './record-fields';
+import { parseStoredRecord, type StoredRecord } from './stored-value';
+import type { JsonObject } from '../validation/validate';
 import { isRedisReply, runCommand, toStorageError } from './redis-errors';
 
 /** Settings of the repository, fixed per client. */
@@ -54,7 +57,17 @@ interface StageItem {
   readonly tx: TransactionId;
   readonly field: string;
   readonly json: string | null;
+  readonly ifVersion: number | undefined;
 }
+
+/** A record read inside a transaction: its own staged operation, or the committed record. */
+export type TransactionRead =
+  | {
+      readonly source: 'staged';
+      readonly value: JsonObject | null;
+      readonly committed: StoredRecord | null;
+    }
+  | { readonly source: 'committed'; readonly committed: StoredRecord | null };
 
 interface CommitItem {
   readonly tx: TransactionId;
@@ -99,12 +112,48 @@ export class TransactionRepository {
   }
 
   /** Stages a write (`json`) or a delete (`json` null). */
-  stage(tx: TransactionId, agentId: string, key: string, json: string | null): Promise<void> {
+  stage(
+    tx: TransactionId,
+    agentId: string,
+    key: string,
+    json: string | null,
+    ifVersion?: number,
+  ): Promise<void> {
     return this.batchersOf(tx.namespace).stage.submit({
       tx,
       field: recordField(agentId, key),
       json,
+      ifVersion,
     });
+  }
+
+  /** Reads a record in the transaction (read-your-writes); a committed read becomes a commit condition. */
+  async read(tx: TransactionId, agentId: string, key: string): Promise<TransactionRead> {
+    const keys = this.keys(tx.namespace);
+    const [code, source, payload, committed] = await this.run(tx.id, () =>
+      this.redis.statehouseReadInTransaction(
+        keys.transaction(tx.localId),
+        keys.state,
+        keys.deadlines,
+        recordField(agentId, key),
+        SNAPSHOTS.timedOut,
+        this.settings.retentionMs,
+      ),
+    );
+    if (code !== ScriptCode.OK) throw this.transactionFailure(tx, code, source);
+    const record = (stored: string | null | undefined): StoredRecord | null =>
+      stored ? parseStoredRecord(stored) : null;
+    if (source === 'staged') {
+      const entry = payload!;
+      const kind = entry.indexOf(':') + 1;
+      const json = entry.slice(kind + 2);
+      return {
+        source: 'staged',
+        value: entry[kind] === 'w' ? (JSON.parse(json) as JsonObject) : null,
+        committed: record(committed),
+      };
+    }
+    return { source: 'committed', committed: record(payload) };
   }
 
   /** Commits; `replayed` is true when this token's earlier attempt had already committed. */
@@ -221,10 +270,11 @@ export class TransactionRepository {
   private async stageBatch(namespace: string, items: StageItem[]): Promise<Array<void | Error>> {
     const keys = this.keys(namespace);
     const txKeys = items.map(({ tx }) => keys.transaction(tx.localId));
-    const opArgs = items.flatMap(({ field, json }) => [
+    const opArgs = items.flatMap(({ field, json, ifVersion }) => [
       field,
       json === null ? 'd' : 'w',
       json ?? '',
+      ifVersion === undefined ? '' : ifVersion,
     ]);
     const reply = await this.run(undefined, () =>
       this.redis.statehouseStageOperations(
@@ -271,6 +321,7 @@ export class TransactionRepository {
         ...items.map(({ tx }) => keys.transaction(tx.localId)),
         SNAPSHOTS.committed,
         SNAPSHOTS.timedOut,
+        SNAPSHOTS.aborted,
         this.settings.retentionMs,
         ...items.flatMap(({ tx, token }) => [token, tx.id]),
       );
@@ -295,6 +346,14 @@ export class TransactionRepository {
 
   private transactionFailure(tx: TransactionId, code: ScriptCode, detail: unknown): Error {
     if (code === ScriptCode.NOT_FOUND) return new TransactionNotFoundError(tx.id);
+    if (code === ScriptCode.CONFLICT && typeof detail === 'string') {
+      const separator = detail.indexOf(SEPARATOR);
+      return new TransactionConflictError(
+        detail.slice(0, separator),
+        detail.slice(separator + 1),
+        tx.id,
+      );
+    }
     if (code === ScriptCode.TIMEOUT) return TransactionError.forState('TRANSACTION_TIMEOUT', tx.id);
     if (code === ScriptCode.NOT_OPEN && isTransactionState(detail) && detail !== 'open') {
       return TransactionError.forState(rejectionFor(detail), tx.id);

@@ -22,6 +22,7 @@ const EXPECTED: Record<
 > = {
   // An open transaction stages operations and ends by commit, abort or timeout.
   open: {
+    READ: 'open',
     WRITE: 'open',
     DELETE: 'open',
     COMMIT: 'committed',
@@ -29,11 +30,26 @@ const EXPECTED: Record<
     TIMEOUT: 'timedOut',
   },
   // "any operation after commit: Transaction already committed" — abort included.
-  committed: { WRITE: REFUSED, DELETE: REFUSED, COMMIT: REFUSED, ABORT: REFUSED, TIMEOUT: REFUSED },
+  committed: {
+    READ: REFUSED,
+    WRITE: REFUSED,
+    DELETE: REFUSED,
+    COMMIT: REFUSED,
+    ABORT: REFUSED,
+    TIMEOUT: REFUSED,
+  },
   // "any operation (but abort) after abort"; "Aborting twice ... is a no-op".
-  aborted: { WRITE: REFUSED, DELETE: REFUSED, COMMIT: REFUSED, ABORT: 'aborted', TIMEOUT: REFUSED },
+  aborted: {
+    READ: REFUSED,
+    WRITE: REFUSED,
+    DELETE: REFUSED,
+    COMMIT: REFUSED,
+    ABORT: 'aborted',
+    TIMEOUT: REFUSED,
+  },
   // "any operation (but abort) after the timeout"; aborting "after a timeout, is a no-op".
   timedOut: {
+    READ: REFUSED,
     WRITE: REFUSED,
     DELETE: REFUSED,
     COMMIT: REFUSED,
@@ -43,7 +59,14 @@ const EXPECTED: Record<
 };
 
 const ALL_STATES: TransactionState[] = ['open', 'committed', 'aborted', 'timedOut'];
-const ALL_EVENTS: TransactionEventType[] = ['WRITE', 'DELETE', 'COMMIT', 'ABORT', 'TIMEOUT'];
+const ALL_EVENTS: TransactionEventType[] = [
+  'READ',
+  'WRITE',
+  'DELETE',
+  'COMMIT',
+  'ABORT',
+  'TIMEOUT',
+];
 
 const PAIRS = ALL_STATES.flatMap((state) =>
   ALL_EVENTS.map((event) => ({ state, event, expected: EXPECTED[state][event] })),
@@ -60,8 +83,8 @@ describe('transactionMachine', () => {
     expect(transactionMachine.config.initial).toBe('open');
   });
 
-  it('covers all 20 (state, event) pairs in the expected table', () => {
-    expect(PAIRS).toHaveLength(20);
+  it('covers all 24 (state, event) pairs in the expected table', () => {
+    expect(PAIRS).toHaveLength(24);
   });
 
   describe.each(PAIRS)('in $state on $event', ({ state, event, expected }) => {

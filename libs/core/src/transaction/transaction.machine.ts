@@ -10,6 +10,7 @@ export type TransactionState = 'open' | 'committed' | 'aborted' | 'timedOut';
 export type TransactionEvent =
   | { type: 'WRITE' }
   | { type: 'DELETE' }
+  | { type: 'READ' }
   | { type: 'COMMIT' }
   | { type: 'ABORT' }
   | { type: 'TIMEOUT' };
@@ -26,6 +27,7 @@ export const TRANSACTION_STATES: readonly TransactionState[] = [
   'timedOut',
 ];
 export const TRANSACTION_EVENTS: readonly TransactionEventType[] = [
+  'READ',
   'WRITE',
   'DELETE',
   'COMMIT',
@@ -45,6 +47,7 @@ export const transactionMachine = setup({
       on: {
         WRITE: { target: 'open' },
         DELETE: { target: 'open' },
+        READ: { target: 'open' },
         COMMIT: { target: 'committed' },
         ABORT: { target: 'aborted' },
         TIMEOUT: { target: 'timedOut' },

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { TransactionError } from '../errors';
 import type { TransactionRepository } from '../storage/transaction.repository';
-import { serializeValue, validateArgs, validateName } from '../validation/validate';
+import {
+  serializeValue,
+  validateArgs,
+  validateInteger,
+  validateName,
+  type JsonObject,
+} from '../validation/validate';
 import type { TransactionId } from './transaction-id';
 import {
   nextState,
@@ -15,11 +21,35 @@ export interface WriteInput {
   readonly key: string;
   /** A plain JSON object (see the contract's value rules). */
   readonly value: object;
+  /**
+   * Commit only if the record then still has this version (0: only if it does not exist — a
+   * create). Otherwise the commit fails with TransactionConflictError naming the record.
+   */
+  readonly ifVersion?: number;
 }
 
 export interface DeleteInput {
   readonly agentId: string;
   readonly key: string;
+  /** As for write: commit only if the record then still has this version. */
+  readonly ifVersion?: number;
+}
+
+export interface GetInput {
+  readonly agentId: string;
+  readonly key: string;
+}
+
+/** A read inside a transaction. */
+export interface TransactionReadResult {
+  readonly exists: boolean;
+  /** This transaction's staged value when `staged`, else the committed value. */
+  readonly value: JsonObject | null;
+  /** Version and commitTs of the committed record (0 when never written). */
+  readonly version: number;
+  readonly commitTs: number;
+  /** True when the value is this transaction's own staged write or delete (read-your-writes). */
+  readonly staged: boolean;
 }
 
 /** What a transaction needs from the client that created it. */
@@ -68,7 +98,8 @@ export class Transaction implements AsyncDisposable {
     const agentId = validateName(args.agentId, 'agentId');
     const key = validateName(args.key, 'key');
     const json = serializeValue(args.value, this.context.maxValueBytes);
-    await this.track(this.context.repository.stage(this.txId, agentId, key, json));
+    const ifVersion = optionalVersion(args.ifVersion);
+    await this.track(this.context.repository.stage(this.txId, agentId, key, json, ifVersion));
   }
 
   /** Stages a delete: at commit the record becomes a tombstone (it takes a version, and leaves listings). */
@@ -77,7 +108,30 @@ export class Transaction implements AsyncDisposable {
     const args = validateArgs<DeleteInput>(input, 'delete');
     const agentId = validateName(args.agentId, 'agentId');
     const key = validateName(args.key, 'key');
-    await this.track(this.context.repository.stage(this.txId, agentId, key, null));
+    const ifVersion = optionalVersion(args.ifVersion);
+    await this.track(this.context.repository.stage(this.txId, agentId, key, null, ifVersion));
+  }
+
+  /**
+   * Reads a record: this transaction's own staged write or delete if it has one, else the
+   * committed value, whose version the commit then checks is unchanged (TransactionConflictError
+   * otherwise). Point reads plus that check make transactions serializable.
+   */
+  async get(input: GetInput): Promise<TransactionReadResult> {
+    this.accept('READ');
+    const args = validateArgs<GetInput>(input, 'get');
+    const agentId = validateName(args.agentId, 'agentId');
+    const key = validateName(args.key, 'key');
+    const read = await this.track(this.context.repository.read(this.txId, agentId, key));
+    const committed = read.committed;
+    const value = read.source === 'staged' ? read.value : (committed?.value ?? null);
+    return {
+      exists: value !== null,
+      value,
+      version: committed?.version ?? 0,
+      commitTs: committed?.commitTs ?? 0,
+      staged: read.source === 'staged',
+    };
   }
 
   /**
@@ -131,7 +185,12 @@ export class Transaction implements AsyncDisposable {
   }
 }
 
+function optionalVersion(value: unknown): number | undefined {
+  return value === undefined ? undefined : validateInteger(value, 'ifVersion', 0);
+}
+
 const STATE_OF_CODE: Partial<Record<string, TransactionState>> = {
+  CONFLICT: 'aborted',
   TRANSACTION_ALREADY_COMMITTED: 'committed',
   TRANSACTION_ALREADY_ABORTED: 'aborted',
   TRANSACTION_TIMEOUT: 'timedOut',
