@@ -167,7 +167,7 @@ export class Statehouse {
     const maxRetries =
       args.maxRetries === undefined
         ? DEFAULT_MAX_RETRIES
-        : validateInteger(args.maxRetries, 'maxRetries', 0, 100);
+        : validateInteger(args.maxRetries, 'maxRetries', 0, 1000);
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.runOnce(fn, args);
