@@ -181,7 +181,9 @@ describe('client.transaction retries', () => {
     );
     await expect(attempt).rejects.toBeInstanceOf(TransactionConflictError);
     expect(runs).toBe(3);
-    await expect(client.transaction(() => Promise.resolve(1), { maxRetries: -1 })).rejects.toMatchObject({
+    await expect(
+      client.transaction(() => Promise.resolve(1), { maxRetries: -1 }),
+    ).rejects.toMatchObject({
       field: 'maxRetries',
     });
   });
