@@ -18,6 +18,7 @@ export type {
   WriteInput,
   DeleteInput,
   GetInput,
+  Mutation,
   TransactionReadResult,
 } from './transaction/transaction';
 export type { TransactionState } from './transaction/transaction.machine';

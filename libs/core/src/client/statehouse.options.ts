@@ -27,6 +27,10 @@ export interface StatehouseOptions {
   queuePrefix?: string;
   /** Events per page when replaying. Default 256. */
   replayPageSize?: number;
+  /** Most transactions begun by this client open at once (backpressure). Default 10000. */
+  maxOpenTransactions?: number;
+  /** How long beginTransaction waits for a free slot before LimitExceededError. Default 2000. */
+  maxWaitMs?: number;
   /** Deadlines are swept in windows of this many ms (one BullMQ job per window and namespace). Default 10. */
   timeoutResolutionMs?: number;
 }
@@ -44,6 +48,8 @@ export interface ResolvedOptions {
   readonly queuePrefix: string;
   readonly replayPageSize: number;
   readonly timeoutResolutionMs: number;
+  readonly maxOpenTransactions: number;
+  readonly maxWaitMs: number;
 }
 
 /** The Lua stack bounds how many operations one script can unpack. */
@@ -97,6 +103,13 @@ export function resolveOptions(options: StatehouseOptions): ResolvedOptions {
           },
     queuePrefix: validateName(option('queuePrefix', '{sh-timeouts}'), 'queuePrefix'),
     replayPageSize: validateInteger(option('replayPageSize', 256), 'replayPageSize', 1, 10_000),
+    maxOpenTransactions: validateInteger(
+      option('maxOpenTransactions', 10_000),
+      'maxOpenTransactions',
+      1,
+      1_000_000,
+    ),
+    maxWaitMs: validateInteger(option('maxWaitMs', 2000), 'maxWaitMs', 0, 600_000),
     timeoutResolutionMs: validateInteger(
       option('timeoutResolutionMs', 10),
       'timeoutResolutionMs',

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Redis, Cluster } from 'ioredis';
 import { ClientClosedError, TransactionConflictError, ValidationError } from '../errors';
 import { RecordRepository, type LoggedEvent } from '../storage/record.repository';
@@ -7,7 +8,7 @@ import type { StoredRecord } from '../storage/stored-value';
 import { TimeoutQueue } from '../timeouts/timeout.queue';
 import { sweepTimeouts } from '../timeouts/timeout-sweeper';
 import { TimeoutWorker } from '../timeouts/timeout.worker';
-import { Transaction, type TransactionContext } from '../transaction/transaction';
+import { Transaction, mutation, type TransactionContext } from '../transaction/transaction';
 import { newTransactionId, parseTransactionId } from '../transaction/transaction-id';
 import type { TransactionState } from '../transaction/transaction.machine';
 import {
@@ -20,6 +21,7 @@ import {
 import { dropConnection, duplicateConnection, openConnection } from './connection';
 import { decodeCursor, encodeCursor } from './cursor';
 import { replayEvents } from './replay';
+import { TransactionSlots } from './transaction-slots';
 import { resolveOptions, type ResolvedOptions, type StatehouseOptions } from './statehouse.options';
 import type {
   BeginOptions,
@@ -37,6 +39,9 @@ import type {
 const DEFAULT_PAGE = 1000;
 const CLOSE_GRACE_MS = 5000;
 const DEFAULT_MAX_RETRIES = 5;
+/** A slot outlives its transaction's deadline by this much before it is freed regardless. */
+const SLOT_GRACE_MS = 1000;
+const currentTransaction = new AsyncLocalStorage<Transaction>();
 const RETRY_BASE_MS = 10;
 const RETRY_MAX_MS = 1000;
 /** Most begins, writes or commits grouped into one script call (bounded by Lua's stack). */
@@ -59,6 +64,7 @@ export class Statehouse {
   private readonly context: TransactionContext;
 
   private readonly records: RecordRepository;
+  private readonly slots: TransactionSlots;
 
   private constructor(
     private readonly options: ResolvedOptions,
@@ -67,6 +73,7 @@ export class Statehouse {
     private readonly worker: TimeoutWorker | undefined,
     private readonly ownedConnections: Array<Redis | Cluster>,
   ) {
+    this.slots = new TransactionSlots(options.maxOpenTransactions);
     this.records = new RecordRepository(transactions.redis, (namespace) =>
       transactions.keys(namespace),
     );
@@ -122,16 +129,44 @@ export class Statehouse {
       args.timeoutMs === undefined
         ? this.options.defaultTimeoutMs
         : validateInteger(args.timeoutMs, 'timeoutMs', 1, this.options.maxTimeoutMs);
+    const maxWaitMs =
+      args.maxWaitMs === undefined
+        ? this.options.maxWaitMs
+        : validateInteger(args.maxWaitMs, 'maxWaitMs', 0, 600_000);
+    const releaseSlot = await this.slots.acquire(maxWaitMs);
     const txId = newTransactionId(namespace);
-    const { deadline, now } = await this.transactions.begin(txId, timeoutMs);
     try {
-      // The sweep that will time it out exists before anyone can rely on the transaction.
-      await this.queue.ensureSweep(namespace, deadline, now);
+      const { deadline, now } = await this.transactions.begin(txId, timeoutMs);
+      try {
+        // The sweep that will time it out exists before anyone can rely on the transaction.
+        await this.queue.ensureSweep(namespace, deadline, now);
+      } catch (error) {
+        await this.transactions.abort(txId).catch(() => undefined);
+        throw toStorageError(error, txId.id);
+      }
     } catch (error) {
-      await this.transactions.abort(txId).catch(() => undefined);
-      throw toStorageError(error, txId.id);
+      releaseSlot();
+      throw error;
     }
-    return new Transaction(this.context, txId, 'open');
+    // The slot is freed when the transaction ends here, or at its deadline at the latest.
+    const expiry = setTimeout(releaseSlot, timeoutMs + SLOT_GRACE_MS).unref();
+    return new Transaction(this.context, txId, 'open', [], () => {
+      clearTimeout(expiry);
+      releaseSlot();
+    });
+  }
+
+  /** Transactions begun by this client that are still open (for metrics and tests). */
+  get openTransactions(): number {
+    return this.slots.inUse;
+  }
+
+  /**
+   * The transaction of the enclosing `client.transaction` callback in the current async context
+   * (AsyncLocalStorage), or undefined outside one.
+   */
+  static currentTransaction(): Transaction | undefined {
+    return currentTransaction.getStore();
   }
 
   /** Continues a transaction begun anywhere (another client, another process), by its id. */
@@ -139,7 +174,15 @@ export class Statehouse {
     this.assertOpen();
     const txId = parseTransactionId(this.transactionIdArg(id));
     const info = await this.transactions.inspect(txId);
-    return new Transaction(this.context, txId, info.state);
+    const staged = info.state === 'open' ? await this.transactions.stagedOperations(txId) : [];
+    return new Transaction(
+      this.context,
+      txId,
+      info.state,
+      staged.map(({ agentId, key, json }) =>
+        mutation(json === null ? 'delete' : 'write', agentId, key, json),
+      ),
+    );
   }
 
   /** A transaction's stored state, deadline and outcome. */
@@ -182,7 +225,7 @@ export class Statehouse {
     const tx = await this.beginTransaction(options);
     let result: T;
     try {
-      result = await fn(tx);
+      result = await currentTransaction.run(tx, () => fn(tx));
     } catch (error) {
       if (tx.state === 'open') await tx.abort().catch(() => undefined);
       throw error;

@@ -6,6 +6,8 @@ export interface BeginOptions {
   /** Server-side timeout. Default: the client's `defaultTimeoutMs` (30000). */
   readonly timeoutMs?: number;
   readonly namespace?: string;
+  /** How long to wait for a free slot when the client has `maxOpenTransactions` open. Default: the client's (2000). */
+  readonly maxWaitMs?: number;
 }
 
 export interface TransactionOptions extends BeginOptions {

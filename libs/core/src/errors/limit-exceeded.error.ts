@@ -6,9 +6,11 @@ export class LimitExceededError extends TransactionError {
   readonly limit: string;
   readonly max: number;
 
-  constructor(limit: string, max: number, txId?: string) {
+  constructor(limit: string, max: number, txId?: string, detail?: string) {
     super(
-      `Limit exceeded: ${limit} is at most ${max} (raise it with the client option of the same name)`,
+      `Limit exceeded: ${limit} is at most ${max} (${
+        detail ?? 'raise it with the client option of the same name'
+      })`,
       { txId },
     );
     this.limit = limit;

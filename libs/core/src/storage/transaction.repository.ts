@@ -127,6 +127,30 @@ export class TransactionRepository {
     });
   }
 
+  /** The operations staged in a transaction, in the order of their last staging. */
+  async stagedOperations(
+    tx: TransactionId,
+  ): Promise<Array<{ agentId: string; key: string; json: string | null }>> {
+    const fields = await this.run(tx.id, () =>
+      this.redis.hgetall(this.keys(tx.namespace).transaction(tx.localId)),
+    );
+    const staged: Array<{ seq: number; agentId: string; key: string; json: string | null }> = [];
+    for (const [field, entry] of Object.entries(fields)) {
+      const separator = field.indexOf(SEPARATOR);
+      if (separator < 0 || field.charCodeAt(0) === 1) continue; // metadata, or a condition
+      const kind = entry.indexOf(':') + 1;
+      staged.push({
+        seq: Number(entry.slice(0, kind - 1)),
+        agentId: field.slice(0, separator),
+        key: field.slice(separator + 1),
+        json: entry[kind] === 'w' ? entry.slice(kind + 2) : null,
+      });
+    }
+    return staged
+      .sort((a, b) => a.seq - b.seq)
+      .map(({ agentId, key, json }) => ({ agentId, key, json }));
+  }
+
   /** Reads a record in the transaction (read-your-writes); a committed read becomes a commit condition. */
   async read(tx: TransactionId, agentId: string, key: string): Promise<TransactionRead> {
     const keys = this.keys(tx.namespace);

@@ -40,6 +40,16 @@ export interface GetInput {
   readonly key: string;
 }
 
+/** An operation staged in a transaction, as `tx.mutations` lists it. */
+export interface Mutation {
+  readonly type: 'write' | 'delete';
+  readonly agentId: string;
+  readonly key: string;
+  /** The value written (a copy); undefined for a delete. */
+  readonly value?: JsonObject;
+  readonly ifVersion?: number;
+}
+
 /** A read inside a transaction. */
 export interface TransactionReadResult {
   readonly exists: boolean;
@@ -69,13 +79,29 @@ export class Transaction implements AsyncDisposable {
   private knownState: TransactionState;
   /** Identifies this object's commit attempts, so a retried commit never applies twice. */
   private readonly commitToken = randomUUID();
+  /** The staged operations known to this object, by record, in the order of their last staging. */
+  private readonly staged = new Map<string, Mutation>();
 
   constructor(
     private readonly context: TransactionContext,
     private readonly txId: TransactionId,
     state: TransactionState = 'open',
+    staged: readonly Mutation[] = [],
+    /** Called once when this object sees the transaction end (frees the client's slot). */
+    private readonly onFinished?: () => void,
   ) {
     this.knownState = state;
+    for (const mutation of staged) this.remember(mutation);
+    if (state !== 'open') onFinished?.();
+  }
+
+  /**
+   * The operations staged in this transaction: those staged through this object, and for a
+   * resumed transaction those staged before it was resumed. Read-only; the last operation on a
+   * record replaces the earlier one.
+   */
+  get mutations(): readonly Mutation[] {
+    return Object.freeze([...this.staged.values()]);
   }
 
   get id(): string {
@@ -100,6 +126,7 @@ export class Transaction implements AsyncDisposable {
     const json = serializeValue(args.value, this.context.maxValueBytes);
     const ifVersion = optionalVersion(args.ifVersion);
     await this.track(this.context.repository.stage(this.txId, agentId, key, json, ifVersion));
+    this.remember(mutation('write', agentId, key, json, ifVersion));
   }
 
   /** Stages a delete: at commit the record becomes a tombstone (it takes a version, and leaves listings). */
@@ -110,6 +137,7 @@ export class Transaction implements AsyncDisposable {
     const key = validateName(args.key, 'key');
     const ifVersion = optionalVersion(args.ifVersion);
     await this.track(this.context.repository.stage(this.txId, agentId, key, null, ifVersion));
+    this.remember(mutation('delete', agentId, key, null, ifVersion));
   }
 
   /**
@@ -181,8 +209,42 @@ export class Transaction implements AsyncDisposable {
   }
 
   private finish(state: TransactionState): void {
-    if (this.knownState === 'open') this.knownState = state;
+    if (this.knownState === 'open' && state !== 'open') {
+      this.knownState = state;
+      this.onFinished?.();
+    }
   }
+
+  private remember(staged: Mutation): void {
+    const record = `${staged.agentId}\u0000${staged.key}`;
+    this.staged.delete(record);
+    this.staged.set(record, staged);
+  }
+}
+
+/** A frozen Mutation; `json` is the serialized value of a write. */
+export function mutation(
+  type: Mutation['type'],
+  agentId: string,
+  key: string,
+  json: string | null,
+  ifVersion?: number,
+): Mutation {
+  return Object.freeze({
+    type,
+    agentId,
+    key,
+    ...(json === null ? {} : { value: deepFreeze(JSON.parse(json) as JsonObject) }),
+    ...(ifVersion === undefined ? {} : { ifVersion }),
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function optionalVersion(value: unknown): number | undefined {

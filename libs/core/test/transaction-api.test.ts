@@ -1,0 +1,115 @@
+import { LimitExceededError, Statehouse, type Transaction } from '@statehouse/core';
+import { closeClients, connectClient, sleep } from './support/statehouse';
+
+let client: Statehouse;
+
+beforeEach(async () => {
+  client = await connectClient();
+});
+
+afterAll(closeClients);
+
+describe('tx.mutations', () => {
+  it('lists the staged operations, last one per record, read-only and detached from the caller', async () => {
+    const tx = await client.beginTransaction();
+    const value = { n: 1, list: [1, 2] };
+    await tx.write({ agentId: 'a', key: 'x', value });
+    await tx.write({ agentId: 'a', key: 'y', value: { n: 2 }, ifVersion: 0 });
+    await tx.delete({ agentId: 'a', key: 'x' });
+    await tx.write({ agentId: 'a', key: 'z', value });
+    value.n = 99; // the caller's object changing later does not change what was staged
+    expect(tx.mutations).toEqual([
+      { type: 'write', agentId: 'a', key: 'y', value: { n: 2 }, ifVersion: 0 },
+      { type: 'delete', agentId: 'a', key: 'x' },
+      { type: 'write', agentId: 'a', key: 'z', value: { n: 1, list: [1, 2] } },
+    ]);
+    expect(Object.isFrozen(tx.mutations)).toBe(true);
+    expect(() => {
+      (tx.mutations[2]!.value as { n: number }).n = 5;
+    }).toThrow(TypeError);
+    const resumed = await client.resumeTransaction(tx.id);
+    expect(resumed.mutations.map((m) => [m.type, m.key])).toEqual([
+      ['write', 'y'],
+      ['delete', 'x'],
+      ['write', 'z'],
+    ]);
+    await tx.commit();
+    expect((await client.getState({ agentId: 'a', key: 'z' })).value).toEqual({
+      n: 1,
+      list: [1, 2],
+    });
+  });
+
+  it('does not list an operation that was refused', async () => {
+    const tx = await client.beginTransaction();
+    await tx.write({ agentId: 'a', key: 'ok', value: {} });
+    await expect(tx.write({ agentId: 'a', key: 'bad', value: { n: NaN } })).rejects.toThrow();
+    expect(tx.mutations.map((m) => m.key)).toEqual(['ok']);
+    await tx.abort();
+  });
+});
+
+describe('Statehouse.currentTransaction', () => {
+  it('is the transaction of the enclosing callback, through awaits, timers and parallel work', async () => {
+    expect(Statehouse.currentTransaction()).toBeUndefined();
+    const seen: Array<[string, string | undefined]> = [];
+    const run = (label: string) =>
+      client.transaction(async (tx) => {
+        await sleep(5);
+        const inTimer = await new Promise<Transaction | undefined>((done) =>
+          setTimeout(() => done(Statehouse.currentTransaction()), 5),
+        );
+        const [inParallel] = await Promise.all([
+          Promise.resolve().then(() => Statehouse.currentTransaction()),
+        ]);
+        expect(inTimer).toBe(tx);
+        expect(inParallel).toBe(tx);
+        seen.push([label, Statehouse.currentTransaction()?.id === tx.id ? 'own' : 'other']);
+        await Statehouse.currentTransaction()!.write({ agentId: 'a', key: label, value: {} });
+      });
+    await Promise.all([run('one'), run('two')]);
+    expect(seen.sort()).toEqual([
+      ['one', 'own'],
+      ['two', 'own'],
+    ]);
+    expect(Statehouse.currentTransaction()).toBeUndefined();
+    expect((await client.listKeys({ agentId: 'a' })).keys).toEqual(['one', 'two']);
+  });
+});
+
+describe('backpressure', () => {
+  it('makes beginTransaction wait for a free slot, then fail clearly after maxWaitMs', async () => {
+    const small = await connectClient({ maxOpenTransactions: 2, maxWaitMs: 300 });
+    const first = await small.beginTransaction();
+    const second = await small.beginTransaction();
+    expect(small.openTransactions).toBe(2);
+
+    const third = small.beginTransaction(); // waits
+    await sleep(50);
+    await first.commit(); // frees a slot: the waiting begin gets it
+    const begun = await third;
+    expect(begun.state).toBe('open');
+
+    const started = Date.now();
+    const error = await small.beginTransaction().catch((e: unknown) => e);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(error).toBeInstanceOf(LimitExceededError);
+    expect(error).toMatchObject({ code: 'LIMIT_EXCEEDED', limit: 'maxOpenTransactions', max: 2 });
+    expect((error as Error).message).toContain('maxWaitMs');
+
+    await expect(small.beginTransaction({ maxWaitMs: 0 })).rejects.toBeInstanceOf(
+      LimitExceededError,
+    );
+    await second.abort();
+    await begun.abort();
+    expect(small.openTransactions).toBe(0);
+  });
+
+  it('frees the slot of a transaction that ended elsewhere, at its deadline at the latest', async () => {
+    const small = await connectClient({ maxOpenTransactions: 1, maxWaitMs: 3000 });
+    await small.beginTransaction({ timeoutMs: 100 }); // never finished through this client
+    const next = await small.beginTransaction();
+    expect(next.state).toBe('open');
+    await next.abort();
+  });
+});
