@@ -79,6 +79,7 @@ export class Statehouse {
     );
     this.context = {
       repository: transactions,
+      records: this.records,
       maxValueBytes: options.maxValueBytes,
       assertOpen: () => this.assertOpen(),
     };
@@ -129,6 +130,12 @@ export class Statehouse {
       args.timeoutMs === undefined
         ? this.options.defaultTimeoutMs
         : validateInteger(args.timeoutMs, 'timeoutMs', 1, this.options.maxTimeoutMs);
+    if (args.readOnly !== undefined && validateBoolean(args.readOnly, 'readOnly')) {
+      return this.beginReadOnly(namespace, timeoutMs, args.readTs);
+    }
+    if (args.readTs !== undefined) {
+      throw new ValidationError('readTs', 'is for read-only transactions: pass readOnly: true too');
+    }
     const maxWaitMs =
       args.maxWaitMs === undefined
         ? this.options.maxWaitMs
@@ -153,6 +160,30 @@ export class Statehouse {
     return new Transaction(this.context, txId, 'open', [], () => {
       clearTimeout(expiry);
       releaseSlot();
+    });
+  }
+
+  /**
+   * A read-only transaction: every read sees one snapshot, the namespace as of `readTs` (default:
+   * its last commit now). It lives in the client only (nothing in Redis, nothing to resume) and
+   * keeps its timeout on the client's clock.
+   */
+  private async beginReadOnly(
+    namespace: string,
+    timeoutMs: number,
+    readTs: unknown,
+  ): Promise<Transaction> {
+    const last = await this.records.lastCommitTs(namespace);
+    const snapshotTs = readTs === undefined ? last : validateInteger(readTs, 'readTs', 0);
+    if (snapshotTs > last) {
+      throw new ValidationError(
+        'readTs',
+        `must not be after the namespace's last commitTs (${last})`,
+      );
+    }
+    return new Transaction(this.context, newTransactionId(namespace), 'open', [], undefined, {
+      readTs: snapshotTs,
+      deadline: Date.now() + timeoutMs,
     });
   }
 
@@ -234,10 +265,14 @@ export class Statehouse {
     return result;
   }
 
-  /** The latest committed value of a record. */
-  async getState(input: RecordRef): Promise<StateResult> {
+  /** The latest committed value of a record, or with `atTs` its value as of that commitTs. */
+  async getState(input: RecordRef & { readonly atTs?: number }): Promise<StateResult> {
     this.assertOpen();
     const { namespace, agentId, key } = this.recordArgs(input, 'getState');
+    if (input.atTs !== undefined) {
+      const atTs = validateInteger(input.atTs, 'atTs', 0);
+      return toStateResult(await this.records.getStateAsOf(namespace, agentId, key, atTs));
+    }
     return toStateResult(await this.records.getState(namespace, agentId, key));
   }
 

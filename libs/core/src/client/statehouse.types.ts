@@ -8,6 +8,10 @@ export interface BeginOptions {
   readonly namespace?: string;
   /** How long to wait for a free slot when the client has `maxOpenTransactions` open. Default: the client's (2000). */
   readonly maxWaitMs?: number;
+  /** A read-only transaction: reads from one snapshot; writes throw "Transaction is read-only". */
+  readonly readOnly?: boolean;
+  /** With readOnly: the commitTs to read at (Datastore's read_time). Default: the last commit. */
+  readonly readTs?: number;
 }
 
 export interface TransactionOptions extends BeginOptions {

@@ -15,4 +15,6 @@ export enum ScriptCode {
   VERSION_COMPACTED = -8,
   /** Something the transaction read (or wrote with ifVersion) changed before its commit. */
   CONFLICT = -9,
+  /** A point-in-time read asked for a commitTs the namespace has not reached. */
+  FUTURE = -10,
 }

@@ -83,6 +83,13 @@ export interface StatehouseCommands {
     timedOutSnapshot: string,
     retentionMs: number,
   ): Promise<[ScriptCode, (string | null)?, (string | null)?, (string | null)?]>;
+  statehouseGetStateAsOf(
+    state: string,
+    log: string,
+    clock: string,
+    recordField: string,
+    atTs: number,
+  ): Promise<[ScriptCode, (number | string)?, number?, string?]>;
   statehouseDueTransactions(
     deadlines: string,
     due: number,

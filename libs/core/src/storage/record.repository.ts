@@ -1,7 +1,7 @@
 import type { Redis, Cluster } from 'ioredis';
 import { ScriptCode } from '../commands/script-code';
 import type { StatehouseConnection } from '../commands/scripts';
-import { VersionCompactedError, VersionNotFoundError } from '../errors';
+import { ValidationError, VersionCompactedError, VersionNotFoundError } from '../errors';
 import type { NamespaceKeys } from './keys';
 import {
   agentIndexMember,
@@ -61,6 +61,43 @@ export class RecordRepository {
       throw new VersionCompactedError(agentId, key, version);
     const op = parseLoggedOperation(logged!);
     return { version: op.version, commitTs: Number(commitTs), value: op.value };
+  }
+
+  /**
+   * A record as of `atTs`: the last version committed at or before it (null when none was).
+   * Throws ValidationError when `atTs` is after the namespace's last commit.
+   */
+  async getStateAsOf(
+    namespace: string,
+    agentId: string,
+    key: string,
+    atTs: number,
+  ): Promise<StoredRecord | null> {
+    const keys = this.keys(namespace);
+    const [code, version, commitTs, json] = await this.run(undefined, () =>
+      this.redis.statehouseGetStateAsOf(
+        keys.state,
+        keys.log,
+        keys.clock,
+        recordField(agentId, key),
+        atTs,
+      ),
+    );
+    if (code === ScriptCode.FUTURE) {
+      throw new ValidationError(
+        'atTs',
+        `must not be after the namespace's last commitTs (${String(version)})`,
+      );
+    }
+    if (code === ScriptCode.VERSION_COMPACTED) {
+      throw new VersionCompactedError(agentId, key, null);
+    }
+    if (Number(version) === 0) return null;
+    return {
+      version: Number(version),
+      commitTs: Number(commitTs),
+      value: json ? (JSON.parse(json) as StoredRecord['value']) : null,
+    };
   }
 
   /** Live keys of an agent starting with `prefix`, after the key `after`, in UTF-8 byte order. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TransactionError } from '../errors';
+import type { RecordRepository } from '../storage/record.repository';
 import type { TransactionRepository } from '../storage/transaction.repository';
 import {
   serializeValue,
@@ -40,6 +41,14 @@ export interface GetInput {
   readonly key: string;
 }
 
+/** What makes a transaction read-only: one snapshot, and a deadline kept by the client. */
+export interface ReadOnlySnapshot {
+  /** Every read sees the namespace as of this commitTs. */
+  readonly readTs: number;
+  /** Date.now() after which operations fail with "Transaction timeout". */
+  readonly deadline: number;
+}
+
 /** An operation staged in a transaction, as `tx.mutations` lists it. */
 export interface Mutation {
   readonly type: 'write' | 'delete';
@@ -65,6 +74,8 @@ export interface TransactionReadResult {
 /** What a transaction needs from the client that created it. */
 export interface TransactionContext {
   readonly repository: TransactionRepository;
+  /** Committed records, for the snapshot reads of read-only transactions. */
+  readonly records: RecordRepository;
   readonly maxValueBytes: number;
   /** Throws when the client is closed. */
   assertOpen(): void;
@@ -89,6 +100,8 @@ export class Transaction implements AsyncDisposable {
     staged: readonly Mutation[] = [],
     /** Called once when this object sees the transaction end (frees the client's slot). */
     private readonly onFinished?: () => void,
+    /** Set for a read-only transaction: it lives in this object only and never writes. */
+    private readonly snapshot?: ReadOnlySnapshot,
   ) {
     this.knownState = state;
     for (const mutation of staged) this.remember(mutation);
@@ -100,6 +113,15 @@ export class Transaction implements AsyncDisposable {
    * resumed transaction those staged before it was resumed. Read-only; the last operation on a
    * record replaces the earlier one.
    */
+  get readOnly(): boolean {
+    return this.snapshot !== undefined;
+  }
+
+  /** The commitTs a read-only transaction reads at; null for a read-write transaction. */
+  get readTs(): number | null {
+    return this.snapshot?.readTs ?? null;
+  }
+
   get mutations(): readonly Mutation[] {
     return Object.freeze([...this.staged.values()]);
   }
@@ -150,6 +172,21 @@ export class Transaction implements AsyncDisposable {
     const args = validateArgs<GetInput>(input, 'get');
     const agentId = validateName(args.agentId, 'agentId');
     const key = validateName(args.key, 'key');
+    if (this.snapshot) {
+      const record = await this.context.records.getStateAsOf(
+        this.namespace,
+        agentId,
+        key,
+        this.snapshot.readTs,
+      );
+      return {
+        exists: record?.value != null,
+        value: record?.value ?? null,
+        version: record?.version ?? 0,
+        commitTs: record?.commitTs ?? 0,
+        staged: false,
+      };
+    }
     const read = await this.track(this.context.repository.read(this.txId, agentId, key));
     const committed = read.committed;
     const value = read.source === 'staged' ? read.value : (committed?.value ?? null);
@@ -168,6 +205,10 @@ export class Transaction implements AsyncDisposable {
    */
   async commit(): Promise<number> {
     this.accept('COMMIT');
+    if (this.snapshot) {
+      this.finish('committed');
+      return this.snapshot.readTs; // nothing to apply: a read-only commit ends the snapshot
+    }
     const { commitTs } = await this.track(
       this.context.repository.commit(this.txId, this.commitToken),
     );
@@ -179,6 +220,7 @@ export class Transaction implements AsyncDisposable {
   async abort(): Promise<void> {
     if (this.knownState === 'aborted' || this.knownState === 'timedOut') return;
     this.accept('ABORT');
+    if (this.snapshot) return this.finish('aborted');
     const state = await this.track(this.context.repository.abort(this.txId));
     this.finish(state);
   }
@@ -190,6 +232,15 @@ export class Transaction implements AsyncDisposable {
 
   private accept(event: TransactionEventType): void {
     this.context.assertOpen();
+    if (this.snapshot && this.knownState === 'open' && Date.now() >= this.snapshot.deadline) {
+      this.finish('timedOut');
+    }
+    if (this.snapshot && this.knownState === 'open' && (event === 'WRITE' || event === 'DELETE')) {
+      throw new TransactionError('Transaction is read-only', {
+        code: 'TRANSACTION_READ_ONLY',
+        txId: this.id,
+      });
+    }
     if (this.knownState !== 'open' && nextState(this.knownState, event) === undefined) {
       throw TransactionError.forState(rejectionFor(this.knownState), this.id);
     }
