@@ -1,6 +1,7 @@
 // `npm run bench`: measures @statehouse/core against a Lua baseline on one Redis.
 //   --json           print the report as JSON on stdout (progress goes to stderr either way)
-//   --only a,b,...   run some scenarios: baseline, tx1, tx64, timeouts, memory, replay
+//   --only a,b,...   run some scenarios: baseline, tx1, tx64, rmw-low, rmw-high, timeouts, memory,
+//                    replay
 // Exits 0 whether or not the targets are met (it is a measurement); 1 only if it cannot run.
 import os from 'node:os';
 import { BenchRedis } from './redis-env';
@@ -9,11 +10,21 @@ import { buildRows, buildNotes, type Results } from './summary';
 import { runBaseline } from './scenarios/baseline';
 import { runMemory } from './scenarios/memory';
 import { runReplay } from './scenarios/replay';
+import { runRmw } from './scenarios/rmw';
 import { runTimeouts } from './scenarios/timeouts';
 import { runTransactions } from './scenarios/transactions';
 import { describeError } from './stats';
 
-const SCENARIOS = ['baseline', 'tx1', 'tx64', 'timeouts', 'memory', 'replay'] as const;
+const SCENARIOS = [
+  'baseline',
+  'tx1',
+  'tx64',
+  'rmw-low',
+  'rmw-high',
+  'timeouts',
+  'memory',
+  'replay',
+] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
@@ -81,6 +92,19 @@ async function main(): Promise<void> {
         maxOps: 500_000,
       }),
     );
+    // Read-modify-write at c=64 on 10,000 counters (rare conflicts) and on 10 (mostly conflicts).
+    const rmw = { concurrency: 64, warmupMs: 1_000, durationMs: 4_500, maxOps: 500_000 } as const;
+    await step('rmw-low', 'rmwLow', () =>
+      runRmw(env, { ...rmw, keys: 10_000, maxRetries: 100, drainMs: 10_000 }),
+    );
+    await step('rmw-high', 'rmwHigh', () =>
+      runRmw(env, { ...rmw, keys: 10, maxRetries: 100, drainMs: 10_000 }),
+    );
+    for (const [name, result] of [
+      ['rmw-low', results.rmwLow],
+      ['rmw-high', results.rmwHigh],
+    ] as const)
+      for (const problem of result?.check.problems ?? []) errors.push(`${name}: ${problem}`);
     await step('timeouts', 'timeouts', () =>
       runTimeouts(env, {
         transactions: 1_000,

@@ -3,6 +3,7 @@ import { formatNumber, type Row } from './report';
 import type { BaselineResult } from './scenarios/baseline';
 import type { MemoryResult } from './scenarios/memory';
 import type { ReplayResult } from './scenarios/replay';
+import type { RmwResult } from './scenarios/rmw';
 import type { TimeoutResult } from './scenarios/timeouts';
 import { commandsPerOp, type TransactionResult } from './scenarios/transactions';
 
@@ -10,6 +11,8 @@ export interface Results {
   baseline?: BaselineResult;
   tx1?: TransactionResult;
   tx64?: TransactionResult;
+  rmwLow?: RmwResult;
+  rmwHigh?: RmwResult;
   timeouts?: TimeoutResult;
   memory1?: MemoryResult;
   memory10?: MemoryResult;
@@ -20,6 +23,13 @@ export const TARGETS = {
   ratio: { op: '>=', threshold: 0.25 },
   latenessP99: { op: '<', threshold: 100 },
   replay: { op: '>', threshold: 100_000 },
+} as const;
+
+/** (b) c=64, blind writes, and (a), as last measured before interactive transactions (README). */
+export const PREVIOUS_TX64 = {
+  txPerSec: 6_060,
+  baselineOpsPerSec: 42_400,
+  source: 'README, before tx.get and the commit-time conflict check',
 } as const;
 
 const ms = (value: number | undefined): number | null => (value === undefined ? null : value);
@@ -54,8 +64,15 @@ export function buildRows(r: Results): Row[] {
     ['c=64', r.tx64],
   ] as const) {
     const scenario = `(b) transaction ${label}`;
+    rows.push({ scenario, metric: 'throughput', value: tx?.txPerSec ?? null, unit: 'tx/s' });
+    if (label === 'c=64')
+      rows.push({
+        scenario,
+        metric: 'throughput, previous (README)',
+        value: PREVIOUS_TX64.txPerSec,
+        unit: 'tx/s',
+      });
     rows.push(
-      { scenario, metric: 'throughput', value: tx?.txPerSec ?? null, unit: 'tx/s' },
       { scenario, metric: 'latency p50', value: ms(tx?.latency.p50), unit: 'ms', digits: 2 },
       { scenario, metric: 'latency p99', value: ms(tx?.latency.p99), unit: 'ms', digits: 2 },
     );
@@ -112,6 +129,24 @@ export function buildRows(r: Results): Row[] {
   }
   if (!r.memory1 && !r.memory10)
     rows.push({ scenario: '(f) Redis memory', metric: 'per write', value: null, unit: 'B' });
+  for (const [keys, g] of [
+    [10_000, r.rmwLow],
+    [10, r.rmwHigh],
+  ] as const) {
+    const scenario = `(g) read-modify-write, ${formatNumber(g?.keys ?? keys)} keys c=${g?.concurrency ?? 64}`;
+    const bad = g && g.check.problems.length ? ' (CHECK FAILED)' : '';
+    rows.push(
+      { scenario, metric: `commits${bad}`, value: g?.commitsPerSec ?? null, unit: 'tx/s' },
+      { scenario, metric: 'conflicts', value: g?.conflictsPerSec ?? null, unit: '/s' },
+      {
+        scenario,
+        metric: 'retries per commit',
+        value: g?.retriesPerCommit ?? null,
+        unit: '',
+        digits: 3,
+      },
+    );
+  }
   return rows;
 }
 
@@ -136,6 +171,18 @@ export function buildNotes(r: Results): string[] {
       `(b c=${tx.concurrency}) Redis commands/tx (incl. inside scripts): ${commandsPerOp(tx.redis, tx.transactions, 12)}`,
     );
     if (tx.firstError) notes.push(`(b c=${tx.concurrency}) first error: ${tx.firstError}`);
+  }
+  if (r.tx64) {
+    const { txPerSec, baselineOpsPerSec, source } = PREVIOUS_TX64;
+    // Runs vary with the machine's load: the ratio to (a) of the same run varies less.
+    const ratios = r.baseline
+      ? `; b/a ${n(r.tx64.txPerSec / r.baseline.opsPerSec, 3)} now, ` +
+        `${n(txPerSec / baselineOpsPerSec, 3)} then (a: ${n(baselineOpsPerSec)} ops/s)`
+      : '';
+    notes.push(
+      `(b c=64) blind writes: ${n(r.tx64.txPerSec)} tx/s now, ${n(txPerSec)} tx/s previously ` +
+        `(${source}): ×${n(r.tx64.txPerSec / txPerSec, 2)}${ratios}`,
+    );
   }
   if (r.timeouts) {
     const t = r.timeouts;
@@ -166,5 +213,23 @@ export function buildNotes(r: Results): string[] {
     );
     if (m.firstError) notes.push(`(f) first error: ${m.firstError}`);
   }
+  for (const g of [r.rmwLow, r.rmwHigh]) if (g) notes.push(...rmwNotes(g));
+  return notes;
+}
+
+function rmwNotes(g: RmwResult): string[] {
+  const n = (v: number, d = 0) => formatNumber(v, d);
+  const c = g.check;
+  const label = `(g ${n(g.keys)} keys)`;
+  const notes = [
+    `${label} ${n(g.transactions)} tx in ${n(g.elapsedMs / 1000, 1)} s: ${n(g.commits)} committed, ` +
+      `${n(g.conflicts)} conflicts, ${n(g.retries)} retries (most runs of one tx ${g.maxRuns}); ` +
+      `failed: ${g.exhausted} after maxRetries ${g.maxRetries}, ${g.abandoned} abandoned, ` +
+      `${g.otherErrors} other; latency p50 ${n(g.latency.p50, 1)} ms, p99 ${n(g.latency.p99, 1)} ms; ` +
+      (c.problems.length
+        ? `check FAILED: ${c.problems.join('; ')}`
+        : `check OK: ${n(c.records)} counters sum to ${n(c.counterSum)} = commits incl. warm-up`),
+  ];
+  if (g.firstError) notes.push(`${label} first error: ${g.firstError}`);
   return notes;
 }
