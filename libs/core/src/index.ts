@@ -19,9 +19,11 @@ export type {
   DeleteInput,
   GetInput,
   Mutation,
+  TransactionListInput,
   TransactionReadResult,
 } from './transaction/transaction';
 export type { TransactionState } from './transaction/transaction.machine';
+export type { TransactionStateEntry } from './transaction/transaction-listing';
 export type { JsonObject, JsonValue } from './validation/validate';
 export * from './errors';
 export { startEmbeddedRedis, EmbeddedRedisError, freePort } from './embedded/embedded-redis';

@@ -182,6 +182,9 @@ describe('commitTransactions', () => {
       [`${field('a', 'k')}\u00002`]: '2',
       [field('b', 'x')]: '1 1 {"w":true}',
       [`${field('b', 'x')}\u00001`]: '1',
+      // How often a record of the agent came into existence or was deleted (phantom checks).
+      'a\u0002': '2',
+      'b\u0002': '1',
     });
     expect(await redis.zrange(keys.index, '0', '-1')).toEqual([
       'a\u00010000000000000001',

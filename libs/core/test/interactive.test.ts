@@ -257,3 +257,84 @@ describe('the bank', () => {
     expect(committed.length).toBeGreaterThan(1000);
   }, 120_000);
 });
+
+describe('listings inside a transaction', () => {
+  it('merge the committed records with the transaction’s own writes and deletes', async () => {
+    await client.transaction(async (tx) => {
+      for (const key of ['b', 'd', 'f', 'h'])
+        await tx.write({ agentId: 'a', key, value: { key, v: 1 } });
+    });
+    const tx = await client.beginTransaction();
+    await tx.write({ agentId: 'a', key: 'c', value: { key: 'c', v: 2 } }); // new
+    await tx.write({ agentId: 'a', key: 'f', value: { key: 'f', v: 2 } }); // replaced
+    await tx.delete({ agentId: 'a', key: 'd' }); // hidden
+    await tx.write({ agentId: 'other', key: 'x', value: {} }); // another agent
+    expect(await tx.listKeys({ agentId: 'a' })).toEqual({
+      keys: ['b', 'c', 'f', 'h'],
+      cursor: null,
+    });
+    const { entries } = await tx.scanPrefix({ agentId: 'a', prefix: '' });
+    expect(entries).toEqual([
+      { key: 'b', value: { key: 'b', v: 1 }, version: 1, commitTs: 1, staged: false },
+      { key: 'c', value: { key: 'c', v: 2 }, version: 0, commitTs: 0, staged: true },
+      { key: 'f', value: { key: 'f', v: 2 }, version: 1, commitTs: 1, staged: true },
+      { key: 'h', value: { key: 'h', v: 1 }, version: 1, commitTs: 1, staged: false },
+    ]);
+    // Paged, with the transaction's writes in their place.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { keys: string[]; cursor: string | null } = await tx.listKeys({
+        agentId: 'a',
+        limit: 1,
+        cursor,
+      });
+      seen.push(...page.keys);
+      cursor = page.cursor;
+    } while (cursor !== null);
+    expect(seen).toEqual(['b', 'c', 'f', 'h']);
+    await tx.commit();
+  });
+
+  it('make a record created or deleted by another transaction a conflict (no phantoms)', async () => {
+    await put('step:1', { done: true });
+    const tx = await client.beginTransaction();
+    const { keys } = await tx.listKeys({ agentId: 'a' });
+    await tx.write({ agentId: 'a', key: 'summary', value: { steps: keys.length } });
+    await put('step:2', { done: true }); // a phantom appears
+    const error = await tx.commit().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransactionConflictError);
+    expect(error).toMatchObject({ agentId: 'a', key: null });
+    expect((await client.getState({ agentId: 'a', key: 'summary' })).exists).toBe(false);
+
+    // An update of an existing record is no phantom for listKeys; a created record of another
+    // agent is none either.
+    const again = await client.beginTransaction();
+    await again.listKeys({ agentId: 'a' });
+    await put('step:1', { done: false });
+    await client.transaction(async (t) => t.write({ agentId: 'b', key: 'new', value: {} }));
+    await again.write({ agentId: 'a', key: 'summary', value: { steps: 2 } });
+    await expect(again.commit()).resolves.toBeGreaterThan(0);
+  });
+
+  it('count the values a scan read as reads', async () => {
+    await put('cfg:x', { v: 1 });
+    const tx = await client.beginTransaction();
+    await tx.scanPrefix({ agentId: 'a', prefix: 'cfg:' });
+    await put('cfg:x', { v: 2 }); // changed after the scan read it
+    await tx.write({ agentId: 'a', key: 'derived', value: {} });
+    await expect(tx.commit()).rejects.toMatchObject({ code: 'CONFLICT', key: 'cfg:x' });
+  });
+
+  it('is retried by client.transaction until consistent', async () => {
+    let runs = 0;
+    await client.transaction(async (tx) => {
+      runs++;
+      const { keys } = await tx.listKeys({ agentId: 'a' });
+      if (runs === 1) await put(`late-${runs}`, {});
+      await tx.write({ agentId: 'a', key: 'count', value: { n: keys.length } });
+    });
+    expect(runs).toBe(2);
+    expect((await client.getState({ agentId: 'a', key: 'count' })).value).toEqual({ n: 1 });
+  });
+});

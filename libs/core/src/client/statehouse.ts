@@ -19,7 +19,7 @@ import {
   validateNamespace,
 } from '../validation/validate';
 import { dropConnection, duplicateConnection, openConnection } from './connection';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor } from '../validation/cursor';
 import { replayEvents } from './replay';
 import { TransactionSlots } from './transaction-slots';
 import { resolveOptions, type ResolvedOptions, type StatehouseOptions } from './statehouse.options';

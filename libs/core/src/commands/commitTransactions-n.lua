@@ -29,7 +29,12 @@
                           applied, now aborted (CONFLICT); record = agentId NUL key
 
   Besides staged operations, a transaction hash holds conditions: field SOH agentId NUL key ->
-  the version the record must still have ("<n>"; 0 = never written) or "!" (it must not exist).
+  the version the record must still have ("<n>"; 0 = never written) or "!" (it must not exist);
+  field ETX agentId -> the agent's membership count (see below) when it listed the agent's keys.
+  A conflict on a membership condition names the record "agentId STX".
+
+  The records hash also keeps, per agent, field agentId STX -> how many times one of its records
+  came into existence or was deleted: a listing's phantom check.
 ]]
 --- @include "replicateCommands"
 --- @include "nowMs"
@@ -57,9 +62,15 @@ local function commit(txKey, token, txId)
   local meta, ops, staged, conditions = {}, {}, {}, {}
   for i = 1, #raw, 2 do
     local field = raw[i]
-    if string.byte(field, 1) == 1 then
+    local first = string.byte(field, 1)
+    if first == 1 then
       staged[#staged + 1] = field
       conditions[#conditions + 1] = { record = string.sub(field, 2), expected = raw[i + 1] }
+    elseif first == 3 then
+      staged[#staged + 1] = field
+      conditions[#conditions + 1] = {
+        record = string.sub(field, 2) .. '\2', expected = raw[i + 1], membership = true,
+      }
     elseif string.find(field, '\0', 1, true) then
       local entry = raw[i + 1]
       local colon = string.find(entry, ':', 1, true)
@@ -87,7 +98,9 @@ local function commit(txKey, token, txId)
   for _, condition in ipairs(conditions) do
     local current = redis.call('HGET', stateKey, condition.record)
     local version, exists = 0, false
-    if current then
+    if condition.membership then
+      version = tonumber(current) or 0
+    elseif current then
       local space = string.find(current, ' ', 1, true)
       version = tonumber(string.sub(current, 1, space - 1))
       exists = string.find(current, ' ', space + 1, true) ~= nil
@@ -102,7 +115,7 @@ local function commit(txKey, token, txId)
 
   local commitTs = clock + 1
   local logEntry = { 'tx', txId }
-  local stateArgs, indexArgs, deleted = {}, {}, {}
+  local stateArgs, indexArgs, deleted, membershipArgs = {}, {}, {}, {}
   if #ops > 0 then
     local fields = {}
     for i, op in ipairs(ops) do
@@ -110,11 +123,13 @@ local function commit(txKey, token, txId)
     end
     local current = redis.call('HMGET', stateKey, unpack(fields))
     local replayTs = '\1' .. string.format('%016d', commitTs)
-    local indexedAgents = {}
+    local indexedAgents, membership = {}, {}
     for i, op in ipairs(ops) do
-      local version = 1
+      local version, existed = 1, false
       if current[i] then
-        version = tonumber(string.sub(current[i], 1, string.find(current[i], ' ', 1, true) - 1)) + 1
+        local space = string.find(current[i], ' ', 1, true)
+        version = tonumber(string.sub(current[i], 1, space - 1)) + 1
+        existed = string.find(current[i], ' ', space + 1, true) ~= nil
       end
       local n = #stateArgs
       if op.write then
@@ -140,6 +155,13 @@ local function commit(txKey, token, txId)
         indexArgs[#indexArgs + 1] = 0
         indexArgs[#indexArgs + 1] = agent .. replayTs
       end
+      if existed ~= op.write then
+        membership[agent] = (membership[agent] or 0) + 1
+      end
+    end
+    for agent, changes in pairs(membership) do
+      membershipArgs[#membershipArgs + 1] = agent
+      membershipArgs[#membershipArgs + 1] = changes
     end
   end
 
@@ -153,6 +175,9 @@ local function commit(txKey, token, txId)
   end
   if #deleted > 0 then
     redis.call('ZREM', indexKey, unpack(deleted))
+  end
+  for i = 1, #membershipArgs, 2 do
+    redis.call('HINCRBY', stateKey, membershipArgs[i] .. '\2', membershipArgs[i + 1])
   end
   finishTransaction(txKey, false, staged, 'committed', committedSnapshot, now, retentionMs,
     { 'commitTs', commitTs, 'commitToken', token })

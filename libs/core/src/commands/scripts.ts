@@ -90,6 +90,19 @@ export interface StatehouseCommands {
     recordField: string,
     atTs: number,
   ): Promise<[ScriptCode, (number | string)?, number?, string?]>;
+  statehouseListInTransaction(
+    tx: string,
+    index: string,
+    state: string,
+    deadlines: string,
+    agentId: string,
+    min: Buffer,
+    max: Buffer,
+    limit: number,
+    withValues: '0' | '1',
+    timedOutSnapshot: string,
+    retentionMs: number,
+  ): Promise<[ScriptCode, (string[] | string)?, string[]?]>;
   statehouseDueTransactions(
     deadlines: string,
     due: number,

@@ -17,7 +17,10 @@ import {
 import type { TransactionId } from '../transaction/transaction-id';
 import { NamespaceKeys } from './keys';
 import { Batcher } from './batcher';
-import { SEPARATOR, recordField } from './record-fields';
+import { SEPARATOR, prefixRange, recordField } from './record-fields';
+
+/** Ends the records-hash field of an agent's membership count ("agentId STX"). */
+const MEMBERSHIP_SUFFIX = '\u0002';
 import { parseStoredRecord, type StoredRecord } from './stored-value';
 import type { JsonObject } from '../validation/validate';
 import { isRedisReply, runCommand, toStorageError } from './redis-errors';
@@ -125,6 +128,66 @@ export class TransactionRepository {
       json,
       ifVersion,
     });
+  }
+
+  /**
+   * A page of an agent's live records seen from inside a transaction: the committed page (keys
+   * after `after` starting with `prefix`, up to `limit`) and the transaction's own staged
+   * operations on the agent. Makes the listing a commit condition (no phantoms) and, with values,
+   * each listed record's version too.
+   */
+  async list(
+    tx: TransactionId,
+    agentId: string,
+    prefix: string,
+    after: string | undefined,
+    limit: number,
+    withValues: boolean,
+  ): Promise<{
+    committed: Array<{ key: string; stored: StoredRecord | null }>;
+    staged: Map<string, JsonObject | null>;
+  }> {
+    const keys = this.keys(tx.namespace);
+    const [min, max] = prefixRange(
+      recordField(agentId, prefix),
+      after === undefined ? undefined : recordField(agentId, after),
+    );
+    const [code, page, staged] = await this.run(tx.id, () =>
+      this.redis.statehouseListInTransaction(
+        keys.transaction(tx.localId),
+        keys.index,
+        keys.state,
+        keys.deadlines,
+        agentId,
+        min,
+        max,
+        limit,
+        withValues ? '1' : '0',
+        SNAPSHOTS.timedOut,
+        this.settings.retentionMs,
+      ),
+    );
+    if (code !== ScriptCode.OK) throw this.transactionFailure(tx, code, page);
+    const skip = agentId.length + 1;
+    const committed: Array<{ key: string; stored: StoredRecord | null }> = [];
+    const flat = page as string[];
+    for (let i = 0; i < flat.length; i += 2) {
+      committed.push({
+        key: flat[i]!.slice(skip),
+        stored: flat[i + 1] ? parseStoredRecord(flat[i + 1]!) : null,
+      });
+    }
+    const own = new Map<string, JsonObject | null>();
+    const ops = staged ?? [];
+    for (let i = 0; i < ops.length; i += 2) {
+      const entry = ops[i + 1]!;
+      const kind = entry.indexOf(':') + 1;
+      own.set(
+        ops[i]!.slice(skip),
+        entry[kind] === 'w' ? (JSON.parse(entry.slice(kind + 2)) as JsonObject) : null,
+      );
+    }
+    return { committed, staged: own };
   }
 
   /** The operations staged in a transaction, in the order of their last staging. */
@@ -371,6 +434,9 @@ export class TransactionRepository {
   private transactionFailure(tx: TransactionId, code: ScriptCode, detail: unknown): Error {
     if (code === ScriptCode.NOT_FOUND) return new TransactionNotFoundError(tx.id);
     if (code === ScriptCode.CONFLICT && typeof detail === 'string') {
+      if (detail.endsWith(MEMBERSHIP_SUFFIX)) {
+        return new TransactionConflictError(detail.slice(0, -1), null, tx.id);
+      }
       const separator = detail.indexOf(SEPARATOR);
       return new TransactionConflictError(
         detail.slice(0, separator),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TransactionError } from '../errors';
+import { TransactionError, ValidationError } from '../errors';
 import type { RecordRepository } from '../storage/record.repository';
 import type { TransactionRepository } from '../storage/transaction.repository';
 import {
@@ -9,6 +9,8 @@ import {
   validateName,
   type JsonObject,
 } from '../validation/validate';
+import { decodeCursor } from '../validation/cursor';
+import { mergeListing, type TransactionStateEntry } from './transaction-listing';
 import type { TransactionId } from './transaction-id';
 import {
   nextState,
@@ -34,6 +36,14 @@ export interface DeleteInput {
   readonly key: string;
   /** As for write: commit only if the record then still has this version. */
   readonly ifVersion?: number;
+}
+
+export interface TransactionListInput {
+  readonly agentId: string;
+  /** Page size, 1 to 10000. Default 1000. */
+  readonly limit?: number;
+  /** The `cursor` of the previous page. */
+  readonly cursor?: string | null;
 }
 
 export interface GetInput {
@@ -137,6 +147,59 @@ export class Transaction implements AsyncDisposable {
   /** The state last seen by this object ('open' until it commits, aborts or learns of its timeout). */
   get state(): TransactionState {
     return this.knownState;
+  }
+
+  /**
+   * Live keys of an agent as this transaction sees them (committed, plus its own staged writes,
+   * minus its staged deletes), in UTF-8 byte order, a page at a time. Another transaction that
+   * creates or deletes any record of the agent before this one commits makes the commit fail with
+   * TransactionConflictError (no phantoms).
+   */
+  async listKeys(input: TransactionListInput): Promise<{ keys: string[]; cursor: string | null }> {
+    const { entries, cursor } = await this.list(input, '', false, 'listKeys');
+    return { keys: entries.map((entry) => entry.key), cursor };
+  }
+
+  /**
+   * Live records whose key starts with `prefix`, as this transaction sees them, with values. Like
+   * listKeys, and every record read counts as a read (its change is a conflict).
+   */
+  async scanPrefix(
+    input: TransactionListInput & { readonly prefix: string },
+  ): Promise<{ entries: TransactionStateEntry[]; cursor: string | null }> {
+    const args = validateArgs<{ prefix: unknown }>(input, 'scanPrefix');
+    const prefix = validateName(args.prefix, 'prefix', { allowEmpty: true });
+    return this.list(input, prefix, true, 'scanPrefix');
+  }
+
+  private async list(
+    input: TransactionListInput,
+    prefix: string,
+    withValues: boolean,
+    call: string,
+  ): Promise<{ entries: TransactionStateEntry[]; cursor: string | null }> {
+    this.accept('READ');
+    if (this.snapshot) {
+      throw new TransactionError(
+        `${call} is not available in read-only transactions yet: use tx.get, or list outside the transaction`,
+        { txId: this.id },
+      );
+    }
+    const args = validateArgs<TransactionListInput>(input, call);
+    const agentId = validateName(args.agentId, 'agentId');
+    const limit = args.limit === undefined ? 1000 : validateInteger(args.limit, 'limit', 1, 10_000);
+    const after =
+      args.cursor === undefined || args.cursor === null ? undefined : decodeCursor(args.cursor);
+    if (after !== undefined && !after.startsWith(prefix)) {
+      throw new ValidationError(
+        'cursor',
+        'belongs to another prefix: pass the cursor of the previous page',
+      );
+    }
+    const page = await this.track(
+      this.context.repository.list(this.txId, agentId, prefix, after, limit + 1, withValues),
+    );
+    return mergeListing(page.committed, page.staged, prefix, after, limit);
   }
 
   /** Stages a write: the last operation on a record wins; nothing is visible before commit. */
