@@ -1,5 +1,6 @@
+import { Redis } from 'ioredis';
 import { LimitExceededError, Statehouse, type Transaction } from '@statehouse/core';
-import { closeClients, connectClient, sleep } from './support/statehouse';
+import { closeClients, connectClient, redisUrl, sleep } from './support/statehouse';
 
 let client: Statehouse;
 
@@ -111,5 +112,47 @@ describe('backpressure', () => {
     const next = await small.beginTransaction();
     expect(next.state).toBe('open');
     await next.abort();
+  });
+});
+
+describe('lazy begin', () => {
+  it('touches Redis only at the first operation; tx.id is null until then', async () => {
+    const admin = new Redis(redisUrl());
+    try {
+      const deadlines = `sh:{${client.namespace}}:deadlines`;
+      const tx = await client.beginTransaction({ lazy: true, timeoutMs: 5000 });
+      expect(tx.id).toBeNull();
+      expect(tx.namespace).toBe(client.namespace);
+      expect(await admin.zcard(deadlines)).toBe(0);
+      await tx.write({ agentId: 'a', key: 'k', value: { lazy: true } });
+      expect(tx.id).toMatch(new RegExp(`^${client.namespace}~`));
+      expect(await admin.zcard(deadlines)).toBe(1);
+      expect((await client.describeTransaction(tx.id!)).state).toBe('open');
+      const commitTs = await tx.commit();
+      expect(await client.getState({ agentId: 'a', key: 'k' })).toMatchObject({
+        value: { lazy: true },
+        commitTs,
+      });
+    } finally {
+      await admin.quit();
+    }
+  });
+
+  it('commits an untouched lazy transaction as an empty one, and aborts it without a round trip', async () => {
+    const empty = await client.beginTransaction({ lazy: true });
+    expect(await empty.commit()).toBe(1);
+    const untouched = await client.beginTransaction({ lazy: true });
+    await untouched.abort();
+    expect(untouched.state).toBe('aborted');
+    expect(untouched.id).toBeNull();
+    expect(client.openTransactions).toBe(0);
+    await expect(untouched.write({ agentId: 'a', key: 'k', value: {} })).rejects.toMatchObject({
+      message: 'Transaction already aborted',
+    });
+    await expect(
+      client.transaction(() => Promise.resolve(1), { lazy: true } as never),
+    ).rejects.toMatchObject({
+      field: 'lazy',
+    });
   });
 });

@@ -9,7 +9,11 @@ import { TimeoutQueue } from '../timeouts/timeout.queue';
 import { sweepTimeouts } from '../timeouts/timeout-sweeper';
 import { TimeoutWorker } from '../timeouts/timeout.worker';
 import { Transaction, mutation, type TransactionContext } from '../transaction/transaction';
-import { newTransactionId, parseTransactionId } from '../transaction/transaction-id';
+import {
+  newTransactionId,
+  parseTransactionId,
+  type TransactionId,
+} from '../transaction/transaction-id';
 import type { TransactionState } from '../transaction/transaction.machine';
 import {
   validateArgs,
@@ -122,7 +126,11 @@ export class Statehouse {
   }
 
   /** Begins a transaction and schedules its server-side timeout. */
-  async beginTransaction(options: BeginOptions = {}): Promise<Transaction> {
+  beginTransaction(
+    options: BeginOptions & { readonly lazy: true },
+  ): Promise<Transaction<string | null>>;
+  beginTransaction(options?: BeginOptions): Promise<Transaction>;
+  async beginTransaction(options: BeginOptions = {}): Promise<Transaction<string | null>> {
     this.assertOpen();
     const args = validateArgs<BeginOptions>(options, 'beginTransaction');
     const namespace = this.namespaceOf(args.namespace);
@@ -140,27 +148,40 @@ export class Statehouse {
       args.maxWaitMs === undefined
         ? this.options.maxWaitMs
         : validateInteger(args.maxWaitMs, 'maxWaitMs', 0, 600_000);
+    const lazy = args.lazy === undefined ? false : validateBoolean(args.lazy, 'lazy');
     const releaseSlot = await this.slots.acquire(maxWaitMs);
-    const txId = newTransactionId(namespace);
+    let expiry: NodeJS.Timeout | undefined;
+    const begin = async (): Promise<TransactionId> => {
+      const txId = await this.createTransaction(namespace, timeoutMs);
+      // The slot is freed when the transaction ends here, or at its deadline at the latest.
+      expiry = setTimeout(releaseSlot, timeoutMs + SLOT_GRACE_MS).unref();
+      return txId;
+    };
+    const finished = (): void => {
+      clearTimeout(expiry);
+      releaseSlot();
+    };
+    if (lazy) return new Transaction(this.context, { namespace, begin }, 'open', [], finished);
     try {
-      const { deadline, now } = await this.transactions.begin(txId, timeoutMs);
-      try {
-        // The sweep that will time it out exists before anyone can rely on the transaction.
-        await this.queue.ensureSweep(namespace, deadline, now);
-      } catch (error) {
-        await this.transactions.abort(txId).catch(() => undefined);
-        throw toStorageError(error, txId.id);
-      }
+      return new Transaction(this.context, await begin(), 'open', [], finished);
     } catch (error) {
       releaseSlot();
       throw error;
     }
-    // The slot is freed when the transaction ends here, or at its deadline at the latest.
-    const expiry = setTimeout(releaseSlot, timeoutMs + SLOT_GRACE_MS).unref();
-    return new Transaction(this.context, txId, 'open', [], () => {
-      clearTimeout(expiry);
-      releaseSlot();
-    });
+  }
+
+  /** Creates the transaction in Redis and makes sure the sweep that will time it out exists. */
+  private async createTransaction(namespace: string, timeoutMs: number): Promise<TransactionId> {
+    const txId = newTransactionId(namespace);
+    const { deadline, now } = await this.transactions.begin(txId, timeoutMs);
+    try {
+      // The sweep exists before anyone can rely on the transaction.
+      await this.queue.ensureSweep(namespace, deadline, now);
+    } catch (error) {
+      await this.transactions.abort(txId).catch(() => undefined);
+      throw toStorageError(error, txId.id);
+    }
+    return txId;
   }
 
   /**
@@ -238,6 +259,12 @@ export class Statehouse {
       throw new ValidationError('transaction callback', 'must be a function');
     }
     const args = validateArgs<TransactionOptions>(options, 'transaction');
+    if ((args as BeginOptions).lazy !== undefined) {
+      throw new ValidationError(
+        'lazy',
+        'is for beginTransaction; client.transaction begins eagerly',
+      );
+    }
     const maxRetries =
       args.maxRetries === undefined
         ? DEFAULT_MAX_RETRIES

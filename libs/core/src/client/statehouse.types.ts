@@ -12,6 +12,11 @@ export interface BeginOptions {
   readonly readOnly?: boolean;
   /** With readOnly: the commitTs to read at (Datastore's read_time). Default: the last commit. */
   readonly readTs?: number;
+  /**
+   * Begin in Redis only at the first operation (Datastore's begin_later): no round trip now, and
+   * `tx.id` is null until then. The timeout counts from that first operation.
+   */
+  readonly lazy?: boolean;
 }
 
 export interface TransactionOptions extends BeginOptions {

@@ -96,16 +96,19 @@ export interface TransactionContext {
  * `resumeTransaction(id)`. Every operation is checked atomically against the stored state, so
  * racing processes (or a commit racing the timeout) can never both win.
  */
-export class Transaction implements AsyncDisposable {
+export class Transaction<Id extends string | null = string> implements AsyncDisposable {
   private knownState: TransactionState;
   /** Identifies this object's commit attempts, so a retried commit never applies twice. */
   private readonly commitToken = randomUUID();
   /** The staged operations known to this object, by record, in the order of their last staging. */
   private readonly staged = new Map<string, Mutation>();
+  private txId: TransactionId | null;
+  private beginning: Promise<TransactionId> | undefined;
 
   constructor(
     private readonly context: TransactionContext,
-    private readonly txId: TransactionId,
+    /** The transaction's id, or for a lazy transaction how to begin it at its first operation. */
+    origin: TransactionId | { readonly namespace: string; begin(): Promise<TransactionId> },
     state: TransactionState = 'open',
     staged: readonly Mutation[] = [],
     /** Called once when this object sees the transaction end (frees the client's slot). */
@@ -114,9 +117,20 @@ export class Transaction implements AsyncDisposable {
     private readonly snapshot?: ReadOnlySnapshot,
   ) {
     this.knownState = state;
+    if ('begin' in origin) {
+      this.txId = null;
+      this.namespaceName = origin.namespace;
+      this.lazyBegin = () => origin.begin();
+    } else {
+      this.txId = origin;
+      this.namespaceName = origin.namespace;
+    }
     for (const mutation of staged) this.remember(mutation);
     if (state !== 'open') onFinished?.();
   }
+
+  private readonly namespaceName: string;
+  private readonly lazyBegin?: () => Promise<TransactionId>;
 
   /**
    * The operations staged in this transaction: those staged through this object, and for a
@@ -136,12 +150,13 @@ export class Transaction implements AsyncDisposable {
     return Object.freeze([...this.staged.values()]);
   }
 
-  get id(): string {
-    return this.txId.id;
+  /** The transaction's id; null for a lazy transaction until its first operation. */
+  get id(): Id {
+    return (this.txId?.id ?? null) as Id;
   }
 
   get namespace(): string {
-    return this.txId.namespace;
+    return this.namespaceName;
   }
 
   /** The state last seen by this object ('open' until it commits, aborts or learns of its timeout). */
@@ -182,7 +197,7 @@ export class Transaction implements AsyncDisposable {
     if (this.snapshot) {
       throw new TransactionError(
         `${call} is not available in read-only transactions yet: use tx.get, or list outside the transaction`,
-        { txId: this.id },
+        { txId: this.id ?? undefined },
       );
     }
     const args = validateArgs<TransactionListInput>(input, call);
@@ -197,7 +212,14 @@ export class Transaction implements AsyncDisposable {
       );
     }
     const page = await this.track(
-      this.context.repository.list(this.txId, agentId, prefix, after, limit + 1, withValues),
+      this.context.repository.list(
+        await this.begun(),
+        agentId,
+        prefix,
+        after,
+        limit + 1,
+        withValues,
+      ),
     );
     return mergeListing(page.committed, page.staged, prefix, after, limit);
   }
@@ -210,7 +232,9 @@ export class Transaction implements AsyncDisposable {
     const key = validateName(args.key, 'key');
     const json = serializeValue(args.value, this.context.maxValueBytes);
     const ifVersion = optionalVersion(args.ifVersion);
-    await this.track(this.context.repository.stage(this.txId, agentId, key, json, ifVersion));
+    await this.track(
+      this.context.repository.stage(await this.begun(), agentId, key, json, ifVersion),
+    );
     this.remember(mutation('write', agentId, key, json, ifVersion));
   }
 
@@ -221,7 +245,9 @@ export class Transaction implements AsyncDisposable {
     const agentId = validateName(args.agentId, 'agentId');
     const key = validateName(args.key, 'key');
     const ifVersion = optionalVersion(args.ifVersion);
-    await this.track(this.context.repository.stage(this.txId, agentId, key, null, ifVersion));
+    await this.track(
+      this.context.repository.stage(await this.begun(), agentId, key, null, ifVersion),
+    );
     this.remember(mutation('delete', agentId, key, null, ifVersion));
   }
 
@@ -250,7 +276,7 @@ export class Transaction implements AsyncDisposable {
         staged: false,
       };
     }
-    const read = await this.track(this.context.repository.read(this.txId, agentId, key));
+    const read = await this.track(this.context.repository.read(await this.begun(), agentId, key));
     const committed = read.committed;
     const value = read.source === 'staged' ? read.value : (committed?.value ?? null);
     return {
@@ -273,7 +299,7 @@ export class Transaction implements AsyncDisposable {
       return this.snapshot.readTs; // nothing to apply: a read-only commit ends the snapshot
     }
     const { commitTs } = await this.track(
-      this.context.repository.commit(this.txId, this.commitToken),
+      this.context.repository.commit(await this.begun(), this.commitToken),
     );
     this.finish('committed');
     return commitTs;
@@ -283,8 +309,10 @@ export class Transaction implements AsyncDisposable {
   async abort(): Promise<void> {
     if (this.knownState === 'aborted' || this.knownState === 'timedOut') return;
     this.accept('ABORT');
-    if (this.snapshot) return this.finish('aborted');
-    const state = await this.track(this.context.repository.abort(this.txId));
+    if (this.snapshot || (this.txId === null && this.beginning === undefined)) {
+      return this.finish('aborted'); // nothing in Redis to abort
+    }
+    const state = await this.track(this.context.repository.abort(await this.begun()));
     this.finish(state);
   }
 
@@ -301,11 +329,11 @@ export class Transaction implements AsyncDisposable {
     if (this.snapshot && this.knownState === 'open' && (event === 'WRITE' || event === 'DELETE')) {
       throw new TransactionError('Transaction is read-only', {
         code: 'TRANSACTION_READ_ONLY',
-        txId: this.id,
+        txId: this.id ?? undefined,
       });
     }
     if (this.knownState !== 'open' && nextState(this.knownState, event) === undefined) {
-      throw TransactionError.forState(rejectionFor(this.knownState), this.id);
+      throw TransactionError.forState(rejectionFor(this.knownState), this.id ?? undefined);
     }
   }
 
@@ -327,6 +355,19 @@ export class Transaction implements AsyncDisposable {
       this.knownState = state;
       this.onFinished?.();
     }
+  }
+
+  /** The transaction in Redis: begins a lazy transaction on its first operation (once). */
+  private async begun(): Promise<TransactionId> {
+    if (this.txId) return this.txId;
+    this.beginning ??= this.lazyBegin!().then(
+      (txId) => (this.txId = txId),
+      (error: unknown) => {
+        this.beginning = undefined; // the next operation tries again
+        throw error;
+      },
+    );
+    return this.beginning;
   }
 
   private remember(staged: Mutation): void {
