@@ -150,7 +150,7 @@ describe('lazy begin', () => {
       message: 'Transaction already aborted',
     });
     await expect(
-      client.transaction(() => Promise.resolve(1), { lazy: true } as never),
+      client.transaction(() => Promise.resolve(1), { lazy: true }),
     ).rejects.toMatchObject({
       field: 'lazy',
     });
