@@ -18,6 +18,8 @@ export type {
   WriteInput,
   DeleteInput,
   GetInput,
+  AppendHandle,
+  AppendInput,
   Mutation,
   TransactionListInput,
   TransactionReadResult,

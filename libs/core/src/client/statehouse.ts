@@ -231,8 +231,10 @@ export class Statehouse {
       this.context,
       txId,
       info.state,
-      staged.map(({ agentId, key, json }) =>
-        mutation(json === null ? 'delete' : 'write', agentId, key, json),
+      staged.map(({ agentId, key, prefix, json }) =>
+        key === null
+          ? mutation('append', agentId, null, json, undefined, prefix)
+          : mutation(json === null ? 'delete' : 'write', agentId, key, json),
       ),
     );
   }

@@ -19,9 +19,10 @@
   ARGV[3 + 2i]  commit token of the i-th commit (a retry of the same commit() carries the same one)
   ARGV[4 + 2i]  public transaction id, recorded in the log
 
-  Returns { code_1, detail_1, ..., code_n, detail_n }, per transaction:
+  Returns { code_1, detail_1, appended_1, ..., code_n, detail_n, appended_n }, per transaction:
           0, commitTs     committed now
           1, commitTs     this same commit (same token) had already committed: its commitTs
+          (appended: the keys allocated to its appends, "<append id> TAB <key>" joined by LF)
           -1, 0           no such transaction (NOT_FOUND)
           -2, state       not open: 'committed' (by another commit), 'aborted' or 'timedOut'
           -3, 0           its deadline has passed; now timed out (TIMEOUT)
@@ -31,6 +32,9 @@
   Besides staged operations, a transaction hash holds conditions: field SOH agentId NUL key ->
   the version the record must still have ("<n>"; 0 = never written) or "!" (it must not exist);
   field ETX agentId -> the agent's membership count (see below) when it listed the agent's keys.
+  Appends are staged as field EOT agentId NUL prefix NUL <append id>: at commit each gets the key
+  prefix + the next value of the counter "agentId ETX prefix" in the records hash, zero-padded to
+  12 digits so that keys sort in append order.
   A conflict on a membership condition names the record "agentId STX".
 
   The records hash also keeps, per agent, field agentId STX -> how many times one of its records
@@ -66,6 +70,20 @@ local function commit(txKey, token, txId)
     if first == 1 then
       staged[#staged + 1] = field
       conditions[#conditions + 1] = { record = string.sub(field, 2), expected = raw[i + 1] }
+    elseif first == 4 then
+      local entry = raw[i + 1]
+      local colon = string.find(entry, ':', 1, true)
+      local agentEnd = string.find(field, '\0', 2, true)
+      local prefixEnd = string.find(field, '\0', agentEnd + 1, true)
+      staged[#staged + 1] = field
+      ops[#ops + 1] = {
+        append = string.sub(field, prefixEnd + 1),
+        agent = string.sub(field, 2, agentEnd - 1),
+        prefix = string.sub(field, agentEnd + 1, prefixEnd - 1),
+        seq = tonumber(string.sub(entry, 1, colon - 1)),
+        write = true,
+        json = string.sub(entry, colon + 3),
+      }
     elseif first == 3 then
       staged[#staged + 1] = field
       conditions[#conditions + 1] = {
@@ -86,7 +104,7 @@ local function commit(txKey, token, txId)
     end
   end
   if meta.state == 'committed' and meta.commitToken == token then
-    return 1, tonumber(meta.commitTs)
+    return 1, tonumber(meta.commitTs), meta.appended or ''
   end
   if meta.state ~= 'open' then
     return -2, meta.state
@@ -112,6 +130,17 @@ local function commit(txKey, token, txId)
     end
   end
   table.sort(ops, function(a, b) return a.seq < b.seq end)
+
+  -- Keys of the appends, in staging order (read here, written with the rest below).
+  local counters, appended = {}, {}
+  for _, op in ipairs(ops) do
+    if op.append then
+      local counter = op.agent .. '\3' .. op.prefix
+      counters[counter] = (counters[counter] or tonumber(redis.call('HGET', stateKey, counter)) or 0) + 1
+      op.field = op.agent .. '\0' .. op.prefix .. string.format('%012d', counters[counter])
+      appended[#appended + 1] = op.append .. '\t' .. string.sub(op.field, #op.agent + 2)
+    end
+  end
 
   local commitTs = clock + 1
   local logEntry = { 'tx', txId }
@@ -179,17 +208,22 @@ local function commit(txKey, token, txId)
   for i = 1, #membershipArgs, 2 do
     redis.call('HINCRBY', stateKey, membershipArgs[i] .. '\2', membershipArgs[i + 1])
   end
+  for counter, value in pairs(counters) do
+    redis.call('HSET', stateKey, counter, value)
+  end
+  local appendedKeys = table.concat(appended, '\n')
   finishTransaction(txKey, false, staged, 'committed', committedSnapshot, now, retentionMs,
-    { 'commitTs', commitTs, 'commitToken', token })
+    { 'commitTs', commitTs, 'commitToken', token, 'appended', appendedKeys })
   committedIds[#committedIds + 1] = string.match(txKey, ':([^:]+)$')
-  return 0, commitTs
+  return 0, commitTs, appendedKeys
 end
 
 local out = {}
 for i = 1, #KEYS - 5 do
-  local code, detail = commit(KEYS[5 + i], ARGV[3 + 2 * i], ARGV[4 + 2 * i])
-  out[2 * i - 1] = code
-  out[2 * i] = detail
+  local code, detail, appendedKeys = commit(KEYS[5 + i], ARGV[3 + 2 * i], ARGV[4 + 2 * i])
+  out[3 * i - 2] = code
+  out[3 * i - 1] = detail
+  out[3 * i] = appendedKeys or ''
 end
 if #committedIds > 0 then
   redis.call('SET', clockKey, clock)

@@ -19,6 +19,8 @@ import { NamespaceKeys } from './keys';
 import { Batcher } from './batcher';
 import { SEPARATOR, prefixRange, recordField } from './record-fields';
 
+/** Starts the transaction-hash field of a staged append ("EOT agentId NUL prefix NUL id"). */
+const APPEND_MARK = '\u0004';
 /** Ends the records-hash field of an agent's membership count ("agentId STX"). */
 const MEMBERSHIP_SUFFIX = '\u0002';
 import { parseStoredRecord, type StoredRecord } from './stored-value';
@@ -72,6 +74,31 @@ export type TransactionRead =
     }
   | { readonly source: 'committed'; readonly committed: StoredRecord | null };
 
+/** A staged operation as stored; an append has no key yet but its prefix. */
+export interface StagedOperation {
+  readonly agentId: string;
+  readonly key: string | null;
+  readonly prefix?: string;
+  readonly json: string | null;
+}
+
+export interface CommitResult {
+  readonly commitTs: number;
+  readonly replayed: boolean;
+  /** The keys allocated to the transaction's appends, by append id. */
+  readonly appended: ReadonlyMap<string, string>;
+}
+
+/** "<append id> TAB <key>" lines, as the commit script reports them. */
+function parseAppended(reported: string): Map<string, string> {
+  const appended = new Map<string, string>();
+  for (const line of reported ? reported.split('\n') : []) {
+    const tab = line.indexOf('\t');
+    appended.set(line.slice(0, tab), line.slice(tab + 1));
+  }
+  return appended;
+}
+
 interface CommitItem {
   readonly tx: TransactionId;
   readonly token: string;
@@ -80,7 +107,7 @@ interface CommitItem {
 interface NamespaceBatchers {
   readonly begin: Batcher<TransactionId & { timeoutMs: number }, BeginResult>;
   readonly stage: Batcher<StageItem, void>;
-  readonly commit: Batcher<CommitItem, { commitTs: number; replayed: boolean }>;
+  readonly commit: Batcher<CommitItem, CommitResult>;
 }
 
 /**
@@ -191,27 +218,49 @@ export class TransactionRepository {
   }
 
   /** The operations staged in a transaction, in the order of their last staging. */
-  async stagedOperations(
-    tx: TransactionId,
-  ): Promise<Array<{ agentId: string; key: string; json: string | null }>> {
+  async stagedOperations(tx: TransactionId): Promise<StagedOperation[]> {
     const fields = await this.run(tx.id, () =>
       this.redis.hgetall(this.keys(tx.namespace).transaction(tx.localId)),
     );
-    const staged: Array<{ seq: number; agentId: string; key: string; json: string | null }> = [];
+    const staged: Array<StagedOperation & { seq: number }> = [];
     for (const [field, entry] of Object.entries(fields)) {
       const separator = field.indexOf(SEPARATOR);
       if (separator < 0 || field.charCodeAt(0) === 1) continue; // metadata, or a condition
       const kind = entry.indexOf(':') + 1;
-      staged.push({
-        seq: Number(entry.slice(0, kind - 1)),
-        agentId: field.slice(0, separator),
-        key: field.slice(separator + 1),
-        json: entry[kind] === 'w' ? entry.slice(kind + 2) : null,
-      });
+      const seq = Number(entry.slice(0, kind - 1));
+      const json = entry[kind] === 'w' ? entry.slice(kind + 2) : null;
+      if (field.startsWith(APPEND_MARK)) {
+        const [agentId, prefix] = field.slice(1).split(SEPARATOR);
+        staged.push({ seq, agentId: agentId!, key: null, prefix, json });
+      } else {
+        staged.push({
+          seq,
+          agentId: field.slice(0, separator),
+          key: field.slice(separator + 1),
+          json,
+        });
+      }
     }
-    return staged
-      .sort((a, b) => a.seq - b.seq)
-      .map(({ agentId, key, json }) => ({ agentId, key, json }));
+    return staged.sort((a, b) => a.seq - b.seq).map(({ seq: _seq, ...operation }) => operation);
+  }
+
+  /**
+   * Stages an append: a write whose key (prefix + a 12-digit counter of the agent and prefix) is
+   * allocated at commit. `appendId` names it in the commit's report of allocated keys.
+   */
+  stageAppend(
+    tx: TransactionId,
+    agentId: string,
+    prefix: string,
+    appendId: string,
+    json: string,
+  ): Promise<void> {
+    return this.batchersOf(tx.namespace).stage.submit({
+      tx,
+      field: `${APPEND_MARK}${agentId}${SEPARATOR}${prefix}${SEPARATOR}${appendId}`,
+      json,
+      ifVersion: undefined,
+    });
   }
 
   /** Reads a record in the transaction (read-your-writes); a committed read becomes a commit condition. */
@@ -244,7 +293,7 @@ export class TransactionRepository {
   }
 
   /** Commits; `replayed` is true when this token's earlier attempt had already committed. */
-  commit(tx: TransactionId, token: string): Promise<{ commitTs: number; replayed: boolean }> {
+  commit(tx: TransactionId, token: string): Promise<CommitResult> {
     return this.batchersOf(tx.namespace).commit.submit({ tx, token });
   }
 
@@ -394,7 +443,7 @@ export class TransactionRepository {
   private async commitBatch(
     namespace: string,
     items: CommitItem[],
-  ): Promise<Array<{ commitTs: number; replayed: boolean } | Error>> {
+  ): Promise<Array<CommitResult | Error>> {
     const keys = this.keys(namespace);
     let reply: Array<number | string>;
     try {
@@ -422,10 +471,14 @@ export class TransactionRepository {
       );
     }
     return items.map(({ tx }, i) => {
-      const code = Number(reply[2 * i]) as ScriptCode;
-      const detail = reply[2 * i + 1];
+      const code = Number(reply[3 * i]) as ScriptCode;
+      const detail = reply[3 * i + 1];
       if (code === ScriptCode.OK || code === ScriptCode.NOOP) {
-        return { commitTs: Number(detail), replayed: code === ScriptCode.NOOP };
+        return {
+          commitTs: Number(detail),
+          replayed: code === ScriptCode.NOOP,
+          appended: parseAppended(String(reply[3 * i + 2] ?? '')),
+        };
       }
       return this.transactionFailure(tx, code, detail);
     });

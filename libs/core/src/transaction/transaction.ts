@@ -7,6 +7,7 @@ import {
   validateArgs,
   validateInteger,
   validateName,
+  MAX_NAME_BYTES,
   type JsonObject,
 } from '../validation/validate';
 import { decodeCursor } from '../validation/cursor';
@@ -61,13 +62,34 @@ export interface ReadOnlySnapshot {
 
 /** An operation staged in a transaction, as `tx.mutations` lists it. */
 export interface Mutation {
-  readonly type: 'write' | 'delete';
+  readonly type: 'write' | 'delete' | 'append';
   readonly agentId: string;
-  readonly key: string;
+  /** The record's key; null for an append (its key is allocated at commit). */
+  readonly key: string | null;
+  /** For an append: the prefix of the key it will get. */
+  readonly prefix?: string;
   /** The value written (a copy); undefined for a delete. */
   readonly value?: JsonObject;
   readonly ifVersion?: number;
 }
+
+export interface AppendInput {
+  readonly agentId: string;
+  /** The allocated key is this prefix followed by 12 digits, so keys sort in append order. */
+  readonly prefix: string;
+  readonly value: object;
+}
+
+/** A staged append; its `key` is filled in when the transaction commits (Datastore's partial keys). */
+export interface AppendHandle {
+  readonly agentId: string;
+  readonly prefix: string;
+  /** null until the commit allocated it. */
+  readonly key: string | null;
+}
+
+/** Appends allocate keys of prefix + this many digits. */
+const APPEND_DIGITS = 12;
 
 /** A read inside a transaction. */
 export interface TransactionReadResult {
@@ -102,6 +124,11 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
   private readonly commitToken = randomUUID();
   /** The staged operations known to this object, by record, in the order of their last staging. */
   private readonly staged = new Map<string, Mutation>();
+  /** Handles of the appends staged through this object, by append id. */
+  private readonly appends = new Map<
+    string,
+    { agentId: string; prefix: string; key: string | null }
+  >();
   private txId: TransactionId | null;
   private beginning: Promise<TransactionId> | undefined;
 
@@ -125,7 +152,9 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
       this.txId = origin;
       this.namespaceName = origin.namespace;
     }
-    for (const mutation of staged) this.remember(mutation);
+    for (const [i, mutation] of staged.entries()) {
+      this.remember(mutation, mutation.type === 'append' ? `resumed-${i}` : undefined);
+    }
     if (state !== 'open') onFinished?.();
   }
 
@@ -298,11 +327,42 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
       this.finish('committed');
       return this.snapshot.readTs; // nothing to apply: a read-only commit ends the snapshot
     }
-    const { commitTs } = await this.track(
+    const { commitTs, appended } = await this.track(
       this.context.repository.commit(await this.begun(), this.commitToken),
     );
+    for (const [appendId, handle] of this.appends) {
+      const key = appended.get(appendId);
+      if (key !== undefined) handle.key = key;
+    }
     this.finish('committed');
     return commitTs;
+  }
+
+  /**
+   * Stages a write whose key is allocated at commit: `prefix` followed by the next value of a
+   * counter of the agent and prefix, zero-padded to 12 digits, so keys sort in append order
+   * (step logs). The returned handle's `key` is filled in when the commit succeeds.
+   */
+  async append(input: AppendInput): Promise<AppendHandle> {
+    this.accept('WRITE');
+    const args = validateArgs<AppendInput>(input, 'append');
+    const agentId = validateName(args.agentId, 'agentId');
+    const prefix = validateName(args.prefix, 'prefix', { allowEmpty: true });
+    if (Buffer.byteLength(prefix) + APPEND_DIGITS > MAX_NAME_BYTES) {
+      throw new ValidationError(
+        'prefix',
+        `must leave room for ${APPEND_DIGITS} digits in a 256-byte key`,
+      );
+    }
+    const json = serializeValue(args.value, this.context.maxValueBytes);
+    const appendId = randomUUID();
+    await this.track(
+      this.context.repository.stageAppend(await this.begun(), agentId, prefix, appendId, json),
+    );
+    const handle = { agentId, prefix, key: null as string | null };
+    this.appends.set(appendId, handle);
+    this.remember(mutation('append', agentId, null, json, undefined, prefix), appendId);
+    return handle;
   }
 
   /** Discards staged operations. A no-op when already aborted or timed out. */
@@ -370,8 +430,9 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     return this.beginning;
   }
 
-  private remember(staged: Mutation): void {
-    const record = `${staged.agentId}\u0000${staged.key}`;
+  /** `appendId` keeps each append apart: appends never replace one another. */
+  private remember(staged: Mutation, appendId?: string): void {
+    const record = appendId ?? `${staged.agentId}\u0000${staged.key}`;
     this.staged.delete(record);
     this.staged.set(record, staged);
   }
@@ -381,14 +442,16 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
 export function mutation(
   type: Mutation['type'],
   agentId: string,
-  key: string,
+  key: string | null,
   json: string | null,
   ifVersion?: number,
+  prefix?: string,
 ): Mutation {
   return Object.freeze({
     type,
     agentId,
     key,
+    ...(prefix === undefined ? {} : { prefix }),
     ...(json === null ? {} : { value: deepFreeze(JSON.parse(json) as JsonObject) }),
     ...(ifVersion === undefined ? {} : { ifVersion }),
   });
