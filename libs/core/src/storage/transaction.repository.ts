@@ -241,7 +241,14 @@ export class TransactionRepository {
         });
       }
     }
-    return staged.sort((a, b) => a.seq - b.seq).map(({ seq: _seq, ...operation }) => operation);
+    return staged
+      .sort((a, b) => a.seq - b.seq)
+      .map(({ agentId, key, prefix, json }) => ({
+        agentId,
+        key,
+        json,
+        ...(prefix === undefined ? {} : { prefix }),
+      }));
   }
 
   /**
