@@ -149,7 +149,7 @@ export class Statehouse {
         ? this.options.maxWaitMs
         : validateInteger(args.maxWaitMs, 'maxWaitMs', 0, 600_000);
     const lazy = args.lazy === undefined ? false : validateBoolean(args.lazy, 'lazy');
-    const releaseSlot = await this.slots.acquire(maxWaitMs);
+    const releaseSlot = this.slots.tryAcquire() ?? (await this.slots.acquire(maxWaitMs));
     let expiry: NodeJS.Timeout | undefined;
     const begin = async (): Promise<TransactionId> => {
       const txId = await this.createTransaction(namespace, timeoutMs);

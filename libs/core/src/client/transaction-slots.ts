@@ -16,9 +16,15 @@ export class TransactionSlots {
     return this.open;
   }
 
-  /** Resolves with the slot's release function (idempotent). */
+  /** A free slot's release function (idempotent) at once, or undefined when none is free. */
+  tryAcquire(): (() => void) | undefined {
+    return this.open < this.capacity && this.waiting.length === 0 ? this.take() : undefined;
+  }
+
+  /** Resolves with a slot's release function (idempotent), waiting up to `maxWaitMs`. */
   async acquire(maxWaitMs: number): Promise<() => void> {
-    if (this.open < this.capacity && this.waiting.length === 0) return this.take();
+    const free = this.tryAcquire();
+    if (free) return free;
     return new Promise((resolve, reject) => {
       const entry = {
         grant: () => {

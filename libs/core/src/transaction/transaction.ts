@@ -73,6 +73,16 @@ export interface Mutation {
   readonly ifVersion?: number;
 }
 
+/** A staged operation not yet turned into a Mutation (its value still serialized). */
+interface PendingMutation {
+  readonly type: Mutation['type'];
+  readonly agentId: string;
+  readonly key: string | null;
+  readonly json: string | null;
+  readonly ifVersion?: number;
+  readonly prefix?: string;
+}
+
 export interface AppendInput {
   readonly agentId: string;
   /** The allocated key is this prefix followed by 12 digits, so keys sort in append order. */
@@ -122,8 +132,11 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
   private knownState: TransactionState;
   /** Identifies this object's commit attempts, so a retried commit never applies twice. */
   private readonly commitToken = randomUUID();
-  /** The staged operations known to this object, by record, in the order of their last staging. */
-  private readonly staged = new Map<string, Mutation>();
+  /**
+   * The staged operations known to this object, by record, in the order of their last staging;
+   * values stay serialized until someone reads `mutations`.
+   */
+  private readonly staged = new Map<string, Mutation | PendingMutation>();
   /** Handles of the appends staged through this object, by append id. */
   private readonly appends = new Map<
     string,
@@ -176,7 +189,13 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
   }
 
   get mutations(): readonly Mutation[] {
-    return Object.freeze([...this.staged.values()]);
+    for (const [record, staged] of this.staged) {
+      if ('json' in staged) {
+        const { type, agentId, key, json, ifVersion, prefix } = staged;
+        this.staged.set(record, mutation(type, agentId, key, json, ifVersion, prefix));
+      }
+    }
+    return Object.freeze([...(this.staged.values() as Iterable<Mutation>)]);
   }
 
   /** The transaction's id; null for a lazy transaction until its first operation. */
@@ -242,7 +261,7 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     }
     const page = await this.track(
       this.context.repository.list(
-        await this.begun(),
+        this.txId ?? (await this.beginLazily()),
         agentId,
         prefix,
         after,
@@ -262,9 +281,15 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     const json = serializeValue(args.value, this.context.maxValueBytes);
     const ifVersion = optionalVersion(args.ifVersion);
     await this.track(
-      this.context.repository.stage(await this.begun(), agentId, key, json, ifVersion),
+      this.context.repository.stage(
+        this.txId ?? (await this.beginLazily()),
+        agentId,
+        key,
+        json,
+        ifVersion,
+      ),
     );
-    this.remember(mutation('write', agentId, key, json, ifVersion));
+    this.remember({ type: 'write', agentId, key, json, ifVersion });
   }
 
   /** Stages a delete: at commit the record becomes a tombstone (it takes a version, and leaves listings). */
@@ -275,9 +300,15 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     const key = validateName(args.key, 'key');
     const ifVersion = optionalVersion(args.ifVersion);
     await this.track(
-      this.context.repository.stage(await this.begun(), agentId, key, null, ifVersion),
+      this.context.repository.stage(
+        this.txId ?? (await this.beginLazily()),
+        agentId,
+        key,
+        null,
+        ifVersion,
+      ),
     );
-    this.remember(mutation('delete', agentId, key, null, ifVersion));
+    this.remember({ type: 'delete', agentId, key, json: null, ifVersion });
   }
 
   /**
@@ -305,7 +336,9 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
         staged: false,
       };
     }
-    const read = await this.track(this.context.repository.read(await this.begun(), agentId, key));
+    const read = await this.track(
+      this.context.repository.read(this.txId ?? (await this.beginLazily()), agentId, key),
+    );
     const committed = read.committed;
     const value = read.source === 'staged' ? read.value : (committed?.value ?? null);
     return {
@@ -328,7 +361,7 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
       return this.snapshot.readTs; // nothing to apply: a read-only commit ends the snapshot
     }
     const { commitTs, appended } = await this.track(
-      this.context.repository.commit(await this.begun(), this.commitToken),
+      this.context.repository.commit(this.txId ?? (await this.beginLazily()), this.commitToken),
     );
     for (const [appendId, handle] of this.appends) {
       const key = appended.get(appendId);
@@ -357,11 +390,17 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     const json = serializeValue(args.value, this.context.maxValueBytes);
     const appendId = randomUUID();
     await this.track(
-      this.context.repository.stageAppend(await this.begun(), agentId, prefix, appendId, json),
+      this.context.repository.stageAppend(
+        this.txId ?? (await this.beginLazily()),
+        agentId,
+        prefix,
+        appendId,
+        json,
+      ),
     );
     const handle = { agentId, prefix, key: null as string | null };
     this.appends.set(appendId, handle);
-    this.remember(mutation('append', agentId, null, json, undefined, prefix), appendId);
+    this.remember({ type: 'append', agentId, key: null, json, prefix }, appendId);
     return handle;
   }
 
@@ -372,7 +411,9 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     if (this.snapshot || (this.txId === null && this.beginning === undefined)) {
       return this.finish('aborted'); // nothing in Redis to abort
     }
-    const state = await this.track(this.context.repository.abort(await this.begun()));
+    const state = await this.track(
+      this.context.repository.abort(this.txId ?? (await this.beginLazily())),
+    );
     this.finish(state);
   }
 
@@ -417,9 +458,8 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     }
   }
 
-  /** The transaction in Redis: begins a lazy transaction on its first operation (once). */
-  private async begun(): Promise<TransactionId> {
-    if (this.txId) return this.txId;
+  /** Begins a lazy transaction in Redis, once, at its first operation. */
+  private beginLazily(): Promise<TransactionId> {
     this.beginning ??= this.lazyBegin!().then(
       (txId) => (this.txId = txId),
       (error: unknown) => {
@@ -431,7 +471,7 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
   }
 
   /** `appendId` keeps each append apart: appends never replace one another. */
-  private remember(staged: Mutation, appendId?: string): void {
+  private remember(staged: Mutation | PendingMutation, appendId?: string): void {
     const record = appendId ?? `${staged.agentId}\u0000${staged.key}`;
     this.staged.delete(record);
     this.staged.set(record, staged);
