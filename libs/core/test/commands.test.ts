@@ -187,7 +187,7 @@ describe('commitTransactions', () => {
     expect(await redis.hgetall(keys.state)).toEqual({
       [field('a', 'k')]: '2 2',
       [`${field('a', 'k')}\u00001`]: '1',
-      [`${field('a', 'k')}\u00002`]: '2',
+      [`${field('a', 'k')}\u00002`]: '-2', // a delete's commitTs is stored negative
       [field('b', 'x')]: '1 1 {"w":true}',
       [`${field('b', 'x')}\u00001`]: '1',
       // How often a record of the agent came into existence or was deleted (phantom checks).
@@ -197,8 +197,10 @@ describe('commitTransactions', () => {
     expect(await redis.zrange(keys.index, '0', '-1')).toEqual([
       'a\u00010000000000000001',
       'a\u00010000000000000002',
+      'a\u0005k', // every record that ever existed, for listings as of a commitTs
       field('b', 'x'),
       'b\u00010000000000000001',
+      'b\u0005x',
     ]);
     expect(await redis.xrange(keys.log, '-', '+')).toEqual([
       [

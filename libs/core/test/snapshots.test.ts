@@ -119,3 +119,43 @@ describe('read-only transactions', () => {
     await expect(tx.abort()).resolves.toBeUndefined();
   });
 });
+
+describe('listings in read-only transactions', () => {
+  it('list the agent’s records as they were at the snapshot, with their values then', async () => {
+    const before = await commit(async (tx) => {
+      for (const key of ['a', 'b', 'c'])
+        await tx.write({ agentId: 'agent', key, value: { key, v: 1 } });
+    });
+    const snapshot = await client.beginTransaction({ readOnly: true });
+    await commit(async (tx) => {
+      await tx.delete({ agentId: 'agent', key: 'b' });
+      await tx.write({ agentId: 'agent', key: 'a', value: { key: 'a', v: 2 } });
+      await tx.write({ agentId: 'agent', key: 'd', value: { key: 'd', v: 2 } });
+    });
+    expect(await snapshot.listKeys({ agentId: 'agent' })).toEqual({
+      keys: ['a', 'b', 'c'],
+      cursor: null,
+    });
+    expect((await snapshot.scanPrefix({ agentId: 'agent', prefix: '' })).entries).toEqual([
+      { key: 'a', value: { key: 'a', v: 1 }, version: 1, commitTs: before, staged: false },
+      { key: 'b', value: { key: 'b', v: 1 }, version: 1, commitTs: before, staged: false },
+      { key: 'c', value: { key: 'c', v: 1 }, version: 1, commitTs: before, staged: false },
+    ]);
+    const pages: string[][] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { keys: string[]; cursor: string | null } = await snapshot.listKeys({
+        agentId: 'agent',
+        limit: 2,
+        cursor,
+      });
+      pages.push(page.keys);
+      cursor = page.cursor;
+    } while (cursor !== null);
+    expect(pages.flat()).toEqual(['a', 'b', 'c']);
+    const now = await client.beginTransaction({ readOnly: true });
+    expect((await now.listKeys({ agentId: 'agent' })).keys).toEqual(['a', 'c', 'd']);
+    const earlier = await client.beginTransaction({ readOnly: true, readTs: before - 1 });
+    expect((await earlier.listKeys({ agentId: 'agent' })).keys).toEqual([]);
+  });
+});

@@ -38,7 +38,8 @@
   A conflict on a membership condition names the record "agentId STX".
 
   The records hash also keeps, per agent, field agentId STX -> how many times one of its records
-  came into existence or was deleted: a listing's phantom check.
+  came into existence or was deleted: a listing's phantom check. The ordered index also holds
+  agentId ENQ key for every record that ever existed (listings as of a commitTs).
 ]]
 --- @include "replicateCommands"
 --- @include "nowMs"
@@ -175,10 +176,16 @@ local function commit(txKey, token, txId)
         stateArgs[n + 2] = version .. ' ' .. commitTs
         deleted[#deleted + 1] = op.field
       end
-      -- The version index lives in the same hash: "agentId NUL key NUL version" -> commitTs.
+      -- The version index lives in the same hash: "agentId NUL key NUL version" -> commitTs,
+      -- negative for a delete (so point-in-time reads and listings know it without the log).
       stateArgs[n + 3] = op.field .. '\0' .. version
-      stateArgs[n + 4] = commitTs
+      stateArgs[n + 4] = op.write and commitTs or -commitTs
       local agent = string.sub(op.field, 1, string.find(op.field, '\0', 1, true) - 1)
+      if op.write and not existed then
+        -- Every record that ever existed, for listings as of a commitTs: agentId ENQ key.
+        indexArgs[#indexArgs + 1] = 0
+        indexArgs[#indexArgs + 1] = agent .. '\5' .. string.sub(op.field, #agent + 2)
+      end
       if not indexedAgents[agent] then
         indexedAgents[agent] = true
         indexArgs[#indexArgs + 1] = 0

@@ -103,6 +103,19 @@ export interface StatehouseCommands {
     timedOutSnapshot: string,
     retentionMs: number,
   ): Promise<[ScriptCode, (string[] | string)?, string[]?]>;
+  statehouseListAsOf(
+    state: string,
+    index: string,
+    log: string,
+    clock: string,
+    agentId: string,
+    min: Buffer,
+    max: Buffer,
+    atTs: number,
+    limit: number,
+    withValues: '0' | '1',
+    budget: number,
+  ): Promise<[ScriptCode, (Array<string | number> | string | number)?, (string | null)?, number?]>;
   statehouseDueTransactions(
     deadlines: string,
     due: number,

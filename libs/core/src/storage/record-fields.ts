@@ -20,6 +20,9 @@ export function versionField(agentId: string, key: string, version: number): str
   return agentId + SEPARATOR + key + SEPARATOR + String(version);
 }
 
+/** Separates an agentId from the key of a record that ever existed (listings as of a commitTs). */
+export const EVER_SEPARATOR = '\u0005';
+
 /** A replay entry of the ordered index: the agent's commit at `commitTs`. */
 export function agentIndexMember(agentId: string, commitTs: number): string {
   return agentId + REPLAY_SEPARATOR + String(commitTs).padStart(TS_DIGITS, '0');

@@ -4,6 +4,7 @@ import type { StatehouseConnection } from '../commands/scripts';
 import { ValidationError, VersionCompactedError, VersionNotFoundError } from '../errors';
 import type { NamespaceKeys } from './keys';
 import {
+  EVER_SEPARATOR,
   agentIndexMember,
   agentPrefix,
   prefixRange,
@@ -12,6 +13,9 @@ import {
 } from './record-fields';
 import { runCommand } from './redis-errors';
 import { parseLoggedOperation, parseStoredRecord, type StoredRecord } from './stored-value';
+
+/** Records examined per call of a listing as of a commitTs (deleted ones cost but do not count). */
+const LIST_AS_OF_BUDGET = 1000;
 
 /** An agent's operation in a logged commit. `value` null is a delete. */
 export interface LoggedOperation {
@@ -98,6 +102,62 @@ export class RecordRepository {
       commitTs: Number(commitTs),
       value: json ? (JSON.parse(json) as StoredRecord['value']) : null,
     };
+  }
+
+  /**
+   * A page of an agent's records as they were at `atTs` (keys starting with `prefix`, after
+   * `after`): examines at most `budget` records that ever existed; `next` is where to continue,
+   * null at the end.
+   */
+  async listAsOf(
+    namespace: string,
+    agentId: string,
+    prefix: string,
+    after: string | undefined,
+    atTs: number,
+    limit: number,
+    withValues: boolean,
+  ): Promise<{ entries: Array<StoredRecord & { key: string }>; next: string | null }> {
+    const keys = this.keys(namespace);
+    const [min, max] = prefixRange(
+      agentId + EVER_SEPARATOR + prefix,
+      after === undefined ? undefined : agentId + EVER_SEPARATOR + after,
+    );
+    const [code, page, last, done] = await this.run(undefined, () =>
+      this.redis.statehouseListAsOf(
+        keys.state,
+        keys.index,
+        keys.log,
+        keys.clock,
+        agentId,
+        min,
+        max,
+        atTs,
+        limit,
+        withValues ? '1' : '0',
+        LIST_AS_OF_BUDGET,
+      ),
+    );
+    if (code === ScriptCode.FUTURE) {
+      throw new ValidationError(
+        'readTs',
+        `must not be after the namespace's last commitTs (${String(page)})`,
+      );
+    }
+    if (code === ScriptCode.VERSION_COMPACTED)
+      throw new VersionCompactedError(agentId, String(page), null);
+    const flat = page as Array<string | number>;
+    const entries: Array<StoredRecord & { key: string }> = [];
+    for (let i = 0; i < flat.length; i += 4) {
+      const json = String(flat[i + 3]);
+      entries.push({
+        key: String(flat[i]),
+        version: Number(flat[i + 1]),
+        commitTs: Number(flat[i + 2]),
+        value: json ? (JSON.parse(json) as StoredRecord['value']) : {},
+      });
+    }
+    return { entries, next: done === 1 || !last ? null : last };
   }
 
   /** Live keys of an agent starting with `prefix`, after the key `after`, in UTF-8 byte order. */

@@ -10,7 +10,7 @@ import {
   MAX_NAME_BYTES,
   type JsonObject,
 } from '../validation/validate';
-import { decodeCursor } from '../validation/cursor';
+import { decodeCursor, encodeCursor } from '../validation/cursor';
 import { mergeListing, type TransactionStateEntry } from './transaction-listing';
 import type { TransactionId } from './transaction-id';
 import {
@@ -242,12 +242,6 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     call: string,
   ): Promise<{ entries: TransactionStateEntry[]; cursor: string | null }> {
     this.accept('READ');
-    if (this.snapshot) {
-      throw new TransactionError(
-        `${call} is not available in read-only transactions yet: use tx.get, or list outside the transaction`,
-        { txId: this.id ?? undefined },
-      );
-    }
     const args = validateArgs<TransactionListInput>(input, call);
     const agentId = validateName(args.agentId, 'agentId');
     const limit = args.limit === undefined ? 1000 : validateInteger(args.limit, 'limit', 1, 10_000);
@@ -258,6 +252,25 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
         'cursor',
         'belongs to another prefix: pass the cursor of the previous page',
       );
+    }
+    if (this.snapshot) {
+      const page = await this.context.records.listAsOf(
+        this.namespace,
+        agentId,
+        prefix,
+        after,
+        this.snapshot.readTs,
+        limit,
+        withValues,
+      );
+      return {
+        entries: page.entries.map((entry) => ({
+          ...entry,
+          value: entry.value ?? {},
+          staged: false,
+        })),
+        cursor: page.next === null ? null : encodeCursor(page.next),
+      };
     }
     const page = await this.track(
       this.context.repository.list(

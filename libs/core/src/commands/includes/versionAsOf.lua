@@ -1,0 +1,31 @@
+-- The version of a record visible at commitTs `atTs`: the last one committed at or before it.
+-- Returns version (0: none yet; -1: the version index was removed), its commitTs, whether it is a
+-- delete, and its value json when the latest version is the one (nil otherwise: read the log).
+local function versionAsOf(stateKey, record, atTs)
+  local current = redis.call('HGET', stateKey, record)
+  if not current then
+    return 0, 0, false, nil
+  end
+  local first = string.find(current, ' ', 1, true)
+  local second = string.find(current, ' ', first + 1, true)
+  local latest = tonumber(string.sub(current, 1, first - 1))
+  local latestTs = tonumber(string.sub(current, first + 1, (second or 0) - 1))
+  if latestTs <= atTs then
+    return latest, latestTs, second == nil, second and string.sub(current, second + 1) or nil
+  end
+  -- Binary search of the version index (commitTs per version, negative for a delete).
+  local lo, hi, found, foundTs = 1, latest - 1, 0, 0
+  while lo <= hi do
+    local mid = math.floor((lo + hi) / 2)
+    local ts = tonumber(redis.call('HGET', stateKey, record .. '\0' .. mid))
+    if not ts then
+      return -1, 0, false, nil
+    end
+    if math.abs(ts) <= atTs then
+      found, foundTs, lo = mid, ts, mid + 1
+    else
+      hi = mid - 1
+    end
+  end
+  return found, math.abs(foundTs), foundTs < 0, nil
+end
