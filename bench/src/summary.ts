@@ -25,13 +25,6 @@ export const TARGETS = {
   replay: { op: '>', threshold: 100_000 },
 } as const;
 
-/** (b) c=64, blind writes, and (a), as last measured before interactive transactions (README). */
-export const PREVIOUS_TX64 = {
-  txPerSec: 6_060,
-  baselineOpsPerSec: 42_400,
-  source: 'README, before tx.get and the commit-time conflict check',
-} as const;
-
 const ms = (value: number | undefined): number | null => (value === undefined ? null : value);
 
 export function buildRows(r: Results): Row[] {
@@ -65,13 +58,6 @@ export function buildRows(r: Results): Row[] {
   ] as const) {
     const scenario = `(b) transaction ${label}`;
     rows.push({ scenario, metric: 'throughput', value: tx?.txPerSec ?? null, unit: 'tx/s' });
-    if (label === 'c=64')
-      rows.push({
-        scenario,
-        metric: 'throughput, previous (README)',
-        value: PREVIOUS_TX64.txPerSec,
-        unit: 'tx/s',
-      });
     rows.push(
       { scenario, metric: 'latency p50', value: ms(tx?.latency.p50), unit: 'ms', digits: 2 },
       { scenario, metric: 'latency p99', value: ms(tx?.latency.p99), unit: 'ms', digits: 2 },
@@ -171,18 +157,6 @@ export function buildNotes(r: Results): string[] {
       `(b c=${tx.concurrency}) Redis commands/tx (incl. inside scripts): ${commandsPerOp(tx.redis, tx.transactions, 12)}`,
     );
     if (tx.firstError) notes.push(`(b c=${tx.concurrency}) first error: ${tx.firstError}`);
-  }
-  if (r.tx64) {
-    const { txPerSec, baselineOpsPerSec, source } = PREVIOUS_TX64;
-    // Runs vary with the machine's load: the ratio to (a) of the same run varies less.
-    const ratios = r.baseline
-      ? `; b/a ${n(r.tx64.txPerSec / r.baseline.opsPerSec, 3)} now, ` +
-        `${n(txPerSec / baselineOpsPerSec, 3)} then (a: ${n(baselineOpsPerSec)} ops/s)`
-      : '';
-    notes.push(
-      `(b c=64) blind writes: ${n(r.tx64.txPerSec)} tx/s now, ${n(txPerSec)} tx/s previously ` +
-        `(${source}): ×${n(r.tx64.txPerSec / txPerSec, 2)}${ratios}`,
-    );
   }
   if (r.timeouts) {
     const t = r.timeouts;
