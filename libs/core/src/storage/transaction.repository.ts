@@ -90,9 +90,12 @@ export interface CommitResult {
 }
 
 /** "<append id> TAB <key>" lines, as the commit script reports them. */
-function parseAppended(reported: string): Map<string, string> {
+const NOTHING_APPENDED: ReadonlyMap<string, string> = new Map();
+
+function parseAppended(reported: string): ReadonlyMap<string, string> {
+  if (!reported) return NOTHING_APPENDED;
   const appended = new Map<string, string>();
-  for (const line of reported ? reported.split('\n') : []) {
+  for (const line of reported.split('\n')) {
     const tab = line.indexOf('\t');
     appended.set(line.slice(0, tab), line.slice(tab + 1));
   }
