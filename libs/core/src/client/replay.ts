@@ -32,20 +32,23 @@ export async function* replayEvents(
   hooks: ReplayHooks,
 ): AsyncGenerator<LoggedEvent, void, undefined> {
   let nextTs = plan.startTs;
-  for (;;) {
-    const page = await repository.replayPage(
-      plan.namespace,
-      plan.agentId,
-      nextTs,
-      plan.endTs,
-      plan.pageSize,
-    );
+  const fetch = (from: number) =>
+    repository.replayPage(plan.namespace, plan.agentId, from, plan.endTs, plan.pageSize);
+  // The next page is read while this one is delivered: Redis and the consumer work side by side,
+  // and memory holds at most two pages.
+  let pending: Promise<LoggedEvent[]> | undefined = fetch(nextTs);
+  while (pending) {
+    const page: LoggedEvent[] = await pending;
+    pending = undefined;
+    if (page.length === plan.pageSize) {
+      pending = fetch(page[page.length - 1]!.commitTs + 1);
+      pending.catch(() => undefined); // awaited on the next turn; never unhandled meanwhile
+    }
     for (const event of page) {
       // A commit whose log entry was removed (compacted history) has no txId: nothing to deliver.
       if (event.txId !== '') yield event;
       nextTs = event.commitTs + 1;
     }
-    if (page.length < plan.pageSize) break;
   }
   if (!plan.follow || nextTs > plan.endTs) return;
 
