@@ -326,6 +326,22 @@ describe('listings inside a transaction', () => {
     await expect(tx.commit()).rejects.toMatchObject({ code: 'CONFLICT', key: 'cfg:x' });
   });
 
+  it('rejects bad pages and cursors with a ValidationError', async () => {
+    const tx = await client.beginTransaction();
+    await expect(tx.listKeys({ agentId: 'a', limit: 0 })).rejects.toMatchObject({ field: 'limit' });
+    await expect(tx.listKeys({ agentId: 'a', cursor: 'not a cursor' })).rejects.toMatchObject({
+      field: 'cursor',
+    });
+    await expect(tx.scanPrefix({ agentId: 'a', prefix: 'bad\n' })).rejects.toMatchObject({
+      field: 'prefix',
+    });
+    await expect(tx.listKeys({ agentId: '' })).rejects.toBeInstanceOf(ValidationError);
+    await tx.abort();
+    await expect(tx.listKeys({ agentId: 'a' })).rejects.toMatchObject({
+      message: 'Transaction already aborted',
+    });
+  });
+
   it('is retried by client.transaction until consistent', async () => {
     let runs = 0;
     await client.transaction(async (tx) => {
