@@ -20,10 +20,10 @@ export type {
   GetInput,
   AppendHandle,
   AppendInput,
-  Mutation,
   TransactionListInput,
   TransactionReadResult,
-} from './transaction/transaction';
+} from './transaction/transaction.types';
+export type { Mutation } from './transaction/mutation';
 export type { TransactionState } from './transaction/transaction.machine';
 export type { TransactionStateEntry } from './transaction/transaction-listing';
 export type { JsonObject, JsonValue } from './validation/validate';

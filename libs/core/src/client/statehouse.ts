@@ -8,7 +8,9 @@ import type { StoredRecord } from '../storage/stored-value';
 import { TimeoutQueue } from '../timeouts/timeout.queue';
 import { sweepTimeouts } from '../timeouts/timeout-sweeper';
 import { TimeoutWorker } from '../timeouts/timeout.worker';
-import { Transaction, mutation, type TransactionContext } from '../transaction/transaction';
+import { mutation } from '../transaction/mutation';
+import { Transaction } from '../transaction/transaction';
+import type { TransactionContext } from '../transaction/transaction.types';
 import {
   newTransactionId,
   parseTransactionId,
@@ -23,7 +25,8 @@ import {
   validateNamespace,
 } from '../validation/validate';
 import { dropConnection, duplicateConnection, openConnection } from './connection';
-import { decodeCursor, encodeCursor } from '../validation/cursor';
+import { encodeCursor } from '../validation/cursor';
+import { validatePage, type Page } from '../validation/page';
 import { replayEvents } from './replay';
 import { TransactionSlots } from './transaction-slots';
 import { resolveOptions, type ResolvedOptions, type StatehouseOptions } from './statehouse.options';
@@ -40,7 +43,6 @@ import type {
   TransactionOptions,
 } from './statehouse.types';
 
-const DEFAULT_PAGE = 1000;
 const CLOSE_GRACE_MS = 5000;
 const DEFAULT_MAX_RETRIES = 5;
 /** A slot outlives its transaction's deadline by this much before it is freed regardless. */
@@ -50,7 +52,6 @@ const RETRY_BASE_MS = 10;
 const RETRY_MAX_MS = 1000;
 /** Most begins, writes or commits grouped into one script call (bounded by Lua's stack). */
 const BATCH_LIMIT = 256;
-const MAX_PAGE = 10_000;
 
 /**
  * The embedded Statehouse client: transactional, versioned agent state on Redis.
@@ -436,22 +437,8 @@ export class Statehouse {
     };
   }
 
-  private pageArgs(args: ListKeysInput, prefix: string) {
-    const after =
-      args.cursor === undefined || args.cursor === null ? undefined : decodeCursor(args.cursor);
-    if (after !== undefined && !after.startsWith(prefix)) {
-      throw new ValidationError(
-        'cursor',
-        'belongs to another prefix: pass the cursor of the previous page',
-      );
-    }
-    return {
-      namespace: this.namespaceOf(args.namespace),
-      agentId: validateName(args.agentId, 'agentId'),
-      limit:
-        args.limit === undefined ? DEFAULT_PAGE : validateInteger(args.limit, 'limit', 1, MAX_PAGE),
-      after,
-    };
+  private pageArgs(args: ListKeysInput, prefix: string): Page & { namespace: string } {
+    return { namespace: this.namespaceOf(args.namespace), ...validatePage(args, prefix) };
   }
 }
 

@@ -1,17 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { TransactionError, ValidationError } from '../errors';
-import type { RecordRepository } from '../storage/record.repository';
-import type { TransactionRepository } from '../storage/transaction.repository';
 import {
   serializeValue,
   validateArgs,
   validateInteger,
   validateName,
   MAX_NAME_BYTES,
-  type JsonObject,
 } from '../validation/validate';
-import { decodeCursor, encodeCursor } from '../validation/cursor';
+import { encodeCursor } from '../validation/cursor';
+import { validatePage } from '../validation/page';
+import { mutation, type Mutation, type PendingMutation } from './mutation';
 import { mergeListing, type TransactionStateEntry } from './transaction-listing';
+import type {
+  AppendHandle,
+  AppendInput,
+  DeleteInput,
+  GetInput,
+  ReadOnlySnapshot,
+  TransactionContext,
+  TransactionListInput,
+  TransactionReadResult,
+  WriteInput,
+} from './transaction.types';
 import type { TransactionId } from './transaction-id';
 import {
   nextState,
@@ -20,108 +30,8 @@ import {
   type TransactionState,
 } from './transaction.machine';
 
-export interface WriteInput {
-  readonly agentId: string;
-  readonly key: string;
-  /** A plain JSON object (see the contract's value rules). */
-  readonly value: object;
-  /**
-   * Commit only if the record then still has this version (0: only if it does not exist — a
-   * create). Otherwise the commit fails with TransactionConflictError naming the record.
-   */
-  readonly ifVersion?: number;
-}
-
-export interface DeleteInput {
-  readonly agentId: string;
-  readonly key: string;
-  /** As for write: commit only if the record then still has this version. */
-  readonly ifVersion?: number;
-}
-
-export interface TransactionListInput {
-  readonly agentId: string;
-  /** Page size, 1 to 10000. Default 1000. */
-  readonly limit?: number;
-  /** The `cursor` of the previous page. */
-  readonly cursor?: string | null;
-}
-
-export interface GetInput {
-  readonly agentId: string;
-  readonly key: string;
-}
-
-/** What makes a transaction read-only: one snapshot, and a deadline kept by the client. */
-export interface ReadOnlySnapshot {
-  /** Every read sees the namespace as of this commitTs. */
-  readonly readTs: number;
-  /** Date.now() after which operations fail with "Transaction timeout". */
-  readonly deadline: number;
-}
-
-/** An operation staged in a transaction, as `tx.mutations` lists it. */
-export interface Mutation {
-  readonly type: 'write' | 'delete' | 'append';
-  readonly agentId: string;
-  /** The record's key; null for an append (its key is allocated at commit). */
-  readonly key: string | null;
-  /** For an append: the prefix of the key it will get. */
-  readonly prefix?: string;
-  /** The value written (a copy); undefined for a delete. */
-  readonly value?: JsonObject;
-  readonly ifVersion?: number;
-}
-
-/** A staged operation not yet turned into a Mutation (its value still serialized). */
-interface PendingMutation {
-  readonly type: Mutation['type'];
-  readonly agentId: string;
-  readonly key: string | null;
-  readonly json: string | null;
-  readonly ifVersion?: number;
-  readonly prefix?: string;
-}
-
-export interface AppendInput {
-  readonly agentId: string;
-  /** The allocated key is this prefix followed by 12 digits, so keys sort in append order. */
-  readonly prefix: string;
-  readonly value: object;
-}
-
-/** A staged append; its `key` is filled in when the transaction commits (Datastore's partial keys). */
-export interface AppendHandle {
-  readonly agentId: string;
-  readonly prefix: string;
-  /** null until the commit allocated it. */
-  readonly key: string | null;
-}
-
 /** Appends allocate keys of prefix + this many digits. */
 const APPEND_DIGITS = 12;
-
-/** A read inside a transaction. */
-export interface TransactionReadResult {
-  readonly exists: boolean;
-  /** This transaction's staged value when `staged`, else the committed value. */
-  readonly value: JsonObject | null;
-  /** Version and commitTs of the committed record (0 when never written). */
-  readonly version: number;
-  readonly commitTs: number;
-  /** True when the value is this transaction's own staged write or delete (read-your-writes). */
-  readonly staged: boolean;
-}
-
-/** What a transaction needs from the client that created it. */
-export interface TransactionContext {
-  readonly repository: TransactionRepository;
-  /** Committed records, for the snapshot reads of read-only transactions. */
-  readonly records: RecordRepository;
-  readonly maxValueBytes: number;
-  /** Throws when the client is closed. */
-  assertOpen(): void;
-}
 
 /**
  * An open transaction. It lives in Redis, not in this object: any process can continue it with
@@ -242,17 +152,10 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     call: string,
   ): Promise<{ entries: TransactionStateEntry[]; cursor: string | null }> {
     this.accept('READ');
-    const args = validateArgs<TransactionListInput>(input, call);
-    const agentId = validateName(args.agentId, 'agentId');
-    const limit = args.limit === undefined ? 1000 : validateInteger(args.limit, 'limit', 1, 10_000);
-    const after =
-      args.cursor === undefined || args.cursor === null ? undefined : decodeCursor(args.cursor);
-    if (after !== undefined && !after.startsWith(prefix)) {
-      throw new ValidationError(
-        'cursor',
-        'belongs to another prefix: pass the cursor of the previous page',
-      );
-    }
+    const { agentId, limit, after } = validatePage(
+      validateArgs<TransactionListInput>(input, call),
+      prefix,
+    );
     if (this.snapshot) {
       const page = await this.context.records.listAsOf(
         this.namespace,
@@ -489,33 +392,6 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     this.staged.delete(record);
     this.staged.set(record, staged);
   }
-}
-
-/** A frozen Mutation; `json` is the serialized value of a write. */
-export function mutation(
-  type: Mutation['type'],
-  agentId: string,
-  key: string | null,
-  json: string | null,
-  ifVersion?: number,
-  prefix?: string,
-): Mutation {
-  return Object.freeze({
-    type,
-    agentId,
-    key,
-    ...(prefix === undefined ? {} : { prefix }),
-    ...(json === null ? {} : { value: deepFreeze(JSON.parse(json) as JsonObject) }),
-    ...(ifVersion === undefined ? {} : { ifVersion }),
-  });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 function optionalVersion(value: unknown): number | undefined {

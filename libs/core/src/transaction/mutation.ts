@@ -1,0 +1,51 @@
+import type { JsonObject } from '../validation/validate';
+
+/** An operation staged in a transaction, as `tx.mutations` lists it. */
+export interface Mutation {
+  readonly type: 'write' | 'delete' | 'append';
+  readonly agentId: string;
+  /** The record's key; null for an append (its key is allocated at commit). */
+  readonly key: string | null;
+  /** For an append: the prefix of the key it will get. */
+  readonly prefix?: string;
+  /** The value written (a copy); undefined for a delete. */
+  readonly value?: JsonObject;
+  readonly ifVersion?: number;
+}
+
+/** A staged operation not yet turned into a Mutation (its value still serialized). */
+export interface PendingMutation {
+  readonly type: Mutation['type'];
+  readonly agentId: string;
+  readonly key: string | null;
+  readonly json: string | null;
+  readonly ifVersion?: number;
+  readonly prefix?: string;
+}
+
+/** A frozen Mutation; `json` is the serialized value of a write. */
+export function mutation(
+  type: Mutation['type'],
+  agentId: string,
+  key: string | null,
+  json: string | null,
+  ifVersion?: number,
+  prefix?: string,
+): Mutation {
+  return Object.freeze({
+    type,
+    agentId,
+    key,
+    ...(prefix === undefined ? {} : { prefix }),
+    ...(json === null ? {} : { value: deepFreeze(JSON.parse(json) as JsonObject) }),
+    ...(ifVersion === undefined ? {} : { ifVersion }),
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
