@@ -4,7 +4,6 @@ import { ClientClosedError, TransactionConflictError, ValidationError } from '..
 import { RecordRepository, type LoggedEvent } from '../storage/record.repository';
 import { toStorageError } from '../storage/redis-errors';
 import { TransactionRepository } from '../storage/transaction.repository';
-import type { StoredRecord } from '../storage/stored-value';
 import { TimeoutQueue } from '../timeouts/timeout.queue';
 import { sweepTimeouts } from '../timeouts/timeout-sweeper';
 import { TimeoutWorker } from '../timeouts/timeout.worker';
@@ -28,6 +27,7 @@ import { dropConnection, duplicateConnection, openConnection } from './connectio
 import { encodeCursor } from '../validation/cursor';
 import { validatePage, type Page } from '../validation/page';
 import { replayEvents } from './replay';
+import { retryDelayMs, sleep, toStateResult, withinMs } from './client-support';
 import { TransactionSlots } from './transaction-slots';
 import { resolveOptions, type ResolvedOptions, type StatehouseOptions } from './statehouse.options';
 import type {
@@ -48,8 +48,6 @@ const DEFAULT_MAX_RETRIES = 5;
 /** A slot outlives its transaction's deadline by this much before it is freed regardless. */
 const SLOT_GRACE_MS = 1000;
 const currentTransaction = new AsyncLocalStorage<Transaction>();
-const RETRY_BASE_MS = 10;
-const RETRY_MAX_MS = 1000;
 /** Most begins, writes or commits grouped into one script call (bounded by Lua's stack). */
 const BATCH_LIMIT = 256;
 
@@ -440,36 +438,6 @@ export class Statehouse {
   private pageArgs(args: ListKeysInput, prefix: string): Page & { namespace: string } {
     return { namespace: this.namespaceOf(args.namespace), ...validatePage(args, prefix) };
   }
-}
-
-/** Full-jitter exponential backoff, as in Cloud Datastore's and FoundationDB's retry loops. */
-function retryDelayMs(attempt: number): number {
-  return Math.random() * Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** attempt);
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
-
-/** True when `promise` settled within `ms` (whether it resolved or rejected). */
-async function withinMs(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<false>((done) => (timer = setTimeout(() => done(false), ms)));
-  const settled = promise.then(
-    () => true,
-    () => true,
-  );
-  const result = await Promise.race([settled, expired]);
-  clearTimeout(timer);
-  return result;
-}
-
-function toStateResult(record: StoredRecord | null): StateResult {
-  if (record === null) return { exists: false, value: null, version: 0, commitTs: 0 };
-  return {
-    exists: record.value !== null,
-    value: record.value,
-    version: record.version,
-    commitTs: record.commitTs,
-  };
 }
 
 export type { TransactionState };

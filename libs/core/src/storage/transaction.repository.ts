@@ -1,105 +1,47 @@
 import type { Redis, Cluster } from 'ioredis';
 import { ScriptCode } from '../commands/script-code';
 import { defineScripts, type StatehouseConnection } from '../commands/scripts';
-import {
-  CommitUnknownError,
-  LimitExceededError,
-  TransactionConflictError,
-  TransactionError,
-  TransactionNotFoundError,
-} from '../errors';
+import { CommitUnknownError, LimitExceededError, TransactionNotFoundError } from '../errors';
 import {
   SNAPSHOTS,
   isTransactionState,
-  rejectionFor,
   type TransactionState,
 } from '../transaction/transaction.machine';
 import type { TransactionId } from '../transaction/transaction-id';
-import { NamespaceKeys } from './keys';
-import { Batcher } from './batcher';
-import { SEPARATOR, prefixRange, recordField } from './record-fields';
-
-/** Starts the transaction-hash field of a staged append ("EOT agentId NUL prefix NUL id"). */
-const APPEND_MARK = '\u0004';
-/** Ends the records-hash field of an agent's membership count ("agentId STX"). */
-const MEMBERSHIP_SUFFIX = '\u0002';
-import { parseStoredRecord, type StoredRecord } from './stored-value';
 import type { JsonObject } from '../validation/validate';
+import { Batcher } from './batcher';
+import { NamespaceKeys } from './keys';
+import { SEPARATOR, prefixRange, recordField } from './record-fields';
 import { isRedisReply, runCommand, toStorageError } from './redis-errors';
+import { parseStoredRecord, type StoredRecord } from './stored-value';
+import {
+  APPEND_MARK,
+  parseAppended,
+  transactionFailure,
+  type BeginResult,
+  type CommitResult,
+  type RepositorySettings,
+  type StagedOperation,
+  type TimeoutOutcome,
+  type TransactionInfo,
+  type TransactionRead,
+} from './transaction.replies';
 
-/** Settings of the repository, fixed per client. */
-export interface RepositorySettings {
-  readonly maxOperations: number;
-  readonly maxBytes: number;
-  /** How long a finished transaction stays known. */
-  readonly retentionMs: number;
-  /** Most items in one grouped script call. */
-  readonly maxBatch: number;
-}
-
-export interface TransactionInfo {
-  readonly state: TransactionState;
-  readonly deadline: number;
-  readonly createdAt: number;
-  readonly finishedAt: number | null;
-  readonly commitTs: number | null;
-}
-
-export interface BeginResult {
-  /** The deadline, ms on the Redis clock. */
-  readonly deadline: number;
-  /** Redis' clock when the transaction was created. */
-  readonly now: number;
-}
-
-export type TimeoutOutcome =
-  | { readonly outcome: 'timedOut'; readonly lateMs: number }
-  | { readonly outcome: 'final'; readonly state: TransactionState }
-  | { readonly outcome: 'notYet'; readonly remainingMs: number }
-  | { readonly outcome: 'notFound' };
+export type {
+  BeginResult,
+  CommitResult,
+  RepositorySettings,
+  StagedOperation,
+  TimeoutOutcome,
+  TransactionInfo,
+  TransactionRead,
+} from './transaction.replies';
 
 interface StageItem {
   readonly tx: TransactionId;
   readonly field: string;
   readonly json: string | null;
   readonly ifVersion: number | undefined;
-}
-
-/** A record read inside a transaction: its own staged operation, or the committed record. */
-export type TransactionRead =
-  | {
-      readonly source: 'staged';
-      readonly value: JsonObject | null;
-      readonly committed: StoredRecord | null;
-    }
-  | { readonly source: 'committed'; readonly committed: StoredRecord | null };
-
-/** A staged operation as stored; an append has no key yet but its prefix. */
-export interface StagedOperation {
-  readonly agentId: string;
-  readonly key: string | null;
-  readonly prefix?: string;
-  readonly json: string | null;
-}
-
-export interface CommitResult {
-  readonly commitTs: number;
-  readonly replayed: boolean;
-  /** The keys allocated to the transaction's appends, by append id. */
-  readonly appended: ReadonlyMap<string, string>;
-}
-
-/** "<append id> TAB <key>" lines, as the commit script reports them. */
-const NOTHING_APPENDED: ReadonlyMap<string, string> = new Map();
-
-function parseAppended(reported: string): ReadonlyMap<string, string> {
-  if (!reported) return NOTHING_APPENDED;
-  const appended = new Map<string, string>();
-  for (const line of reported.split('\n')) {
-    const tab = line.indexOf('\t');
-    appended.set(line.slice(0, tab), line.slice(tab + 1));
-  }
-  return appended;
 }
 
 interface CommitItem {
@@ -197,7 +139,7 @@ export class TransactionRepository {
         this.settings.retentionMs,
       ),
     );
-    if (code !== ScriptCode.OK) throw this.transactionFailure(tx, code, page);
+    if (code !== ScriptCode.OK) throw transactionFailure(tx, code, page);
     const skip = agentId.length + 1;
     const committed: Array<{ key: string; stored: StoredRecord | null }> = [];
     const flat = page as string[];
@@ -286,7 +228,7 @@ export class TransactionRepository {
         this.settings.retentionMs,
       ),
     );
-    if (code !== ScriptCode.OK) throw this.transactionFailure(tx, code, source);
+    if (code !== ScriptCode.OK) throw transactionFailure(tx, code, source);
     const record = (stored: string | null | undefined): StoredRecord | null =>
       stored ? parseStoredRecord(stored) : null;
     if (source === 'staged') {
@@ -321,7 +263,7 @@ export class TransactionRepository {
     );
     if (code === ScriptCode.OK) return 'aborted';
     if (code === ScriptCode.NOOP && isTransactionState(detail)) return detail;
-    throw this.transactionFailure(tx, code, detail);
+    throw transactionFailure(tx, code, detail);
   }
 
   async timeout(tx: TransactionId): Promise<TimeoutOutcome> {
@@ -338,7 +280,7 @@ export class TransactionRepository {
       case ScriptCode.OK:
         return { outcome: 'timedOut', lateMs: Number(detail) };
       case ScriptCode.NOOP:
-        if (!isTransactionState(detail)) throw this.transactionFailure(tx, code, detail);
+        if (!isTransactionState(detail)) throw transactionFailure(tx, code, detail);
         return { outcome: 'final', state: detail };
       case ScriptCode.LATER:
         return { outcome: 'notYet', remainingMs: Number(detail) };
@@ -445,7 +387,7 @@ export class TransactionRepository {
         case ScriptCode.TOO_MANY_BYTES:
           return new LimitExceededError('maxTransactionBytes', Number(detail), tx.id);
         default:
-          return this.transactionFailure(tx, code, detail);
+          return transactionFailure(tx, code, detail);
       }
     });
   }
@@ -490,29 +432,7 @@ export class TransactionRepository {
           appended: parseAppended(String(reply[3 * i + 2] ?? '')),
         };
       }
-      return this.transactionFailure(tx, code, detail);
-    });
-  }
-
-  private transactionFailure(tx: TransactionId, code: ScriptCode, detail: unknown): Error {
-    if (code === ScriptCode.NOT_FOUND) return new TransactionNotFoundError(tx.id);
-    if (code === ScriptCode.CONFLICT && typeof detail === 'string') {
-      if (detail.endsWith(MEMBERSHIP_SUFFIX)) {
-        return new TransactionConflictError(detail.slice(0, -1), null, tx.id);
-      }
-      const separator = detail.indexOf(SEPARATOR);
-      return new TransactionConflictError(
-        detail.slice(0, separator),
-        detail.slice(separator + 1),
-        tx.id,
-      );
-    }
-    if (code === ScriptCode.TIMEOUT) return TransactionError.forState('TRANSACTION_TIMEOUT', tx.id);
-    if (code === ScriptCode.NOT_OPEN && isTransactionState(detail) && detail !== 'open') {
-      return TransactionError.forState(rejectionFor(detail), tx.id);
-    }
-    return new TransactionError(`Unexpected reply ${code} from Redis for transaction ${tx.id}`, {
-      txId: tx.id,
+      return transactionFailure(tx, code, detail);
     });
   }
 

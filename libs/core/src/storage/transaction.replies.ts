@@ -1,0 +1,109 @@
+import { ScriptCode } from '../commands/script-code';
+import { TransactionConflictError, TransactionError, TransactionNotFoundError } from '../errors';
+import {
+  isTransactionState,
+  rejectionFor,
+  type TransactionState,
+} from '../transaction/transaction.machine';
+import type { TransactionId } from '../transaction/transaction-id';
+import type { JsonObject } from '../validation/validate';
+import { SEPARATOR } from './record-fields';
+import type { StoredRecord } from './stored-value';
+
+/** Replies of the transaction scripts: their shapes, and how refusals become errors. */
+
+/** Starts the transaction-hash field of a staged append ("EOT agentId NUL prefix NUL id"). */
+export const APPEND_MARK = '\u0004';
+/** Ends the records-hash field of an agent's membership count ("agentId STX"). */
+const MEMBERSHIP_SUFFIX = '\u0002';
+
+/** Settings of the repository, fixed per client. */
+export interface RepositorySettings {
+  readonly maxOperations: number;
+  readonly maxBytes: number;
+  /** How long a finished transaction stays known. */
+  readonly retentionMs: number;
+  /** Most items in one grouped script call. */
+  readonly maxBatch: number;
+}
+
+export interface TransactionInfo {
+  readonly state: TransactionState;
+  readonly deadline: number;
+  readonly createdAt: number;
+  readonly finishedAt: number | null;
+  readonly commitTs: number | null;
+}
+
+export interface BeginResult {
+  /** The deadline, ms on the Redis clock. */
+  readonly deadline: number;
+  /** Redis' clock when the transaction was created. */
+  readonly now: number;
+}
+
+export type TimeoutOutcome =
+  | { readonly outcome: 'timedOut'; readonly lateMs: number }
+  | { readonly outcome: 'final'; readonly state: TransactionState }
+  | { readonly outcome: 'notYet'; readonly remainingMs: number }
+  | { readonly outcome: 'notFound' };
+
+/** A record read inside a transaction: its own staged operation, or the committed record. */
+export type TransactionRead =
+  | {
+      readonly source: 'staged';
+      readonly value: JsonObject | null;
+      readonly committed: StoredRecord | null;
+    }
+  | { readonly source: 'committed'; readonly committed: StoredRecord | null };
+
+/** A staged operation as stored; an append has no key yet but its prefix. */
+export interface StagedOperation {
+  readonly agentId: string;
+  readonly key: string | null;
+  readonly prefix?: string;
+  readonly json: string | null;
+}
+
+export interface CommitResult {
+  readonly commitTs: number;
+  readonly replayed: boolean;
+  /** The keys allocated to the transaction's appends, by append id. */
+  readonly appended: ReadonlyMap<string, string>;
+}
+
+/** "<append id> TAB <key>" lines, as the commit script reports them. */
+const NOTHING_APPENDED: ReadonlyMap<string, string> = new Map();
+
+export function parseAppended(reported: string): ReadonlyMap<string, string> {
+  if (!reported) return NOTHING_APPENDED;
+  const appended = new Map<string, string>();
+  for (const line of reported.split('\n')) {
+    const tab = line.indexOf('\t');
+    appended.set(line.slice(0, tab), line.slice(tab + 1));
+  }
+  return appended;
+}
+
+/** The error for a refusal of a transaction script. */
+export function transactionFailure(tx: TransactionId, code: ScriptCode, detail: unknown): Error {
+  if (code === ScriptCode.NOT_FOUND) return new TransactionNotFoundError(tx.id);
+  if (code === ScriptCode.CONFLICT && typeof detail === 'string') {
+    if (detail.endsWith(MEMBERSHIP_SUFFIX)) {
+      return new TransactionConflictError(detail.slice(0, -1), null, tx.id);
+    }
+    const separator = detail.indexOf(SEPARATOR);
+    return new TransactionConflictError(
+      detail.slice(0, separator),
+      detail.slice(separator + 1),
+      tx.id,
+    );
+  }
+  if (code === ScriptCode.TIMEOUT) return TransactionError.forState('TRANSACTION_TIMEOUT', tx.id);
+  if (code === ScriptCode.NOT_OPEN && isTransactionState(detail) && detail !== 'open') {
+    return TransactionError.forState(rejectionFor(detail), tx.id);
+  }
+  return new TransactionError(`Unexpected reply ${code} from Redis for transaction ${tx.id}`, {
+    txId: tx.id,
+  });
+}
