@@ -57,6 +57,20 @@ describe('tx.get', () => {
     });
   });
 
+  it('fails with "Transaction timeout" after the deadline, for reads and listings too', async () => {
+    const tx = await client.beginTransaction({ timeoutMs: 50 });
+    await new Promise((done) => setTimeout(done, 80));
+    await expect(tx.get({ agentId: 'a', key: 'k' })).rejects.toMatchObject({
+      message: 'Transaction timeout',
+    });
+    const other = await client.beginTransaction({ timeoutMs: 50 });
+    await new Promise((done) => setTimeout(done, 80));
+    await expect(other.listKeys({ agentId: 'a' })).rejects.toMatchObject({
+      code: 'TRANSACTION_TIMEOUT',
+    });
+    expect(other.state).toBe('timedOut');
+  });
+
   it('rejects invalid input with a ValidationError', async () => {
     const tx = await client.beginTransaction();
     await expect(tx.get({ agentId: '', key: 'k' })).rejects.toBeInstanceOf(ValidationError);

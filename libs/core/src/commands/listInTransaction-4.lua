@@ -26,20 +26,14 @@
 --- @include "nowMs"
 --- @include "finishTransaction"
 --- @include "stagedFieldsOf"
+--- @include "refuseUnlessOpen"
 
 local txKey, indexKey, stateKey, deadlinesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local agent = ARGV[1]
 local tx = redis.call('HMGET', txKey, 'state', 'deadline')
-if not tx[1] then
-  return { -1 }
-end
-if tx[1] ~= 'open' then
-  return { -2, tx[1] }
-end
-local now = nowMs()
-if now >= tonumber(tx[2]) then
-  finishTransaction(txKey, deadlinesKey, stagedFieldsOf(txKey), 'timedOut', ARGV[6], now, tonumber(ARGV[7]), {})
-  return { -3 }
+local refused = refuseUnlessOpen(tx, txKey, deadlinesKey, ARGV[6], tonumber(ARGV[7]))
+if refused then
+  return refused
 end
 
 local withValues = ARGV[5] == '1'

@@ -22,19 +22,13 @@
 --- @include "nowMs"
 --- @include "finishTransaction"
 --- @include "stagedFieldsOf"
+--- @include "refuseUnlessOpen"
 
 local txKey, stateKey, deadlinesKey = KEYS[1], KEYS[2], KEYS[3]
 local tx = redis.call('HMGET', txKey, 'state', 'deadline', ARGV[1])
-if not tx[1] then
-  return { -1 }
-end
-if tx[1] ~= 'open' then
-  return { -2, tx[1] }
-end
-local now = nowMs()
-if now >= tonumber(tx[2]) then
-  finishTransaction(txKey, deadlinesKey, stagedFieldsOf(txKey), 'timedOut', ARGV[2], now, tonumber(ARGV[3]), {})
-  return { -3 }
+local refused = refuseUnlessOpen(tx, txKey, deadlinesKey, ARGV[2], tonumber(ARGV[3]))
+if refused then
+  return refused
 end
 local stored = redis.call('HGET', stateKey, ARGV[1])
 if tx[3] then
