@@ -16,6 +16,9 @@ export interface SweepJobData {
   readonly due: number;
 }
 
+/** A window this long past is forgotten by the process (its job has run or will run regardless). */
+const FORGET_AFTER_MS = 60_000;
+
 /** How long beginTransaction waits for BullMQ to accept a sweep job. */
 const SCHEDULE_TIMEOUT_MS = 3000;
 
@@ -95,10 +98,14 @@ export class TimeoutQueue {
     }
   }
 
+  /**
+   * Forgets windows that ended a minute ago. Windows are added in about the order they are due
+   * (a Map keeps insertion order), so the walk stops at the first recent one: O(forgotten).
+   */
   private forgetPast(redisNow: number): void {
-    if (this.scheduled.size < 1024) return;
     for (const [jobId, entry] of this.scheduled) {
-      if (entry.due < redisNow - 60_000) this.scheduled.delete(jobId);
+      if (entry.due >= redisNow - FORGET_AFTER_MS) return;
+      this.scheduled.delete(jobId);
     }
   }
 }
