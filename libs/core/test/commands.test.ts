@@ -225,7 +225,6 @@ describe('commitTransactions', () => {
     });
     expect(Object.keys(finished).sort()).toEqual(
       [
-        'appended',
         'commitToken',
         'commitTs',
         'createdAt',

@@ -148,25 +148,26 @@ export class Statehouse {
         ? this.options.maxWaitMs
         : validateInteger(args.maxWaitMs, 'maxWaitMs', 0, 600_000);
     const lazy = args.lazy === undefined ? false : validateBoolean(args.lazy, 'lazy');
-    const releaseSlot = this.slots.tryAcquire() ?? (await this.slots.acquire(maxWaitMs));
-    let expiry: NodeJS.Timeout | undefined;
-    const begin = async (): Promise<TransactionId> => {
-      const txId = await this.createTransaction(namespace, timeoutMs);
-      // The slot is freed when the transaction ends here, or at its deadline at the latest.
-      expiry = setTimeout(releaseSlot, timeoutMs + SLOT_GRACE_MS).unref();
-      return txId;
-    };
-    const finished = (): void => {
-      clearTimeout(expiry);
-      releaseSlot();
-    };
-    if (lazy) return new Transaction(this.context, { namespace, begin }, 'open', [], finished);
+    const slot = this.slots.tryAcquire() ?? (await this.slots.acquire(maxWaitMs));
+    const finished = (): void => slot.release();
+    if (lazy) {
+      const begin = async (): Promise<TransactionId> => {
+        const txId = await this.createTransaction(namespace, timeoutMs);
+        slot.expire(Date.now() + timeoutMs + SLOT_GRACE_MS);
+        return txId;
+      };
+      return new Transaction(this.context, { namespace, begin }, 'open', [], finished);
+    }
+    let txId: TransactionId;
     try {
-      return new Transaction(this.context, await begin(), 'open', [], finished);
+      txId = await this.createTransaction(namespace, timeoutMs);
     } catch (error) {
-      releaseSlot();
+      slot.release();
       throw error;
     }
+    // The slot is freed when the transaction ends here, or after its deadline at the latest.
+    slot.expire(Date.now() + timeoutMs + SLOT_GRACE_MS);
+    return new Transaction(this.context, txId, 'open', [], finished);
   }
 
   /** Creates the transaction in Redis and makes sure the sweep that will time it out exists. */

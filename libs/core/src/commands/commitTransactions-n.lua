@@ -219,8 +219,11 @@ local function commit(txKey, token, txId)
     redis.call('HSET', stateKey, counter, value)
   end
   local appendedKeys = table.concat(appended, '\n')
-  finishTransaction(txKey, false, staged, 'committed', committedSnapshot, now, retentionMs,
-    { 'commitTs', commitTs, 'commitToken', token, 'appended', appendedKeys })
+  local extra = { 'commitTs', commitTs, 'commitToken', token }
+  if #appended > 0 then
+    extra[5], extra[6] = 'appended', appendedKeys
+  end
+  finishTransaction(txKey, false, staged, 'committed', committedSnapshot, now, retentionMs, extra)
   committedIds[#committedIds + 1] = string.match(txKey, ':([^:]+)$')
   return 0, commitTs, appendedKeys
 end

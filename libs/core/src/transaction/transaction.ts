@@ -48,10 +48,7 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
    */
   private readonly staged = new Map<string, Mutation | PendingMutation>();
   /** Handles of the appends staged through this object, by append id. */
-  private readonly appends = new Map<
-    string,
-    { agentId: string; prefix: string; key: string | null }
-  >();
+  private appends: Map<string, { agentId: string; prefix: string; key: string | null }> | undefined;
   private txId: TransactionId | null;
   private beginning: Promise<TransactionId> | undefined;
 
@@ -75,9 +72,9 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
       this.txId = origin;
       this.namespaceName = origin.namespace;
     }
-    for (const [i, mutation] of staged.entries()) {
-      this.remember(mutation, mutation.type === 'append' ? `resumed-${i}` : undefined);
-    }
+    staged.forEach((mutation, i) =>
+      this.remember(mutation, mutation.type === 'append' ? `resumed-${i}` : undefined),
+    );
     if (state !== 'open') onFinished?.();
   }
 
@@ -279,7 +276,7 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     const { commitTs, appended } = await this.track(
       this.context.repository.commit(this.txId ?? (await this.beginLazily()), this.commitToken),
     );
-    for (const [appendId, handle] of this.appends) {
+    for (const [appendId, handle] of this.appends ?? []) {
       const key = appended.get(appendId);
       if (key !== undefined) handle.key = key;
     }
@@ -315,7 +312,7 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
       ),
     );
     const handle = { agentId, prefix, key: null as string | null };
-    this.appends.set(appendId, handle);
+    (this.appends ??= new Map()).set(appendId, handle);
     this.remember({ type: 'append', agentId, key: null, json, prefix }, appendId);
     return handle;
   }
