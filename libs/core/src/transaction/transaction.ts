@@ -189,39 +189,27 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
   async write(input: WriteInput): Promise<void> {
     this.accept('WRITE');
     const args = validateArgs<WriteInput>(input, 'write');
-    const agentId = validateName(args.agentId, 'agentId');
-    const key = validateName(args.key, 'key');
-    const json = serializeValue(args.value, this.context.maxValueBytes);
-    const ifVersion = optionalVersion(args.ifVersion);
-    await this.track(
-      this.context.repository.stage(
-        this.txId ?? (await this.beginLazily()),
-        agentId,
-        key,
-        json,
-        ifVersion,
-      ),
-    );
-    this.remember({ type: 'write', agentId, key, json, ifVersion });
+    await this.stage('write', args, serializeValue(args.value, this.context.maxValueBytes));
   }
 
   /** Stages a delete: at commit the record becomes a tombstone (it takes a version, and leaves listings). */
   async delete(input: DeleteInput): Promise<void> {
     this.accept('DELETE');
-    const args = validateArgs<DeleteInput>(input, 'delete');
+    await this.stage('delete', validateArgs<DeleteInput>(input, 'delete'), null);
+  }
+
+  /** Validates the record and condition of a write or delete, stages it, and remembers it. */
+  private async stage(
+    type: 'write' | 'delete',
+    args: DeleteInput,
+    json: string | null,
+  ): Promise<void> {
     const agentId = validateName(args.agentId, 'agentId');
     const key = validateName(args.key, 'key');
     const ifVersion = optionalVersion(args.ifVersion);
-    await this.track(
-      this.context.repository.stage(
-        this.txId ?? (await this.beginLazily()),
-        agentId,
-        key,
-        null,
-        ifVersion,
-      ),
-    );
-    this.remember({ type: 'delete', agentId, key, json: null, ifVersion });
+    const txId = this.txId ?? (await this.beginLazily());
+    await this.track(this.context.repository.stage(txId, agentId, key, json, ifVersion));
+    this.remember({ type, agentId, key, json, ifVersion });
   }
 
   /**
