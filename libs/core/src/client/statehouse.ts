@@ -3,10 +3,8 @@ import type { Redis, Cluster } from 'ioredis';
 import { ClientClosedError, TransactionConflictError, ValidationError } from '../errors';
 import { RecordRepository, type LoggedEvent } from '../storage/record.repository';
 import { toStorageError } from '../storage/redis-errors';
-import { TransactionRepository } from '../storage/transaction.repository';
-import { TimeoutQueue } from '../timeouts/timeout.queue';
-import { sweepTimeouts } from '../timeouts/timeout-sweeper';
-import { TimeoutWorker } from '../timeouts/timeout.worker';
+import type { TransactionRepository } from '../storage/transaction.repository';
+import type { TimeoutQueue } from '../timeouts/timeout.queue';
 import { mutation } from '../transaction/mutation';
 import { Transaction } from '../transaction/transaction';
 import type { TransactionContext } from '../transaction/transaction.types';
@@ -23,13 +21,14 @@ import {
   validateName,
   validateNamespace,
 } from '../validation/validate';
-import { dropConnection, duplicateConnection, openConnection } from './connection';
+import { dropConnection, duplicateConnection } from './connection';
 import { encodeCursor } from '../validation/cursor';
 import { validatePage, type Page } from '../validation/page';
 import { replayEvents } from './replay';
-import { retryDelayMs, sleep, toStateResult, withinMs } from './client-support';
+import { retryDelayMs, sleep, toStateResult } from './client-support';
 import { TransactionSlots } from './transaction-slots';
-import { resolveOptions, type ResolvedOptions, type StatehouseOptions } from './statehouse.options';
+import { startEngine, stopEngine, type Engine } from './engine';
+import type { ResolvedOptions, StatehouseOptions } from './statehouse.options';
 import type {
   BeginOptions,
   ListKeysInput,
@@ -43,13 +42,10 @@ import type {
   TransactionOptions,
 } from './statehouse.types';
 
-const CLOSE_GRACE_MS = 5000;
 const DEFAULT_MAX_RETRIES = 5;
 /** A slot outlives its transaction's deadline by this much before it is freed regardless. */
 const SLOT_GRACE_MS = 1000;
 const currentTransaction = new AsyncLocalStorage<Transaction>();
-/** Most begins, writes or commits grouped into one script call (bounded by Lua's stack). */
-const BATCH_LIMIT = 256;
 
 /**
  * The embedded Statehouse client: transactional, versioned agent state on Redis.
@@ -69,13 +65,15 @@ export class Statehouse {
   private readonly records: RecordRepository;
   private readonly slots: TransactionSlots;
 
-  private constructor(
-    private readonly options: ResolvedOptions,
-    private readonly transactions: TransactionRepository,
-    private readonly queue: TimeoutQueue,
-    private readonly worker: TimeoutWorker | undefined,
-    private readonly ownedConnections: Array<Redis | Cluster>,
-  ) {
+  private readonly options: ResolvedOptions;
+  private readonly transactions: TransactionRepository;
+  private readonly queue: TimeoutQueue;
+
+  private constructor(private readonly engine: Engine) {
+    const { options, transactions } = engine;
+    this.options = options;
+    this.transactions = transactions;
+    this.queue = engine.queue;
     this.slots = new TransactionSlots(options.maxOpenTransactions);
     this.records = new RecordRepository(transactions.redis, (namespace) =>
       transactions.keys(namespace),
@@ -90,33 +88,7 @@ export class Statehouse {
 
   /** Connects to Redis and, unless switched off, starts this process's timeout worker. */
   static async connect(options: StatehouseOptions): Promise<Statehouse> {
-    const resolved = resolveOptions(validateArgs<StatehouseOptions>(options, 'connect'));
-    const { redis, owned } = await openConnection(options.redis);
-    const queueConnection = duplicateConnection(redis, false);
-    const owners = owned ? [redis, queueConnection] : [queueConnection];
-    const repository = new TransactionRepository(redis, resolved.keyPrefix, {
-      maxOperations: resolved.maxOperationsPerTransaction,
-      maxBytes: resolved.maxTransactionBytes,
-      retentionMs: resolved.finishedTransactionRetentionMs,
-      maxBatch: BATCH_LIMIT,
-    });
-    const queue = new TimeoutQueue(
-      queueConnection,
-      resolved.queuePrefix,
-      resolved.timeoutResolutionMs,
-    );
-    let worker: TimeoutWorker | undefined;
-    if (resolved.timeoutWorker) {
-      const workerConnection = duplicateConnection(redis, true);
-      owners.push(workerConnection);
-      worker = new TimeoutWorker(
-        workerConnection,
-        resolved.queuePrefix,
-        async (sweep) => sweepTimeouts(repository, sweep),
-        resolved.timeoutWorker,
-      );
-    }
-    return new Statehouse(resolved, repository, queue, worker, owners);
+    return new Statehouse(await startEngine(options));
   }
 
   /** The namespace used when a call names none. */
@@ -398,16 +370,7 @@ export class Statehouse {
     if (this.closed) return;
     this.closed = true;
     for (const connection of this.followers) dropConnection(connection);
-    // Graceful first (running timeout jobs finish, queued commands drain); if Redis is gone,
-    // give up after CLOSE_GRACE_MS and drop the connections rather than hang the caller.
-    const graceful = (async () => {
-      await this.worker?.close();
-      await this.queue.close();
-      await Promise.all(this.ownedConnections.map((connection) => connection.quit()));
-    })();
-    const finished = await withinMs(graceful, CLOSE_GRACE_MS);
-    if (!finished) void this.worker?.close(true).catch(() => undefined);
-    for (const connection of this.ownedConnections) dropConnection(connection); // no-op once quit
+    await stopEngine(this.engine);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -8,7 +8,7 @@ import {
 import type { TransactionId } from '../transaction/transaction-id';
 import type { JsonObject } from '../validation/validate';
 import { SEPARATOR } from './record-fields';
-import type { StoredRecord } from './stored-value';
+import { parseStoredRecord, type StoredRecord } from './stored-value';
 
 /** Replies of the transaction scripts: their shapes, and how refusals become errors. */
 
@@ -106,4 +106,67 @@ export function transactionFailure(tx: TransactionId, code: ScriptCode, detail: 
   return new TransactionError(`Unexpected reply ${code} from Redis for transaction ${tx.id}`, {
     txId: tx.id,
   });
+}
+
+/** A staged operation as the transaction hash holds it: "<seq>:<w|d>:<json>" (no json for a delete). */
+export function parseStagedEntry(entry: string): { seq: number; json: string | null } {
+  const kind = entry.indexOf(':') + 1;
+  return {
+    seq: Number(entry.slice(0, kind - 1)),
+    json: entry[kind] === 'w' ? entry.slice(kind + 2) : null,
+  };
+}
+
+/** The operations staged in a transaction hash, in the order of their last staging. */
+export function parseStagedOperations(fields: Record<string, string>): StagedOperation[] {
+  const staged: Array<StagedOperation & { seq: number }> = [];
+  for (const [field, entry] of Object.entries(fields)) {
+    const separator = field.indexOf(SEPARATOR);
+    if (separator < 0 || field.charCodeAt(0) === 1) continue; // metadata, or a condition
+    const { seq, json } = parseStagedEntry(entry);
+    if (field.startsWith(APPEND_MARK)) {
+      const [agentId, prefix] = field.slice(1).split(SEPARATOR);
+      staged.push({ seq, agentId: agentId!, key: null, prefix, json });
+    } else {
+      staged.push({
+        seq,
+        agentId: field.slice(0, separator),
+        key: field.slice(separator + 1),
+        json,
+      });
+    }
+  }
+  return staged
+    .sort((a, b) => a.seq - b.seq)
+    .map(({ agentId, key, prefix, json }) => ({
+      agentId,
+      key,
+      json,
+      ...(prefix === undefined ? {} : { prefix }),
+    }));
+}
+
+/** A listing inside a transaction: the committed page, and the transaction's own operations. */
+export function parseListing(
+  agentId: string,
+  page: string[],
+  staged: string[],
+): {
+  committed: Array<{ key: string; stored: StoredRecord | null }>;
+  staged: Map<string, JsonObject | null>;
+} {
+  const skip = agentId.length + 1;
+  const committed: Array<{ key: string; stored: StoredRecord | null }> = [];
+  for (let i = 0; i < page.length; i += 2) {
+    committed.push({
+      key: page[i]!.slice(skip),
+      stored: page[i + 1] ? parseStoredRecord(page[i + 1]!) : null,
+    });
+  }
+  const own = new Map<string, JsonObject | null>();
+  for (let i = 0; i < staged.length; i += 2) {
+    const { json } = parseStagedEntry(staged[i + 1]!);
+    own.set(staged[i]!.slice(skip), json === null ? null : (JSON.parse(json) as JsonObject));
+  }
+  return { committed, staged: own };
 }

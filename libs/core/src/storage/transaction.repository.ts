@@ -17,6 +17,9 @@ import { parseStoredRecord, type StoredRecord } from './stored-value';
 import {
   APPEND_MARK,
   parseAppended,
+  parseListing,
+  parseStagedEntry,
+  parseStagedOperations,
   transactionFailure,
   type BeginResult,
   type CommitResult,
@@ -140,26 +143,7 @@ export class TransactionRepository {
       ),
     );
     if (code !== ScriptCode.OK) throw transactionFailure(tx, code, page);
-    const skip = agentId.length + 1;
-    const committed: Array<{ key: string; stored: StoredRecord | null }> = [];
-    const flat = page as string[];
-    for (let i = 0; i < flat.length; i += 2) {
-      committed.push({
-        key: flat[i]!.slice(skip),
-        stored: flat[i + 1] ? parseStoredRecord(flat[i + 1]!) : null,
-      });
-    }
-    const own = new Map<string, JsonObject | null>();
-    const ops = staged ?? [];
-    for (let i = 0; i < ops.length; i += 2) {
-      const entry = ops[i + 1]!;
-      const kind = entry.indexOf(':') + 1;
-      own.set(
-        ops[i]!.slice(skip),
-        entry[kind] === 'w' ? (JSON.parse(entry.slice(kind + 2)) as JsonObject) : null,
-      );
-    }
-    return { committed, staged: own };
+    return parseListing(agentId, page as string[], staged ?? []);
   }
 
   /** The operations staged in a transaction, in the order of their last staging. */
@@ -167,33 +151,7 @@ export class TransactionRepository {
     const fields = await this.run(tx.id, () =>
       this.redis.hgetall(this.keys(tx.namespace).transaction(tx.localId)),
     );
-    const staged: Array<StagedOperation & { seq: number }> = [];
-    for (const [field, entry] of Object.entries(fields)) {
-      const separator = field.indexOf(SEPARATOR);
-      if (separator < 0 || field.charCodeAt(0) === 1) continue; // metadata, or a condition
-      const kind = entry.indexOf(':') + 1;
-      const seq = Number(entry.slice(0, kind - 1));
-      const json = entry[kind] === 'w' ? entry.slice(kind + 2) : null;
-      if (field.startsWith(APPEND_MARK)) {
-        const [agentId, prefix] = field.slice(1).split(SEPARATOR);
-        staged.push({ seq, agentId: agentId!, key: null, prefix, json });
-      } else {
-        staged.push({
-          seq,
-          agentId: field.slice(0, separator),
-          key: field.slice(separator + 1),
-          json,
-        });
-      }
-    }
-    return staged
-      .sort((a, b) => a.seq - b.seq)
-      .map(({ agentId, key, prefix, json }) => ({
-        agentId,
-        key,
-        json,
-        ...(prefix === undefined ? {} : { prefix }),
-      }));
+    return parseStagedOperations(fields);
   }
 
   /**
@@ -232,12 +190,10 @@ export class TransactionRepository {
     const record = (stored: string | null | undefined): StoredRecord | null =>
       stored ? parseStoredRecord(stored) : null;
     if (source === 'staged') {
-      const entry = payload!;
-      const kind = entry.indexOf(':') + 1;
-      const json = entry.slice(kind + 2);
+      const { json } = parseStagedEntry(payload!);
       return {
         source: 'staged',
-        value: entry[kind] === 'w' ? (JSON.parse(json) as JsonObject) : null,
+        value: json === null ? null : (JSON.parse(json) as JsonObject),
         committed: record(committed),
       };
     }

@@ -1,0 +1,69 @@
+import type { Redis, Cluster } from 'ioredis';
+import { TransactionRepository } from '../storage/transaction.repository';
+import { TimeoutQueue } from '../timeouts/timeout.queue';
+import { sweepTimeouts } from '../timeouts/timeout-sweeper';
+import { TimeoutWorker } from '../timeouts/timeout.worker';
+import { validateArgs } from '../validation/validate';
+import { withinMs } from './client-support';
+import { dropConnection, duplicateConnection, openConnection } from './connection';
+import { resolveOptions, type ResolvedOptions, type StatehouseOptions } from './statehouse.options';
+
+/** Most begins, writes or commits grouped into one script call (bounded by Lua's stack). */
+const BATCH_LIMIT = 256;
+/** How long close() waits for a graceful shutdown before it drops the connections. */
+const CLOSE_GRACE_MS = 5000;
+
+/** What a client runs on: its connections, the transaction repository and the timeout queue and worker. */
+export interface Engine {
+  readonly options: ResolvedOptions;
+  readonly transactions: TransactionRepository;
+  readonly queue: TimeoutQueue;
+  readonly worker: TimeoutWorker | undefined;
+  /** The connections this client opened, and so closes. */
+  readonly ownedConnections: Array<Redis | Cluster>;
+}
+
+/** Connects to Redis and, unless switched off, starts this process's timeout worker. */
+export async function startEngine(options: StatehouseOptions): Promise<Engine> {
+  const resolved = resolveOptions(validateArgs<StatehouseOptions>(options, 'connect'));
+  const { redis, owned } = await openConnection(options.redis);
+  const queueConnection = duplicateConnection(redis, false);
+  const owners = owned ? [redis, queueConnection] : [queueConnection];
+  const repository = new TransactionRepository(redis, resolved.keyPrefix, {
+    maxOperations: resolved.maxOperationsPerTransaction,
+    maxBytes: resolved.maxTransactionBytes,
+    retentionMs: resolved.finishedTransactionRetentionMs,
+    maxBatch: BATCH_LIMIT,
+  });
+  const queue = new TimeoutQueue(
+    queueConnection,
+    resolved.queuePrefix,
+    resolved.timeoutResolutionMs,
+  );
+  let worker: TimeoutWorker | undefined;
+  if (resolved.timeoutWorker) {
+    const workerConnection = duplicateConnection(redis, true);
+    owners.push(workerConnection);
+    worker = new TimeoutWorker(
+      workerConnection,
+      resolved.queuePrefix,
+      async (sweep) => sweepTimeouts(repository, sweep),
+      resolved.timeoutWorker,
+    );
+  }
+  return { options: resolved, transactions: repository, queue, worker, ownedConnections: owners };
+}
+
+/** Stops the worker and queue and closes the owned connections, gracefully if Redis answers. */
+export async function stopEngine({ worker, queue, ownedConnections }: Engine): Promise<void> {
+  // Graceful first (running timeout jobs finish, queued commands drain); if Redis is gone,
+  // give up after CLOSE_GRACE_MS and drop the connections rather than hang the caller.
+  const graceful = (async () => {
+    await worker?.close();
+    await queue.close();
+    await Promise.all(ownedConnections.map((connection) => connection.quit()));
+  })();
+  const finished = await withinMs(graceful, CLOSE_GRACE_MS);
+  if (!finished) void worker?.close(true).catch(() => undefined);
+  for (const connection of ownedConnections) dropConnection(connection); // no-op once quit
+}
