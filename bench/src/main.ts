@@ -1,7 +1,7 @@
 // `npm run bench`: measures @statehouse/core against a Lua baseline on one Redis.
 //   --json           print the report as JSON on stdout (progress goes to stderr either way)
-//   --only a,b,...   run some scenarios: baseline, tx1, tx64, rmw-low, rmw-high, timeouts, memory,
-//                    replay
+//   --only a,b,...   run some scenarios: baseline, tx1, tx64, tx64-buffered, rmw-low, rmw-high,
+//                    timeouts, memory, replay
 // Exits 0 whether or not the targets are met (it is a measurement); 1 only if it cannot run.
 import os from 'node:os';
 import { BenchRedis } from './redis-env';
@@ -19,6 +19,7 @@ const SCENARIOS = [
   'baseline',
   'tx1',
   'tx64',
+  'tx64-buffered',
   'rmw-low',
   'rmw-high',
   'timeouts',
@@ -90,6 +91,15 @@ async function main(): Promise<void> {
         warmupMs: 1_500,
         durationMs: 6_000,
         maxOps: 500_000,
+      }),
+    );
+    await step('tx64-buffered', 'tx64Buffered', () =>
+      runTransactions(env, {
+        concurrency: 64,
+        warmupMs: 1_500,
+        durationMs: 6_000,
+        maxOps: 1_000_000,
+        buffered: true,
       }),
     );
     // Read-modify-write at c=64 on 10,000 counters (rare conflicts) and on 10 (mostly conflicts).

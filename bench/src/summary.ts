@@ -11,6 +11,7 @@ export interface Results {
   baseline?: BaselineResult;
   tx1?: TransactionResult;
   tx64?: TransactionResult;
+  tx64Buffered?: TransactionResult;
   rmwLow?: RmwResult;
   rmwHigh?: RmwResult;
   timeouts?: TimeoutResult;
@@ -55,6 +56,7 @@ export function buildRows(r: Results): Row[] {
   for (const [label, tx] of [
     ['c=1', r.tx1],
     ['c=64', r.tx64],
+    ['buffered c=64', r.tx64Buffered],
   ] as const) {
     const scenario = `(b) transaction ${label}`;
     rows.push({ scenario, metric: 'throughput', value: tx?.txPerSec ?? null, unit: 'tx/s' });
@@ -67,6 +69,14 @@ export function buildRows(r: Results): Row[] {
     scenario: '(c) ratio',
     metric: 'b(c=64) / a',
     value: a && r.tx64 ? r.tx64.txPerSec / a.opsPerSec : null,
+    unit: '',
+    digits: 3,
+    target: TARGETS.ratio,
+  });
+  rows.push({
+    scenario: '(c) ratio',
+    metric: 'b(buffered c=64) / a',
+    value: a && r.tx64Buffered ? r.tx64Buffered.txPerSec / a.opsPerSec : null,
     unit: '',
     digits: 3,
     target: TARGETS.ratio,
@@ -147,16 +157,17 @@ export function buildNotes(r: Results): string[] {
         `Redis commands/op: ${commandsPerOp(a.redis, a.ops)}`,
     );
   }
-  for (const tx of [r.tx1, r.tx64]) {
+  for (const tx of [r.tx1, r.tx64, r.tx64Buffered]) {
     if (!tx) continue;
+    const label = `(b${tx.buffered ? ' buffered' : ''} c=${tx.concurrency})`;
     notes.push(
-      `(b c=${tx.concurrency}) ${n(tx.transactions)} tx, ${tx.errors} errors; step p50: begin ${n(tx.phasesP50.begin, 2)} ms, ` +
+      `${label} ${n(tx.transactions)} tx, ${tx.errors} errors; step p50: begin ${n(tx.phasesP50.begin, 2)} ms, ` +
         `write ${n(tx.phasesP50.write, 2)} ms (each of 3), commit ${n(tx.phasesP50.commit, 2)} ms; ` +
         `Redis CPU ${n(tx.redisCpuUsPerTx, 1)} µs/tx, node CPU ${n(tx.nodeCpuUsPerTx, 1)} µs/tx, ` +
         `AOF ${n(tx.aofBytesPerTx)} B/tx`,
-      `(b c=${tx.concurrency}) Redis commands/tx (incl. inside scripts): ${commandsPerOp(tx.redis, tx.transactions, 12)}`,
+      `${label} Redis commands/tx (incl. inside scripts): ${commandsPerOp(tx.redis, tx.transactions, 12)}`,
     );
-    if (tx.firstError) notes.push(`(b c=${tx.concurrency}) first error: ${tx.firstError}`);
+    if (tx.firstError) notes.push(`${label} first error: ${tx.firstError}`);
   }
   if (r.timeouts) {
     const t = r.timeouts;

@@ -1,4 +1,5 @@
-// (b) A full transaction through @statehouse/core: begin, three writes, commit.
+// (b) A full transaction through @statehouse/core: begin, three writes, commit; by default
+// (each operation staged in Redis) or buffered (the operations sent with the commit).
 import { performance } from 'node:perf_hooks';
 import type { BenchRedis, RedisCounters } from '../redis-env';
 import { diffCounters } from '../redis-env';
@@ -9,10 +10,13 @@ export interface TransactionOptions {
   readonly warmupMs: number;
   readonly durationMs: number;
   readonly maxOps: number;
+  /** Begin with `buffered: true`. */
+  readonly buffered?: boolean;
 }
 
 export interface TransactionResult {
   readonly concurrency: number;
+  readonly buffered: boolean;
   readonly transactions: number;
   readonly errors: number;
   readonly firstError?: string;
@@ -38,7 +42,11 @@ export async function runTransactions(
   options: TransactionOptions,
 ): Promise<TransactionResult> {
   await env.resetIfPrivate();
-  const client = await env.connect(env.namespace(`tx-c${options.concurrency}`));
+  const buffered = options.buffered ?? false;
+  const client = await env.connect(
+    env.namespace(`tx-c${options.concurrency}${buffered ? '-buffered' : ''}`),
+  );
+  const beginOptions = { buffered };
   const phases = {
     begin: new Float64Array(options.maxOps),
     write: new Float64Array(options.maxOps),
@@ -49,7 +57,7 @@ export async function runTransactions(
 
   const transaction = async (worker: number): Promise<void> => {
     const t0 = performance.now();
-    const tx = await client.beginTransaction();
+    const tx = await client.beginTransaction(beginOptions);
     const t1 = performance.now();
     const agentId = `agent-${worker}`;
     await tx.write({ agentId, key: 'k1', value: VALUES[0] });
@@ -87,6 +95,7 @@ export async function runTransactions(
     if (result.ops === 0) throw result.firstError ?? new Error('no transaction completed');
     return {
       concurrency: options.concurrency,
+      buffered,
       transactions: result.ops,
       errors: result.errors,
       ...(result.errors ? { firstError: describeError(result.firstError) } : {}),

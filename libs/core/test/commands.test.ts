@@ -256,6 +256,113 @@ describe('commitTransactions', () => {
   });
 });
 
+type BufferedArgs = [
+  id: string,
+  token: string,
+  ops: Array<[kind: 'w' | 'd' | 'a', field: string, json: string]>,
+  conditions?: Array<[record: string, expected: string]>,
+];
+
+async function commitBuffered(commits: BufferedArgs[], retentionMs = RETENTION) {
+  return redis.statehouseCommitBuffered(
+    6,
+    keys.clock,
+    keys.log,
+    keys.state,
+    keys.index,
+    keys.finished,
+    keys.finishedAt,
+    retentionMs,
+    ...commits.flatMap(([id, token, ops, conditions = []]) => [
+      `${keys.namespace}~${id}`,
+      token,
+      1000,
+      ops.length,
+      conditions.length,
+      ...ops.flat(),
+      ...conditions.flat(),
+    ]),
+  );
+}
+
+describe('commitBuffered', () => {
+  it('applies what the call carries, leaving a compact finished record and no transaction key', async () => {
+    expect(
+      await commitBuffered([
+        [
+          'b1',
+          'tok1',
+          [
+            ['w', field('a', 'k'), '{"v":1}'],
+            ['a', 'a\u0000s:\u0000app1', '{"s":1}'],
+          ],
+        ],
+        ['b2', 'tok2', [['d', field('a', 'k'), '']]],
+      ]),
+    ).toEqual([ScriptCode.OK, 1, 'app1\ts:000000000001', ScriptCode.OK, 2, '']);
+    expect(await redis.get(keys.clock)).toBe('2');
+    expect(await redis.hget(keys.state, field('a', 'k'))).toBe('2 2');
+    expect(await redis.hget(keys.state, field('a', 's:000000000001'))).toBe('1 1 {"s":1}');
+    expect(await redis.xlen(keys.log)).toBe(2);
+    expect(await redis.exists(tx('b1'), tx('b2'))).toBe(0);
+    expect(await redis.hget(keys.finished, 'b1')).toBe(
+      'committed 1 tok1 1000 ' +
+        (await redis.zscore(keys.finishedAt, 'b1')) +
+        ' app1\ts:000000000001',
+    );
+    expect(await redis.zcard(keys.finishedAt)).toBe(2);
+    // describe/resume find it through inspectTransaction.
+    const inspected = await redis.statehouseInspectTransaction(tx('b1'), keys.finished, 'b1');
+    expect(inspected.slice(0, 2)).toEqual([ScriptCode.OK, 'committed']);
+    expect(inspected[5]).toBe('1');
+  });
+
+  it('answers a resend or retry with its commitTs, applying nothing twice', async () => {
+    const ops: BufferedArgs[2] = [['w', field('a', 'k'), '{"v":1}']];
+    await commitBuffered([['b1', 'tok', ops]]);
+    expect(await commitBuffered([['b1', 'tok', ops]])).toEqual([ScriptCode.NOOP, 1, '']);
+    expect(await commitBuffered([['b1', 'other', ops]])).toEqual([
+      ScriptCode.NOT_OPEN,
+      'committed',
+      '',
+    ]);
+    expect(await redis.xlen(keys.log)).toBe(1);
+    expect(await redis.hget(keys.state, field('a', 'k'))).toBe('1 1 {"v":1}');
+  });
+
+  it('checks every condition before writing, and records a conflict as aborted', async () => {
+    await commitBuffered([['b1', 'tok', [['w', field('a', 'k'), '{"v":1}']]]]);
+    expect(
+      await commitBuffered([
+        ['b2', 'tok', [['w', field('a', 'x'), '{}']], [[field('a', 'k'), '0']]],
+        ['b3', 'tok', [['w', field('a', 'y'), '{}']], [['a\u0002', '1']]],
+        ['b4', 'tok', [['w', field('a', 'z'), '{}']], [[field('a', 'k'), '!']]],
+      ]),
+    ).toEqual([
+      ScriptCode.CONFLICT,
+      field('a', 'k'),
+      '',
+      ScriptCode.OK,
+      2,
+      '',
+      ScriptCode.CONFLICT,
+      field('a', 'k'),
+      '',
+    ]);
+    expect(await redis.hmget(keys.state, field('a', 'x'), field('a', 'z'))).toEqual([null, null]);
+    expect(await redis.hget(keys.finished, 'b2')).toMatch(/^aborted 0 tok /);
+    expect(await commitBuffered([['b2', 'tok', []]])).toEqual([ScriptCode.NOT_OPEN, 'aborted', '']);
+  });
+
+  it('forgets finished records past the retention, a bounded number per call', async () => {
+    await commitBuffered([['old', 'tok', []]], 1);
+    await sleep(5);
+    await commitBuffered([['new', 'tok', []]], 1);
+    expect(await redis.hkeys(keys.finished)).toEqual(['new']);
+    expect(await redis.zrange(keys.finishedAt, '0', '-1')).toEqual(['new']);
+  });
+});
+
 describe('conditions', () => {
   it('commits only while what was read is unchanged, else aborts naming the record', async () => {
     await begin(['w1']);

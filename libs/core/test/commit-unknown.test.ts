@@ -57,6 +57,36 @@ describe('a commit whose reply is lost', () => {
   });
 });
 
+describe('a buffered commit whose reply is lost', () => {
+  it('is applied exactly once, whether ioredis resends it or commit() is retried', async () => {
+    const base = await observer.lastCommitTs();
+    for (let round = 1; round <= 5; round++) {
+      const tx = await client.beginTransaction({ buffered: true });
+      await tx.write({ agentId: 'b', key: 'counter', value: { round } });
+      await tx.append({ agentId: 'b', prefix: 'step:', value: { round } });
+      proxy.arm();
+      let commitTs: number;
+      try {
+        commitTs = await tx.commit();
+      } catch (error) {
+        expect(error).toBeInstanceOf(CommitUnknownError);
+        commitTs = await tx.commit();
+      }
+      expect(commitTs).toBe(base + round);
+      expect(await observer.getState({ agentId: 'b', key: 'counter' })).toMatchObject({
+        value: { round },
+        version: round,
+      });
+    }
+    const events = await collect(observer.replay({ agentId: 'b' }));
+    expect(events.map((e) => e.commitTs)).toEqual([1, 2, 3, 4, 5].map((n) => base + n));
+    expect((await observer.listKeys({ agentId: 'b', limit: 100 })).keys).toEqual([
+      'counter',
+      ...[1, 2, 3, 4, 5].map((n) => `step:${String(n).padStart(12, '0')}`),
+    ]);
+  });
+});
+
 describe('finished transactions', () => {
   it('stay known for the retention, then are forgotten', async () => {
     const short = await connectClient({ finishedTransactionRetentionMs: 1000 });

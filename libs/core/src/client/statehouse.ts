@@ -8,6 +8,7 @@ import type { TimeoutQueue } from '../timeouts/timeout.queue';
 import { mutation } from '../transaction/mutation';
 import { Transaction } from '../transaction/transaction';
 import type { TransactionContext } from '../transaction/transaction.types';
+import { WriteBuffer } from '../transaction/write-buffer';
 import {
   newTransactionId,
   parseTransactionId,
@@ -110,6 +111,12 @@ export class Statehouse {
         ? this.options.defaultTimeoutMs
         : validateInteger(args.timeoutMs, 'timeoutMs', 1, this.options.maxTimeoutMs);
     if (args.readOnly !== undefined && validateBoolean(args.readOnly, 'readOnly')) {
+      if (args.buffered !== undefined && validateBoolean(args.buffered, 'buffered')) {
+        throw new ValidationError(
+          'buffered',
+          'is for read-write transactions: a read-only transaction has no writes to buffer',
+        );
+      }
       return this.beginReadOnly(namespace, timeoutMs, args.readTs);
     }
     if (args.readTs !== undefined) {
@@ -120,8 +127,26 @@ export class Statehouse {
         ? this.options.maxWaitMs
         : validateInteger(args.maxWaitMs, 'maxWaitMs', 0, 600_000);
     const lazy = args.lazy === undefined ? false : validateBoolean(args.lazy, 'lazy');
+    const buffered =
+      args.buffered === undefined ? false : validateBoolean(args.buffered, 'buffered');
     const slot = this.slots.tryAcquire() ?? (await this.slots.acquire(maxWaitMs));
     const finished = (): void => slot.release();
+    if (buffered) {
+      // Nothing in Redis until the commit: the slot bounds this client's memory, not Redis'.
+      slot.expire(Date.now() + timeoutMs + SLOT_GRACE_MS);
+      const buffer = new WriteBuffer(timeoutMs, {
+        maxOperations: this.options.maxOperationsPerTransaction,
+        maxBytes: this.options.maxTransactionBytes,
+      });
+      return new Transaction(
+        this.context,
+        newTransactionId(namespace),
+        'open',
+        [],
+        finished,
+        buffer,
+      );
+    }
     if (lazy) {
       const begin = async (): Promise<TransactionId> => {
         const txId = await this.createTransaction(namespace, timeoutMs);

@@ -17,6 +17,13 @@ export interface BeginOptions {
    * `tx.id` is null until then. The timeout counts from that first operation.
    */
   readonly lazy?: boolean;
+  /**
+   * Keep the transaction's writes, deletes, appends and read conditions in this client and send
+   * them all with the commit, in one script call (Datastore's way; the fastest way to write).
+   * Nothing is in Redis before the commit: the transaction cannot be resumed in another process,
+   * and its timeout is kept on this client's clock. Reads inside it still read Redis.
+   */
+  readonly buffered?: boolean;
 }
 
 export interface TransactionOptions extends BeginOptions {

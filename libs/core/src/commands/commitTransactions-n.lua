@@ -44,18 +44,15 @@
 --- @include "replicateCommands"
 --- @include "nowMs"
 --- @include "finishTransaction"
+--- @include "commitClock"
+--- @include "checkConditions"
+--- @include "applyOperations"
 
 local clockKey, logKey, stateKey, indexKey, deadlinesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local committedSnapshot, timedOutSnapshot, abortedSnapshot = ARGV[1], ARGV[2], ARGV[3]
 local retentionMs = tonumber(ARGV[4])
 local now = nowMs()
--- The counter is written once per batch, at the end. Should a batch ever stop half-way (a Lua
--- runtime error), the log's last id still says which commitTs were taken: start after both.
-local clock = tonumber(redis.call('GET', clockKey)) or 0
-local last = redis.call('XREVRANGE', logKey, '+', '-', 'COUNT', 1)[1]
-if last then
-  clock = math.max(clock, tonumber(string.sub(last[1], 1, -3)))
-end
+local clock = commitClock(clockKey, logKey)
 local committedIds = {}
 
 local function commit(txKey, token, txId)
@@ -87,9 +84,7 @@ local function commit(txKey, token, txId)
       }
     elseif first == 3 then
       staged[#staged + 1] = field
-      conditions[#conditions + 1] = {
-        record = string.sub(field, 2) .. '\2', expected = raw[i + 1], membership = true,
-      }
+      conditions[#conditions + 1] = { record = string.sub(field, 2) .. '\2', expected = raw[i + 1] }
     elseif string.find(field, '\0', 1, true) then
       local entry = raw[i + 1]
       local colon = string.find(entry, ':', 1, true)
@@ -114,113 +109,19 @@ local function commit(txKey, token, txId)
     finishTransaction(txKey, deadlinesKey, staged, 'timedOut', timedOutSnapshot, now, retentionMs, {})
     return -3, 0
   end
-  for _, condition in ipairs(conditions) do
-    local current = redis.call('HGET', stateKey, condition.record)
-    local version, exists = 0, false
-    if condition.membership then
-      version = tonumber(current) or 0
-    elseif current then
-      local space = string.find(current, ' ', 1, true)
-      version = tonumber(string.sub(current, 1, space - 1))
-      exists = string.find(current, ' ', space + 1, true) ~= nil
-    end
-    if (condition.expected == '!' and exists) or
-        (condition.expected ~= '!' and tonumber(condition.expected) ~= version) then
-      finishTransaction(txKey, deadlinesKey, staged, 'aborted', abortedSnapshot, now, retentionMs, {})
-      return -9, condition.record
-    end
+  local failed = checkConditions(stateKey, conditions)
+  if failed then
+    finishTransaction(txKey, deadlinesKey, staged, 'aborted', abortedSnapshot, now, retentionMs, {})
+    return -9, failed
   end
   table.sort(ops, function(a, b) return a.seq < b.seq end)
 
-  -- Keys of the appends, in staging order (read here, written with the rest below).
-  local counters, appended = {}, {}
-  for _, op in ipairs(ops) do
-    if op.append then
-      local counter = op.agent .. '\3' .. op.prefix
-      counters[counter] = (counters[counter] or tonumber(redis.call('HGET', stateKey, counter)) or 0) + 1
-      op.field = op.agent .. '\0' .. op.prefix .. string.format('%012d', counters[counter])
-      appended[#appended + 1] = op.append .. '\t' .. string.sub(op.field, #op.agent + 2)
-    end
-  end
-
+  -- Writes.
   local commitTs = clock + 1
-  local logEntry = { 'tx', txId }
-  local stateArgs, indexArgs, deleted, membershipArgs = {}, {}, {}, {}
-  if #ops > 0 then
-    local fields = {}
-    for i, op in ipairs(ops) do
-      fields[i] = op.field
-    end
-    local current = redis.call('HMGET', stateKey, unpack(fields))
-    local replayTs = '\1' .. string.format('%016d', commitTs)
-    local indexedAgents, membership = {}, {}
-    for i, op in ipairs(ops) do
-      local version, existed = 1, false
-      if current[i] then
-        local space = string.find(current[i], ' ', 1, true)
-        version = tonumber(string.sub(current[i], 1, space - 1)) + 1
-        existed = string.find(current[i], ' ', space + 1, true) ~= nil
-      end
-      local n = #stateArgs
-      if op.write then
-        logEntry[#logEntry + 1] = op.field
-        logEntry[#logEntry + 1] = version .. ':' .. op.json
-        stateArgs[n + 1] = op.field
-        stateArgs[n + 2] = version .. ' ' .. commitTs .. ' ' .. op.json
-        indexArgs[#indexArgs + 1] = 0
-        indexArgs[#indexArgs + 1] = op.field
-      else
-        logEntry[#logEntry + 1] = op.field
-        logEntry[#logEntry + 1] = version .. ':'
-        stateArgs[n + 1] = op.field
-        stateArgs[n + 2] = version .. ' ' .. commitTs
-        deleted[#deleted + 1] = op.field
-      end
-      -- The version index lives in the same hash: "agentId NUL key NUL version" -> commitTs,
-      -- negative for a delete (so point-in-time reads and listings know it without the log).
-      stateArgs[n + 3] = op.field .. '\0' .. version
-      stateArgs[n + 4] = op.write and commitTs or -commitTs
-      local agent = string.sub(op.field, 1, string.find(op.field, '\0', 1, true) - 1)
-      if op.write and not existed then
-        -- Every record that ever existed, for listings as of a commitTs: agentId ENQ key.
-        indexArgs[#indexArgs + 1] = 0
-        indexArgs[#indexArgs + 1] = agent .. '\5' .. string.sub(op.field, #agent + 2)
-      end
-      if not indexedAgents[agent] then
-        indexedAgents[agent] = true
-        indexArgs[#indexArgs + 1] = 0
-        indexArgs[#indexArgs + 1] = agent .. replayTs
-      end
-      if existed ~= op.write then
-        membership[agent] = (membership[agent] or 0) + 1
-      end
-    end
-    for agent, changes in pairs(membership) do
-      membershipArgs[#membershipArgs + 1] = agent
-      membershipArgs[#membershipArgs + 1] = changes
-    end
-  end
-
-  -- Writes. The log append comes first: it is the only write that can be refused (an id not
-  -- above the stream's last one), and a refusal here leaves everything untouched.
-  redis.call('XADD', logKey, commitTs .. '-0', unpack(logEntry))
+  local appendedKeys = applyOperations(logKey, stateKey, indexKey, ops, commitTs, txId)
   clock = commitTs
-  if #ops > 0 then
-    redis.call('HSET', stateKey, unpack(stateArgs))
-    redis.call('ZADD', indexKey, unpack(indexArgs))
-  end
-  if #deleted > 0 then
-    redis.call('ZREM', indexKey, unpack(deleted))
-  end
-  for i = 1, #membershipArgs, 2 do
-    redis.call('HINCRBY', stateKey, membershipArgs[i] .. '\2', membershipArgs[i + 1])
-  end
-  for counter, value in pairs(counters) do
-    redis.call('HSET', stateKey, counter, value)
-  end
-  local appendedKeys = table.concat(appended, '\n')
   local extra = { 'commitTs', commitTs, 'commitToken', token }
-  if #appended > 0 then
+  if appendedKeys ~= '' then
     extra[5], extra[6] = 'appended', appendedKeys
   end
   finishTransaction(txKey, false, staged, 'committed', committedSnapshot, now, retentionMs, extra)

@@ -62,6 +62,10 @@ export interface StatehouseCommands {
     numberOfKeys: number,
     ...keysAndArgs: Arg[]
   ): Promise<Array<number | string>>;
+  statehouseCommitBuffered(
+    numberOfKeys: number,
+    ...keysAndArgs: Arg[]
+  ): Promise<Array<number | string>>;
   statehouseAbortTransaction(
     tx: string,
     deadlines: string,
@@ -123,6 +127,8 @@ export interface StatehouseCommands {
   ): Promise<[ScriptCode, ...Array<number | string>]>;
   statehouseInspectTransaction(
     tx: string,
+    finished: string,
+    localId: string,
   ): Promise<[ScriptCode, string?, string?, string?, string?, string?, number?]>;
   statehouseScanPrefix(
     index: string,
@@ -130,6 +136,7 @@ export interface StatehouseCommands {
     min: Buffer,
     max: Buffer,
     limit: number,
+    ...membershipAndValues: [] | [membershipField: string, withValues: '1' | '0']
   ): Promise<string[]>;
   statehouseReplayPage(
     index: string,

@@ -13,6 +13,9 @@
  *   <prefix>:{<ns>}:deadlines zset    open transaction id -> deadline (the timeout sweeps' index)
  *   <prefix>:{<ns>}:tx:<id>   hash    one transaction: machine snapshot, deadline, outcome, and its
  *                                     staged operations (record -> "<seq>:<w|d>:<json>")
+ *   <prefix>:{<ns>}:finished  hash    buffered transactions, once finished: id -> "<state> <commitTs>
+ *                                     <token> <createdAt> <finishedAt> [<appended keys>]"
+ *   <prefix>:{<ns>}:finishedAt zset   the same ids -> finishedAt (their expiry, after retention)
  */
 export class NamespaceKeys {
   readonly clock: string;
@@ -20,6 +23,8 @@ export class NamespaceKeys {
   readonly state: string;
   readonly index: string;
   readonly deadlines: string;
+  readonly finished: string;
+  readonly finishedAt: string;
   private readonly base: string;
 
   constructor(
@@ -32,6 +37,8 @@ export class NamespaceKeys {
     this.state = `${this.base}state`;
     this.index = `${this.base}index`;
     this.deadlines = `${this.base}deadlines`;
+    this.finished = `${this.base}finished`;
+    this.finishedAt = `${this.base}finishedAt`;
   }
 
   transaction(localId: string): string {

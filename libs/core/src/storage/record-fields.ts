@@ -20,6 +20,16 @@ export function versionField(agentId: string, key: string, version: number): str
   return agentId + SEPARATOR + key + SEPARATOR + String(version);
 }
 
+/**
+ * The field "agentId MEMBERSHIP_MARK" of the records hash counts how often one of the agent's
+ * records came into existence or was deleted: a listing's phantom check.
+ */
+export const MEMBERSHIP_MARK = '\u0002';
+
+export function membershipField(agentId: string): string {
+  return agentId + MEMBERSHIP_MARK;
+}
+
 /** Separates an agentId from the key of a record that ever existed (listings as of a commitTs). */
 export const EVER_SEPARATOR = '\u0005';
 

@@ -7,6 +7,7 @@ import {
   EVER_SEPARATOR,
   agentIndexMember,
   agentPrefix,
+  membershipField,
   prefixRange,
   recordField,
   versionField,
@@ -192,6 +193,44 @@ export class RecordRepository {
       entries.push({ key: flat[i]!.slice(agentId.length + 1), ...parseStoredRecord(flat[i + 1]!) });
     }
     return entries;
+  }
+
+  /**
+   * A page for a buffered transaction's listing: the committed page (with values or not) and the
+   * agent's membership count, read in one snapshot (the count becomes the listing's condition).
+   */
+  async listWithMembership(
+    namespace: string,
+    agentId: string,
+    prefix: string,
+    after: string | undefined,
+    limit: number,
+    withValues: boolean,
+  ): Promise<{
+    committed: Array<{ key: string; stored: StoredRecord | null }>;
+    membership: number;
+  }> {
+    const keys = this.keys(namespace);
+    const [min, max] = this.liveRange(agentId, prefix, after);
+    const flat = await this.run(undefined, () =>
+      this.redis.statehouseScanPrefix(
+        keys.index,
+        keys.state,
+        min,
+        max,
+        limit,
+        membershipField(agentId),
+        withValues ? '1' : '0',
+      ),
+    );
+    const committed: Array<{ key: string; stored: StoredRecord | null }> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      committed.push({
+        key: flat[i]!.slice(agentId.length + 1),
+        stored: flat[i + 1] ? parseStoredRecord(flat[i + 1]!) : null,
+      });
+    }
+    return { committed, membership: Number(flat[flat.length - 1]) };
   }
 
   /** Up to `limit` events of the agent with startTs <= commitTs <= endTs, in commit order. */

@@ -7,15 +7,13 @@ import {
 } from '../transaction/transaction.machine';
 import type { TransactionId } from '../transaction/transaction-id';
 import type { JsonObject } from '../validation/validate';
-import { SEPARATOR } from './record-fields';
+import { MEMBERSHIP_MARK, SEPARATOR } from './record-fields';
 import { parseStoredRecord, type StoredRecord } from './stored-value';
 
 /** Replies of the transaction scripts: their shapes, and how refusals become errors. */
 
 /** Starts the transaction-hash field of a staged append ("EOT agentId NUL prefix NUL id"). */
 export const APPEND_MARK = '\u0004';
-/** Ends the records-hash field of an agent's membership count ("agentId STX"). */
-const MEMBERSHIP_SUFFIX = '\u0002';
 
 /** Settings of the repository, fixed per client. */
 export interface RepositorySettings {
@@ -89,7 +87,7 @@ export function parseAppended(reported: string): ReadonlyMap<string, string> {
 export function transactionFailure(tx: TransactionId, code: ScriptCode, detail: unknown): Error {
   if (code === ScriptCode.NOT_FOUND) return new TransactionNotFoundError(tx.id);
   if (code === ScriptCode.CONFLICT && typeof detail === 'string') {
-    if (detail.endsWith(MEMBERSHIP_SUFFIX)) {
+    if (detail.endsWith(MEMBERSHIP_MARK)) {
       return new TransactionConflictError(detail.slice(0, -1), null, tx.id);
     }
     const separator = detail.indexOf(SEPARATOR);

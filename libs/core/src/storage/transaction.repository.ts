@@ -52,10 +52,27 @@ interface CommitItem {
   readonly token: string;
 }
 
+/** What a buffered transaction sends with its commit: everything it did, in one call. */
+export interface BufferedCommit {
+  readonly tx: TransactionId;
+  readonly token: string;
+  /** Date.now() when the transaction began (kept in its finished record). */
+  readonly createdAt: number;
+  /** Operations in staging order, one per record (appends apart). */
+  readonly operations: ReadonlyArray<BufferedOperation>;
+  /** Commit conditions: record field (or agentId STX) -> expected version, "!" or count. */
+  readonly conditions: ReadonlyMap<string, string>;
+}
+
+export type BufferedOperation =
+  | { readonly kind: 'w' | 'd'; readonly field: string; readonly json: string | null }
+  | { readonly kind: 'a'; readonly field: string; readonly json: string };
+
 interface NamespaceBatchers {
   readonly begin: Batcher<TransactionId & { timeoutMs: number }, BeginResult>;
   readonly stage: Batcher<StageItem, void>;
   readonly commit: Batcher<CommitItem, CommitResult>;
+  readonly commitBuffered: Batcher<BufferedCommit, CommitResult>;
 }
 
 /**
@@ -205,6 +222,14 @@ export class TransactionRepository {
     return this.batchersOf(tx.namespace).commit.submit({ tx, token });
   }
 
+  /**
+   * Commits a buffered transaction: its operations and conditions, kept by the client until now,
+   * are checked and applied in one script call (grouped with concurrent ones of the namespace).
+   */
+  commitBuffered(commit: BufferedCommit): Promise<CommitResult> {
+    return this.batchersOf(commit.tx.namespace).commitBuffered.submit(commit);
+  }
+
   /** Aborts; returns the final state ('aborted' now, or the state that made it a no-op). */
   async abort(tx: TransactionId): Promise<TransactionState> {
     const keys = this.keys(tx.namespace);
@@ -263,7 +288,11 @@ export class TransactionRepository {
 
   async inspect(tx: TransactionId): Promise<TransactionInfo> {
     const reply = await this.run(tx.id, () =>
-      this.redis.statehouseInspectTransaction(this.keys(tx.namespace).transaction(tx.localId)),
+      this.redis.statehouseInspectTransaction(
+        this.keys(tx.namespace).transaction(tx.localId),
+        this.keys(tx.namespace).finished,
+        tx.localId,
+      ),
     );
     if (reply[0] !== ScriptCode.OK || !isTransactionState(reply[1])) {
       throw new TransactionNotFoundError(tx.id);
@@ -286,6 +315,10 @@ export class TransactionRepository {
         begin: new Batcher((items) => this.beginBatch(namespace, items), maxBatch),
         stage: new Batcher((items) => this.stageBatch(namespace, items), maxBatch),
         commit: new Batcher((items) => this.commitBatch(namespace, items), maxBatch),
+        commitBuffered: new Batcher(
+          (items) => this.commitBufferedBatch(namespace, items),
+          maxBatch,
+        ),
       };
       this.batchers.set(namespace, batchers);
     }
@@ -348,14 +381,13 @@ export class TransactionRepository {
     });
   }
 
-  private async commitBatch(
+  private commitBatch(
     namespace: string,
     items: CommitItem[],
   ): Promise<Array<CommitResult | Error>> {
     const keys = this.keys(namespace);
-    let reply: Array<number | string>;
-    try {
-      reply = await this.redis.statehouseCommitTransactions(
+    return this.runCommitScript(items, () =>
+      this.redis.statehouseCommitTransactions(
         5 + items.length,
         keys.clock,
         keys.log,
@@ -368,7 +400,44 @@ export class TransactionRepository {
         SNAPSHOTS.aborted,
         this.settings.retentionMs,
         ...items.flatMap(({ tx, token }) => [token, tx.id]),
-      );
+      ),
+    );
+  }
+
+  private commitBufferedBatch(
+    namespace: string,
+    items: BufferedCommit[],
+  ): Promise<Array<CommitResult | Error>> {
+    const keys = this.keys(namespace);
+    const args: Array<string | number> = [];
+    for (const { tx, token, createdAt, operations, conditions } of items) {
+      args.push(tx.id, token, createdAt, operations.length, conditions.size);
+      for (const { kind, field, json } of operations) args.push(kind, field, json ?? '');
+      for (const [record, expected] of conditions) args.push(record, expected);
+    }
+    return this.runCommitScript(items, () =>
+      this.redis.statehouseCommitBuffered(
+        6,
+        keys.clock,
+        keys.log,
+        keys.state,
+        keys.index,
+        keys.finished,
+        keys.finishedAt,
+        this.settings.retentionMs,
+        ...args,
+      ),
+    );
+  }
+
+  /** Runs a commit script for a batch and turns its triples (code, detail, appended) into outcomes. */
+  private async runCommitScript(
+    items: ReadonlyArray<{ readonly tx: TransactionId }>,
+    call: () => Promise<Array<number | string>>,
+  ): Promise<Array<CommitResult | Error>> {
+    let reply: Array<number | string>;
+    try {
+      reply = await call();
     } catch (error) {
       // The outcome is unknown unless Redis refused the call before running it. A script that
       // failed part-way through a batch may have committed some of it: unknown too. A retry with

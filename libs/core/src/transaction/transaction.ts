@@ -22,7 +22,9 @@ import type {
   TransactionReadResult,
   WriteInput,
 } from './transaction.types';
+import type { CommitResult } from '../storage/transaction.repository';
 import type { TransactionId } from './transaction-id';
+import { WriteBuffer } from './write-buffer';
 import {
   nextState,
   rejectionFor,
@@ -37,6 +39,10 @@ const APPEND_DIGITS = 12;
  * An open transaction. It lives in Redis, not in this object: any process can continue it with
  * `resumeTransaction(id)`. Every operation is checked atomically against the stored state, so
  * racing processes (or a commit racing the timeout) can never both win.
+ *
+ * Two kinds live in this object only: a read-only transaction (one snapshot, nothing to write),
+ * and a buffered one, which keeps its operations and read conditions here and sends them all with
+ * its commit, in one script call.
  */
 export class Transaction<Id extends string | null = string> implements AsyncDisposable {
   private knownState: TransactionState;
@@ -60,10 +66,15 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     staged: readonly Mutation[] = [],
     /** Called once when this object sees the transaction end (frees the client's slot). */
     private readonly onFinished?: () => void,
-    /** Set for a read-only transaction: it lives in this object only and never writes. */
-    private readonly snapshot?: ReadOnlySnapshot,
+    /**
+     * A read-only transaction's snapshot, or a buffered transaction's buffer: either way it lives
+     * in this object only.
+     */
+    clientSide?: ReadOnlySnapshot | WriteBuffer,
   ) {
     this.knownState = state;
+    if (clientSide instanceof WriteBuffer) this.buffer = clientSide;
+    else this.snapshot = clientSide;
     if ('begin' in origin) {
       this.txId = null;
       this.namespaceName = origin.namespace;
@@ -80,6 +91,10 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
 
   private readonly namespaceName: string;
   private readonly lazyBegin?: () => Promise<TransactionId>;
+  /** Set for a read-only transaction: it lives in this object only and never writes. */
+  private readonly snapshot?: ReadOnlySnapshot;
+  /** Set for a buffered transaction: its operations and conditions, until the commit sends them. */
+  private readonly buffer?: WriteBuffer;
 
   /**
    * The operations staged in this transaction: those staged through this object, and for a
@@ -88,6 +103,14 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
    */
   get readOnly(): boolean {
     return this.snapshot !== undefined;
+  }
+
+  /**
+   * True for a buffered transaction (`beginTransaction({ buffered: true })`): its operations stay in
+   * this object until the commit sends them in one call; it cannot be resumed elsewhere.
+   */
+  get buffered(): boolean {
+    return this.buffer !== undefined;
   }
 
   /** The commitTs a read-only transaction reads at; null for a read-write transaction. */
@@ -172,6 +195,21 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
         cursor: page.next === null ? null : encodeCursor(page.next),
       };
     }
+    if (this.buffer) {
+      const page = await this.context.records.listWithMembership(
+        this.namespace,
+        agentId,
+        prefix,
+        after,
+        limit + 1,
+        withValues,
+      );
+      this.buffer.listed(agentId, page.membership);
+      for (const { key, stored } of page.committed) {
+        if (withValues && stored) this.buffer.read(agentId, key, stored.version);
+      }
+      return mergeListing(page.committed, this.buffer.stagedOf(agentId), prefix, after, limit);
+    }
     const page = await this.track(
       this.context.repository.list(
         this.txId ?? (await this.beginLazily()),
@@ -207,6 +245,11 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     const agentId = validateName(args.agentId, 'agentId');
     const key = validateName(args.key, 'key');
     const ifVersion = optionalVersion(args.ifVersion);
+    if (this.buffer) {
+      this.buffer.stage(this.id!, agentId, key, json, ifVersion);
+      this.remember({ type, agentId, key, json, ifVersion });
+      return;
+    }
     const txId = this.txId ?? (await this.beginLazily());
     await this.track(this.context.repository.stage(txId, agentId, key, json, ifVersion));
     this.remember({ type, agentId, key, json, ifVersion });
@@ -237,6 +280,7 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
         staged: false,
       };
     }
+    if (this.buffer) return this.readBuffered(this.buffer, agentId, key);
     const read = await this.track(
       this.context.repository.read(this.txId ?? (await this.beginLazily()), agentId, key),
     );
@@ -251,6 +295,25 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     };
   }
 
+  /** A read in a buffered transaction: its own operation, else the committed record (remembered). */
+  private async readBuffered(
+    buffer: WriteBuffer,
+    agentId: string,
+    key: string,
+  ): Promise<TransactionReadResult> {
+    const committed = await this.context.records.getState(this.namespace, agentId, key);
+    const staged = buffer.staged(agentId, key);
+    if (staged === undefined) buffer.read(agentId, key, committed?.version ?? 0);
+    const value = staged === undefined ? (committed?.value ?? null) : staged;
+    return {
+      exists: value !== null,
+      value,
+      version: committed?.version ?? 0,
+      commitTs: committed?.commitTs ?? 0,
+      staged: staged !== undefined,
+    };
+  }
+
   /**
    * Applies every staged operation atomically and returns the commitTs. After a CommitUnknownError,
    * calling it again returns the same commitTs if the first attempt committed.
@@ -261,9 +324,18 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
       this.finish('committed');
       return this.snapshot.readTs; // nothing to apply: a read-only commit ends the snapshot
     }
-    const { commitTs, appended } = await this.track(
-      this.context.repository.commit(this.txId ?? (await this.beginLazily()), this.commitToken),
-    );
+    let outcome: Promise<CommitResult>;
+    if (this.buffer) {
+      outcome = this.context.repository.commitBuffered(
+        this.buffer.toCommit(this.txId!, this.commitToken),
+      );
+    } else {
+      outcome = this.context.repository.commit(
+        this.txId ?? (await this.beginLazily()),
+        this.commitToken,
+      );
+    }
+    const { commitTs, appended } = await this.track(outcome);
     for (const [appendId, handle] of this.appends ?? []) {
       const key = appended.get(appendId);
       if (key !== undefined) handle.key = key;
@@ -290,15 +362,12 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     }
     const json = serializeValue(args.value, this.context.maxValueBytes);
     const appendId = randomUUID();
-    await this.track(
-      this.context.repository.stageAppend(
-        this.txId ?? (await this.beginLazily()),
-        agentId,
-        prefix,
-        appendId,
-        json,
-      ),
-    );
+    if (this.buffer) {
+      this.buffer.stageAppend(this.id!, agentId, prefix, appendId, json);
+    } else {
+      const txId = this.txId ?? (await this.beginLazily());
+      await this.track(this.context.repository.stageAppend(txId, agentId, prefix, appendId, json));
+    }
     const handle = { agentId, prefix, key: null as string | null };
     (this.appends ??= new Map()).set(appendId, handle);
     this.remember({ type: 'append', agentId, key: null, json, prefix }, appendId);
@@ -309,7 +378,7 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
   async abort(): Promise<void> {
     if (this.knownState === 'aborted' || this.knownState === 'timedOut') return;
     this.accept('ABORT');
-    if (this.snapshot || (this.txId === null && this.beginning === undefined)) {
+    if (this.snapshot || this.buffer || (this.txId === null && this.beginning === undefined)) {
       return this.finish('aborted'); // nothing in Redis to abort
     }
     const state = await this.track(
@@ -325,7 +394,10 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
 
   private accept(event: TransactionEventType): void {
     this.context.assertOpen();
-    if (this.snapshot && this.knownState === 'open' && Date.now() >= this.snapshot.deadline) {
+    const deadline = this.snapshot?.deadline ?? this.buffer?.deadline;
+    // A buffered commit already sent may have committed: its retry must reach Redis to find out.
+    const sent = this.buffer?.sent === true && event === 'COMMIT';
+    if (deadline !== undefined && !sent && this.knownState === 'open' && Date.now() >= deadline) {
       this.finish('timedOut');
     }
     if (this.snapshot && this.knownState === 'open' && (event === 'WRITE' || event === 'DELETE')) {

@@ -3,6 +3,9 @@
   even before the worker has fired). Writes nothing.
 
   KEYS[1] transaction hash   <prefix>:{<ns>}:tx:<id>
+  KEYS[2] finished records   <prefix>:{<ns>}:finished (buffered transactions, see commitBuffered)
+
+  ARGV[1] the transaction's local id (its field in the finished records)
 
   Returns { 0, state, deadlineMs, createdAtMs, finishedAtMs or '', commitTs or '', nowMs }
           { -1 }              no such transaction (NOT_FOUND)
@@ -11,10 +14,17 @@
 --- @include "nowMs"
 
 local tx = redis.call('HMGET', KEYS[1], 'state', 'deadline', 'createdAt', 'finishedAt', 'commitTs')
-if not tx[1] then
-  return { -1 }
-end
 local now = nowMs()
+if not tx[1] then
+  local record = redis.call('HGET', KEYS[2], ARGV[1])
+  if not record then
+    return { -1 }
+  end
+  local state, commitTs, createdAt, finishedAt =
+    string.match(record, '^(%S+) (%S+) %S+ (%S+) (%S+)')
+  -- A buffered transaction's deadline was kept by its client: report when it finished.
+  return { 0, state, finishedAt, createdAt, finishedAt, state == 'committed' and commitTs or '', now }
+end
 local state = tx[1]
 if state == 'open' and now >= tonumber(tx[2]) then
   state = 'timedOut'

@@ -1,0 +1,22 @@
+-- Checks a transaction's commit conditions against the records hash: nil when every one holds,
+-- else the record of the first that fails. A condition is { record, expected }: record is
+-- "agentId NUL key" (expected: the version it must still have, "0" = never written, or "!" = it
+-- must not exist) or "agentId STX" (a listing's membership count, which must be unchanged).
+local function checkConditions(stateKey, conditions)
+  for _, condition in ipairs(conditions) do
+    local current = redis.call('HGET', stateKey, condition.record)
+    local version, exists = 0, false
+    if not string.find(condition.record, '\0', 1, true) then
+      version = tonumber(current) or 0 -- a membership count
+    elseif current then
+      local space = string.find(current, ' ', 1, true)
+      version = tonumber(string.sub(current, 1, space - 1))
+      exists = string.find(current, ' ', space + 1, true) ~= nil
+    end
+    if (condition.expected == '!' and exists) or
+        (condition.expected ~= '!' and tonumber(condition.expected) ~= version) then
+      return condition.record
+    end
+  end
+  return nil
+end
