@@ -1,6 +1,7 @@
 export { Statehouse } from './client/statehouse';
 export type {
   BeginOptions,
+  ResumeOptions,
   ListKeysInput,
   RecordRef,
   ReplayEvent,

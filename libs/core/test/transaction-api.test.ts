@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { LimitExceededError, Statehouse, type Transaction } from '@statehouse/core';
 import { closeClients, connectClient, redisUrl, sleep } from './support/statehouse';
@@ -154,5 +155,53 @@ describe('lazy begin', () => {
     ).rejects.toMatchObject({
       field: 'lazy',
     });
+  });
+});
+
+describe('beginTransaction({ id })', () => {
+  it('begins with the chosen id, and a second begin of it continues the same transaction', async () => {
+    const id = `${client.namespace}~${randomUUID()}`;
+    const first = await client.beginTransaction({ id, timeoutMs: 60_000 });
+    expect(first.id).toBe(id);
+    await first.write({ agentId: 'a', key: 'k1', value: { v: 1 } });
+    const again = await client.beginTransaction({ id, timeoutMs: 5 }); // keeps it as it is
+    await again.write({ agentId: 'a', key: 'k2', value: { v: 2 } });
+    const { deadline, createdAt } = await client.describeTransaction(id);
+    expect(deadline - createdAt).toBe(60_000);
+    await again.commit();
+    expect((await client.listKeys({ agentId: 'a' })).keys).toEqual(['k1', 'k2']);
+    const late = await client.beginTransaction({ id });
+    await expect(late.write({ agentId: 'a', key: 'k3', value: {} })).rejects.toMatchObject({
+      message: 'Transaction already committed',
+    });
+  });
+
+  it('refuses an id that is not "<namespace>~<uuid>", or names another namespace', async () => {
+    await expect(client.beginTransaction({ id: 'nope' })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      field: 'id',
+    });
+    await expect(
+      client.beginTransaction({ id: `a~${randomUUID()}`, namespace: 'b' }),
+    ).rejects.toMatchObject({ field: 'namespace' });
+    await expect(
+      client.beginTransaction({ id: `a~${randomUUID()}`, buffered: true }),
+    ).rejects.toMatchObject({ field: 'id' });
+  });
+});
+
+describe('resumeTransaction(id, { lazy: true })', () => {
+  it('makes no round trip, and its first operation learns the stored state', async () => {
+    const tx = await client.beginTransaction();
+    await tx.write({ agentId: 'a', key: 'k', value: { v: 1 } });
+    const lazy = await client.resumeTransaction(tx.id, { lazy: true });
+    expect(lazy.state).toBe('open');
+    expect(lazy.mutations).toEqual([]);
+    await lazy.write({ agentId: 'a', key: 'k2', value: { v: 2 } });
+    await tx.commit();
+    const late = await client.resumeTransaction(tx.id, { lazy: true });
+    await expect(late.commit()).rejects.toMatchObject({ message: 'Transaction already committed' });
+    expect(late.state).toBe('committed');
+    expect((await client.listKeys({ agentId: 'a' })).keys).toEqual(['k', 'k2']);
   });
 });

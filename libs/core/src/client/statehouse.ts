@@ -35,6 +35,7 @@ import type {
   ListKeysInput,
   RecordRef,
   ReplayEvent,
+  ResumeOptions,
   ReplayInput,
   ScanPrefixInput,
   StateEntry,
@@ -129,6 +130,10 @@ export class Statehouse {
     const lazy = args.lazy === undefined ? false : validateBoolean(args.lazy, 'lazy');
     const buffered =
       args.buffered === undefined ? false : validateBoolean(args.buffered, 'buffered');
+    const chosenId = args.id === undefined ? undefined : this.chosenId(args.id, args.namespace);
+    if (chosenId && (lazy || buffered)) {
+      throw new ValidationError('id', 'cannot be combined with lazy or buffered');
+    }
     const slot = this.slots.tryAcquire() ?? (await this.slots.acquire(maxWaitMs));
     const finished = (): void => slot.release();
     if (buffered) {
@@ -157,7 +162,7 @@ export class Statehouse {
     }
     let txId: TransactionId;
     try {
-      txId = await this.createTransaction(namespace, timeoutMs);
+      txId = await this.createTransaction(chosenId?.namespace ?? namespace, timeoutMs, chosenId);
     } catch (error) {
       slot.release();
       throw error;
@@ -167,10 +172,21 @@ export class Statehouse {
     return new Transaction(this.context, txId, 'open', [], finished);
   }
 
-  /** Creates the transaction in Redis and makes sure the sweep that will time it out exists. */
-  private async createTransaction(namespace: string, timeoutMs: number): Promise<TransactionId> {
-    const txId = newTransactionId(namespace);
-    const { deadline, now } = await this.transactions.begin(txId, timeoutMs);
+  /**
+   * Creates the transaction in Redis (or, with a chosen id, keeps it if it exists) and makes sure
+   * the sweep that will time it out exists.
+   */
+  private async createTransaction(
+    namespace: string,
+    timeoutMs: number,
+    chosenId?: TransactionId,
+  ): Promise<TransactionId> {
+    const txId = chosenId ?? newTransactionId(namespace);
+    const { deadline, now } = await this.transactions.begin(
+      txId,
+      timeoutMs,
+      chosenId !== undefined,
+    );
     try {
       // The sweep exists before anyone can rely on the transaction.
       await this.queue.ensureSweep(namespace, deadline, now);
@@ -218,10 +234,19 @@ export class Statehouse {
     return currentTransaction.getStore();
   }
 
-  /** Continues a transaction begun anywhere (another client, another process), by its id. */
-  async resumeTransaction(id: string): Promise<Transaction> {
+  /**
+   * Continues a transaction begun anywhere (another client, another process), by its id. With
+   * `lazy: true` it makes no round trip: the object assumes the transaction is open, its first
+   * operation finds out (every operation is checked in Redis anyway), and `mutations` lists only
+   * what is staged through it.
+   */
+  async resumeTransaction(id: string, options: ResumeOptions = {}): Promise<Transaction> {
     this.assertOpen();
     const txId = parseTransactionId(this.transactionIdArg(id));
+    const args = validateArgs<ResumeOptions>(options, 'resumeTransaction');
+    if (args.lazy !== undefined && validateBoolean(args.lazy, 'lazy')) {
+      return new Transaction(this.context, txId);
+    }
     const info = await this.transactions.inspect(txId);
     const staged = info.state === 'open' ? await this.transactions.stagedOperations(txId) : [];
     return new Transaction(
@@ -408,6 +433,20 @@ export class Statehouse {
 
   private namespaceOf(namespace: unknown): string {
     return namespace === undefined ? this.options.namespace : validateNamespace(namespace);
+  }
+
+  /** A caller-chosen transaction id for beginTransaction: `<namespace>~<uuid>`. */
+  private chosenId(id: unknown, namespace: unknown): TransactionId {
+    let txId: TransactionId;
+    try {
+      txId = parseTransactionId(id);
+    } catch {
+      throw new ValidationError('id', 'must be "<namespace>~<lowercase uuid>"');
+    }
+    if (namespace !== undefined && namespace !== txId.namespace) {
+      throw new ValidationError('namespace', `must be the id's namespace (${txId.namespace})`);
+    }
+    return txId;
   }
 
   private transactionIdArg(id: unknown): string {

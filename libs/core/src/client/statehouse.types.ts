@@ -24,6 +24,17 @@ export interface BeginOptions {
    * and its timeout is kept on this client's clock. Reads inside it still read Redis.
    */
   readonly buffered?: boolean;
+  /**
+   * Begin the transaction with this id (`<namespace>~<uuid>`), or, if it exists already, continue
+   * it as it is: a begin that can be retried safely, and ids chosen by a caller (the gRPC server
+   * binds one to a namespace at its first write). Not with lazy or buffered.
+   */
+  readonly id?: string;
+}
+
+export interface ResumeOptions {
+  /** No round trip: assume the transaction is open; its first operation finds out. */
+  readonly lazy?: boolean;
 }
 
 export interface TransactionOptions extends BeginOptions {

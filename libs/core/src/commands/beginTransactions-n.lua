@@ -7,9 +7,11 @@
 
   ARGV[1]       persisted machine snapshot of the 'open' state
   ARGV[2]       retentionMs: how long a record outlives its deadline if nobody finishes it
-  ARGV[2 + i]   timeoutMs of the i-th transaction
+  ARGV[2 + i]   timeoutMs of the i-th transaction; prefixed with 'k' ("k5000"): keep the transaction
+                if it exists already (an idempotent begin with a caller-chosen id)
 
-  Returns { nowMs, deadline_1, ..., deadline_n }   (all on the Redis clock)
+  Returns { nowMs, deadline_1, ..., deadline_n }   (all on the Redis clock; for a kept transaction
+          its existing deadline)
 
   A transaction hash holds its metadata (state, snapshot, deadline, createdAt, seq, bytes)
   and its staged operations, one field per record ("agentId NUL key", never a metadata name).
@@ -22,14 +24,26 @@ local retentionMs = tonumber(ARGV[2])
 local out = { now }
 local index = {}
 for i = 2, #KEYS do
-  local timeoutMs = tonumber(ARGV[i + 1])
-  local deadline = now + timeoutMs
-  redis.call('HSET', KEYS[i], 'state', 'open', 'snapshot', ARGV[1], 'deadline', deadline,
-    'createdAt', now, 'seq', 0, 'bytes', 0)
-  redis.call('PEXPIRE', KEYS[i], timeoutMs + retentionMs)
-  index[#index + 1] = deadline
-  index[#index + 1] = string.match(KEYS[i], ':([^:]+)$')
-  out[i] = deadline
+  local arg = ARGV[i + 1]
+  local existing = false
+  if string.byte(arg, 1) == 107 then -- 'k'
+    arg = string.sub(arg, 2)
+    existing = redis.call('HGET', KEYS[i], 'deadline')
+  end
+  if existing then
+    out[i] = tonumber(existing)
+  else
+    local timeoutMs = tonumber(arg)
+    local deadline = now + timeoutMs
+    redis.call('HSET', KEYS[i], 'state', 'open', 'snapshot', ARGV[1], 'deadline', deadline,
+      'createdAt', now, 'seq', 0, 'bytes', 0)
+    redis.call('PEXPIRE', KEYS[i], timeoutMs + retentionMs)
+    index[#index + 1] = deadline
+    index[#index + 1] = string.match(KEYS[i], ':([^:]+)$')
+    out[i] = deadline
+  end
 end
-redis.call('ZADD', KEYS[1], unpack(index))
+if #index > 0 then
+  redis.call('ZADD', KEYS[1], unpack(index))
+end
 return out

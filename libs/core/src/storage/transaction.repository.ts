@@ -47,6 +47,12 @@ interface StageItem {
   readonly ifVersion: number | undefined;
 }
 
+interface BeginItem extends TransactionId {
+  readonly timeoutMs: number;
+  /** Keep the transaction if it exists already (an idempotent begin with a chosen id). */
+  readonly keep: boolean;
+}
+
 interface CommitItem {
   readonly tx: TransactionId;
   readonly token: string;
@@ -69,7 +75,7 @@ export type BufferedOperation =
   | { readonly kind: 'a'; readonly field: string; readonly json: string };
 
 interface NamespaceBatchers {
-  readonly begin: Batcher<TransactionId & { timeoutMs: number }, BeginResult>;
+  readonly begin: Batcher<BeginItem, BeginResult>;
   readonly stage: Batcher<StageItem, void>;
   readonly commit: Batcher<CommitItem, CommitResult>;
   readonly commitBuffered: Batcher<BufferedCommit, CommitResult>;
@@ -102,8 +108,9 @@ export class TransactionRepository {
     return keys;
   }
 
-  begin(tx: TransactionId, timeoutMs: number): Promise<BeginResult> {
-    return this.batchersOf(tx.namespace).begin.submit({ ...tx, timeoutMs });
+  /** Creates an open transaction; with `keep`, an existing one of that id is left as it is. */
+  begin(tx: TransactionId, timeoutMs: number, keep = false): Promise<BeginResult> {
+    return this.batchersOf(tx.namespace).begin.submit({ ...tx, timeoutMs, keep });
   }
 
   /** Stages a write (`json`) or a delete (`json` null). */
@@ -325,10 +332,7 @@ export class TransactionRepository {
     return batchers;
   }
 
-  private async beginBatch(
-    namespace: string,
-    items: Array<TransactionId & { timeoutMs: number }>,
-  ): Promise<BeginResult[]> {
+  private async beginBatch(namespace: string, items: BeginItem[]): Promise<BeginResult[]> {
     const keys = this.keys(namespace);
     const reply = await this.run(undefined, () =>
       this.redis.statehouseBeginTransactions(
@@ -337,7 +341,7 @@ export class TransactionRepository {
         ...items.map((item) => keys.transaction(item.localId)),
         SNAPSHOTS.open,
         this.settings.retentionMs,
-        ...items.map((item) => item.timeoutMs),
+        ...items.map((item) => (item.keep ? `k${item.timeoutMs}` : item.timeoutMs)),
       ),
     );
     const now = Number(reply[0]);
