@@ -22,6 +22,8 @@ module.exports = {
   roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // NestJS 12 ships ES modules only; Jest's module runtime needs CommonJS, so SWC compiles them too.
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
   moduleNameMapper: {
     '^@statehouse/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
   },

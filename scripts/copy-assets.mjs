@@ -1,4 +1,5 @@
-// Copies the Lua scripts next to the compiled JavaScript of each library (tsc copies only .ts output).
+// Copies run-time assets next to the compiled JavaScript (tsc copies only .ts output): the Lua
+// scripts of each library and the .proto files of each app.
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -15,4 +16,13 @@ for (const lib of readdirSync(join(root, 'libs'))) {
     recursive: true,
     filter: (path) => !path.endsWith('.ts'),
   });
+}
+
+// The .proto files of each app, next to its compiled JavaScript (loaded at run time).
+for (const app of readdirSync(join(root, 'apps'))) {
+  const from = join(root, 'apps', app, 'src', 'grpc', 'proto');
+  if (!existsSync(from)) continue;
+  const to = join(root, 'apps', app, 'dist', 'grpc', 'proto');
+  rmSync(to, { recursive: true, force: true });
+  cpSync(from, to, { recursive: true });
 }

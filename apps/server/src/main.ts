@@ -1,70 +1,48 @@
 /**
- * `npm start`. Until the gRPC/HTTP server lands (issue 4), this runs the seed transaction flow of
- * the Statehouse tutorials against Redis: REDIS_URL when set, otherwise a private redis-server it
- * starts itself (AOF, appendfsync always, data in ./data) and stops afterwards.
+ * `npm start`: the Statehouse server — gRPC (statehouse.v1, port 50051) and HTTP (port 8080) —
+ * over Redis: the configured one, or a private redis-server it starts itself (AOF, appendfsync
+ * always, data in ./data) and stops on shutdown. Settings: see config/server-config.ts or --help.
  */
-import {
-  EmbeddedRedisError,
-  startEmbeddedRedis,
-  Statehouse,
-  type EmbeddedRedis,
-} from '@statehouse/core';
+import { EmbeddedRedisError } from '@statehouse/core';
+import { ConfigError, loadConfig, USAGE } from './config/server-config';
+import { JsonLogger } from './observability/json-logger';
+import { startServer } from './server';
 
 async function main(): Promise<void> {
-  let embedded: EmbeddedRedis | undefined;
-  const redisUrl = process.env.REDIS_URL;
-  if (!redisUrl) {
-    embedded = await startEmbeddedRedis({ dataDir: process.env.STATEHOUSE_DATA_DIR ?? 'data' });
-    log(`started redis-server at ${embedded.url} (AOF, appendfsync always, data in ./data)`);
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return;
   }
-  const client = await Statehouse.connect({
-    redis: redisUrl ?? embedded!.url,
-    namespace: 'default',
-  });
-  try {
-    await seedFlow(client);
-  } finally {
-    await client.close();
-    await embedded?.stop();
-  }
-}
-
-async function seedFlow(client: Statehouse): Promise<void> {
-  const agentId = 'my-agent';
-
-  const tx = await client.beginTransaction({ timeoutMs: 5000 });
-  await tx.write({ agentId, key: 'memory', value: { fact: 'Some information' } });
-  const first = await tx.commit();
-  log(`committed a write at commitTs ${first}`);
-
-  const second = await client.transaction(async (t) => {
-    await t.write({ agentId, key: 'plan', value: { steps: ['search', 'summarize'], current: 0 } });
-    await t.write({ agentId, key: 'temp:scratch', value: { note: 'to be deleted' } });
-    return t.id;
-  });
-  log(`committed two writes in transaction ${second}`);
-
-  await client.transaction(async (t) => t.delete({ agentId, key: 'temp:scratch' }));
-  const memory = await client.getState({ agentId, key: 'memory' });
-  log(
-    `memory = ${JSON.stringify(memory.value)} (version ${memory.version}, commitTs ${memory.commitTs})`,
-  );
-  log(`keys of ${agentId}: ${(await client.listKeys({ agentId })).keys.join(', ')}`);
-  for await (const event of client.replay({ agentId })) {
-    const ops = event.operations.map(
-      (op) => `${op.value === null ? 'delete' : 'write'} ${op.key}@v${op.version}`,
+  const config = loadConfig(process.env, argv);
+  const logger = new JsonLogger(config.logLevel);
+  const server = await startServer(config, logger);
+  let signals = 0;
+  const stop = (signal: string): void => {
+    if (++signals > 1) {
+      logger.entry('warn', `${signal} again: exiting now`);
+      process.exit(1);
+    }
+    logger.entry('info', `${signal} received`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.entry('error', 'shutdown failed', { error: String(error) });
+        process.exit(1);
+      },
     );
-    log(`replay commitTs ${event.commitTs}: ${ops.join(', ')}`);
-  }
-}
-
-function log(message: string): void {
-  process.stdout.write(`[statehouse] ${message}\n`);
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((error: unknown) => {
-  const message =
-    error instanceof EmbeddedRedisError || error instanceof Error ? error.message : String(error);
-  process.stderr.write(`[statehouse] ${message}\n`);
+  if (error instanceof ConfigError || error instanceof EmbeddedRedisError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(
+    `statehouse server failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

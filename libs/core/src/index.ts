@@ -14,6 +14,7 @@ export type {
   TransactionOptions,
 } from './client/statehouse.types';
 export type { StatehouseOptions } from './client/statehouse.options';
+export type { EngineStats } from './client/engine';
 export { Transaction } from './transaction/transaction';
 export type {
   WriteInput,

@@ -21,6 +21,13 @@ export interface Engine {
   readonly worker: TimeoutWorker | undefined;
   /** The connections this client opened, and so closes. */
   readonly ownedConnections: Array<Redis | Cluster>;
+  /** Counters of this process' engine (for metrics). */
+  readonly stats: EngineStats;
+}
+
+export interface EngineStats {
+  /** Transactions this process' timeout worker moved to timedOut. */
+  timeoutsFired: number;
 }
 
 /** Connects to Redis and, unless switched off, starts this process's timeout worker. */
@@ -40,6 +47,7 @@ export async function startEngine(options: StatehouseOptions): Promise<Engine> {
     resolved.queuePrefix,
     resolved.timeoutResolutionMs,
   );
+  const stats: EngineStats = { timeoutsFired: 0 };
   let worker: TimeoutWorker | undefined;
   if (resolved.timeoutWorker) {
     const workerConnection = duplicateConnection(redis, true);
@@ -47,11 +55,22 @@ export async function startEngine(options: StatehouseOptions): Promise<Engine> {
     worker = new TimeoutWorker(
       workerConnection,
       resolved.queuePrefix,
-      async (sweep) => sweepTimeouts(repository, sweep),
+      async (sweep) => {
+        const result = await sweepTimeouts(repository, sweep);
+        stats.timeoutsFired += result.timedOut;
+        return result;
+      },
       resolved.timeoutWorker,
     );
   }
-  return { options: resolved, transactions: repository, queue, worker, ownedConnections: owners };
+  return {
+    options: resolved,
+    transactions: repository,
+    queue,
+    worker,
+    ownedConnections: owners,
+    stats,
+  };
 }
 
 /** Stops the worker and queue and closes the owned connections, gracefully if Redis answers. */

@@ -28,7 +28,7 @@ import { validatePage, type Page } from '../validation/page';
 import { replayEvents } from './replay';
 import { retryDelayMs, sleep, toStateResult } from './client-support';
 import { TransactionSlots } from './transaction-slots';
-import { startEngine, stopEngine, type Engine } from './engine';
+import { startEngine, stopEngine, type Engine, type EngineStats } from './engine';
 import type { ResolvedOptions, StatehouseOptions } from './statehouse.options';
 import type {
   BeginOptions,
@@ -219,6 +219,11 @@ export class Statehouse {
       readTs: snapshotTs,
       deadline: Date.now() + timeoutMs,
     });
+  }
+
+  /** Counters of this client (for metrics): timeouts its worker fired. */
+  get stats(): Readonly<EngineStats> {
+    return this.engine.stats;
   }
 
   /** Transactions begun by this client that are still open (for metrics and tests). */

@@ -9,3 +9,5 @@ export * from './storage-unavailable.error';
 export * from './commit-unknown.error';
 export * from './client-closed.error';
 export * from './transaction-conflict.error';
+export * from './unauthenticated.error';
+export * from './permission-denied.error';

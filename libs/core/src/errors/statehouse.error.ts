@@ -13,7 +13,9 @@ export type StatehouseErrorCode =
   | 'STORAGE_UNAVAILABLE'
   | 'COMMIT_UNKNOWN'
   | 'CONFLICT'
-  | 'CLIENT_CLOSED';
+  | 'CLIENT_CLOSED'
+  | 'UNAUTHENTICATED'
+  | 'PERMISSION_DENIED';
 
 /** The root of every error thrown by Statehouse. `code` is stable across releases. */
 export abstract class StatehouseError extends Error {

@@ -1,0 +1,42 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { Statehouse } from '@statehouse/core';
+import { TokenAuthenticator } from './common/auth';
+import { REGISTRY_REDIS, SERVER_CONFIG, STATEHOUSE_CLIENT } from './common/injection-tokens';
+import type { ServerConfig } from './config/server-config';
+import { GrpcServer } from './grpc/grpc-server';
+import { StatehouseV1Handlers } from './grpc/statehouse-v1.handlers';
+import { HealthController } from './http/health.controller';
+import { JsonLogger } from './observability/json-logger';
+import { MetricsService } from './observability/metrics.service';
+import { WireTransactions } from './statehouse/wire-transactions';
+
+/** What the application runs on, opened before it starts and closed after it stops (server.ts). */
+export interface AppResources {
+  readonly config: ServerConfig;
+  readonly client: Statehouse;
+  readonly registryRedis: Redis;
+  readonly logger: JsonLogger;
+}
+
+/** The server: gRPC (statehouse.v1) and HTTP over one engine client. */
+@Module({})
+export class AppModule {
+  static forResources({ config, client, registryRedis, logger }: AppResources): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [HealthController],
+      providers: [
+        { provide: SERVER_CONFIG, useValue: config },
+        { provide: STATEHOUSE_CLIENT, useValue: client },
+        { provide: REGISTRY_REDIS, useValue: registryRedis },
+        { provide: JsonLogger, useValue: logger },
+        TokenAuthenticator,
+        MetricsService,
+        WireTransactions,
+        StatehouseV1Handlers,
+        GrpcServer,
+      ],
+    };
+  }
+}

@@ -1,0 +1,43 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PermissionDeniedError, UnauthenticatedError } from '@statehouse/core';
+import { SERVER_CONFIG } from './injection-tokens';
+import type { ServerConfig } from '../config/server-config';
+
+/** Who is calling: the namespaces its token may use, or every namespace without authentication. */
+export interface Principal {
+  readonly namespaces: ReadonlySet<string> | '*';
+}
+
+const ANYONE: Principal = { namespaces: '*' };
+
+/** Bearer tokens scoped to namespaces (gRPC metadata `authorization` and the HTTP header alike). */
+@Injectable()
+export class TokenAuthenticator {
+  constructor(@Inject(SERVER_CONFIG) private readonly config: ServerConfig) {}
+
+  get enabled(): boolean {
+    return this.config.tokens.size > 0;
+  }
+
+  /** The principal of an `authorization` value; UnauthenticatedError when tokens are on and it fails. */
+  authenticate(authorization: string | undefined): Principal {
+    if (!this.enabled) return ANYONE;
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    const namespaces = match ? this.config.tokens.get(match[1]!) : undefined;
+    if (!namespaces) {
+      throw new UnauthenticatedError(
+        authorization
+          ? 'Invalid token'
+          : 'Missing token: send the header "authorization: Bearer <token>"',
+      );
+    }
+    return { namespaces };
+  }
+
+  /** PermissionDeniedError unless the principal may use `namespace`. */
+  authorize(principal: Principal, namespace: string, txId?: string): void {
+    if (principal.namespaces !== '*' && !principal.namespaces.has(namespace)) {
+      throw new PermissionDeniedError(namespace, txId);
+    }
+  }
+}

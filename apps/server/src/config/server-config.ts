@@ -1,0 +1,220 @@
+/**
+ * The server's configuration, from environment variables and command-line flags (a flag wins over
+ * its variable), validated at start: every problem is reported at once, with what to do about it.
+ *
+ *   flag                 variable                    default
+ *   --host               STATEHOUSE_HOST             127.0.0.1
+ *   --grpc-port          STATEHOUSE_GRPC_PORT        50051   (0: any free port)
+ *   --http-port          STATEHOUSE_HTTP_PORT        8080    (0: any free port)
+ *   --redis-url          STATEHOUSE_REDIS_URL, REDIS_URL   none: start an embedded redis-server
+ *   --data-dir           STATEHOUSE_DATA_DIR         data    (the embedded redis-server's AOF)
+ *   --tokens             STATEHOUSE_TOKENS           none    JSON {"<token>": ["<namespace>" | "*", ...]}
+ *   --insecure           STATEHOUSE_INSECURE=true    false   allow a non-loopback host without tokens
+ *   --log-level          STATEHOUSE_LOG_LEVEL        info    error | warn | info | debug
+ *   --namespace          STATEHOUSE_NAMESPACE        default (the namespace of requests naming none)
+ *   --shutdown-grace-ms  STATEHOUSE_SHUTDOWN_GRACE_MS 10000  how long in-flight requests may finish
+ */
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+export interface ServerConfig {
+  readonly host: string;
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  /** Undefined: start an embedded redis-server. */
+  readonly redisUrl: string | undefined;
+  readonly dataDir: string;
+  /** Bearer token -> namespaces it may use ('*': all). Empty: no authentication. */
+  readonly tokens: ReadonlyMap<string, ReadonlySet<string> | '*'>;
+  readonly insecure: boolean;
+  readonly logLevel: LogLevel;
+  readonly namespace: string;
+  readonly shutdownGraceMs: number;
+}
+
+/** Thrown when the configuration cannot be used; its message lists every problem and its fix. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
+        'Run with --help for every setting.',
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+const FLAGS: Record<string, { variable: string[]; boolean?: boolean }> = {
+  host: { variable: ['STATEHOUSE_HOST'] },
+  'grpc-port': { variable: ['STATEHOUSE_GRPC_PORT'] },
+  'http-port': { variable: ['STATEHOUSE_HTTP_PORT'] },
+  'redis-url': { variable: ['STATEHOUSE_REDIS_URL', 'REDIS_URL'] },
+  'data-dir': { variable: ['STATEHOUSE_DATA_DIR'] },
+  tokens: { variable: ['STATEHOUSE_TOKENS'] },
+  insecure: { variable: ['STATEHOUSE_INSECURE'], boolean: true },
+  'log-level': { variable: ['STATEHOUSE_LOG_LEVEL'] },
+  namespace: { variable: ['STATEHOUSE_NAMESPACE'] },
+  'shutdown-grace-ms': { variable: ['STATEHOUSE_SHUTDOWN_GRACE_MS'] },
+};
+
+export const USAGE = `Usage: npm start -- [flags]   (or node apps/server/dist/main.js [flags])
+
+Flags (each also read from its environment variable; a flag wins):
+${Object.entries(FLAGS)
+  .map(
+    ([flag, { variable, boolean }]) =>
+      `  --${flag}${boolean ? '' : ' <value>'}`.padEnd(28) + variable.join(', '),
+  )
+  .join('\n')}
+
+Without a Redis URL the server starts its own redis-server (AOF, appendfsync always) with its data
+in --data-dir, and stops it on shutdown.
+`;
+
+const NAMESPACE = /^[A-Za-z0-9._-]{1,64}$/;
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Reads the configuration; throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): ServerConfig {
+  const problems: string[] = [];
+  const raw = readRaw(env, argv, problems);
+  const value = (flag: string): string | undefined => raw.get(flag);
+
+  const port = (flag: string, fallback: number): number => {
+    const text = value(flag);
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n > 65535) {
+      problems.push(
+        `--${flag} (${FLAGS[flag]!.variable[0]}) must be a port number 0-65535, got "${text}"`,
+      );
+      return fallback;
+    }
+    return n;
+  };
+  const bool = (flag: string): boolean => {
+    const text = value(flag);
+    if (text === undefined) return false;
+    if (/^(1|true|yes)$/i.test(text)) return true;
+    if (/^(0|false|no|)$/i.test(text)) return false;
+    problems.push(`--${flag} (${FLAGS[flag]!.variable[0]}) must be true or false, got "${text}"`);
+    return false;
+  };
+
+  const host = value('host') ?? '127.0.0.1';
+  const grpcPort = port('grpc-port', 50051);
+  const httpPort = port('http-port', 8080);
+  if (grpcPort !== 0 && grpcPort === httpPort) {
+    problems.push(`--grpc-port and --http-port are both ${grpcPort}: give them different ports`);
+  }
+  const redisUrl = value('redis-url') || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    problems.push(
+      `--redis-url (STATEHOUSE_REDIS_URL) must be a redis:// or rediss:// URL, got "${redisUrl}"`,
+    );
+  }
+  const tokens = parseTokens(value('tokens'), problems);
+  const insecure = bool('insecure');
+  const logLevel = value('log-level') ?? 'info';
+  if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) {
+    problems.push(
+      `--log-level (STATEHOUSE_LOG_LEVEL) must be error, warn, info or debug, got "${logLevel}"`,
+    );
+  }
+  const namespace = value('namespace') ?? 'default';
+  if (!NAMESPACE.test(namespace)) {
+    problems.push(
+      `--namespace (STATEHOUSE_NAMESPACE) must be 1-64 characters of A-Z a-z 0-9 . _ -, got "${namespace}"`,
+    );
+  }
+  const graceText = value('shutdown-grace-ms') ?? '10000';
+  const shutdownGraceMs = Number(graceText);
+  if (!/^\d+$/.test(graceText)) {
+    problems.push(
+      `--shutdown-grace-ms (STATEHOUSE_SHUTDOWN_GRACE_MS) must be a number of milliseconds, got "${graceText}"`,
+    );
+  }
+  if (!LOOPBACK.has(host) && tokens.size === 0 && !insecure) {
+    problems.push(
+      `--host ${host} exposes the server beyond this machine without authentication: configure ` +
+        `tokens (STATEHOUSE_TOKENS='{"<token>": ["<namespace>"]}'), bind 127.0.0.1, or pass ` +
+        '--insecure (STATEHOUSE_INSECURE=true) to accept the risk',
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    host,
+    grpcPort,
+    httpPort,
+    redisUrl,
+    dataDir: value('data-dir') ?? 'data',
+    tokens,
+    insecure,
+    logLevel: logLevel as LogLevel,
+    namespace,
+    shutdownGraceMs,
+  };
+}
+
+/** Flags first, then variables: flag name -> text. */
+function readRaw(
+  env: NodeJS.ProcessEnv,
+  argv: readonly string[],
+  problems: string[],
+): Map<string, string> {
+  const raw = new Map<string, string>();
+  for (const [flag, { variable }] of Object.entries(FLAGS)) {
+    const name = variable.find((v) => env[v] !== undefined);
+    if (name !== undefined) raw.set(flag, env[name]!);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    const spec = match ? FLAGS[match[1]!] : undefined;
+    if (!match || !spec) {
+      problems.push(`unknown argument "${arg}"`);
+      continue;
+    }
+    if (match[2] !== undefined) raw.set(match[1]!, match[2]);
+    else if (spec.boolean) raw.set(match[1]!, 'true');
+    else if (i + 1 < argv.length) raw.set(match[1]!, argv[++i]!);
+    else problems.push(`--${match[1]} needs a value`);
+  }
+  return raw;
+}
+
+function parseTokens(
+  text: string | undefined,
+  problems: string[],
+): Map<string, ReadonlySet<string> | '*'> {
+  const tokens = new Map<string, ReadonlySet<string> | '*'>();
+  if (text === undefined || text.trim() === '') return tokens;
+  const example = `'{"<token>": ["default", "prod"], "<admin token>": ["*"]}'`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    problems.push(`--tokens (STATEHOUSE_TOKENS) must be JSON like ${example}`);
+    return tokens;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    problems.push(`--tokens (STATEHOUSE_TOKENS) must be a JSON object like ${example}`);
+    return tokens;
+  }
+  for (const [token, namespaces] of Object.entries(parsed)) {
+    if (token.length < 16 || !/^[\x21-\x7e]+$/.test(token)) {
+      problems.push('every token must be at least 16 printable ASCII characters without spaces');
+      continue;
+    }
+    if (
+      !Array.isArray(namespaces) ||
+      namespaces.length === 0 ||
+      !namespaces.every((n) => typeof n === 'string' && (n === '*' || NAMESPACE.test(n)))
+    ) {
+      problems.push(
+        `the namespaces of a token must be a non-empty list of namespace names or "*", as in ${example}`,
+      );
+      continue;
+    }
+    tokens.set(token, namespaces.includes('*') ? '*' : new Set(namespaces as string[]));
+  }
+  return tokens;
+}

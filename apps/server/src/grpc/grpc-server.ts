@@ -1,0 +1,230 @@
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { ValidationError } from '@statehouse/core';
+import { TokenAuthenticator, type Principal } from '../common/auth';
+import { mapError } from '../common/error-mapping';
+import { SERVER_CONFIG } from '../common/injection-tokens';
+import type { ServerConfig } from '../config/server-config';
+import { JsonLogger } from '../observability/json-logger';
+import { MetricsService } from '../observability/metrics.service';
+import { StatehouseV1Handlers, type CallContext } from './statehouse-v1.handlers';
+
+const PROTO_DIR = join(__dirname, 'proto');
+export const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: true,
+  longs: Number,
+  enums: String,
+  defaults: false,
+  oneofs: true,
+  includeDirs: [PROTO_DIR],
+};
+
+/** A request that did not decode: answered INVALID_ARGUMENT instead of grpc-js' INTERNAL. */
+const MALFORMED = Symbol('malformed');
+
+type Handler = (request: Record<string, unknown>, context: CallContext) => Promise<object>;
+
+/**
+ * The gRPC server (grpc-js, inside the Nest application): statehouse.v1.StatehouseService on
+ * `host:grpcPort`. Every call is authenticated (bearer token in the `authorization` metadata),
+ * gets a request id (`x-request-id` metadata, or a new one, sent back), is measured and logged,
+ * and every error leaves as a status with a clear message and the stable code in the
+ * `statehouse-code` trailer.
+ */
+@Injectable()
+export class GrpcServer implements OnApplicationShutdown {
+  private server: grpc.Server | undefined;
+  private boundPort = 0;
+
+  constructor(
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    private readonly handlers: StatehouseV1Handlers,
+    private readonly auth: TokenAuthenticator,
+    private readonly metrics: MetricsService,
+    private readonly logger: JsonLogger,
+  ) {}
+
+  /** The port it listens on (the configured one, or the one picked for port 0). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  async listen(): Promise<number> {
+    const definition = protoLoader.loadSync('statehouse/v1/statehouse.proto', LOADER_OPTIONS);
+    const service = definition['statehouse.v1.StatehouseService'] as grpc.ServiceDefinition;
+    const server = new grpc.Server({
+      'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    });
+    const implementation: grpc.UntypedServiceImplementation = {};
+    const methods: Record<string, grpc.MethodDefinition<unknown, object>> = {};
+    for (const [name, method] of Object.entries(service)) {
+      methods[name] = { ...method, requestDeserialize: tolerant(method.requestDeserialize) };
+      implementation[name] = method.responseStream
+        ? this.streaming(name)
+        : this.unary(
+            name,
+            (this.handlers as unknown as Record<string, Handler>)[name]!.bind(this.handlers),
+          );
+    }
+    server.addService(methods, implementation);
+    this.boundPort = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(
+        `${this.config.host}:${this.config.grpcPort}`,
+        grpc.ServerCredentials.createInsecure(),
+        (error, port) => (error ? reject(error) : resolve(port)),
+      ),
+    );
+    this.server = server;
+    return this.boundPort;
+  }
+
+  /** Stops accepting calls, lets running ones finish (up to the grace period), then cancels them. */
+  async onApplicationShutdown(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, this.config.shutdownGraceMs);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private unary(method: string, handler: Handler): grpc.handleUnaryCall<unknown, object> {
+    return (call, callback) => {
+      const started = process.hrtime.bigint();
+      const requestId = this.requestId(call);
+      void (async () => {
+        try {
+          const request = this.decoded(call.request);
+          const context = {
+            principal: this.principal(call.metadata),
+            cancelled: () => call.cancelled,
+          };
+          const response = await handler(request, context);
+          this.finish(method, requestId, started, grpc.status.OK);
+          callback(null, response);
+        } catch (error) {
+          callback(this.failure(method, requestId, started, error));
+        }
+      })();
+    };
+  }
+
+  private streaming(method: string): grpc.handleServerStreamingCall<unknown, object> {
+    return (call) => {
+      const started = process.hrtime.bigint();
+      const requestId = this.requestId(call);
+      void (async () => {
+        try {
+          const request = this.decoded(call.request);
+          const context = {
+            principal: this.principal(call.metadata),
+            cancelled: () => call.cancelled,
+          };
+          // Backpressure: when the socket's buffer is full, wait for it to drain.
+          const write = async (message: object): Promise<void> => {
+            if (!call.write(message))
+              await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
+          };
+          await this.handlers.Replay(request, context, write);
+          this.finish(method, requestId, started, grpc.status.OK);
+          call.end();
+        } catch (error) {
+          call.emit('error', this.failure(method, requestId, started, error));
+        }
+      })();
+    };
+  }
+
+  private requestId(
+    call: grpc.ServerUnaryCall<unknown, object> | grpc.ServerWritableStream<unknown, object>,
+  ): string {
+    const given = call.metadata.get('x-request-id')[0];
+    const requestId =
+      typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    const metadata = new grpc.Metadata();
+    metadata.set('x-request-id', requestId);
+    call.sendMetadata(metadata);
+    return requestId;
+  }
+
+  private principal(metadata: grpc.Metadata): Principal {
+    const value = metadata.get('authorization')[0];
+    return this.auth.authenticate(typeof value === 'string' ? value : undefined);
+  }
+
+  private decoded(request: unknown): Record<string, unknown> {
+    if (request !== null && typeof request === 'object' && MALFORMED in request) {
+      throw new ValidationError(
+        'request',
+        `is not a valid protobuf message of this RPC (${String((request as Record<symbol, unknown>)[MALFORMED])})`,
+      );
+    }
+    return (request ?? {}) as Record<string, unknown>;
+  }
+
+  private finish(method: string, requestId: string, started: bigint, code: grpc.status): void {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.metrics.rpcDuration.observe(
+      { transport: 'grpc', method, code: grpc.status[code] },
+      seconds,
+    );
+    if (this.logger.enabled('debug')) {
+      this.logger.entry('debug', 'grpc call', {
+        requestId,
+        method,
+        code: grpc.status[code],
+        ms: Math.round(seconds * 1e6) / 1e3,
+      });
+    }
+  }
+
+  private failure(
+    method: string,
+    requestId: string,
+    started: bigint,
+    error: unknown,
+  ): grpc.ServiceError {
+    const mapped = mapError(error);
+    this.finish(method, requestId, started, mapped.grpcStatus);
+    if (!mapped.expected) {
+      this.logger.entry('error', 'grpc call failed', {
+        requestId,
+        method,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+    } else if (this.logger.enabled('info') && mapped.grpcStatus === grpc.status.UNAVAILABLE) {
+      this.logger.entry('warn', mapped.message, { requestId, method, code: mapped.code });
+    }
+    const trailer = new grpc.Metadata();
+    trailer.set('statehouse-code', mapped.code);
+    trailer.set('x-request-id', requestId);
+    const failure: grpc.ServiceError = Object.assign(new Error(mapped.message), {
+      code: mapped.grpcStatus,
+      details: mapped.message,
+      metadata: trailer,
+    });
+    return failure;
+  }
+}
+
+/** A deserializer that never throws: a malformed message becomes a marker the handler refuses. */
+function tolerant(deserialize: grpc.deserialize<unknown>): grpc.deserialize<unknown> {
+  return (bytes: Buffer) => {
+    try {
+      return deserialize(bytes);
+    } catch (error) {
+      return { [MALFORMED]: error instanceof Error ? error.message : String(error) };
+    }
+  };
+}

@@ -1,0 +1,250 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  CommitUnknownError,
+  ValidationError,
+  type Statehouse,
+  type StateResult,
+  type Transaction,
+} from '@statehouse/core';
+import type { Principal } from '../common/auth';
+import { TokenAuthenticator } from '../common/auth';
+import { SERVER_CONFIG, STATEHOUSE_CLIENT } from '../common/injection-tokens';
+import type { ServerConfig } from '../config/server-config';
+import { MetricsService } from '../observability/metrics.service';
+import { WireTransactions } from '../statehouse/wire-transactions';
+import { SERVER_VERSION } from '../version';
+import { jsonToStruct, structToJson, type StructMessage } from './struct';
+
+/** What every handler gets besides its request. */
+export interface CallContext {
+  readonly principal: Principal;
+  /** Resolves when the client cancels or goes away (for streams). */
+  readonly cancelled: () => boolean;
+}
+
+type Request = Record<string, unknown>;
+
+/** The twelve RPCs of statehouse.v1.StatehouseService, over the engine. */
+@Injectable()
+export class StatehouseV1Handlers {
+  constructor(
+    @Inject(STATEHOUSE_CLIENT) private readonly client: Statehouse,
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    private readonly transactions: WireTransactions,
+    private readonly auth: TokenAuthenticator,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  Health(): Promise<object> {
+    return Promise.resolve({ status: 'ok' });
+  }
+
+  Version(): Promise<object> {
+    return Promise.resolve({ version: SERVER_VERSION.version, git_sha: SERVER_VERSION.gitSha });
+  }
+
+  async BeginTransaction(request: Request): Promise<object> {
+    const timeout = request.timeout_ms;
+    return {
+      txn_id: await this.transactions.begin(timeout === undefined ? undefined : Number(timeout)),
+    };
+  }
+
+  async Write(request: Request, context: CallContext): Promise<object> {
+    const tx = await this.transactions.forOperation(
+      txnIdOf(request),
+      context.principal,
+      this.namespaceOf(request),
+    );
+    await tx.write({
+      agentId: stringField(request, 'agent_id'),
+      key: stringField(request, 'key'),
+      value: structToJson(request.value as StructMessage | undefined),
+    });
+    return {};
+  }
+
+  async Delete(request: Request, context: CallContext): Promise<object> {
+    const tx = await this.transactions.forOperation(
+      txnIdOf(request),
+      context.principal,
+      this.namespaceOf(request),
+    );
+    await tx.delete({
+      agentId: stringField(request, 'agent_id'),
+      key: stringField(request, 'key'),
+    });
+    return {};
+  }
+
+  async Commit(request: Request, context: CallContext): Promise<object> {
+    const tx = await this.transactions.forOperation(txnIdOf(request), context.principal, undefined);
+    return { commit_ts: await this.commit(tx) };
+  }
+
+  async Abort(request: Request, context: CallContext): Promise<object> {
+    await this.transactions.abort(txnIdOf(request), context.principal);
+    this.metrics.outcome('aborted');
+    return {};
+  }
+
+  async GetState(request: Request, context: CallContext): Promise<object> {
+    const namespace = this.readNamespace(request, context);
+    return stateResponse(
+      await this.client.getState({
+        namespace,
+        agentId: stringField(request, 'agent_id'),
+        key: stringField(request, 'key'),
+      }),
+    );
+  }
+
+  async GetStateAtVersion(request: Request, context: CallContext): Promise<object> {
+    const namespace = this.readNamespace(request, context);
+    return stateResponse(
+      await this.client.getStateAtVersion({
+        namespace,
+        agentId: stringField(request, 'agent_id'),
+        key: stringField(request, 'key'),
+        version: Number(request.version ?? 0),
+      }),
+    );
+  }
+
+  /** Every live key (statehouse.v1 has no pagination: the whole list in one message). */
+  async ListKeys(request: Request, context: CallContext): Promise<object> {
+    const namespace = this.readNamespace(request, context);
+    const agentId = stringField(request, 'agent_id');
+    const keys: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { keys: string[]; cursor: string | null } = await this.client.listKeys({
+        namespace,
+        agentId,
+        limit: 10_000,
+        cursor,
+      });
+      keys.push(...page.keys);
+      cursor = page.cursor;
+    } while (cursor !== null);
+    return { keys };
+  }
+
+  async ScanPrefix(request: Request, context: CallContext): Promise<object> {
+    const namespace = this.readNamespace(request, context);
+    const agentId = stringField(request, 'agent_id');
+    const prefix = typeof request.prefix === 'string' ? request.prefix : '';
+    const entries: object[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await this.client.scanPrefix({
+        namespace,
+        agentId,
+        prefix,
+        limit: 1000,
+        cursor,
+      });
+      for (const entry of page.entries) {
+        entries.push({
+          key: entry.key,
+          value: jsonToStruct(entry.value),
+          version: entry.version,
+          commit_ts: entry.commitTs,
+        });
+      }
+      cursor = page.cursor;
+    } while (cursor !== null);
+    return { entries };
+  }
+
+  /** Events in commit order, start_ts and end_ts inclusive; `write` waits while the client is slow. */
+  async Replay(
+    request: Request,
+    context: CallContext,
+    write: (event: object) => Promise<void>,
+  ): Promise<void> {
+    const namespace = this.readNamespace(request, context);
+    const events = this.client.replay({
+      namespace,
+      agentId: stringField(request, 'agent_id'),
+      ...(request.start_ts === undefined ? {} : { startTs: Number(request.start_ts) }),
+      ...(request.end_ts === undefined ? {} : { endTs: Number(request.end_ts) }),
+    });
+    for await (const event of events) {
+      if (context.cancelled()) break;
+      await write({
+        // The id the client knows: a wire transaction's is the part after "<namespace>~".
+        txn_id: event.txId.startsWith(`${namespace}~`)
+          ? event.txId.slice(namespace.length + 1)
+          : event.txId,
+        commit_ts: event.commitTs,
+        operations: event.operations.map((op) => ({
+          key: op.key,
+          ...(op.value === null ? {} : { value: jsonToStruct(op.value) }),
+          version: op.version,
+        })),
+      });
+    }
+  }
+
+  /**
+   * Commits; a commit whose outcome is unknown (Redis' answer lost) is retried with the same
+   * commit token, which returns its commitTs if it had committed and never applies twice.
+   */
+  private async commit(tx: Transaction): Promise<number> {
+    const stop = this.metrics.commitDuration.startTimer();
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const commitTs = await tx.commit();
+          this.metrics.outcome('committed');
+          return commitTs;
+        } catch (error) {
+          if (!(error instanceof CommitUnknownError) || attempt >= 3) throw error;
+          await new Promise((done) => setTimeout(done, 100 * 2 ** attempt));
+        }
+      }
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      this.metrics.outcome(
+        code === 'CONFLICT' ? 'conflict' : code === 'TRANSACTION_TIMEOUT' ? 'timedOut' : 'failed',
+      );
+      throw error;
+    } finally {
+      stop();
+    }
+  }
+
+  /** The request's namespace ('' on the wire: the default one). */
+  private namespaceOf(request: Request): string {
+    const namespace = request.namespace;
+    return typeof namespace === 'string' && namespace !== '' ? namespace : this.config.namespace;
+  }
+
+  private readNamespace(request: Request, context: CallContext): string {
+    const namespace = this.namespaceOf(request);
+    this.auth.authorize(context.principal, namespace);
+    return namespace;
+  }
+}
+
+function stateResponse(state: StateResult): object {
+  return {
+    ...(state.value === null ? {} : { value: jsonToStruct(state.value) }),
+    version: state.version,
+    commit_ts: state.commitTs,
+    exists: state.exists,
+  };
+}
+
+function txnIdOf(request: Request): string {
+  const id = request.txn_id;
+  if (typeof id !== 'string' || id === '') throw new ValidationError('txn_id', 'is required');
+  return id;
+}
+
+/** A string field; the engine validates its content (non-empty, no control characters, size). */
+function stringField(request: Request, field: string): string {
+  const value = request[field];
+  return typeof value === 'string' ? value : '';
+}

@@ -1,0 +1,86 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { startEmbeddedRedis, Statehouse, type EmbeddedRedis } from '@statehouse/core';
+import { AppModule } from './app.module';
+import type { ServerConfig } from './config/server-config';
+import { GrpcServer } from './grpc/grpc-server';
+import { JsonLogger } from './observability/json-logger';
+
+export interface RunningServer {
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  /** The Redis it uses (the embedded one's URL when it started one). */
+  readonly redisUrl: string;
+  readonly app: INestApplication;
+  /**
+   * Graceful shutdown: stop accepting, let in-flight requests (commits included) finish within the
+   * grace period, then close the timeout worker, the connections and the embedded Redis.
+   */
+  close(): Promise<void>;
+}
+
+/** Starts the server: Redis (its own when none is configured), the engine, HTTP and gRPC. */
+export async function startServer(
+  config: ServerConfig,
+  logger = new JsonLogger(config.logLevel),
+): Promise<RunningServer> {
+  let embedded: EmbeddedRedis | undefined;
+  if (config.redisUrl === undefined) {
+    embedded = await startEmbeddedRedis({ dataDir: config.dataDir });
+    logger.entry('info', 'started an embedded redis-server', {
+      url: embedded.url,
+      dataDir: config.dataDir,
+      persistence: 'AOF, appendfsync always',
+    });
+  }
+  const redisUrl = config.redisUrl ?? embedded!.url;
+  const opened: Array<() => Promise<void>> = [];
+  const closeOpened = async (): Promise<void> => {
+    for (const close of opened.reverse()) await close().catch(() => undefined);
+  };
+  if (embedded) opened.push(() => embedded.stop());
+  try {
+    const client = await Statehouse.connect({ redis: redisUrl, namespace: config.namespace });
+    opened.push(() => client.close());
+    const registryRedis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+    registryRedis.on('error', () => undefined); // reported per request as STORAGE_UNAVAILABLE
+    opened.push(async () => void (await registryRedis.quit()));
+
+    const app = await NestFactory.create(
+      AppModule.forResources({ config, client, registryRedis, logger }),
+      { logger, abortOnError: false },
+    );
+    await app.listen(config.httpPort, config.host);
+    const httpPort = (app.getHttpServer() as { address(): AddressInfo }).address().port;
+    const grpcPort = await app.get(GrpcServer).listen();
+    logger.entry('info', 'statehouse server ready', {
+      host: config.host,
+      grpcPort,
+      httpPort,
+      auth: config.tokens.size > 0 ? `${config.tokens.size} token(s)` : 'none',
+    });
+    if (config.insecure && config.tokens.size === 0) {
+      logger.entry('warn', `serving ${config.host} without authentication (--insecure)`);
+    }
+    let closing: Promise<void> | undefined;
+    return {
+      grpcPort,
+      httpPort,
+      redisUrl,
+      app,
+      close: () =>
+        (closing ??= (async () => {
+          logger.entry('info', 'shutting down: no new requests; in-flight ones may finish');
+          await app.close(); // HTTP and gRPC stop accepting; running requests finish
+          await closeOpened();
+          logger.entry('info', 'stopped');
+        })()),
+    };
+  } catch (error) {
+    await closeOpened();
+    throw error;
+  }
+}
