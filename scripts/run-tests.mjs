@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The body of `npm test` (after the build): provides Redis for the integration tests and runs jest.
 //
-//   REDIS_URL set         -> jest runs against that Redis; nothing is provisioned.
+//   always                -> the Debian tools some tests use: redis-server, python3-grpcio,
+//                            protobuf-compiler and protobuf-compiler-grpc (apt-get as root).
+//   REDIS_URL set         -> jest runs against that Redis; no Docker.
 //   otherwise             -> make sure /usr/bin/redis-server and a Docker engine exist (apt-get as
 //                            root; dockerd started in the background if none answers), build the
 //                            local image statehouse/redis-local:<version> (docker/redis-local/),
@@ -15,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { dockerCli, ensureDocker, ensureRedisServerBinary, stopDocker } from './lib/docker.mjs';
 import { capture, log } from './lib/exec.mjs';
 import { ensureLocalRedisImage } from './lib/redis-image.mjs';
+import { ensureTestTools } from './lib/test-tools.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const jestBin = join(root, 'node_modules', '.bin', 'jest');
@@ -62,6 +65,11 @@ async function main() {
     fail(`${jestBin} not found; run \`node scripts/ensure-deps.mjs\` (or npm ci) first.`);
   const jestArgs = process.argv.slice(2);
   const env = { ...process.env };
+  try {
+    ensureTestTools();
+  } catch (err) {
+    fail(err.message);
+  }
 
   if (env.REDIS_URL) {
     log(`using REDIS_URL=${env.REDIS_URL}`);

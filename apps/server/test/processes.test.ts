@@ -1,0 +1,188 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { failure, struct, V1 } from './support/server';
+
+// The server as users run it: separate processes (the built apps/server/dist/main.js), several on
+// one Redis, killed with SIGKILL, started without a Redis and stopped with SIGTERM.
+
+const MAIN = join(__dirname, '..', 'dist', 'main.js');
+
+interface ServerProcess {
+  readonly child: ChildProcess;
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  readonly lines: Array<Record<string, unknown>>;
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts `node dist/main.js` and waits for its "ready" log line (JSON logs on stdout). */
+function startProcess(args: string[], env: NodeJS.ProcessEnv): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [MAIN, '--grpc-port', '0', '--http-port', '0', ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Array<Record<string, unknown>> = [];
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = JSON.parse(buffer.slice(0, newline)) as Record<string, unknown>;
+        buffer = buffer.slice(newline + 1);
+        lines.push(line);
+        if (line.msg === 'statehouse server ready') {
+          resolve({
+            child,
+            grpcPort: line.grpcPort as number,
+            httpPort: line.httpPort as number,
+            lines,
+            exited,
+          });
+        }
+      }
+    });
+    void exited.then((code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
+  });
+}
+
+function testEnv(): NodeJS.ProcessEnv {
+  const redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) throw new Error('REDIS_URL is not set: run the tests with `npm test`');
+  return { ...process.env, STATEHOUSE_REDIS_URL: redisUrl };
+}
+
+async function timeoutsFired(httpPort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  return Number(/^statehouse_timeouts_fired_total (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
+describe('three server processes on one Redis', () => {
+  const servers: ServerProcess[] = [];
+  const clients: V1[] = [];
+
+  beforeAll(async () => {
+    for (let i = 0; i < 3; i++) servers.push(await startProcess([], testEnv()));
+    clients.push(...servers.map((s) => new V1(s.grpcPort)));
+  });
+
+  afterAll(async () => {
+    clients.forEach((c) => c.close());
+    for (const server of servers) {
+      if (server.child.exitCode === null && server.child.signalCode === null) {
+        server.child.kill('SIGTERM');
+        await server.exited;
+      }
+    }
+  });
+
+  it('serve one transaction begun on the first, written on the second, committed on the third', async () => {
+    const [first, second, third] = clients as [V1, V1, V1];
+    const namespace = `p-${randomBytes(5).toString('hex')}`;
+    const { txn_id } = await first.call<{ txn_id: string }>('BeginTransaction', {
+      timeout_ms: 10_000,
+    });
+    await second.call('Write', {
+      txn_id,
+      namespace,
+      agent_id: 'a',
+      key: 'k',
+      value: struct({ v: 1 }),
+    });
+    await third.call('Write', {
+      txn_id,
+      namespace,
+      agent_id: 'a',
+      key: 'k2',
+      value: struct({ v: 2 }),
+    });
+    expect(await third.call('Commit', { txn_id })).toEqual({ commit_ts: 1 });
+    expect((await first.call('ListKeys', { namespace, agent_id: 'a' })).keys).toEqual(['k', 'k2']);
+  });
+
+  it('time out the open transactions of a server killed with SIGKILL', async () => {
+    const [first, second] = clients as [V1, V1];
+    const namespace = `k-${randomBytes(5).toString('hex')}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { txn_id } = await first.call<{ txn_id: string }>('BeginTransaction', {
+        timeout_ms: 1500,
+      });
+      await first.call('Write', {
+        txn_id,
+        namespace,
+        agent_id: 'a',
+        key: `k${i}`,
+        value: struct({ i }),
+      });
+      ids.push(txn_id);
+    }
+    const before =
+      (await timeoutsFired(servers[1]!.httpPort)) + (await timeoutsFired(servers[2]!.httpPort));
+    servers[0]!.child.kill('SIGKILL');
+    await servers[0]!.exited;
+    // The survivors' timeout workers apply the timeouts (not a later request noticing them).
+    const deadline = Date.now() + 10_000;
+    let fired = 0;
+    while (Date.now() < deadline) {
+      fired =
+        (await timeoutsFired(servers[1]!.httpPort)) +
+        (await timeoutsFired(servers[2]!.httpPort)) -
+        before;
+      if (fired >= 3) break;
+      await new Promise((done) => setTimeout(done, 100));
+    }
+    expect(fired).toBeGreaterThanOrEqual(3);
+    for (const txn_id of ids) {
+      expect(await failure(second.call('Commit', { txn_id }))).toMatchObject({
+        status: 'DEADLINE_EXCEEDED',
+        message: 'Transaction timeout',
+      });
+    }
+    expect((await second.call('ListKeys', { namespace, agent_id: 'a' })).keys ?? []).toEqual([]);
+  });
+});
+
+describe('the server without a configured Redis', () => {
+  it('starts its own redis-server, serves, and on SIGTERM stops cleanly with it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'statehouse-data-'));
+    const env = { ...process.env };
+    delete env.REDIS_URL;
+    delete env.STATEHOUSE_REDIS_URL;
+    try {
+      const server = await startProcess(['--data-dir', dataDir], env);
+      const embedded = server.lines.find((l) => l.msg === 'started an embedded redis-server');
+      expect(embedded).toMatchObject({ persistence: 'AOF, appendfsync always', dataDir });
+      const ready = await fetch(`http://127.0.0.1:${server.httpPort}/readyz`);
+      expect(ready.status).toBe(200);
+      const client = new V1(server.grpcPort);
+      const { txn_id } = await client.call<{ txn_id: string }>('BeginTransaction');
+      await client.call('Write', { txn_id, agent_id: 'a', key: 'k', value: struct({ v: 1 }) });
+      expect(await client.call('Commit', { txn_id })).toEqual({ commit_ts: 1 });
+      client.close();
+
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      expect(server.lines.map((l) => l.msg)).toContain('stopped');
+      const port = Number(new URL(embedded!.url as string).port);
+      const refused = await new Promise<boolean>((resolve) => {
+        const socket = createConnection({ port, host: '127.0.0.1' });
+        socket.on('connect', () => {
+          socket.destroy();
+          resolve(false);
+        });
+        socket.on('error', () => resolve(true));
+      });
+      expect(refused).toBe(true); // its redis-server is gone too
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

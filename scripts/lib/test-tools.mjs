@@ -1,0 +1,24 @@
+// The Debian tools some tests use besides Redis: the Python wire-compatibility test (python3-grpcio,
+// and protoc with its gRPC Python plugin to generate stubs from our .proto) and the tests that
+// start the server with its embedded redis-server.
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { aptInstall } from './exec.mjs';
+
+const TOOLS = [
+  { pkg: 'redis-server', ok: () => existsSync('/usr/bin/redis-server') },
+  { pkg: 'protobuf-compiler', ok: () => existsSync('/usr/bin/protoc') },
+  { pkg: 'protobuf-compiler-grpc', ok: () => existsSync('/usr/bin/grpc_python_plugin') },
+  {
+    pkg: 'python3-grpcio',
+    ok: () =>
+      spawnSync('/usr/bin/python3', ['-c', 'import grpc, google.protobuf'], { stdio: 'ignore' })
+        .status === 0,
+  },
+];
+
+/** Installs whichever of them is missing (apt-get, as root); throws saying what to install otherwise. */
+export function ensureTestTools() {
+  const missing = TOOLS.filter((tool) => !tool.ok()).map((tool) => tool.pkg);
+  if (missing.length) aptInstall(missing, 'tools the tests need are missing');
+}
