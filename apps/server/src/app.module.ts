@@ -6,9 +6,14 @@ import { REGISTRY_REDIS, SERVER_CONFIG, STATEHOUSE_CLIENT } from './common/injec
 import type { ServerConfig } from './config/server-config';
 import { GrpcServer } from './grpc/grpc-server';
 import { StatehouseV1Handlers } from './grpc/statehouse-v1.handlers';
+import { DocsController } from './http/docs.controller';
 import { HealthController } from './http/health.controller';
+import { RequestContextMiddleware } from './http/request-context';
+import { StateController } from './http/state.controller';
+import { TransactionsController } from './http/transactions.controller';
 import { JsonLogger } from './observability/json-logger';
 import { MetricsService } from './observability/metrics.service';
+import { Committer } from './statehouse/committer';
 import { WireTransactions } from './statehouse/wire-transactions';
 
 /** What the application runs on, opened before it starts and closed after it stops (server.ts). */
@@ -25,7 +30,7 @@ export class AppModule {
   static forResources({ config, client, registryRedis, logger }: AppResources): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController],
+      controllers: [HealthController, DocsController, TransactionsController, StateController],
       providers: [
         { provide: SERVER_CONFIG, useValue: config },
         { provide: STATEHOUSE_CLIENT, useValue: client },
@@ -34,6 +39,8 @@ export class AppModule {
         TokenAuthenticator,
         MetricsService,
         WireTransactions,
+        Committer,
+        RequestContextMiddleware,
         StatehouseV1Handlers,
         GrpcServer,
       ],

@@ -2,11 +2,14 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Redis } from 'ioredis';
 import { startEmbeddedRedis, Statehouse, type EmbeddedRedis } from '@statehouse/core';
 import { AppModule } from './app.module';
 import type { ServerConfig } from './config/server-config';
 import { GrpcServer } from './grpc/grpc-server';
+import { ProblemFilter } from './http/problem.filter';
+import { RequestContextMiddleware } from './http/request-context';
 import { JsonLogger } from './observability/json-logger';
 
 export interface RunningServer {
@@ -49,10 +52,17 @@ export async function startServer(
     registryRedis.on('error', () => undefined); // reported per request as STORAGE_UNAVAILABLE
     opened.push(async () => void (await registryRedis.quit()));
 
-    const app = await NestFactory.create(
+    const app = await NestFactory.create<NestExpressApplication>(
       AppModule.forResources({ config, client, registryRedis, logger }),
-      { logger, abortOnError: false },
+      { logger, abortOnError: false, bodyParser: false },
     );
+    app.disable('x-powered-by');
+    // Request ids, measures and logs first, so that even a body the parser refuses has them.
+    const context = app.get(RequestContextMiddleware);
+    app.use(context.use.bind(context));
+    // Bodies up to the largest transaction (16 MiB of operations) plus their JSON framing.
+    app.useBodyParser('json', { limit: '20mb' });
+    app.useGlobalFilters(new ProblemFilter(logger));
     await app.listen(config.httpPort, config.host);
     const httpPort = (app.getHttpServer() as { address(): AddressInfo }).address().port;
     const grpcPort = await app.get(GrpcServer).listen();

@@ -1,16 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  CommitUnknownError,
-  ValidationError,
-  type Statehouse,
-  type StateResult,
-  type Transaction,
-} from '@statehouse/core';
+import { ValidationError, type Statehouse, type StateResult } from '@statehouse/core';
 import type { Principal } from '../common/auth';
 import { TokenAuthenticator } from '../common/auth';
 import { SERVER_CONFIG, STATEHOUSE_CLIENT } from '../common/injection-tokens';
 import type { ServerConfig } from '../config/server-config';
 import { MetricsService } from '../observability/metrics.service';
+import { Committer } from '../statehouse/committer';
 import { WireTransactions } from '../statehouse/wire-transactions';
 import { SERVER_VERSION } from '../version';
 import { jsonToStruct, structToJson, type StructMessage } from './struct';
@@ -33,6 +28,7 @@ export class StatehouseV1Handlers {
     private readonly transactions: WireTransactions,
     private readonly auth: TokenAuthenticator,
     private readonly metrics: MetricsService,
+    private readonly committer: Committer,
   ) {}
 
   Health(): Promise<object> {
@@ -79,7 +75,7 @@ export class StatehouseV1Handlers {
 
   async Commit(request: Request, context: CallContext): Promise<object> {
     const tx = await this.transactions.forOperation(txnIdOf(request), context.principal, undefined);
-    return { commit_ts: await this.commit(tx) };
+    return { commit_ts: await this.committer.commit(tx) };
   }
 
   async Abort(request: Request, context: CallContext): Promise<object> {
@@ -184,34 +180,6 @@ export class StatehouseV1Handlers {
           version: op.version,
         })),
       });
-    }
-  }
-
-  /**
-   * Commits; a commit whose outcome is unknown (Redis' answer lost) is retried with the same
-   * commit token, which returns its commitTs if it had committed and never applies twice.
-   */
-  private async commit(tx: Transaction): Promise<number> {
-    const stop = this.metrics.commitDuration.startTimer();
-    try {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const commitTs = await tx.commit();
-          this.metrics.outcome('committed');
-          return commitTs;
-        } catch (error) {
-          if (!(error instanceof CommitUnknownError) || attempt >= 3) throw error;
-          await new Promise((done) => setTimeout(done, 100 * 2 ** attempt));
-        }
-      }
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      this.metrics.outcome(
-        code === 'CONFLICT' ? 'conflict' : code === 'TRANSACTION_TIMEOUT' ? 'timedOut' : 'failed',
-      );
-      throw error;
-    } finally {
-      stop();
     }
   }
 

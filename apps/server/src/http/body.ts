@@ -1,0 +1,40 @@
+import { ValidationError } from '@statehouse/core';
+
+/** A JSON request body as an object (a missing body reads as {}); ValidationError otherwise. */
+export function objectBody(body: unknown): Record<string, unknown> {
+  if (
+    body === undefined ||
+    body === null ||
+    (typeof body === 'object' && Object.keys(body).length === 0 && !Array.isArray(body))
+  ) {
+    return {};
+  }
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw new ValidationError('body', 'must be a JSON object (content-type: application/json)');
+  }
+  return body as Record<string, unknown>;
+}
+
+/** An optional integer query parameter. */
+export function queryInteger(value: unknown, field: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || !/^-?\d+$/.test(value)) {
+    throw new ValidationError(field, 'must be an integer');
+  }
+  return Number(value);
+}
+
+/** An optional boolean query parameter (true/false/1/0). */
+export function queryBoolean(value: unknown, field: string): boolean {
+  if (value === undefined || value === '') return false;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ValidationError(field, 'must be true or false');
+}
+
+/** A query parameter that must be a single string (the engine validates its content). */
+export function queryString(value: unknown, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new ValidationError(field, 'must be given once');
+  return value;
+}

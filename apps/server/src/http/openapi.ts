@@ -1,0 +1,326 @@
+/** The OpenAPI 3.1 document of the HTTP API (served at /openapi.json, rendered at /docs). */
+const record = {
+  type: 'object',
+  properties: {
+    exists: { type: 'boolean' },
+    value: { type: ['object', 'null'], description: 'null when the record does not exist' },
+    version: {
+      type: 'integer',
+      description: '0 when never written; a tombstone keeps its version',
+    },
+    commitTs: { type: 'integer' },
+  },
+};
+const problem = {
+  description: 'An error (application/problem+json) with a stable `code`',
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+};
+const errors = { '400': problem, '401': problem, '403': problem, '503': problem };
+const txErrors = { ...errors, '404': problem, '408': problem, '409': problem, '413': problem };
+const json = (schema: object, description = 'OK') => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const body = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
+const txId = { name: 'txId', in: 'path', required: true, schema: { type: 'string' } };
+const q = (name: string, description: string, type = 'string', required = false) => ({
+  name,
+  in: 'query',
+  required,
+  description,
+  schema: { type },
+});
+const namespace = q('namespace', 'Default: the server namespace ("default")');
+const agentId = q('agentId', 'The agent', 'string', true);
+const page = [
+  q('limit', 'Page size, 1-10000 (default 1000)', 'integer'),
+  q('cursor', "The previous page's cursor"),
+];
+const recordRef = {
+  type: 'object',
+  required: ['agentId', 'key'],
+  properties: { agentId: { type: 'string' }, key: { type: 'string' } },
+};
+const writeInput = {
+  type: 'object',
+  required: ['agentId', 'key', 'value'],
+  properties: {
+    agentId: { type: 'string' },
+    key: { type: 'string' },
+    value: { type: 'object', description: 'A JSON object, at most 1 MiB serialized' },
+    ifVersion: {
+      type: 'integer',
+      description: 'Commit only if the record then has this version (0: must not exist)',
+    },
+  },
+};
+const deleteInput = {
+  type: 'object',
+  required: ['agentId', 'key'],
+  properties: {
+    agentId: { type: 'string' },
+    key: { type: 'string' },
+    ifVersion: { type: 'integer' },
+  },
+};
+const commitResult = { type: 'object', properties: { commitTs: { type: 'integer' } } };
+
+export const OPENAPI_DOCUMENT = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Statehouse HTTP API',
+    version: '1',
+    description:
+      'Transactional, versioned agent state. Authenticate with `authorization: Bearer <token>` when the server has tokens. Every error is application/problem+json with a stable `code`; every response carries `x-request-id`.',
+  },
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    schemas: {
+      Problem: {
+        type: 'object',
+        properties: {
+          type: { type: 'string' },
+          title: { type: 'string' },
+          status: { type: 'integer' },
+          detail: { type: 'string' },
+          code: {
+            type: 'string',
+            examples: ['CONFLICT', 'TRANSACTION_TIMEOUT', 'VALIDATION_FAILED'],
+          },
+          requestId: { type: 'string' },
+        },
+      },
+    },
+  },
+  security: [{ bearer: [] }],
+  paths: {
+    '/v1/transactions': {
+      post: {
+        summary: 'Begin a transaction',
+        requestBody: body({
+          type: 'object',
+          properties: {
+            namespace: { type: 'string' },
+            timeoutMs: { type: 'integer', default: 30000 },
+          },
+        }),
+        responses: {
+          '201': json(
+            {
+              type: 'object',
+              properties: { txId: { type: 'string' }, namespace: { type: 'string' } },
+            },
+            'Begun',
+          ),
+          ...errors,
+        },
+      },
+    },
+    '/v1/transactions/{txId}/write': {
+      post: {
+        summary: 'Stage a write',
+        parameters: [txId],
+        requestBody: body(writeInput),
+        responses: { '204': { description: 'Staged' }, ...txErrors },
+      },
+    },
+    '/v1/transactions/{txId}/delete': {
+      post: {
+        summary: 'Stage a delete',
+        parameters: [txId],
+        requestBody: body(deleteInput),
+        responses: { '204': { description: 'Staged' }, ...txErrors },
+      },
+    },
+    '/v1/transactions/{txId}/get': {
+      post: {
+        summary:
+          'Read inside the transaction (its own writes, else the committed record, whose version the commit then checks)',
+        parameters: [txId],
+        requestBody: body(recordRef),
+        responses: {
+          '200': json({
+            ...record,
+            properties: { ...record.properties, staged: { type: 'boolean' } },
+          }),
+          ...txErrors,
+        },
+      },
+    },
+    '/v1/transactions/{txId}/commit': {
+      post: {
+        summary: 'Commit (409 CONFLICT when something read changed)',
+        parameters: [txId],
+        responses: { '200': json(commitResult), ...txErrors },
+      },
+    },
+    '/v1/transactions/{txId}/abort': {
+      post: {
+        summary: 'Abort (a no-op when already aborted or timed out)',
+        parameters: [txId],
+        responses: { '204': { description: 'Aborted' }, ...txErrors },
+      },
+    },
+    '/v1/commit': {
+      post: {
+        summary: 'A whole transaction in one request, applied atomically',
+        requestBody: body({
+          type: 'object',
+          required: ['operations'],
+          properties: {
+            namespace: { type: 'string' },
+            operations: {
+              type: 'array',
+              items: {
+                oneOf: [
+                  {
+                    ...writeInput,
+                    properties: { op: { const: 'write' }, ...writeInput.properties },
+                  },
+                  {
+                    ...deleteInput,
+                    properties: { op: { const: 'delete' }, ...deleteInput.properties },
+                  },
+                ],
+              },
+            },
+          },
+        }),
+        responses: {
+          '200': json({
+            ...commitResult,
+            properties: { ...commitResult.properties, txId: { type: 'string' } },
+          }),
+          ...txErrors,
+        },
+      },
+    },
+    '/v1/state': {
+      get: {
+        summary: 'A committed record: latest, an exact version, or as of a commitTs',
+        parameters: [
+          namespace,
+          agentId,
+          q('key', 'The key', 'string', true),
+          q('version', 'An exact version', 'integer'),
+          q('atTs', 'As of this commitTs', 'integer'),
+        ],
+        responses: { '200': json(record), ...errors, '404': problem },
+      },
+    },
+    '/v1/keys': {
+      get: {
+        summary: 'Live keys of an agent in UTF-8 byte order, paginated',
+        parameters: [namespace, agentId, ...page],
+        responses: {
+          '200': json({
+            type: 'object',
+            properties: {
+              keys: { type: 'array', items: { type: 'string' } },
+              cursor: { type: ['string', 'null'] },
+            },
+          }),
+          ...errors,
+        },
+      },
+    },
+    '/v1/scan': {
+      get: {
+        summary: 'Live records whose key starts with a prefix, paginated',
+        parameters: [namespace, agentId, q('prefix', 'Key prefix'), ...page],
+        responses: {
+          '200': json({
+            type: 'object',
+            properties: {
+              entries: { type: 'array', items: { type: 'object' } },
+              cursor: { type: ['string', 'null'] },
+            },
+          }),
+          ...errors,
+        },
+      },
+    },
+    '/v1/replay': {
+      get: {
+        summary:
+          "An agent's events in commit order: NDJSON, or server-sent events with accept: text/event-stream",
+        parameters: [
+          namespace,
+          agentId,
+          q('startTs', 'First commitTs (inclusive)', 'integer'),
+          q('endTs', 'Last commitTs (inclusive)', 'integer'),
+          q('follow', 'Keep delivering new commits', 'boolean'),
+        ],
+        responses: {
+          '200': {
+            description:
+              'A stream of { txId, commitTs, operations: [{ key, value | null, version }] }',
+            content: { 'application/x-ndjson': {}, 'text/event-stream': {} },
+          },
+          ...errors,
+        },
+      },
+    },
+    '/healthz': {
+      get: { summary: 'Liveness', security: [], responses: { '200': json({ type: 'object' }) } },
+    },
+    '/readyz': {
+      get: {
+        summary: 'Readiness: Redis answers',
+        security: [],
+        responses: { '200': json({ type: 'object' }), '503': problem },
+      },
+    },
+    '/metrics': {
+      get: {
+        summary: 'Prometheus metrics (statehouse_*)',
+        security: [],
+        responses: { '200': { description: 'text/plain exposition format' } },
+      },
+    },
+    '/v1/version': {
+      get: {
+        summary: 'Server version and git commit',
+        security: [],
+        responses: { '200': json({ type: 'object' }) },
+      },
+    },
+  },
+} as const;
+
+/** A self-contained page (no external assets) listing every operation of the document. */
+export function renderDocs(): string {
+  const escape = (text: string): string =>
+    text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+  const rows: string[] = [];
+  for (const [path, methods] of Object.entries(OPENAPI_DOCUMENT.paths)) {
+    for (const [method, operation] of Object.entries(
+      methods as Record<
+        string,
+        {
+          summary: string;
+          parameters?: Array<{ name: string; in: string; description?: string }>;
+          requestBody?: unknown;
+        }
+      >,
+    )) {
+      const params = (operation.parameters ?? [])
+        .map(
+          (p) =>
+            `<code>${escape(p.name)}</code> (${p.in})${p.description ? `: ${escape(p.description)}` : ''}`,
+        )
+        .join('<br>');
+      const schema = operation.requestBody
+        ? `<details><summary>body</summary><pre>${escape(JSON.stringify((operation.requestBody as { content: { 'application/json': { schema: unknown } } }).content['application/json'].schema, null, 2))}</pre></details>`
+        : '';
+      rows.push(
+        `<tr><td><b>${method.toUpperCase()}</b></td><td><code>${escape(path)}</code></td><td>${escape(operation.summary)}${params ? `<br><small>${params}</small>` : ''}${schema}</td></tr>`,
+      );
+    }
+  }
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Statehouse HTTP API</title>
+<style>body{font:15px system-ui,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em}td{vertical-align:top;padding:.5em;border-bottom:1px solid #ddd}pre{background:#f6f6f6;padding:.5em}</style>
+</head><body><h1>Statehouse HTTP API</h1><p>${escape(OPENAPI_DOCUMENT.info.description)}</p>
+<p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). gRPC: <code>statehouse.v1.StatehouseService</code> on port 50051.</p>
+<table>${rows.join('\n')}</table></body></html>`;
+}

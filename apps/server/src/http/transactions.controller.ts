@@ -1,0 +1,147 @@
+import { Body, Controller, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import {
+  ValidationError,
+  type DeleteInput,
+  type Statehouse,
+  type TransactionReadResult,
+  type WriteInput,
+} from '@statehouse/core';
+import type { Principal } from '../common/auth';
+import { TokenAuthenticator } from '../common/auth';
+import { SERVER_CONFIG, STATEHOUSE_CLIENT } from '../common/injection-tokens';
+import type { ServerConfig } from '../config/server-config';
+import { MetricsService } from '../observability/metrics.service';
+import { Committer } from '../statehouse/committer';
+import { WireTransactions } from '../statehouse/wire-transactions';
+import { objectBody } from './body';
+import { CurrentPrincipal, TokenGuard } from './request-context';
+
+/**
+ * Transactions over HTTP: begin, write, delete, read inside, commit, abort, and a commit of a list
+ * of operations in one request. A transaction begun here is bound to its namespace at begin; its
+ * id (`<namespace>~<uuid>`) is also accepted by gRPC.
+ */
+@Controller('v1')
+@UseGuards(TokenGuard)
+export class TransactionsController {
+  constructor(
+    @Inject(STATEHOUSE_CLIENT) private readonly client: Statehouse,
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    private readonly transactions: WireTransactions,
+    private readonly auth: TokenAuthenticator,
+    private readonly metrics: MetricsService,
+    private readonly committer: Committer,
+  ) {}
+
+  @Post('transactions')
+  async begin(
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<{ txId: string; namespace: string }> {
+    const { namespace, timeoutMs } = objectBody(body);
+    const ns = this.namespaceOf(namespace);
+    this.auth.authorize(principal, ns);
+    const tx = await this.client.beginTransaction({
+      namespace: ns,
+      timeoutMs: timeoutMs as number,
+    });
+    return { txId: tx.id, namespace: tx.namespace };
+  }
+
+  @Post('transactions/:txId/write')
+  @HttpCode(204)
+  async write(
+    @Param('txId') txId: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<void> {
+    const tx = await this.transactions.forOperation(txId, principal, undefined);
+    await tx.write(objectBody(body) as unknown as WriteInput);
+  }
+
+  @Post('transactions/:txId/delete')
+  @HttpCode(204)
+  async delete(
+    @Param('txId') txId: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<void> {
+    const tx = await this.transactions.forOperation(txId, principal, undefined);
+    await tx.delete(objectBody(body) as unknown as DeleteInput);
+  }
+
+  /** A read inside the transaction: its own write if it has one, else the committed record. */
+  @Post('transactions/:txId/get')
+  @HttpCode(200)
+  async get(
+    @Param('txId') txId: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<TransactionReadResult> {
+    const tx = await this.transactions.forOperation(txId, principal, undefined);
+    const { agentId, key } = objectBody(body);
+    return tx.get({ agentId: agentId as string, key: key as string });
+  }
+
+  @Post('transactions/:txId/commit')
+  @HttpCode(200)
+  async commit(
+    @Param('txId') txId: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<{ commitTs: number }> {
+    const tx = await this.transactions.forOperation(txId, principal, undefined);
+    return { commitTs: await this.committer.commit(tx) };
+  }
+
+  @Post('transactions/:txId/abort')
+  @HttpCode(204)
+  async abort(
+    @Param('txId') txId: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<void> {
+    await this.transactions.abort(txId, principal);
+    this.metrics.outcome('aborted');
+  }
+
+  /**
+   * A whole transaction in one request: `{ namespace?, operations: [{ op: 'write', agentId, key,
+   * value, ifVersion? } | { op: 'delete', agentId, key, ifVersion? }] }`, applied atomically in one
+   * script call (a buffered transaction).
+   */
+  @Post('commit')
+  @HttpCode(200)
+  async commitOperations(
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<{ commitTs: number; txId: string }> {
+    const { namespace, operations, timeoutMs } = objectBody(body);
+    const ns = this.namespaceOf(namespace);
+    this.auth.authorize(principal, ns);
+    if (!Array.isArray(operations)) {
+      throw new ValidationError('operations', 'must be a list of { op: "write" | "delete", ... }');
+    }
+    const tx = await this.client.beginTransaction({
+      namespace: ns,
+      buffered: true,
+      ...(timeoutMs === undefined ? {} : { timeoutMs: timeoutMs as number }),
+    });
+    try {
+      for (const [i, operation] of operations.entries()) {
+        const { op, ...input } = objectBody(operation);
+        if (op === 'write') await tx.write(input as unknown as WriteInput);
+        else if (op === 'delete') await tx.delete(input as unknown as DeleteInput);
+        else throw new ValidationError(`operations[${i}].op`, 'must be "write" or "delete"');
+      }
+    } catch (error) {
+      await tx.abort();
+      throw error;
+    }
+    return { commitTs: await this.committer.commit(tx), txId: tx.id };
+  }
+
+  private namespaceOf(namespace: unknown): string {
+    if (namespace === undefined || namespace === '') return this.config.namespace;
+    if (typeof namespace !== 'string') throw new ValidationError('namespace', 'must be a string');
+    return namespace;
+  }
+}
