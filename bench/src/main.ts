@@ -1,7 +1,7 @@
 // `npm run bench`: measures @statehouse/core against a Lua baseline on one Redis.
 //   --json           print the report as JSON on stdout (progress goes to stderr either way)
 //   --only a,b,...   run some scenarios: baseline, tx1, tx64, tx64-buffered, rmw-low, rmw-high,
-//                    timeouts, memory, replay
+//                    timeouts, memory, replay, server
 // Exits 0 whether or not the targets are met (it is a measurement); 1 only if it cannot run.
 import os from 'node:os';
 import { BenchRedis } from './redis-env';
@@ -12,6 +12,7 @@ import { runMemory } from './scenarios/memory';
 import { runReplay } from './scenarios/replay';
 import { runRmw } from './scenarios/rmw';
 import { runTimeouts } from './scenarios/timeouts';
+import { runServerTransports } from './scenarios/server';
 import { runTransactions } from './scenarios/transactions';
 import { describeError } from './stats';
 
@@ -25,6 +26,7 @@ const SCENARIOS = [
   'timeouts',
   'memory',
   'replay',
+  'server',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -148,6 +150,14 @@ async function main(): Promise<void> {
         loadConcurrency: 64,
         maxLoadMs: 90_000,
         warmupEvents: 5_000,
+      }),
+    );
+    await step('server', 'server', () =>
+      runServerTransports(env, {
+        concurrency: 64,
+        warmupMs: 1_000,
+        durationMs: 4_000,
+        maxOps: 500_000,
       }),
     );
   } finally {

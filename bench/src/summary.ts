@@ -4,6 +4,7 @@ import type { BaselineResult } from './scenarios/baseline';
 import type { MemoryResult } from './scenarios/memory';
 import type { ReplayResult } from './scenarios/replay';
 import type { RmwResult } from './scenarios/rmw';
+import type { ServerBenchResult } from './scenarios/server';
 import type { TimeoutResult } from './scenarios/timeouts';
 import { commandsPerOp, type TransactionResult } from './scenarios/transactions';
 
@@ -18,12 +19,14 @@ export interface Results {
   memory1?: MemoryResult;
   memory10?: MemoryResult;
   replay?: ReplayResult;
+  server?: ServerBenchResult;
 }
 
 export const TARGETS = {
   ratio: { op: '>=', threshold: 0.25 },
   latenessP99: { op: '<', threshold: 100 },
   replay: { op: '>', threshold: 100_000 },
+  httpCommitVsEmbedded: { op: '>=', threshold: 0.3 },
 } as const;
 
 const ms = (value: number | undefined): number | null => (value === undefined ? null : value);
@@ -143,6 +146,34 @@ export function buildRows(r: Results): Row[] {
       },
     );
   }
+  const embedded = r.tx64?.txPerSec;
+  const labels = {
+    grpc: 'gRPC statehouse.v1',
+    http: 'HTTP per operation',
+    'http-commit': 'HTTP one-request commit',
+  };
+  for (const result of r.server?.results ?? []) {
+    const scenario = `(h) server: ${labels[result.transport]} c=${r.server!.concurrency}`;
+    rows.push(
+      { scenario, metric: 'throughput', value: result.txPerSec, unit: 'tx/s' },
+      { scenario, metric: 'latency p50', value: result.latency.p50, unit: 'ms', digits: 2 },
+      {
+        scenario,
+        metric: 'ratio to embedded (b c=64)',
+        value: embedded ? result.txPerSec / embedded : null,
+        unit: '',
+        digits: 3,
+        ...(result.transport === 'http-commit' ? { target: TARGETS.httpCommitVsEmbedded } : {}),
+      },
+      {
+        scenario,
+        metric: 'ratio to baseline (a)',
+        value: a ? result.txPerSec / a.opsPerSec : null,
+        unit: '',
+        digits: 3,
+      },
+    );
+  }
   return rows;
 }
 
@@ -199,6 +230,13 @@ export function buildNotes(r: Results): string[] {
     if (m.firstError) notes.push(`(f) first error: ${m.firstError}`);
   }
   for (const g of [r.rmwLow, r.rmwHigh]) if (g) notes.push(...rmwNotes(g));
+  for (const result of r.server?.results ?? []) {
+    notes.push(
+      `(h ${result.transport}) ${n(result.transactions)} tx, ${result.errors} errors, p99 ${n(result.latency.p99, 2)} ms; ` +
+        `client-side CPU ${n(result.clientCpuUsPerTx, 1)} µs/tx (the server runs in its own process)`,
+    );
+    if (result.firstError) notes.push(`(h ${result.transport}) first error: ${result.firstError}`);
+  }
   return notes;
 }
 
