@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Before `npm start`: npm packages (scripts/ensure-deps.mjs), and — when no REDIS_URL points at a
-// Redis — the redis-server binary that the embedded default starts (apt-get as root on Debian).
+// Before `npm start`: npm packages (scripts/ensure-deps.mjs), and — when no Redis URL is configured
+// (REDIS_URL, STATEHOUSE_REDIS_URL) — the redis-server binary the server starts itself (apt-get as root).
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,11 @@ import { ensureRedisServerBinary } from './lib/docker.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const deps = spawnSync(process.execPath, [join(here, 'ensure-deps.mjs')], { stdio: 'inherit' });
 if (deps.status !== 0) process.exit(deps.status ?? 1);
-if (!process.env.REDIS_URL) {
+if (
+  !process.env.REDIS_URL &&
+  !process.env.STATEHOUSE_REDIS_URL &&
+  !process.argv.slice(2).some((a) => a.startsWith('--redis-url'))
+) {
   try {
     ensureRedisServerBinary('npm start runs its own Redis when REDIS_URL is not set');
   } catch (error) {

@@ -63,8 +63,8 @@ function startServer(redisUrl: string): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     let buffer = '';
     let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       for (const line of buffer.split('\n').slice(0, -1)) {
         const entry = JSON.parse(line) as { msg?: string; grpcPort?: number; httpPort?: number };

@@ -58,7 +58,7 @@ export class ProblemFilter implements ExceptionFilter {
       const body = error.getResponse();
       const detail =
         typeof body === 'object' && body !== null && 'message' in body
-          ? String((body).message)
+          ? String(body.message)
           : error.message;
       return problem(status, HTTP_CODES[status] ?? 'HTTP_ERROR', detail, requestId);
     }
