@@ -5,6 +5,7 @@ import { TokenAuthenticator } from './common/auth';
 import { REGISTRY_REDIS, SERVER_CONFIG, STATEHOUSE_CLIENT } from './common/injection-tokens';
 import type { ServerConfig } from './config/server-config';
 import { GrpcServer } from './grpc/grpc-server';
+import { StatehouseExtHandlers } from './grpc/statehouse-ext.handlers';
 import { StatehouseV1Handlers } from './grpc/statehouse-v1.handlers';
 import { DocsController } from './http/docs.controller';
 import { HealthController } from './http/health.controller';
@@ -42,6 +43,7 @@ export class AppModule {
         Committer,
         RequestContextMiddleware,
         StatehouseV1Handlers,
+        StatehouseExtHandlers,
         GrpcServer,
       ],
     };

@@ -11,6 +11,7 @@ import { SERVER_CONFIG } from '../common/injection-tokens';
 import type { ServerConfig } from '../config/server-config';
 import { JsonLogger } from '../observability/json-logger';
 import { MetricsService } from '../observability/metrics.service';
+import { StatehouseExtHandlers } from './statehouse-ext.handlers';
 import { StatehouseV1Handlers, type CallContext } from './statehouse-v1.handlers';
 
 const PROTO_DIR = join(__dirname, 'proto');
@@ -27,10 +28,16 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 const MALFORMED = Symbol('malformed');
 
 type Handler = (request: Record<string, unknown>, context: CallContext) => Promise<object>;
+type StreamHandler = (
+  request: Record<string, unknown>,
+  context: CallContext,
+  write: (message: object) => Promise<void>,
+) => Promise<void>;
 
 /**
- * The gRPC server (grpc-js, inside the Nest application): statehouse.v1.StatehouseService on
- * `host:grpcPort`. Every call is authenticated (bearer token in the `authorization` metadata),
+ * The gRPC server (grpc-js, inside the Nest application) on `host:grpcPort`:
+ * statehouse.v1.StatehouseService (the daemon's protocol) and statehouse_ts.v1.StatehouseExtService
+ * (ours, for what statehouse.v1 cannot express). Every call is authenticated (bearer token in the `authorization` metadata),
  * gets a request id (`x-request-id` metadata, or a new one, sent back), is measured and logged,
  * and every error leaves as a status with a clear message and the stable code in the
  * `statehouse-code` trailer.
@@ -42,7 +49,8 @@ export class GrpcServer implements OnApplicationShutdown {
 
   constructor(
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
-    private readonly handlers: StatehouseV1Handlers,
+    private readonly v1: StatehouseV1Handlers,
+    private readonly ext: StatehouseExtHandlers,
     private readonly auth: TokenAuthenticator,
     private readonly metrics: MetricsService,
     private readonly logger: JsonLogger,
@@ -54,23 +62,31 @@ export class GrpcServer implements OnApplicationShutdown {
   }
 
   async listen(): Promise<number> {
-    const definition = protoLoader.loadSync('statehouse/v1/statehouse.proto', LOADER_OPTIONS);
-    const service = definition['statehouse.v1.StatehouseService'] as grpc.ServiceDefinition;
     const server = new grpc.Server({
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
     });
-    const implementation: grpc.UntypedServiceImplementation = {};
-    const methods: Record<string, grpc.MethodDefinition<unknown, object>> = {};
-    for (const [name, method] of Object.entries(service)) {
-      methods[name] = { ...method, requestDeserialize: tolerant(method.requestDeserialize) };
-      implementation[name] = method.responseStream
-        ? this.streaming(name)
-        : this.unary(
-            name,
-            (this.handlers as unknown as Record<string, Handler>)[name]!.bind(this.handlers),
-          );
+    const services: Array<[proto: string, service: string, handlers: object]> = [
+      ['statehouse/v1/statehouse.proto', 'statehouse.v1.StatehouseService', this.v1],
+      ['statehouse_ts/v1/statehouse_ts.proto', 'statehouse_ts.v1.StatehouseExtService', this.ext],
+    ];
+    for (const [proto, name, handlers] of services) {
+      const service = protoLoader.loadSync(proto, LOADER_OPTIONS)[name] as grpc.ServiceDefinition;
+      const implementation: grpc.UntypedServiceImplementation = {};
+      const methods: Record<string, grpc.MethodDefinition<unknown, object>> = {};
+      for (const [method, definition] of Object.entries(service)) {
+        methods[method] = {
+          ...definition,
+          requestDeserialize: tolerant(definition.requestDeserialize),
+        };
+        const handler = (handlers as Record<string, Handler | StreamHandler>)[method]!.bind(
+          handlers,
+        );
+        implementation[method] = definition.responseStream
+          ? this.streaming(method, handler as StreamHandler)
+          : this.unary(method, handler as Handler);
+      }
+      server.addService(methods, implementation);
     }
-    server.addService(methods, implementation);
     this.boundPort = await new Promise<number>((resolve, reject) =>
       server.bindAsync(
         `${this.config.host}:${this.config.grpcPort}`,
@@ -120,7 +136,10 @@ export class GrpcServer implements OnApplicationShutdown {
     };
   }
 
-  private streaming(method: string): grpc.handleServerStreamingCall<unknown, object> {
+  private streaming(
+    method: string,
+    handler: StreamHandler,
+  ): grpc.handleServerStreamingCall<unknown, object> {
     return (call) => {
       const started = process.hrtime.bigint();
       const requestId = this.requestId(call);
@@ -136,7 +155,7 @@ export class GrpcServer implements OnApplicationShutdown {
             if (!call.write(message))
               await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
           };
-          await this.handlers.Replay(request, context, write);
+          await handler(request, context, write);
           this.finish(method, requestId, started, grpc.status.OK);
           call.end();
         } catch (error) {

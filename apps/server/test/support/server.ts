@@ -41,25 +41,30 @@ export type V1Client = grpc.Client &
     ) => grpc.ClientUnaryCall & grpc.ClientReadableStream<Record<string, unknown>>
   >;
 
-const definition = protoLoader.loadSync('statehouse/v1/statehouse.proto', {
-  ...LOADER_OPTIONS,
-  includeDirs: [PROTO_DIR],
-});
-const StatehouseService = (
-  grpc.loadPackageDefinition(definition) as unknown as {
-    statehouse: { v1: { StatehouseService: grpc.ServiceClientConstructor } };
-  }
-).statehouse.v1.StatehouseService;
+function serviceClient(proto: string, name: string): grpc.ServiceClientConstructor {
+  const definition = protoLoader.loadSync(proto, { ...LOADER_OPTIONS, includeDirs: [PROTO_DIR] });
+  let node: unknown = grpc.loadPackageDefinition(definition);
+  for (const part of name.split('.')) node = (node as Record<string, unknown>)[part];
+  return node as grpc.ServiceClientConstructor;
+}
 
-/** A statehouse.v1 client with promise-returning calls. */
+const SERVICES = {
+  v1: () => serviceClient('statehouse/v1/statehouse.proto', 'statehouse.v1.StatehouseService'),
+  ext: () =>
+    serviceClient('statehouse_ts/v1/statehouse_ts.proto', 'statehouse_ts.v1.StatehouseExtService'),
+};
+
+/** A client of statehouse.v1 (or, with `service: 'ext'`, of our own service), promise-based. */
 export class V1 {
   readonly raw: V1Client;
 
   constructor(
     port: number,
     private readonly token?: string,
+    service: keyof typeof SERVICES = 'v1',
   ) {
-    this.raw = new StatehouseService(
+    const Service = SERVICES[service]();
+    this.raw = new Service(
       `127.0.0.1:${port}`,
       grpc.credentials.createInsecure(),
     ) as unknown as V1Client;

@@ -1,0 +1,241 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  ValidationError,
+  type DeleteInput,
+  type JsonObject,
+  type Statehouse,
+  type StateResult,
+  type WriteInput,
+} from '@statehouse/core';
+import { TokenAuthenticator } from '../common/auth';
+import { SERVER_CONFIG, STATEHOUSE_CLIENT } from '../common/injection-tokens';
+import type { ServerConfig } from '../config/server-config';
+import { MetricsService } from '../observability/metrics.service';
+import { Committer } from '../statehouse/committer';
+import { WireTransactions } from '../statehouse/wire-transactions';
+import type { CallContext } from './statehouse-v1.handlers';
+
+type Request = Record<string, unknown>;
+
+/**
+ * statehouse_ts.v1.StatehouseExtService: what statehouse.v1 cannot express (see its .proto). The
+ * transaction ids are engine ids (`<namespace>~<uuid>`), accepted by statehouse.v1 as well.
+ */
+@Injectable()
+export class StatehouseExtHandlers {
+  constructor(
+    @Inject(STATEHOUSE_CLIENT) private readonly client: Statehouse,
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    private readonly transactions: WireTransactions,
+    private readonly auth: TokenAuthenticator,
+    private readonly committer: Committer,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async BeginTransaction(request: Request, context: CallContext): Promise<object> {
+    const namespace = this.namespace(request, context);
+    const tx = await this.client.beginTransaction({
+      namespace,
+      ...(request.timeout_ms === undefined ? {} : { timeoutMs: Number(request.timeout_ms) }),
+    });
+    return { txn_id: tx.id, namespace };
+  }
+
+  async Write(request: Request, context: CallContext): Promise<object> {
+    const tx = await this.transactions.forOperation(txnId(request), context.principal, undefined);
+    await tx.write(writeInput(request));
+    return {};
+  }
+
+  async Delete(request: Request, context: CallContext): Promise<object> {
+    const tx = await this.transactions.forOperation(txnId(request), context.principal, undefined);
+    await tx.delete(deleteInput(request));
+    return {};
+  }
+
+  async Get(request: Request, context: CallContext): Promise<object> {
+    const tx = await this.transactions.forOperation(txnId(request), context.principal, undefined);
+    const read = await tx.get({ agentId: text(request.agent_id), key: text(request.key) });
+    return { ...stateResult(read), staged: read.staged };
+  }
+
+  async Commit(request: Request, context: CallContext): Promise<object> {
+    const id = txnId(request);
+    const tx = await this.transactions.forOperation(id, context.principal, undefined);
+    return { commit_ts: await this.committer.commit(tx), txn_id: id };
+  }
+
+  async Abort(request: Request, context: CallContext): Promise<object> {
+    await this.transactions.abort(txnId(request), context.principal);
+    this.metrics.outcome('aborted');
+    return {};
+  }
+
+  async DescribeTransaction(request: Request, context: CallContext): Promise<object> {
+    const id = txnId(request);
+    const namespace = id.includes('~') ? id.slice(0, id.indexOf('~')) : this.config.namespace;
+    this.auth.authorize(context.principal, namespace, id);
+    const info = await this.client.describeTransaction(id);
+    return {
+      txn_id: info.id,
+      namespace: info.namespace,
+      state: info.state,
+      deadline: info.deadline,
+      created_at: info.createdAt,
+      ...(info.finishedAt === null ? {} : { finished_at: info.finishedAt }),
+      ...(info.commitTs === null ? {} : { commit_ts: info.commitTs }),
+    };
+  }
+
+  /** A whole transaction in one call: applied atomically in one script (a buffered transaction). */
+  async CommitOperations(request: Request, context: CallContext): Promise<object> {
+    const namespace = this.namespace(request, context);
+    const operations = Array.isArray(request.operations) ? (request.operations as Request[]) : [];
+    const tx = await this.client.beginTransaction({ namespace, buffered: true });
+    try {
+      for (const [i, operation] of operations.entries()) {
+        if (operation.op === 'write') await tx.write(writeInput(operation));
+        else if (operation.op === 'delete') await tx.delete(deleteInput(operation));
+        else throw new ValidationError(`operations[${i}].op`, 'must be "write" or "delete"');
+      }
+    } catch (error) {
+      await tx.abort();
+      throw error;
+    }
+    return { commit_ts: await this.committer.commit(tx), txn_id: tx.id };
+  }
+
+  async GetState(request: Request, context: CallContext): Promise<object> {
+    const record = {
+      namespace: this.namespace(request, context),
+      agentId: text(request.agent_id),
+      key: text(request.key),
+    };
+    if (request.version !== undefined) {
+      return stateResult(
+        await this.client.getStateAtVersion({ ...record, version: Number(request.version) }),
+      );
+    }
+    return stateResult(
+      await this.client.getState(
+        request.at_ts === undefined ? record : { ...record, atTs: Number(request.at_ts) },
+      ),
+    );
+  }
+
+  async ListKeys(request: Request, context: CallContext): Promise<object> {
+    const page = await this.client.listKeys({
+      namespace: this.namespace(request, context),
+      agentId: text(request.agent_id),
+      ...pageOf(request),
+    });
+    return { keys: page.keys, cursor: page.cursor ?? '' };
+  }
+
+  async ScanPrefix(request: Request, context: CallContext): Promise<object> {
+    const page = await this.client.scanPrefix({
+      namespace: this.namespace(request, context),
+      agentId: text(request.agent_id),
+      prefix: text(request.prefix),
+      ...pageOf(request),
+    });
+    return {
+      entries: page.entries.map((entry) => ({
+        key: entry.key,
+        value_json: JSON.stringify(entry.value),
+        version: entry.version,
+        commit_ts: entry.commitTs,
+      })),
+      cursor: page.cursor ?? '',
+    };
+  }
+
+  async Replay(
+    request: Request,
+    context: CallContext,
+    write: (event: object) => Promise<void>,
+  ): Promise<void> {
+    const events = this.client.replay({
+      namespace: this.namespace(request, context),
+      agentId: text(request.agent_id),
+      ...(request.start_ts === undefined ? {} : { startTs: Number(request.start_ts) }),
+      ...(request.end_ts === undefined ? {} : { endTs: Number(request.end_ts) }),
+      follow: request.follow === true,
+    });
+    for await (const event of events) {
+      if (context.cancelled()) break;
+      await write({
+        txn_id: event.txId,
+        commit_ts: event.commitTs,
+        operations: event.operations.map((op) => ({
+          key: op.key,
+          value_json: JSON.stringify(op.value),
+          version: op.version,
+        })),
+      });
+    }
+  }
+
+  async LastCommitTs(request: Request, context: CallContext): Promise<object> {
+    return { commit_ts: await this.client.lastCommitTs(this.namespace(request, context)) };
+  }
+
+  private namespace(request: Request, context: CallContext): string {
+    const namespace = text(request.namespace) || this.config.namespace;
+    this.auth.authorize(context.principal, namespace);
+    return namespace;
+  }
+}
+
+function stateResult(state: StateResult): object {
+  return {
+    exists: state.exists,
+    value_json: JSON.stringify(state.value),
+    version: state.version,
+    commit_ts: state.commitTs,
+  };
+}
+
+function txnId(request: Request): string {
+  const id = request.txn_id;
+  if (typeof id !== 'string' || id === '') throw new ValidationError('txn_id', 'is required');
+  return id;
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function parseValue(json: unknown): JsonObject {
+  if (typeof json !== 'string' || json === '') {
+    throw new ValidationError('value_json', 'is required: a JSON object as text');
+  }
+  try {
+    return JSON.parse(json) as JsonObject;
+  } catch {
+    throw new ValidationError('value_json', 'is not valid JSON');
+  }
+}
+
+function writeInput(request: Request): WriteInput {
+  return {
+    agentId: text(request.agent_id),
+    key: text(request.key),
+    value: parseValue(request.value_json),
+    ...(request.if_version === undefined ? {} : { ifVersion: Number(request.if_version) }),
+  };
+}
+
+function deleteInput(request: Request): DeleteInput {
+  return {
+    agentId: text(request.agent_id),
+    key: text(request.key),
+    ...(request.if_version === undefined ? {} : { ifVersion: Number(request.if_version) }),
+  };
+}
+
+function pageOf(request: Request): { limit?: number; cursor?: string } {
+  const limit = Number(request.limit ?? 0);
+  const cursor = text(request.cursor);
+  return { ...(limit > 0 ? { limit } : {}), ...(cursor ? { cursor } : {}) };
+}
