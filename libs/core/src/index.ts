@@ -32,3 +32,10 @@ export type { JsonObject, JsonValue } from './validation/validate';
 export * from './errors';
 export { startEmbeddedRedis, EmbeddedRedisError, freePort } from './embedded/embedded-redis';
 export type { EmbeddedRedis, EmbeddedRedisOptions } from './embedded/embedded-redis';
+export type {
+  StatehouseApi,
+  TransactionApi,
+  ApiBeginOptions,
+  ApiTransactionOptions,
+} from './client/statehouse.api';
+export { retryDelayMs } from './client/client-support';

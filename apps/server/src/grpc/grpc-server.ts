@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { PROTO_DIR as EXT_PROTO_DIR } from '@statehouse/client';
 import { ValidationError } from '@statehouse/core';
 import { TokenAuthenticator, type Principal } from '../common/auth';
 import { mapError } from '../common/error-mapping';
@@ -21,7 +22,7 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   enums: String,
   defaults: false,
   oneofs: true,
-  includeDirs: [PROTO_DIR],
+  includeDirs: [PROTO_DIR, EXT_PROTO_DIR],
 };
 
 /** A request that did not decode: answered INVALID_ARGUMENT instead of grpc-js' INTERNAL. */

@@ -42,7 +42,7 @@ export type V1Client = grpc.Client &
   >;
 
 function serviceClient(proto: string, name: string): grpc.ServiceClientConstructor {
-  const definition = protoLoader.loadSync(proto, { ...LOADER_OPTIONS, includeDirs: [PROTO_DIR] });
+  const definition = protoLoader.loadSync(proto, LOADER_OPTIONS);
   let node: unknown = grpc.loadPackageDefinition(definition);
   for (const part of name.split('.')) node = (node as Record<string, unknown>)[part];
   return node as grpc.ServiceClientConstructor;

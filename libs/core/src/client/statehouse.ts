@@ -30,6 +30,7 @@ import { retryDelayMs, sleep, toStateResult } from './client-support';
 import { TransactionSlots } from './transaction-slots';
 import { startEngine, stopEngine, type Engine, type EngineStats } from './engine';
 import type { ResolvedOptions, StatehouseOptions } from './statehouse.options';
+import type { StatehouseApi } from './statehouse.api';
 import type {
   BeginOptions,
   ListKeysInput,
@@ -59,7 +60,7 @@ const currentTransaction = new AsyncLocalStorage<Transaction>();
  * }); // committed when the callback returns
  * ```
  */
-export class Statehouse {
+export class Statehouse implements StatehouseApi {
   private closed = false;
   private readonly followers = new Set<Redis | Cluster>();
   private readonly context: TransactionContext;

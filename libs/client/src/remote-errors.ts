@@ -1,0 +1,69 @@
+import * as grpc from '@grpc/grpc-js';
+import {
+  ClientClosedError,
+  CommitUnknownError,
+  LimitExceededError,
+  PermissionDeniedError,
+  StatehouseError,
+  StorageUnavailableError,
+  TransactionConflictError,
+  TransactionError,
+  TransactionNotFoundError,
+  UnauthenticatedError,
+  ValidationError,
+  VersionCompactedError,
+  VersionNotFoundError,
+} from '@statehouse/core';
+
+/** The class of each stable code: the network client throws what the embedded one would. */
+const CLASSES: Record<string, abstract new (...args: never[]) => StatehouseError> = {
+  VALIDATION_FAILED: ValidationError,
+  TRANSACTION_NOT_FOUND: TransactionNotFoundError,
+  CONFLICT: TransactionConflictError,
+  LIMIT_EXCEEDED: LimitExceededError,
+  VERSION_NOT_FOUND: VersionNotFoundError,
+  VERSION_COMPACTED: VersionCompactedError,
+  STORAGE_UNAVAILABLE: StorageUnavailableError,
+  COMMIT_UNKNOWN: CommitUnknownError,
+  CLIENT_CLOSED: ClientClosedError,
+  UNAUTHENTICATED: UnauthenticatedError,
+  PERMISSION_DENIED: PermissionDeniedError,
+};
+
+/**
+ * The error a failed call means, with the server's message and stable code. A call that never got
+ * an answer (the server unreachable) is StorageUnavailableError; a commit without an answer is
+ * CommitUnknownError.
+ */
+export function remoteError(
+  error: unknown,
+  options: { commit?: boolean; txId?: string } = {},
+): Error {
+  const status = error as grpc.ServiceError;
+  const code = status.metadata?.get('statehouse-code')[0];
+  if (typeof code !== 'string') {
+    if (options.commit) return new CommitUnknownError(options.txId ?? '', error);
+    return new StorageUnavailableError(
+      `the Statehouse server did not answer (${status.details ?? String(error)})`,
+      {
+        txId: options.txId,
+        cause: error,
+      },
+    );
+  }
+  const Class = CLASSES[code] ?? TransactionError;
+  const remote = Object.create(Class.prototype as object) as StatehouseError &
+    Record<string, unknown>;
+  Object.defineProperties(remote, {
+    message: { value: status.details, writable: true, configurable: true },
+    code: { value: code, enumerable: true },
+    name: { value: Class.name, configurable: true, writable: true },
+    stack: {
+      value: `${Class.name}: ${status.details}\n    at (remote Statehouse server)`,
+      configurable: true,
+      writable: true,
+    },
+    txId: { value: options.txId, enumerable: true },
+  });
+  return remote;
+}

@@ -1,0 +1,44 @@
+import {
+  ClientClosedError,
+  PermissionDeniedError,
+  StorageUnavailableError,
+  UnauthenticatedError,
+} from '@statehouse/core';
+import { StatehouseClient } from '@statehouse/client';
+import { freePort } from '@statehouse/core';
+import { startTestServer } from '../../../apps/server/test/support/server';
+
+// What only the network client has: connecting, tokens, an unreachable server, closing.
+
+it('fails to connect to an unreachable server with StorageUnavailableError, saying so', async () => {
+  const port = await freePort();
+  const error = await StatehouseClient.connect({
+    url: `127.0.0.1:${port}`,
+    callTimeoutMs: 500,
+  }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(StorageUnavailableError);
+  expect((error as Error).message).toContain('the Statehouse server did not answer');
+});
+
+it('sends its token; a missing one or a namespace outside its scope is refused', async () => {
+  const TOKEN = 'client-token-0123456789ab';
+  const server = await startTestServer({ tokens: new Map([[TOKEN, new Set(['mine'])]]) });
+  const url = `127.0.0.1:${server.grpcPort}`;
+  try {
+    await expect(StatehouseClient.connect({ url, namespace: 'mine' })).rejects.toBeInstanceOf(
+      UnauthenticatedError,
+    );
+    const client = await StatehouseClient.connect({ url, token: TOKEN, namespace: 'mine' });
+    await client.transaction(async (tx) => tx.write({ agentId: 'a', key: 'k', value: { v: 1 } }));
+    expect((await client.getState({ agentId: 'a', key: 'k' })).value).toEqual({ v: 1 });
+    await expect(client.beginTransaction({ namespace: 'theirs' })).rejects.toBeInstanceOf(
+      PermissionDeniedError,
+    );
+    await client.close();
+    await expect(client.getState({ agentId: 'a', key: 'k' })).rejects.toBeInstanceOf(
+      ClientClosedError,
+    );
+  } finally {
+    await server.close();
+  }
+});
