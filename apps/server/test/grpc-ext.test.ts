@@ -160,3 +160,29 @@ describe('reads', () => {
     expect(seen).toEqual([1, 2]);
   });
 });
+
+describe('commit retries', () => {
+  it('answers a commit retried with the same commit_token with its commitTs, never twice', async () => {
+    const tx = await begin();
+    await ext.call('Write', { txn_id: tx, agent_id: 'a', key: 'k', value_json: '{"v":1}' });
+    const token = 'retry-token-1234';
+    expect(await ext.call('Commit', { txn_id: tx, commit_token: token })).toMatchObject({
+      commit_ts: 1,
+    });
+    expect(await ext.call('Commit', { txn_id: tx, commit_token: token })).toMatchObject({
+      commit_ts: 1,
+    });
+    expect(
+      await failure(ext.call('Commit', { txn_id: tx, commit_token: 'another-token-99' })),
+    ).toMatchObject({
+      status: 'FAILED_PRECONDITION',
+      message: 'Transaction already committed',
+    });
+    expect(
+      await failure(ext.call('Commit', { txn_id: tx, commit_token: 'bad token!' })),
+    ).toMatchObject({
+      status: 'INVALID_ARGUMENT',
+    });
+    expect(await ext.call('LastCommitTs', { namespace: ns })).toEqual({ commit_ts: 1 });
+  });
+});

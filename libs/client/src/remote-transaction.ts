@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   TransactionError,
   type DeleteInput,
@@ -20,6 +21,8 @@ const STATE_OF_CODE: Partial<Record<string, TransactionState>> = {
 /** A transaction on a Statehouse server: every operation is one call, checked by the server. */
 export class RemoteTransaction implements TransactionApi {
   private knownState: TransactionState;
+  /** Identifies this object's commit: a retry after CommitUnknownError never applies twice. */
+  private readonly commitToken = randomUUID();
 
   constructor(
     private readonly rpc: Rpc,
@@ -66,7 +69,9 @@ export class RemoteTransaction implements TransactionApi {
     );
     return {
       exists: read.exists === true,
-      value: JSON.parse(typeof read.value_json === 'string' ? read.value_json : 'null') as JsonObject | null,
+      value: JSON.parse(
+        typeof read.value_json === 'string' ? read.value_json : 'null',
+      ) as JsonObject | null,
       version: Number(read.version ?? 0),
       commitTs: Number(read.commit_ts ?? 0),
       staged: read.staged === true,
@@ -76,7 +81,7 @@ export class RemoteTransaction implements TransactionApi {
   async commit(): Promise<number> {
     this.refuseIfFinished();
     const { commit_ts } = await this.track(
-      this.rpc('Commit', { txn_id: this.id }, { commit: true }),
+      this.rpc('Commit', { txn_id: this.id, commit_token: this.commitToken }, { commit: true }),
     );
     this.knownState = 'committed';
     return Number(commit_ts);

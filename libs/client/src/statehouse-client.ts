@@ -283,7 +283,9 @@ export class StatehouseClient implements StatehouseApi {
 function stateResult(state: Record<string, unknown>): StateResult {
   return {
     exists: state.exists === true,
-    value: JSON.parse(typeof state.value_json === 'string' ? state.value_json : 'null') as JsonObject | null,
+    value: JSON.parse(
+      typeof state.value_json === 'string' ? state.value_json : 'null',
+    ) as JsonObject | null,
     version: Number(state.version ?? 0),
     commitTs: Number(state.commit_ts ?? 0),
   };

@@ -61,7 +61,13 @@ export class StatehouseExtHandlers {
 
   async Commit(request: Request, context: CallContext): Promise<object> {
     const id = txnId(request);
-    const tx = await this.transactions.forOperation(id, context.principal, undefined);
+    const token = text(request.commit_token);
+    const tx = await this.transactions.forOperation(
+      id,
+      context.principal,
+      undefined,
+      token || undefined,
+    );
     return { commit_ts: await this.committer.commit(tx), txn_id: id };
   }
 

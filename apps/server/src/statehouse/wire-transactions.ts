@@ -58,14 +58,17 @@ export class WireTransactions {
     txnId: string,
     principal: Principal,
     namespace: string | undefined,
+    commitToken?: string,
   ): Promise<Transaction> {
+    const resume = (id: string): Promise<Transaction> =>
+      this.client.resumeTransaction(id, { lazy: true, ...(commitToken ? { commitToken } : {}) });
     const engineId = this.engineId(txnId);
     if (engineId) {
       if (namespace !== undefined && namespace !== engineId.namespace) {
         throw invalidNamespaceSwitch(txnId, engineId.namespace, namespace);
       }
       this.auth.authorize(principal, engineId.namespace, txnId);
-      return this.client.resumeTransaction(txnId, { lazy: true });
+      return resume(txnId);
     }
     const uuid = this.uuidOf(txnId);
     const cached = this.bound.get(uuid);
@@ -74,7 +77,7 @@ export class WireTransactions {
         throw invalidNamespaceSwitch(txnId, cached, namespace);
       }
       this.auth.authorize(principal, cached, txnId);
-      return this.client.resumeTransaction(`${cached}~${uuid}`, { lazy: true });
+      return resume(`${cached}~${uuid}`);
     }
     let target = namespace;
     if (target === undefined) {
@@ -88,7 +91,7 @@ export class WireTransactions {
       timeoutMs: Math.min(600_000, Math.max(1, remainingMs)),
     });
     this.remember(uuid, target);
-    return tx;
+    return commitToken ? resume(tx.id) : tx;
   }
 
   /** Abort: an unbound transaction is aborted here; a bound one in the engine. */

@@ -46,6 +46,7 @@ import type {
 } from './statehouse.types';
 
 const DEFAULT_MAX_RETRIES = 5;
+const COMMIT_TOKEN = /^[A-Za-z0-9._-]{8,64}$/;
 /** A slot outlives its transaction's deadline by this much before it is freed regardless. */
 const SLOT_GRACE_MS = 1000;
 const currentTransaction = new AsyncLocalStorage<Transaction>();
@@ -250,8 +251,19 @@ export class Statehouse implements StatehouseApi {
     this.assertOpen();
     const txId = parseTransactionId(this.transactionIdArg(id));
     const args = validateArgs<ResumeOptions>(options, 'resumeTransaction');
+    if (args.commitToken !== undefined && !COMMIT_TOKEN.test(String(args.commitToken))) {
+      throw new ValidationError('commitToken', 'must be 8-64 characters of A-Z a-z 0-9 . _ -');
+    }
     if (args.lazy !== undefined && validateBoolean(args.lazy, 'lazy')) {
-      return new Transaction(this.context, txId);
+      return new Transaction(
+        this.context,
+        txId,
+        'open',
+        [],
+        undefined,
+        undefined,
+        args.commitToken,
+      );
     }
     const info = await this.transactions.inspect(txId);
     const staged = info.state === 'open' ? await this.transactions.stagedOperations(txId) : [];

@@ -35,6 +35,12 @@ export interface BeginOptions {
 export interface ResumeOptions {
   /** No round trip: assume the transaction is open; its first operation finds out. */
   readonly lazy?: boolean;
+  /**
+   * With lazy: the commit token of this handle's commit (8-64 of A-Z a-z 0-9 . _ -). A commit with
+   * the token of an earlier successful commit returns that commitTs instead of "already
+   * committed": how a server makes its clients' commit retries safe.
+   */
+  readonly commitToken?: string;
 }
 
 export interface TransactionOptions extends BeginOptions {

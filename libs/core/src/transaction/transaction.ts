@@ -47,7 +47,7 @@ const APPEND_DIGITS = 12;
 export class Transaction<Id extends string | null = string> implements AsyncDisposable {
   private knownState: TransactionState;
   /** Identifies this object's commit attempts, so a retried commit never applies twice. */
-  private readonly commitToken = randomUUID();
+  private readonly commitToken: string;
   /**
    * The staged operations known to this object, by record, in the order of their last staging;
    * values stay serialized until someone reads `mutations`.
@@ -71,7 +71,10 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
      * in this object only.
      */
     clientSide?: ReadOnlySnapshot | WriteBuffer,
+    /** A caller's commit token (a server relaying commit retries); default a new one. */
+    commitToken: string = randomUUID(),
   ) {
+    this.commitToken = commitToken;
     this.knownState = state;
     if (clientSide instanceof WriteBuffer) this.buffer = clientSide;
     else this.snapshot = clientSide;
