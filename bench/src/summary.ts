@@ -151,6 +151,7 @@ export function buildRows(r: Results): Row[] {
     grpc: 'gRPC statehouse.v1',
     http: 'HTTP per operation',
     'http-commit': 'HTTP one-request commit',
+    client: 'network client',
   };
   for (const result of r.server?.results ?? []) {
     const scenario = `(h) server: ${labels[result.transport]} c=${r.server!.concurrency}`;

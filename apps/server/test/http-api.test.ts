@@ -344,6 +344,21 @@ describe('operations endpoints', () => {
   });
 });
 
+describe('the open-transactions gauge', () => {
+  it('counts the transactions open in Redis per namespace, whoever began them', async () => {
+    const gauge = async (): Promise<number> => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      const line = new RegExp(`^statehouse_open_transactions\\{namespace="${ns}"\\} (\\d+)$`, 'm');
+      return Number(line.exec(text)?.[1] ?? -1);
+    };
+    const first = await begin();
+    await begin();
+    expect(await gauge()).toBe(2);
+    await post(`/v1/transactions/${first}/commit`);
+    expect(await gauge()).toBe(1);
+  });
+});
+
 describe('tokens over HTTP', () => {
   it('401 without or with a wrong token, 403 outside its namespaces; probes stay public', async () => {
     const TOKEN = 'http-token-0123456789abcd';

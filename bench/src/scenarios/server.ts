@@ -1,11 +1,13 @@
 // (h) Full transactions (begin, three writes, commit) through the server, at concurrency 64: the
-// statehouse.v1 gRPC protocol, the HTTP API per operation, and the HTTP one-request commit. The
+// statehouse.v1 gRPC protocol, the HTTP API per operation, the HTTP one-request commit and the
+// network client (@statehouse/client, over statehouse_ts.v1). The
 // server runs as its own process (apps/server/dist/main.js) on the bench's Redis, as deployed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Agent, request } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { StatehouseClient } from '@statehouse/client';
 import type { BenchRedis } from '../redis-env';
 import { describeError, runLoad, summarize, withCpu, type LatencySummary } from '../stats';
 
@@ -13,7 +15,7 @@ const ROOT = join(__dirname, '..', '..', '..');
 const SERVER_MAIN = join(ROOT, 'apps', 'server', 'dist', 'main.js');
 const PROTO_DIR = join(ROOT, 'apps', 'server', 'dist', 'grpc', 'proto');
 
-export type ServerTransport = 'grpc' | 'http' | 'http-commit';
+export type ServerTransport = 'grpc' | 'http' | 'http-commit' | 'client';
 
 export interface ServerBenchOptions {
   readonly concurrency: number;
@@ -162,6 +164,10 @@ export async function runServerTransports(
   const grpcClientInstance = grpcClient(server.grpcPort);
   const http = httpClient(server.httpPort, options.concurrency);
   const namespace = env.namespace('server');
+  const network = await StatehouseClient.connect({
+    url: `127.0.0.1:${server.grpcPort}`,
+    namespace,
+  });
   const transactions: Record<ServerTransport, (worker: number) => Promise<void>> = {
     grpc: async (worker) => {
       const { txn_id } = await grpcClientInstance.call('BeginTransaction', {});
@@ -187,6 +193,17 @@ export async function runServerTransports(
       }
       await http.post(`/v1/transactions/${txId as string}/commit`, {});
     },
+    client: async (worker) => {
+      const tx = await network.beginTransaction();
+      for (let k = 1; k <= 3; k++) {
+        await tx.write({
+          agentId: `agent-${worker}`,
+          key: `k${k}`,
+          value: { n: k, note: 'small' },
+        });
+      }
+      await tx.commit();
+    },
     'http-commit': async (worker) => {
       await http.post('/v1/commit', {
         namespace,
@@ -201,7 +218,7 @@ export async function runServerTransports(
   };
   try {
     const results: ServerTransportResult[] = [];
-    for (const transport of ['grpc', 'http', 'http-commit'] as const) {
+    for (const transport of ['grpc', 'http', 'http-commit', 'client'] as const) {
       const op = transactions[transport];
       await runLoad(options.concurrency, { maxOps: options.maxOps, maxMs: options.warmupMs }, op);
       const { result, cpuMs } = await withCpu(() =>
@@ -221,6 +238,7 @@ export async function runServerTransports(
   } finally {
     grpcClientInstance.close();
     http.close();
+    await network.close();
     await stopServer(server);
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PermissionDeniedError, UnauthenticatedError } from '@statehouse/core';
 import { SERVER_CONFIG } from './injection-tokens';
 import type { ServerConfig } from '../config/server-config';
+import { MetricsService } from '../observability/metrics.service';
 
 /** Who is calling: the namespaces its token may use, or every namespace without authentication. */
 export interface Principal {
@@ -13,7 +14,10 @@ const ANYONE: Principal = { namespaces: '*' };
 /** Bearer tokens scoped to namespaces (gRPC metadata `authorization` and the HTTP header alike). */
 @Injectable()
 export class TokenAuthenticator {
-  constructor(@Inject(SERVER_CONFIG) private readonly config: ServerConfig) {}
+  constructor(
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    private readonly metrics: MetricsService,
+  ) {}
 
   get enabled(): boolean {
     return this.config.tokens.size > 0;
@@ -34,10 +38,14 @@ export class TokenAuthenticator {
     return { namespaces };
   }
 
-  /** PermissionDeniedError unless the principal may use `namespace`. */
+  /**
+   * PermissionDeniedError unless the principal may use `namespace`. Every request's namespace
+   * passes here, so it is also where the metrics learn which namespaces are served.
+   */
   authorize(principal: Principal, namespace: string, txId?: string): void {
     if (principal.namespaces !== '*' && !principal.namespaces.has(namespace)) {
       throw new PermissionDeniedError(namespace, txId);
     }
+    this.metrics.namespaceServed(namespace);
   }
 }

@@ -36,6 +36,7 @@ export class StatehouseExtHandlers {
     const namespace = this.namespace(request, context);
     const tx = await this.client.beginTransaction({
       namespace,
+      detached: true,
       ...(request.timeout_ms === undefined ? {} : { timeoutMs: Number(request.timeout_ms) }),
     });
     return { txn_id: tx.id, namespace };

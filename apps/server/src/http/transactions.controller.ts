@@ -44,6 +44,7 @@ export class TransactionsController {
     const tx = await this.client.beginTransaction({
       namespace: ns,
       timeoutMs: timeoutMs as number,
+      detached: true,
     });
     return { txId: tx.id, namespace: tx.namespace };
   }

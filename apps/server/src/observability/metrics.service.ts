@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Statehouse } from '@statehouse/core';
 import { STATEHOUSE_CLIENT } from '../common/injection-tokens';
 
+const MAX_NAMESPACES = 1000;
+
 /** Prometheus metrics, every name prefixed `statehouse_`, served at GET /metrics. */
 @Injectable()
 export class MetricsService {
@@ -28,12 +30,19 @@ export class MetricsService {
   });
 
   constructor(@Inject(STATEHOUSE_CLIENT) client: Statehouse) {
+    const namespaces = this.namespaces;
     new Gauge({
       name: 'statehouse_open_transactions',
-      help: 'Transactions begun through this process that are still open',
+      help: 'Transactions open in Redis, by namespace (the namespaces this process has served)',
+      labelNames: ['namespace'] as const,
       registers: [this.registry],
-      collect() {
-        this.set(client.openTransactions);
+      async collect() {
+        this.reset();
+        await Promise.all(
+          [...namespaces].map(async (namespace) =>
+            this.set({ namespace }, await client.openTransactionCount(namespace).catch(() => 0)),
+          ),
+        );
       },
     });
     new Counter({
@@ -46,6 +55,14 @@ export class MetricsService {
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'statehouse_process_' });
+  }
+
+  /** Namespaces served (at most MAX_NAMESPACES), for the open-transactions gauge. */
+  private readonly namespaces = new Set<string>();
+
+  /** Notes a namespace a request used. */
+  namespaceServed(namespace: string): void {
+    if (this.namespaces.size < MAX_NAMESPACES) this.namespaces.add(namespace);
   }
 
   /** Records the outcome of a transaction finished by a request. */

@@ -88,6 +88,7 @@ export class WireTransactions {
     const { remainingMs } = (await this.bind(txnId, uuid, target))!;
     const tx = await this.client.beginTransaction({
       id: `${target}~${uuid}`,
+      detached: true,
       timeoutMs: Math.min(600_000, Math.max(1, remainingMs)),
     });
     this.remember(uuid, target);

@@ -136,6 +136,11 @@ export class Statehouse implements StatehouseApi {
     if (chosenId && (lazy || buffered)) {
       throw new ValidationError('id', 'cannot be combined with lazy or buffered');
     }
+    const detached =
+      args.detached === undefined ? false : validateBoolean(args.detached, 'detached');
+    if (detached && (lazy || buffered)) {
+      throw new ValidationError('detached', 'cannot be combined with lazy or buffered');
+    }
     const slot = this.slots.tryAcquire() ?? (await this.slots.acquire(maxWaitMs));
     const finished = (): void => slot.release();
     if (buffered) {
@@ -168,6 +173,10 @@ export class Statehouse implements StatehouseApi {
     } catch (error) {
       slot.release();
       throw error;
+    }
+    if (detached) {
+      slot.release(); // finished elsewhere: this client does not count it as its own
+      return new Transaction(this.context, txId);
     }
     // The slot is freed when the transaction ends here, or after its deadline at the latest.
     slot.expire(Date.now() + timeoutMs + SLOT_GRACE_MS);
@@ -425,6 +434,15 @@ export class Statehouse implements StatehouseApi {
       },
       isClosed: () => this.closed,
     }) as AsyncIterable<LoggedEvent> as AsyncIterable<ReplayEvent>;
+  }
+
+  /**
+   * How many transactions of a namespace are open in Redis, begun by any process (buffered and
+   * read-only ones live in their clients and are not counted).
+   */
+  async openTransactionCount(namespace?: string): Promise<number> {
+    this.assertOpen();
+    return this.records.openTransactionCount(this.namespaceOf(namespace));
   }
 
   /** The namespace's last commitTs (0 before the first commit). */

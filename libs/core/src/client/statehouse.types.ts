@@ -30,6 +30,12 @@ export interface BeginOptions {
    * binds one to a namespace at its first write). Not with lazy or buffered.
    */
   readonly id?: string;
+  /**
+   * The transaction is handed out and finished elsewhere (a server returns its id to a remote
+   * client): it does not count against this client's `maxOpenTransactions`, whose slots are
+   * freed only when a transaction ends through this client or passes its deadline.
+   */
+  readonly detached?: boolean;
 }
 
 export interface ResumeOptions {

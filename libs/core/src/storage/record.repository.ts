@@ -307,6 +307,11 @@ export class RecordRepository {
     return Number(value ?? 0);
   }
 
+  /** How many transactions of the namespace are open in Redis (its deadline index). */
+  async openTransactionCount(namespace: string): Promise<number> {
+    return this.run(undefined, () => this.redis.zcard(this.keys(namespace).deadlines));
+  }
+
   private liveRange(agentId: string, prefix: string, after: string | undefined): [Buffer, Buffer] {
     return prefixRange(
       agentPrefix(agentId) + prefix,
