@@ -1,0 +1,91 @@
+import { ConfigError, loadConfig } from './server-config';
+
+const problems = (env: NodeJS.ProcessEnv, argv: string[] = []): readonly string[] => {
+  try {
+    loadConfig(env, argv);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+describe('loadConfig', () => {
+  it('defaults to loopback, 50051/8080, an embedded Redis and no tokens', () => {
+    expect(loadConfig({}, [])).toMatchObject({
+      host: '127.0.0.1',
+      grpcPort: 50051,
+      httpPort: 8080,
+      redisUrl: undefined,
+      dataDir: 'data',
+      insecure: false,
+      logLevel: 'info',
+      namespace: 'default',
+    });
+  });
+
+  it('reads variables, and flags win over them', () => {
+    const config = loadConfig(
+      { STATEHOUSE_GRPC_PORT: '6000', REDIS_URL: 'redis://a:1', STATEHOUSE_HTTP_PORT: '7000' },
+      ['--grpc-port', '6001', '--redis-url=redis://b:2', '--insecure'],
+    );
+    expect(config).toMatchObject({
+      grpcPort: 6001,
+      httpPort: 7000,
+      redisUrl: 'redis://b:2',
+      insecure: true,
+    });
+  });
+
+  it('parses tokens scoped to namespaces', () => {
+    const { tokens } = loadConfig(
+      {
+        STATEHOUSE_TOKENS:
+          '{"reader-token-0123456789": ["a", "b"], "admin-token-0123456789": ["*"]}',
+      },
+      [],
+    );
+    expect(tokens.get('reader-token-0123456789')).toEqual(new Set(['a', 'b']));
+    expect(tokens.get('admin-token-0123456789')).toBe('*');
+  });
+
+  it('refuses a non-loopback host without tokens unless --insecure, saying what to do', () => {
+    expect(problems({ STATEHOUSE_HOST: '0.0.0.0' })).toEqual([
+      expect.stringContaining('configure tokens'),
+    ]);
+    expect(problems({ STATEHOUSE_HOST: '0.0.0.0', STATEHOUSE_INSECURE: 'true' })).toEqual([]);
+    expect(
+      problems({
+        STATEHOUSE_HOST: '0.0.0.0',
+        STATEHOUSE_TOKENS: '{"a-long-enough-token-1": ["x"]}',
+      }),
+    ).toEqual([]);
+  });
+
+  it('reports every problem at once, each naming its flag and variable', () => {
+    const found = problems(
+      {
+        STATEHOUSE_GRPC_PORT: 'abc',
+        STATEHOUSE_REDIS_URL: 'localhost:6379',
+        STATEHOUSE_TOKENS: '{"short": ["x"]}',
+        STATEHOUSE_LOG_LEVEL: 'loud',
+        STATEHOUSE_NAMESPACE: 'bad namespace',
+      },
+      ['--frobnicate'],
+    );
+    expect(found).toEqual([
+      'unknown argument "--frobnicate"',
+      expect.stringMatching(/^--grpc-port \(STATEHOUSE_GRPC_PORT\) must be a port number/),
+      expect.stringMatching(/^--redis-url \(STATEHOUSE_REDIS_URL\) must be a redis:\/\//),
+      expect.stringContaining('at least 16 printable ASCII characters'),
+      expect.stringMatching(/^--log-level/),
+      expect.stringMatching(/^--namespace/),
+    ]);
+    expect(problems({ STATEHOUSE_TOKENS: 'not json' })).toEqual([
+      expect.stringContaining('must be JSON like'),
+    ]);
+    expect(problems({}, ['--grpc-port', '9000', '--http-port', '9000'])).toEqual([
+      expect.stringContaining('give them different ports'),
+    ]);
+  });
+});

@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { JsonLogger } from '../src/observability/json-logger';
+import { startServer } from '../src/server';
+
+// Starting the server: what it says when it cannot, and when it runs exposed.
+
+it('says how to install redis-server or point at a Redis when it has none to start', async () => {
+  // As users start it (a process), with a PATH where no redis-server is found.
+  const env = { PATH: '/nonexistent', HOME: process.env.HOME ?? '/root' };
+  const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [join(__dirname, '..', 'dist', 'main.js'), '--grpc-port', '0', '--http-port', '0'],
+      {
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+  expect(result.code).toBe(2);
+  expect(result.stderr).toMatch(
+    /redis-server was not found.*apt-get install -y redis-server.*REDIS_URL=redis:\/\//s,
+  );
+});
+
+it('warns in its log when it serves beyond loopback without tokens (--insecure)', async () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const logged = await (async () => {
+    const running = await startServer(
+      {
+        host: '0.0.0.0',
+        grpcPort: 0,
+        httpPort: 0,
+        redisUrl: process.env.REDIS_URL!,
+        dataDir: 'data',
+        tokens: new Map(),
+        insecure: true,
+        logLevel: 'warn',
+        namespace: 'default',
+        shutdownGraceMs: 1000,
+      },
+      new JsonLogger(
+        'warn',
+        (line) => void lines.push(JSON.parse(line) as Record<string, unknown>),
+      ),
+    );
+    await running.close();
+    return lines;
+  })();
+  expect(logged).toContainEqual(
+    expect.objectContaining({
+      level: 'warn',
+      msg: 'serving 0.0.0.0 without authentication (--insecure)',
+    }),
+  );
+});
