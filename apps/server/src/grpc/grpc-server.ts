@@ -122,12 +122,7 @@ export class GrpcServer implements OnApplicationShutdown {
       const requestId = this.requestId(call);
       void (async () => {
         try {
-          const request = this.decoded(call.request);
-          const context = {
-            principal: this.principal(call.metadata),
-            cancelled: () => call.cancelled,
-          };
-          const response = await handler(request, context);
+          const response = await handler(this.decoded(call.request), this.context(call));
           this.finish(method, requestId, started, grpc.status.OK);
           callback(null, response);
         } catch (error) {
@@ -147,10 +142,7 @@ export class GrpcServer implements OnApplicationShutdown {
       void (async () => {
         try {
           const request = this.decoded(call.request);
-          const context = {
-            principal: this.principal(call.metadata),
-            cancelled: () => call.cancelled,
-          };
+          const context = this.context(call);
           // Backpressure: when the socket's buffer is full, wait for it to drain.
           const write = async (message: object): Promise<void> => {
             if (!call.write(message))
@@ -176,6 +168,12 @@ export class GrpcServer implements OnApplicationShutdown {
     metadata.set('x-request-id', requestId);
     call.sendMetadata(metadata);
     return requestId;
+  }
+
+  private context(
+    call: grpc.ServerUnaryCall<unknown, object> | grpc.ServerWritableStream<unknown, object>,
+  ): CallContext {
+    return { principal: this.principal(call.metadata), cancelled: () => call.cancelled };
   }
 
   private principal(metadata: grpc.Metadata): Principal {

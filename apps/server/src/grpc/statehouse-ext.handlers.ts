@@ -98,18 +98,14 @@ export class StatehouseExtHandlers {
   async CommitOperations(request: Request, context: CallContext): Promise<object> {
     const namespace = this.namespace(request, context);
     const operations = Array.isArray(request.operations) ? (request.operations as Request[]) : [];
-    const tx = await this.client.beginTransaction({ namespace, buffered: true });
-    try {
-      for (const [i, operation] of operations.entries()) {
-        if (operation.op === 'write') await tx.write(writeInput(operation));
-        else if (operation.op === 'delete') await tx.delete(deleteInput(operation));
-        else throw new ValidationError(`operations[${i}].op`, 'must be "write" or "delete"');
-      }
-    } catch (error) {
-      await tx.abort();
-      throw error;
-    }
-    return { commit_ts: await this.committer.commit(tx), txn_id: tx.id };
+    const { commitTs, txId } = await this.committer.commitOperations(
+      namespace,
+      operations.map((operation) => ({
+        op: operation.op,
+        input: operation.op === 'write' ? writeInput(operation) : deleteInput(operation),
+      })),
+    );
+    return { commit_ts: commitTs, txn_id: txId };
   }
 
   async GetState(request: Request, context: CallContext): Promise<object> {

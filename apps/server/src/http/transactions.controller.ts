@@ -121,23 +121,14 @@ export class TransactionsController {
     if (!Array.isArray(operations)) {
       throw new ValidationError('operations', 'must be a list of { op: "write" | "delete", ... }');
     }
-    const tx = await this.client.beginTransaction({
-      namespace: ns,
-      buffered: true,
-      ...(timeoutMs === undefined ? {} : { timeoutMs: timeoutMs as number }),
-    });
-    try {
-      for (const [i, operation] of operations.entries()) {
+    return this.committer.commitOperations(
+      ns,
+      operations.map((operation) => {
         const { op, ...input } = objectBody(operation);
-        if (op === 'write') await tx.write(input as unknown as WriteInput);
-        else if (op === 'delete') await tx.delete(input as unknown as DeleteInput);
-        else throw new ValidationError(`operations[${i}].op`, 'must be "write" or "delete"');
-      }
-    } catch (error) {
-      await tx.abort();
-      throw error;
-    }
-    return { commitTs: await this.committer.commit(tx), txId: tx.id };
+        return { op, input: input as unknown as WriteInput };
+      }),
+      timeoutMs as number | undefined,
+    );
   }
 
   private namespaceOf(namespace: unknown): string {
