@@ -1,0 +1,14 @@
+export { StatehouseModule, StatehouseLifecycle, connectStatehouse } from './statehouse.module';
+export {
+  STATEHOUSE_MODULE_OPTIONS,
+  type StatehouseModuleOptions,
+  type EmbeddedStatehouseOptions,
+  type RemoteStatehouseOptions,
+} from './statehouse.module-definition';
+export { STATEHOUSE, InjectStatehouse } from './statehouse.constants';
+export {
+  Transactional,
+  currentTransaction,
+  type TransactionalOptions,
+} from './transactional.decorator';
+export { StatehouseHealthIndicator, type StatehouseHealthResult } from './statehouse.health';

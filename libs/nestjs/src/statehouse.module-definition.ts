@@ -1,0 +1,35 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { Redis, RedisOptions } from 'ioredis';
+import type { StatehouseOptions } from '@statehouse/core';
+
+/** The embedded engine on Redis (a URL, ioredis options or an ioredis instance) and its options. */
+export interface EmbeddedStatehouseOptions extends Omit<StatehouseOptions, 'redis'> {
+  readonly redis: string | RedisOptions | Redis;
+}
+
+/** A Statehouse server, through the network client. */
+export interface RemoteStatehouseOptions {
+  readonly server: {
+    /** `host:port` of its gRPC endpoint, e.g. `localhost:50051`. */
+    readonly url: string;
+    readonly token?: string;
+    readonly callTimeoutMs?: number;
+  };
+  readonly namespace?: string;
+}
+
+/** Options of StatehouseModule.forRoot / forRootAsync: an embedded engine, or a server. */
+export type StatehouseModuleOptions = EmbeddedStatehouseOptions | RemoteStatehouseOptions;
+
+export const {
+  ConfigurableModuleClass,
+  MODULE_OPTIONS_TOKEN: STATEHOUSE_MODULE_OPTIONS,
+  OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<StatehouseModuleOptions>()
+  .setClassMethodName('forRoot')
+  .setExtras({ isGlobal: false }, (definition, extras) => ({
+    ...definition,
+    global: extras.isGlobal,
+  }))
+  .build();
