@@ -183,9 +183,9 @@ export function describeConformance(name: string, target: ConformanceTarget): vo
       await expect(tx.write({ agentId: '', key: 'k', value: {} })).rejects.toBeInstanceOf(
         ValidationError,
       );
-      await expect(
-        tx.write({ agentId: 'a', key: 'k', value: [1] }),
-      ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      await expect(tx.write({ agentId: 'a', key: 'k', value: [1] })).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      });
       await tx.write({ agentId: 'a', key: 'k', value: { ok: true } });
       expect(await tx.commit()).toBeGreaterThan(0);
       await expect(client.getState({ agentId: 'a', key: '' })).rejects.toBeInstanceOf(

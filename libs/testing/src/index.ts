@@ -1,0 +1,12 @@
+export {
+  startStatehouseRedis,
+  ContainerRuntimeUnavailableError,
+  DEFAULT_REDIS_IMAGE,
+  type RedisContainer,
+  type StatehouseRedisOptions,
+} from './redis-container';
+export {
+  createStatehouseTestingModule,
+  freshNamespace,
+  type StatehouseTestingOptions,
+} from './testing-module';
