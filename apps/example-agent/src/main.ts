@@ -1,0 +1,47 @@
+/**
+ * The example agent backend: `node apps/example-agent/dist/main.js` (port PORT, default 3000) on
+ * REDIS_URL (or a private redis-server it starts, data in ./data-example). Every replica started
+ * on the same Redis shares the agents' state and runs the timeout worker.
+ */
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { startEmbeddedRedis } from '@statehouse/core';
+import { StatehouseModule } from '@statehouse/nestjs';
+import { AgentModule } from './agent.module';
+
+async function main(): Promise<void> {
+  const embedded = process.env.REDIS_URL
+    ? undefined
+    : await startEmbeddedRedis({ dataDir: 'data-example' });
+  const redis = process.env.REDIS_URL ?? embedded!.url;
+
+  @Module({
+    imports: [
+      StatehouseModule.forRoot({
+        redis,
+        namespace: process.env.STATEHOUSE_NAMESPACE ?? 'agents',
+        isGlobal: true,
+      }),
+      AgentModule,
+    ],
+  })
+  class AppModule {}
+
+  const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
+  await app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  process.stdout.write(`${JSON.stringify({ msg: 'example agent ready', port })}\n`);
+  // Graceful stop: the app (and Statehouse's connections and worker) first, then its own Redis.
+  process.once('SIGTERM', () => {
+    void app
+      .close()
+      .then(() => embedded?.stop())
+      .then(() => process.exit(0));
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`example agent failed to start: ${String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,167 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { createStatehouseTestingModule } from '@statehouse/testing';
+import { AgentModule } from '../src/agent.module';
+
+// The example agent backend end to end: in-process with the testing kit, and as two replicas on
+// one Redis, one of them killed mid-run.
+
+type Json = Record<string, unknown>;
+
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: object,
+): Promise<{ status: number; body: Json }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Json };
+}
+
+describe('the example agent (in-process, testing kit)', () => {
+  let app: INestApplication;
+  let base: string;
+
+  beforeAll(async () => {
+    const moduleRef = await createStatehouseTestingModule({ imports: [AgentModule] }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  });
+
+  afterAll(() => app.close());
+
+  it('resumes a research run that crashed at step 3 from its progress, and replays its history', async () => {
+    const crashed = await call(base, 'POST', '/research/r1', {
+      question: 'why is the sky blue?',
+      crashAtStep: 3,
+    });
+    expect(crashed.status).toBe(500);
+    expect((await call(base, 'GET', '/research/r1')).body).toMatchObject({ done: 2, answer: null });
+    const resumed = await call(base, 'POST', '/research/r1/resume');
+    expect(resumed.body).toMatchObject({
+      done: 5,
+      answer: expect.stringMatching(/^answer\(why is the sky blue\?\) after 4 step/),
+    });
+    const history = (await call(base, 'GET', '/research/r1/history')).body as unknown as Array<{
+      operations: Array<{ key: string; version: number }>;
+    }>;
+    expect(history).toHaveLength(6); // the start, then one commit per step
+    const stepWrites = history
+      .flatMap((e) => e.operations)
+      .filter((op) => op.key.startsWith('step:'));
+    expect(stepWrites.map((op) => [op.key, op.version])).toEqual(
+      [1, 2, 3, 4, 5].map((n) => [`step:${n}`, 1]),
+    );
+  });
+
+  it('runs the approval workflow to the final action, explains it, and refuses a second decision', async () => {
+    const requested = await call(base, 'POST', '/approvals/w1', {
+      action: 'drop table tmp',
+      requestedBy: 'agent-7',
+    });
+    expect(requested.body).toMatchObject({
+      state: 'awaitingApproval',
+      proposal: expect.stringContaining('backup'),
+    });
+    const decided = await call(base, 'POST', '/approvals/w1/decision', {
+      approved: true,
+      by: 'alice',
+      reason: 'looks safe',
+    });
+    expect(decided.body).toMatchObject({ state: 'done', result: 'executed: drop table tmp' });
+    const { body } = await call(base, 'GET', '/approvals/w1');
+    expect((body.history as Array<{ state: string }>).map((h) => h.state)).toEqual([
+      'requested',
+      'analyzed',
+      'proposed',
+      'awaitingApproval',
+      'approved',
+      'done',
+    ]);
+    expect(body.workflow).toMatchObject({
+      decision: { approved: true, by: 'alice', reason: 'looks safe' },
+    });
+    expect(
+      (await call(base, 'POST', '/approvals/w1/decision', { approved: false, by: 'bob' })).status,
+    ).toBe(409);
+
+    await call(base, 'POST', '/approvals/w2', { action: 'rotate keys', requestedBy: 'agent-7' });
+    const rejected = await call(base, 'POST', '/approvals/w2/decision', {
+      approved: false,
+      by: 'bob',
+      reason: 'not now',
+    });
+    expect(rejected.body).toMatchObject({ state: 'rejected', result: null });
+  });
+});
+
+describe('two replicas of the example agent on one Redis', () => {
+  const MAIN = join(__dirname, '..', 'dist', 'main.js');
+  const replicas: ChildProcess[] = [];
+
+  function startReplica(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; base: string }> {
+    const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    replicas.push(child);
+    return new Promise((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        const line = chunk
+          .toString()
+          .split('\n')
+          .find((l) => l.includes('example agent ready'));
+        if (line)
+          resolve({
+            child,
+            base: `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`,
+          });
+      });
+      child.on('exit', (code) => reject(new Error(`replica exited with ${code}`)));
+    });
+  }
+
+  afterAll(() => {
+    for (const child of replicas)
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+
+  it('finishes on the second replica the run the first was doing when it was killed', async () => {
+    const env = {
+      ...process.env,
+      PORT: '0',
+      STEP_DELAY_MS: '250',
+      STATEHOUSE_NAMESPACE: `example-${randomBytes(5).toString('hex')}`,
+    };
+    const [a, b] = await Promise.all([startReplica(env), startReplica(env)]);
+    void call(a.base, 'POST', '/research/agent-1', { question: 'what is a transaction?' }).catch(
+      () => undefined,
+    );
+    // Wait until the first replica has committed two steps, then kill it mid-run.
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      const { status, body } = await call(b.base, 'GET', '/research/agent-1');
+      if (status === 200 && (body.done as number) >= 2) break;
+      await new Promise((done) => setTimeout(done, 50));
+    }
+    a.child.kill('SIGKILL');
+    const before = (await call(b.base, 'GET', '/research/agent-1')).body.done as number;
+    expect(before).toBeGreaterThanOrEqual(2);
+    expect(before).toBeLessThan(5);
+    const finished = await call(b.base, 'POST', '/research/agent-1/resume');
+    expect(finished.body).toMatchObject({
+      done: 5,
+      answer: expect.stringContaining('what is a transaction?'),
+    });
+    const history = (await call(b.base, 'GET', '/research/agent-1/history'))
+      .body as unknown as Array<{ operations: Array<{ key: string; version: number }> }>;
+    const steps = history.flatMap((e) => e.operations).filter((op) => op.key.startsWith('step:'));
+    expect(steps.map((op) => [op.key, op.version])).toEqual(
+      [1, 2, 3, 4, 5].map((n) => [`step:${n}`, 1]),
+    );
+  }, 60_000);
+});
