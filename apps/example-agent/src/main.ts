@@ -4,6 +4,8 @@
  * on the same Redis shares the agents' state and runs the timeout worker.
  */
 import 'reflect-metadata';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { startEmbeddedRedis } from '@statehouse/core';
@@ -30,7 +32,7 @@ async function main(): Promise<void> {
 
   const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
   await app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
-  const { port } = app.getHttpServer().address() as { port: number };
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
   process.stdout.write(`${JSON.stringify({ msg: 'example agent ready', port })}\n`);
   // Graceful stop: the app (and Statehouse's connections and worker) first, then its own Redis.
   process.once('SIGTERM', () => {

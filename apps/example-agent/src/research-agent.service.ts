@@ -80,7 +80,7 @@ export class ResearchAgentService {
     const previous: string[] = [];
     for (let i = 0; i < index; i++) {
       const { value: output } = await tx.get({ agentId, key: `step:${i + 1}` });
-      previous.push(String(output?.output));
+      previous.push(typeof output?.output === 'string' ? output.output : '');
     }
     const output = work(step, progress.question, previous);
     await tx.write({ agentId, key: `step:${index + 1}`, value: { step, output } });
