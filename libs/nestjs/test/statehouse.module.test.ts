@@ -34,6 +34,11 @@ class MemoryService {
     throw new Error('the model refused');
   }
 
+  @Transactional()
+  async rememberTwice(agentId: string): Promise<string[]> {
+    return [await this.remember(agentId, 'first'), await this.remember(agentId, 'second')];
+  }
+
   @Transactional({ timeoutMs: 50 })
   async tooSlow(agentId: string): Promise<void> {
     await currentTransaction()!.write({ agentId, key: 'slow', value: {} });
@@ -83,6 +88,12 @@ describe('StatehouseModule.forRoot with the embedded engine', () => {
         message: 'Transaction timeout',
       });
       expect(await app.get(EmbeddedOnly).sameAsStatic()).toBe(true);
+      // A @Transactional method called inside another joins its transaction: one commit.
+      const [first, second] = await memory.rememberTwice('nested');
+      expect(first).toBe(second);
+      const events: unknown[] = [];
+      for await (const event of memory.statehouse.replay({ agentId: 'nested' })) events.push(event);
+      expect(events).toHaveLength(1);
     } finally {
       await app.close();
     }
