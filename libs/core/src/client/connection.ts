@@ -91,6 +91,20 @@ export function duplicateConnection(redis: Redis | Cluster, blocking: boolean): 
   const overrides: RedisOptions = blocking
     ? { maxRetriesPerRequest: null, enableAutoPipelining: false, lazyConnect: false }
     : { lazyConnect: false };
+  if ((redis as Cluster).isCluster) {
+    // A cluster's per-node settings live in redisOptions (BullMQ checks them there), and the
+    // cluster-level maxRetriesPerRequest must match for blocking commands.
+    const cluster = redis as Cluster;
+    const { redisOptions, ...clusterOptions } = cluster.options;
+    return silenceErrorEvents(
+      cluster.duplicate([], {
+        ...clusterOptions,
+        lazyConnect: false,
+        ...(blocking ? { enableAutoPipelining: false, maxRetriesPerRequest: null } : {}),
+        redisOptions: { ...redisOptions, ...overrides },
+      } as Cluster['options']),
+    );
+  }
   return silenceErrorEvents((redis as Redis).duplicate(overrides));
 }
 
