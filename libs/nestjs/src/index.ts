@@ -3,6 +3,7 @@ export {
   STATEHOUSE_MODULE_OPTIONS,
   type StatehouseModuleOptions,
   type EmbeddedStatehouseOptions,
+  type ClusterStatehouseOptions,
   type RemoteStatehouseOptions,
 } from './statehouse.module-definition';
 export { STATEHOUSE, InjectStatehouse } from './statehouse.constants';

@@ -1,10 +1,21 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import type { StatehouseOptions } from '@statehouse/core';
 
-/** The embedded engine on Redis (a URL, ioredis options or an ioredis instance) and its options. */
+/**
+ * The embedded engine on Redis (a URL, ioredis options, or an ioredis instance, a Cluster
+ * included) and its options.
+ */
 export interface EmbeddedStatehouseOptions extends Omit<StatehouseOptions, 'redis'> {
-  readonly redis: string | RedisOptions | Redis;
+  readonly redis: string | RedisOptions | Redis | Cluster;
+}
+
+/** The embedded engine on a Redis Cluster, from its nodes (the module opens and closes it). */
+export interface ClusterStatehouseOptions extends Omit<StatehouseOptions, 'redis'> {
+  readonly cluster: {
+    readonly nodes: ClusterNode[];
+    readonly options?: ClusterOptions;
+  };
 }
 
 /** A Statehouse server, through the network client. */
@@ -18,8 +29,9 @@ export interface RemoteStatehouseOptions {
   readonly namespace?: string;
 }
 
-/** Options of StatehouseModule.forRoot / forRootAsync: an embedded engine, or a server. */
-export type StatehouseModuleOptions = EmbeddedStatehouseOptions | RemoteStatehouseOptions;
+/** Options of StatehouseModule.forRoot / forRootAsync: the embedded engine (on Redis or a Redis Cluster), or a server. */
+export type StatehouseModuleOptions =
+  EmbeddedStatehouseOptions | ClusterStatehouseOptions | RemoteStatehouseOptions;
 
 export const {
   ConfigurableModuleClass,

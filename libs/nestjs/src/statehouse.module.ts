@@ -6,6 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { Cluster } from 'ioredis';
 import { StatehouseClient } from '@statehouse/client';
 import { Statehouse, type StatehouseApi } from '@statehouse/core';
 import { StatehouseHealthIndicator } from './statehouse.health';
@@ -19,6 +20,28 @@ import { CLIENT_OF_INSTANCE, TRANSACTIONAL } from './transactional.decorator';
 
 /** Connects the client the options describe: the embedded engine, or the network client. */
 export async function connectStatehouse(options: StatehouseModuleOptions): Promise<StatehouseApi> {
+  if ('cluster' in options) {
+    const { cluster, ...engine } = options;
+    const redis = new Cluster(cluster.nodes, {
+      ...cluster.options,
+      redisOptions: { maxRetriesPerRequest: 2, ...cluster.options?.redisOptions },
+    });
+    redis.on('error', () => undefined); // reported per call as StorageUnavailableError
+    try {
+      const client = await Statehouse.connect({ ...engine, redis });
+      // The engine leaves a connection it was given open: close the one opened here with it.
+      const close = client.close.bind(client);
+      return Object.assign(client, {
+        close: async () => {
+          await close();
+          redis.disconnect();
+        },
+      });
+    } catch (error) {
+      redis.disconnect();
+      throw error;
+    }
+  }
   if ('server' in options) {
     return StatehouseClient.connect({
       url: options.server.url,

@@ -11,6 +11,7 @@ import {
   currentTransaction,
 } from '@statehouse/nestjs';
 import { startTestServer } from '../../../apps/server/test/support/server';
+import { startLocalCluster } from '../../../test/support/redis-cluster';
 
 const redisUrl = (): string => process.env.REDIS_URL!;
 const namespace = (): string => `n-${randomBytes(5).toString('hex')}`;
@@ -181,6 +182,26 @@ describe('StatehouseModule.forRoot with the embedded engine', () => {
     const after = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
     expect(after).toBeLessThanOrEqual(before);
   });
+});
+
+describe('StatehouseModule.forRoot with Redis Cluster nodes', () => {
+  it('runs on the cluster, and closes the cluster connection it opened', async () => {
+    const cluster = await startLocalCluster(3);
+    try {
+      const app = await appWith([
+        StatehouseModule.forRoot({ cluster: { nodes: cluster.nodes }, namespace: namespace() }),
+      ]);
+      const memory = app.get(MemoryService);
+      await Promise.all(['a', 'b', 'c'].map((fact) => memory.remember('agent', fact)));
+      expect((await memory.statehouse.getState({ agentId: 'agent', key: 'facts' })).version).toBe(
+        3,
+      );
+      await app.close();
+      await expect(memory.statehouse.lastCommitTs()).rejects.toBeInstanceOf(ClientClosedError);
+    } finally {
+      await cluster.stop();
+    }
+  }, 30_000);
 });
 
 describe('StatehouseModule.forRoot with a Statehouse server', () => {

@@ -102,7 +102,7 @@ export function duplicateConnection(redis: Redis | Cluster, blocking: boolean): 
         lazyConnect: false,
         ...(blocking ? { enableAutoPipelining: false, maxRetriesPerRequest: null } : {}),
         redisOptions: { ...redisOptions, ...overrides },
-      } as Cluster['options']),
+      }),
     );
   }
   return silenceErrorEvents((redis as Redis).duplicate(overrides));
