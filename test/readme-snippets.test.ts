@@ -14,6 +14,7 @@ it('shows each snippet exactly as the tested file', () => {
   expect(found.map(([, file]) => file)).toEqual([
     'test/snippets/nestjs-module.ts',
     'test/snippets/testing-kit.test.ts',
+    'apps/example-agent/test/readme.test.ts',
   ]);
   for (const [, file, block] of found) {
     expect(block).toBe(readFileSync(join(root, file!), 'utf8'));
