@@ -13,10 +13,9 @@ import { StatehouseModule } from '@statehouse/nestjs';
 import { AgentModule } from './agent.module';
 
 async function main(): Promise<void> {
-  const embedded = process.env.REDIS_URL
-    ? undefined
-    : await startEmbeddedRedis({ dataDir: 'data-example' });
-  const redis = process.env.REDIS_URL ?? embedded!.url;
+  const configured = process.env.REDIS_URL || undefined;
+  const embedded = configured ? undefined : await startEmbeddedRedis({ dataDir: 'data-example' });
+  const redis = configured ?? embedded!.url;
 
   @Module({
     imports: [
@@ -30,17 +29,25 @@ async function main(): Promise<void> {
   })
   class AppModule {}
 
-  const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
-  await app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
-  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
-  process.stdout.write(`${JSON.stringify({ msg: 'example agent ready', port })}\n`);
-  // Graceful stop: the app (and Statehouse's connections and worker) first, then its own Redis.
-  process.once('SIGTERM', () => {
-    void app
-      .close()
-      .then(() => embedded?.stop())
-      .then(() => process.exit(0));
-  });
+  try {
+    const app = await NestFactory.create(AppModule, {
+      logger: ['error', 'warn'],
+      abortOnError: false,
+    });
+    await app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
+    const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+    process.stdout.write(`${JSON.stringify({ msg: 'example agent ready', port })}\n`);
+    // Graceful stop: the app (and Statehouse's connections and worker) first, then its own Redis.
+    process.once('SIGTERM', () => {
+      void app
+        .close()
+        .then(() => embedded?.stop())
+        .then(() => process.exit(0));
+    });
+  } catch (error) {
+    await embedded?.stop(); // never leave the private redis-server behind
+    throw error;
+  }
 }
 
 main().catch((error: unknown) => {
