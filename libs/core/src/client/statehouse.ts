@@ -2,18 +2,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Redis, Cluster } from 'ioredis';
 import { ClientClosedError, TransactionConflictError, ValidationError } from '../errors';
 import { RecordRepository, type LoggedEvent } from '../storage/record.repository';
-import { toStorageError } from '../storage/redis-errors';
 import type { TransactionRepository } from '../storage/transaction.repository';
-import type { TimeoutQueue } from '../timeouts/timeout.queue';
 import { mutation } from '../transaction/mutation';
 import { Transaction } from '../transaction/transaction';
 import type { TransactionContext } from '../transaction/transaction.types';
-import { WriteBuffer } from '../transaction/write-buffer';
-import {
-  newTransactionId,
-  parseTransactionId,
-  type TransactionId,
-} from '../transaction/transaction-id';
+import { parseTransactionId } from '../transaction/transaction-id';
 import type { TransactionState } from '../transaction/transaction.machine';
 import {
   validateArgs,
@@ -28,6 +21,7 @@ import { validatePage, type Page } from '../validation/page';
 import { replayEvents } from './replay';
 import { retryDelayMs, sleep, toStateResult } from './client-support';
 import { TransactionSlots } from './transaction-slots';
+import { TransactionStarter } from './transaction-starter';
 import { startEngine, stopEngine, type Engine, type EngineStats } from './engine';
 import type { ResolvedOptions, StatehouseOptions } from './statehouse.options';
 import type { StatehouseApi } from './statehouse.api';
@@ -47,8 +41,6 @@ import type {
 
 const DEFAULT_MAX_RETRIES = 5;
 const COMMIT_TOKEN = /^[A-Za-z0-9._-]{8,64}$/;
-/** A slot outlives its transaction's deadline by this much before it is freed regardless. */
-const SLOT_GRACE_MS = 1000;
 const currentTransaction = new AsyncLocalStorage<Transaction>();
 
 /**
@@ -71,13 +63,12 @@ export class Statehouse implements StatehouseApi {
 
   private readonly options: ResolvedOptions;
   private readonly transactions: TransactionRepository;
-  private readonly queue: TimeoutQueue;
+  private readonly starter: TransactionStarter;
 
   private constructor(private readonly engine: Engine) {
     const { options, transactions } = engine;
     this.options = options;
     this.transactions = transactions;
-    this.queue = engine.queue;
     this.slots = new TransactionSlots(options.maxOpenTransactions);
     this.records = new RecordRepository(transactions.redis, (namespace) =>
       transactions.keys(namespace),
@@ -88,6 +79,14 @@ export class Statehouse implements StatehouseApi {
       maxValueBytes: options.maxValueBytes,
       assertOpen: () => this.assertOpen(),
     };
+    this.starter = new TransactionStarter(
+      this.context,
+      options,
+      transactions,
+      this.records,
+      engine.queue,
+      this.slots,
+    );
   }
 
   /** Connects to Redis and, unless switched off, starts this process's timeout worker. */
@@ -108,128 +107,7 @@ export class Statehouse implements StatehouseApi {
   async beginTransaction(options: BeginOptions = {}): Promise<Transaction<string | null>> {
     this.assertOpen();
     const args = validateArgs<BeginOptions>(options, 'beginTransaction');
-    const namespace = this.namespaceOf(args.namespace);
-    const timeoutMs =
-      args.timeoutMs === undefined
-        ? this.options.defaultTimeoutMs
-        : validateInteger(args.timeoutMs, 'timeoutMs', 1, this.options.maxTimeoutMs);
-    if (args.readOnly !== undefined && validateBoolean(args.readOnly, 'readOnly')) {
-      if (args.buffered !== undefined && validateBoolean(args.buffered, 'buffered')) {
-        throw new ValidationError(
-          'buffered',
-          'is for read-write transactions: a read-only transaction has no writes to buffer',
-        );
-      }
-      return this.beginReadOnly(namespace, timeoutMs, args.readTs);
-    }
-    if (args.readTs !== undefined) {
-      throw new ValidationError('readTs', 'is for read-only transactions: pass readOnly: true too');
-    }
-    const maxWaitMs =
-      args.maxWaitMs === undefined
-        ? this.options.maxWaitMs
-        : validateInteger(args.maxWaitMs, 'maxWaitMs', 0, 600_000);
-    const lazy = args.lazy === undefined ? false : validateBoolean(args.lazy, 'lazy');
-    const buffered =
-      args.buffered === undefined ? false : validateBoolean(args.buffered, 'buffered');
-    const chosenId = args.id === undefined ? undefined : this.chosenId(args.id, args.namespace);
-    if (chosenId && (lazy || buffered)) {
-      throw new ValidationError('id', 'cannot be combined with lazy or buffered');
-    }
-    const detached =
-      args.detached === undefined ? false : validateBoolean(args.detached, 'detached');
-    if (detached && (lazy || buffered)) {
-      throw new ValidationError('detached', 'cannot be combined with lazy or buffered');
-    }
-    const slot = this.slots.tryAcquire() ?? (await this.slots.acquire(maxWaitMs));
-    const finished = (): void => slot.release();
-    if (buffered) {
-      // Nothing in Redis until the commit: the slot bounds this client's memory, not Redis'.
-      slot.expire(Date.now() + timeoutMs + SLOT_GRACE_MS);
-      const buffer = new WriteBuffer(timeoutMs, {
-        maxOperations: this.options.maxOperationsPerTransaction,
-        maxBytes: this.options.maxTransactionBytes,
-      });
-      return new Transaction(
-        this.context,
-        newTransactionId(namespace),
-        'open',
-        [],
-        finished,
-        buffer,
-      );
-    }
-    if (lazy) {
-      const begin = async (): Promise<TransactionId> => {
-        const txId = await this.createTransaction(namespace, timeoutMs);
-        slot.expire(Date.now() + timeoutMs + SLOT_GRACE_MS);
-        return txId;
-      };
-      return new Transaction(this.context, { namespace, begin }, 'open', [], finished);
-    }
-    let txId: TransactionId;
-    try {
-      txId = await this.createTransaction(chosenId?.namespace ?? namespace, timeoutMs, chosenId);
-    } catch (error) {
-      slot.release();
-      throw error;
-    }
-    if (detached) {
-      slot.release(); // finished elsewhere: this client does not count it as its own
-      return new Transaction(this.context, txId);
-    }
-    // The slot is freed when the transaction ends here, or after its deadline at the latest.
-    slot.expire(Date.now() + timeoutMs + SLOT_GRACE_MS);
-    return new Transaction(this.context, txId, 'open', [], finished);
-  }
-
-  /**
-   * Creates the transaction in Redis (or, with a chosen id, keeps it if it exists) and makes sure
-   * the sweep that will time it out exists.
-   */
-  private async createTransaction(
-    namespace: string,
-    timeoutMs: number,
-    chosenId?: TransactionId,
-  ): Promise<TransactionId> {
-    const txId = chosenId ?? newTransactionId(namespace);
-    const { deadline, now } = await this.transactions.begin(
-      txId,
-      timeoutMs,
-      chosenId !== undefined,
-    );
-    try {
-      // The sweep exists before anyone can rely on the transaction.
-      await this.queue.ensureSweep(namespace, deadline, now);
-    } catch (error) {
-      await this.transactions.abort(txId).catch(() => undefined);
-      throw toStorageError(error, txId.id);
-    }
-    return txId;
-  }
-
-  /**
-   * A read-only transaction: every read sees one snapshot, the namespace as of `readTs` (default:
-   * its last commit now). It lives in the client only (nothing in Redis, nothing to resume) and
-   * keeps its timeout on the client's clock.
-   */
-  private async beginReadOnly(
-    namespace: string,
-    timeoutMs: number,
-    readTs: unknown,
-  ): Promise<Transaction> {
-    const last = await this.records.lastCommitTs(namespace);
-    const snapshotTs = readTs === undefined ? last : validateInteger(readTs, 'readTs', 0);
-    if (snapshotTs > last) {
-      throw new ValidationError(
-        'readTs',
-        `must not be after the namespace's last commitTs (${last})`,
-      );
-    }
-    return new Transaction(this.context, newTransactionId(namespace), 'open', [], undefined, {
-      readTs: snapshotTs,
-      deadline: Date.now() + timeoutMs,
-    });
+    return this.starter.begin(args, this.namespaceOf(args.namespace));
   }
 
   /** Counters of this client (for metrics): timeouts its worker fired. */
@@ -264,28 +142,20 @@ export class Statehouse implements StatehouseApi {
       throw new ValidationError('commitToken', 'must be 8-64 characters of A-Z a-z 0-9 . _ -');
     }
     if (args.lazy !== undefined && validateBoolean(args.lazy, 'lazy')) {
-      return new Transaction(
-        this.context,
-        txId,
-        'open',
-        [],
-        undefined,
-        undefined,
-        args.commitToken,
-      );
+      return new Transaction(this.context, txId, {
+        ...(args.commitToken === undefined ? {} : { commitToken: args.commitToken }),
+      });
     }
     const info = await this.transactions.inspect(txId);
     const staged = info.state === 'open' ? await this.transactions.stagedOperations(txId) : [];
-    return new Transaction(
-      this.context,
-      txId,
-      info.state,
-      staged.map(({ agentId, key, prefix, json }) =>
+    return new Transaction(this.context, txId, {
+      state: info.state,
+      staged: staged.map(({ agentId, key, prefix, json }) =>
         key === null
           ? mutation('append', agentId, null, json, undefined, prefix)
           : mutation(json === null ? 'delete' : 'write', agentId, key, json),
       ),
-    );
+    });
   }
 
   /** A transaction's stored state, deadline and outcome. */
@@ -469,20 +339,6 @@ export class Statehouse implements StatehouseApi {
 
   private namespaceOf(namespace: unknown): string {
     return namespace === undefined ? this.options.namespace : validateNamespace(namespace);
-  }
-
-  /** A caller-chosen transaction id for beginTransaction: `<namespace>~<uuid>`. */
-  private chosenId(id: unknown, namespace: unknown): TransactionId {
-    let txId: TransactionId;
-    try {
-      txId = parseTransactionId(id);
-    } catch {
-      throw new ValidationError('id', 'must be "<namespace>~<lowercase uuid>"');
-    }
-    if (namespace !== undefined && namespace !== txId.namespace) {
-      throw new ValidationError('namespace', `must be the id's namespace (${txId.namespace})`);
-    }
-    return txId;
   }
 
   private transactionIdArg(id: unknown): string {

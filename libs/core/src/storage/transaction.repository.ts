@@ -1,7 +1,7 @@
 import type { Redis, Cluster } from 'ioredis';
 import { ScriptCode } from '../commands/script-code';
 import { defineScripts, type StatehouseConnection } from '../commands/scripts';
-import { CommitUnknownError, LimitExceededError, TransactionNotFoundError } from '../errors';
+import { TransactionNotFoundError } from '../errors';
 import {
   SNAPSHOTS,
   isTransactionState,
@@ -9,14 +9,13 @@ import {
 } from '../transaction/transaction.machine';
 import type { TransactionId } from '../transaction/transaction-id';
 import type { JsonObject } from '../validation/validate';
-import { Batcher } from './batcher';
+import { TransactionBatches, type BufferedCommit } from './transaction.batches';
 import { NamespaceKeys } from './keys';
 import { SEPARATOR, prefixRange, recordField } from './record-fields';
-import { isRedisReply, runCommand, toStorageError } from './redis-errors';
+import { runCommand } from './redis-errors';
 import { parseStoredRecord, type StoredRecord } from './stored-value';
 import {
   APPEND_MARK,
-  parseAppended,
   parseListing,
   parseStagedEntry,
   parseStagedOperations,
@@ -30,6 +29,7 @@ import {
   type TransactionRead,
 } from './transaction.replies';
 
+export type { BufferedCommit, BufferedOperation } from './transaction.batches';
 export type {
   BeginResult,
   CommitResult,
@@ -40,56 +40,14 @@ export type {
   TransactionRead,
 } from './transaction.replies';
 
-interface StageItem {
-  readonly tx: TransactionId;
-  readonly field: string;
-  readonly json: string | null;
-  readonly ifVersion: number | undefined;
-}
-
-interface BeginItem extends TransactionId {
-  readonly timeoutMs: number;
-  /** Keep the transaction if it exists already (an idempotent begin with a chosen id). */
-  readonly keep: boolean;
-}
-
-interface CommitItem {
-  readonly tx: TransactionId;
-  readonly token: string;
-}
-
-/** What a buffered transaction sends with its commit: everything it did, in one call. */
-export interface BufferedCommit {
-  readonly tx: TransactionId;
-  readonly token: string;
-  /** Date.now() when the transaction began (kept in its finished record). */
-  readonly createdAt: number;
-  /** Operations in staging order, one per record (appends apart). */
-  readonly operations: ReadonlyArray<BufferedOperation>;
-  /** Commit conditions: record field (or agentId STX) -> expected version, "!" or count. */
-  readonly conditions: ReadonlyMap<string, string>;
-}
-
-export type BufferedOperation =
-  | { readonly kind: 'w' | 'd'; readonly field: string; readonly json: string | null }
-  | { readonly kind: 'a'; readonly field: string; readonly json: string };
-
-interface NamespaceBatchers {
-  readonly begin: Batcher<BeginItem, BeginResult>;
-  readonly stage: Batcher<StageItem, void>;
-  readonly commit: Batcher<CommitItem, CommitResult>;
-  readonly commitBuffered: Batcher<BufferedCommit, CommitResult>;
-}
-
 /**
  * Transactions in Redis: runs their Lua scripts and turns the replies into values or typed errors.
- * Begins, writes and commits of concurrent transactions of one namespace are grouped into one
- * script call each (group commit).
+ * Begins, writes and commits go through TransactionBatches (grouped script calls).
  */
 export class TransactionRepository {
   readonly redis: StatehouseConnection;
   private readonly namespaces = new Map<string, NamespaceKeys>();
-  private readonly batchers = new Map<string, NamespaceBatchers>();
+  private readonly batches: TransactionBatches;
 
   constructor(
     redis: Redis | Cluster,
@@ -97,6 +55,11 @@ export class TransactionRepository {
     private readonly settings: RepositorySettings,
   ) {
     this.redis = defineScripts(redis);
+    this.batches = new TransactionBatches(
+      this.redis,
+      (namespace) => this.keys(namespace),
+      settings,
+    );
   }
 
   keys(namespace: string): NamespaceKeys {
@@ -110,7 +73,7 @@ export class TransactionRepository {
 
   /** Creates an open transaction; with `keep`, an existing one of that id is left as it is. */
   begin(tx: TransactionId, timeoutMs: number, keep = false): Promise<BeginResult> {
-    return this.batchersOf(tx.namespace).begin.submit({ ...tx, timeoutMs, keep });
+    return this.batches.begin({ ...tx, timeoutMs, keep });
   }
 
   /** Stages a write (`json`) or a delete (`json` null). */
@@ -121,7 +84,7 @@ export class TransactionRepository {
     json: string | null,
     ifVersion?: number,
   ): Promise<void> {
-    return this.batchersOf(tx.namespace).stage.submit({
+    return this.batches.stage({
       tx,
       field: recordField(agentId, key),
       json,
@@ -189,7 +152,7 @@ export class TransactionRepository {
     appendId: string,
     json: string,
   ): Promise<void> {
-    return this.batchersOf(tx.namespace).stage.submit({
+    return this.batches.stage({
       tx,
       field: `${APPEND_MARK}${agentId}${SEPARATOR}${prefix}${SEPARATOR}${appendId}`,
       json,
@@ -226,7 +189,7 @@ export class TransactionRepository {
 
   /** Commits; `replayed` is true when this token's earlier attempt had already committed. */
   commit(tx: TransactionId, token: string): Promise<CommitResult> {
-    return this.batchersOf(tx.namespace).commit.submit({ tx, token });
+    return this.batches.commit({ tx, token });
   }
 
   /**
@@ -234,7 +197,7 @@ export class TransactionRepository {
    * are checked and applied in one script call (grouped with concurrent ones of the namespace).
    */
   commitBuffered(commit: BufferedCommit): Promise<CommitResult> {
-    return this.batchersOf(commit.tx.namespace).commitBuffered.submit(commit);
+    return this.batches.commitBuffered(commit);
   }
 
   /** Aborts; returns the final state ('aborted' now, or the state that made it a no-op). */
@@ -312,157 +275,6 @@ export class TransactionRepository {
       finishedAt: optional(reply[4]),
       commitTs: optional(reply[5]),
     };
-  }
-
-  private batchersOf(namespace: string): NamespaceBatchers {
-    let batchers = this.batchers.get(namespace);
-    if (!batchers) {
-      const { maxBatch } = this.settings;
-      batchers = {
-        begin: new Batcher((items) => this.beginBatch(namespace, items), maxBatch),
-        stage: new Batcher((items) => this.stageBatch(namespace, items), maxBatch),
-        commit: new Batcher((items) => this.commitBatch(namespace, items), maxBatch),
-        commitBuffered: new Batcher(
-          (items) => this.commitBufferedBatch(namespace, items),
-          maxBatch,
-        ),
-      };
-      this.batchers.set(namespace, batchers);
-    }
-    return batchers;
-  }
-
-  private async beginBatch(namespace: string, items: BeginItem[]): Promise<BeginResult[]> {
-    const keys = this.keys(namespace);
-    const reply = await this.run(undefined, () =>
-      this.redis.statehouseBeginTransactions(
-        1 + items.length,
-        keys.deadlines,
-        ...items.map((item) => keys.transaction(item.localId)),
-        SNAPSHOTS.open,
-        this.settings.retentionMs,
-        ...items.map((item) => (item.keep ? `k${item.timeoutMs}` : item.timeoutMs)),
-      ),
-    );
-    const now = Number(reply[0]);
-    return items.map((_, i) => ({ deadline: Number(reply[i + 1]), now }));
-  }
-
-  private async stageBatch(namespace: string, items: StageItem[]): Promise<Array<void | Error>> {
-    const keys = this.keys(namespace);
-    const txKeys = items.map(({ tx }) => keys.transaction(tx.localId));
-    const opArgs = items.flatMap(({ field, json, ifVersion }) => [
-      field,
-      json === null ? 'd' : 'w',
-      json ?? '',
-      ifVersion === undefined ? '' : ifVersion,
-    ]);
-    const reply = await this.run(undefined, () =>
-      this.redis.statehouseStageOperations(
-        1 + txKeys.length,
-        keys.deadlines,
-        ...txKeys,
-        this.settings.maxOperations,
-        this.settings.maxBytes,
-        SNAPSHOTS.timedOut,
-        this.settings.retentionMs,
-        ...opArgs,
-      ),
-    );
-    return items.map(({ tx }, i) => {
-      const code = Number(reply[2 * i]) as ScriptCode;
-      const detail = reply[2 * i + 1];
-      switch (code) {
-        case ScriptCode.OK:
-          return undefined;
-        case ScriptCode.TOO_MANY_OPERATIONS:
-          return new LimitExceededError('maxOperationsPerTransaction', Number(detail), tx.id);
-        case ScriptCode.TOO_MANY_BYTES:
-          return new LimitExceededError('maxTransactionBytes', Number(detail), tx.id);
-        default:
-          return transactionFailure(tx, code, detail);
-      }
-    });
-  }
-
-  private commitBatch(
-    namespace: string,
-    items: CommitItem[],
-  ): Promise<Array<CommitResult | Error>> {
-    const keys = this.keys(namespace);
-    return this.runCommitScript(items, () =>
-      this.redis.statehouseCommitTransactions(
-        5 + items.length,
-        keys.clock,
-        keys.log,
-        keys.state,
-        keys.index,
-        keys.deadlines,
-        ...items.map(({ tx }) => keys.transaction(tx.localId)),
-        SNAPSHOTS.committed,
-        SNAPSHOTS.timedOut,
-        SNAPSHOTS.aborted,
-        this.settings.retentionMs,
-        ...items.flatMap(({ tx, token }) => [token, tx.id]),
-      ),
-    );
-  }
-
-  private commitBufferedBatch(
-    namespace: string,
-    items: BufferedCommit[],
-  ): Promise<Array<CommitResult | Error>> {
-    const keys = this.keys(namespace);
-    const args: Array<string | number> = [];
-    for (const { tx, token, createdAt, operations, conditions } of items) {
-      args.push(tx.id, token, createdAt, operations.length, conditions.size);
-      for (const { kind, field, json } of operations) args.push(kind, field, json ?? '');
-      for (const [record, expected] of conditions) args.push(record, expected);
-    }
-    return this.runCommitScript(items, () =>
-      this.redis.statehouseCommitBuffered(
-        6,
-        keys.clock,
-        keys.log,
-        keys.state,
-        keys.index,
-        keys.finished,
-        keys.finishedAt,
-        this.settings.retentionMs,
-        ...args,
-      ),
-    );
-  }
-
-  /** Runs a commit script for a batch and turns its triples (code, detail, appended) into outcomes. */
-  private async runCommitScript(
-    items: ReadonlyArray<{ readonly tx: TransactionId }>,
-    call: () => Promise<Array<number | string>>,
-  ): Promise<Array<CommitResult | Error>> {
-    let reply: Array<number | string>;
-    try {
-      reply = await call();
-    } catch (error) {
-      // The outcome is unknown unless Redis refused the call before running it. A script that
-      // failed part-way through a batch may have committed some of it: unknown too. A retry with
-      // the same token finds out, and never applies twice.
-      const refused = isRedisReply(error) && !/user_script|script/i.test((error as Error).message);
-      return items.map(({ tx }) =>
-        refused ? toStorageError(error, tx.id) : new CommitUnknownError(tx.id, error),
-      );
-    }
-    return items.map(({ tx }, i) => {
-      const code = Number(reply[3 * i]) as ScriptCode;
-      const detail = reply[3 * i + 1];
-      if (code === ScriptCode.OK || code === ScriptCode.NOOP) {
-        return {
-          commitTs: Number(detail),
-          replayed: code === ScriptCode.NOOP,
-          appended: parseAppended(String(reply[3 * i + 2] ?? '')),
-        };
-      }
-      return transactionFailure(tx, code, detail);
-    });
   }
 
   private run<T>(txId: string | undefined, command: () => Promise<T>): Promise<T> {

@@ -7,9 +7,15 @@ import {
   validateName,
   MAX_NAME_BYTES,
 } from '../validation/validate';
-import { encodeCursor } from '../validation/cursor';
 import { validatePage } from '../validation/page';
 import { mutation, type Mutation, type PendingMutation } from './mutation';
+import {
+  listAsOf,
+  listBuffered,
+  readAsOf,
+  readBuffered,
+  type ClientSideReads,
+} from './client-side-reads';
 import { mergeListing, type TransactionStateEntry } from './transaction-listing';
 import type {
   AppendHandle,
@@ -24,7 +30,7 @@ import type {
 } from './transaction.types';
 import type { CommitResult } from '../storage/transaction.repository';
 import type { TransactionId } from './transaction-id';
-import { WriteBuffer } from './write-buffer';
+import type { WriteBuffer } from './write-buffer';
 import {
   nextState,
   rejectionFor,
@@ -44,6 +50,22 @@ const APPEND_DIGITS = 12;
  * and a buffered one, which keeps its operations and read conditions here and sends them all with
  * its commit, in one script call.
  */
+/** How a Transaction object starts (all optional: an open, resumable transaction). */
+export interface TransactionObjectOptions {
+  /** The state it is known to be in. Default 'open'. */
+  readonly state?: TransactionState;
+  /** Operations staged before this object (a resumed transaction). */
+  readonly staged?: readonly Mutation[];
+  /** Called once when this object sees the transaction end (frees the client's slot). */
+  readonly onFinished?: () => void;
+  /** A read-only transaction's snapshot: it lives in this object only. */
+  readonly snapshot?: ReadOnlySnapshot;
+  /** A buffered transaction's operations and conditions: it lives in this object until commit. */
+  readonly buffer?: WriteBuffer;
+  /** A caller's commit token (a server relaying commit retries); default a new one. */
+  readonly commitToken?: string;
+}
+
 export class Transaction<Id extends string | null = string> implements AsyncDisposable {
   private knownState: TransactionState;
   /** Identifies this object's commit attempts, so a retried commit never applies twice. */
@@ -62,22 +84,20 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     private readonly context: TransactionContext,
     /** The transaction's id, or for a lazy transaction how to begin it at its first operation. */
     origin: TransactionId | { readonly namespace: string; begin(): Promise<TransactionId> },
-    state: TransactionState = 'open',
-    staged: readonly Mutation[] = [],
-    /** Called once when this object sees the transaction end (frees the client's slot). */
-    private readonly onFinished?: () => void,
-    /**
-     * A read-only transaction's snapshot, or a buffered transaction's buffer: either way it lives
-     * in this object only.
-     */
-    clientSide?: ReadOnlySnapshot | WriteBuffer,
-    /** A caller's commit token (a server relaying commit retries); default a new one. */
-    commitToken: string = randomUUID(),
+    {
+      state = 'open',
+      staged = [],
+      onFinished,
+      snapshot,
+      buffer,
+      commitToken = randomUUID(),
+    }: TransactionObjectOptions = {},
   ) {
+    this.onFinished = onFinished;
+    this.snapshot = snapshot;
+    this.buffer = buffer;
     this.commitToken = commitToken;
     this.knownState = state;
-    if (clientSide instanceof WriteBuffer) this.buffer = clientSide;
-    else this.snapshot = clientSide;
     if ('begin' in origin) {
       this.txId = null;
       this.namespaceName = origin.namespace;
@@ -93,11 +113,18 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
   }
 
   private readonly namespaceName: string;
+
+  /** Where read-only and buffered transactions read (they have no transaction in Redis). */
+  private get clientSideReads(): ClientSideReads {
+    return { records: this.context.records, namespace: this.namespaceName };
+  }
   private readonly lazyBegin?: () => Promise<TransactionId>;
   /** Set for a read-only transaction: it lives in this object only and never writes. */
   private readonly snapshot?: ReadOnlySnapshot;
   /** Set for a buffered transaction: its operations and conditions, until the commit sends them. */
   private readonly buffer?: WriteBuffer;
+  /** Called once when this object sees the transaction end (frees the client's slot). */
+  private readonly onFinished?: () => void;
 
   /**
    * The operations staged in this transaction: those staged through this object, and for a
@@ -179,40 +206,9 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
       validateArgs<TransactionListInput>(input, call),
       prefix,
     );
-    if (this.snapshot) {
-      const page = await this.context.records.listAsOf(
-        this.namespace,
-        agentId,
-        prefix,
-        after,
-        this.snapshot.readTs,
-        limit,
-        withValues,
-      );
-      return {
-        entries: page.entries.map((entry) => ({
-          ...entry,
-          value: entry.value ?? {},
-          staged: false,
-        })),
-        cursor: page.next === null ? null : encodeCursor(page.next),
-      };
-    }
-    if (this.buffer) {
-      const page = await this.context.records.listWithMembership(
-        this.namespace,
-        agentId,
-        prefix,
-        after,
-        limit + 1,
-        withValues,
-      );
-      this.buffer.listed(agentId, page.membership);
-      for (const { key, stored } of page.committed) {
-        if (withValues && stored) this.buffer.read(agentId, key, stored.version);
-      }
-      return mergeListing(page.committed, this.buffer.stagedOf(agentId), prefix, after, limit);
-    }
+    const asked = { agentId, prefix, after, limit, withValues };
+    if (this.snapshot) return listAsOf(this.clientSideReads, this.snapshot, asked);
+    if (this.buffer) return listBuffered(this.clientSideReads, this.buffer, asked);
     const page = await this.track(
       this.context.repository.list(
         this.txId ?? (await this.beginLazily()),
@@ -268,22 +264,8 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     const args = validateArgs<GetInput>(input, 'get');
     const agentId = validateName(args.agentId, 'agentId');
     const key = validateName(args.key, 'key');
-    if (this.snapshot) {
-      const record = await this.context.records.getStateAsOf(
-        this.namespace,
-        agentId,
-        key,
-        this.snapshot.readTs,
-      );
-      return {
-        exists: record?.value != null,
-        value: record?.value ?? null,
-        version: record?.version ?? 0,
-        commitTs: record?.commitTs ?? 0,
-        staged: false,
-      };
-    }
-    if (this.buffer) return this.readBuffered(this.buffer, agentId, key);
+    if (this.snapshot) return readAsOf(this.clientSideReads, this.snapshot, agentId, key);
+    if (this.buffer) return readBuffered(this.clientSideReads, this.buffer, agentId, key);
     const read = await this.track(
       this.context.repository.read(this.txId ?? (await this.beginLazily()), agentId, key),
     );
@@ -295,25 +277,6 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
       version: committed?.version ?? 0,
       commitTs: committed?.commitTs ?? 0,
       staged: read.source === 'staged',
-    };
-  }
-
-  /** A read in a buffered transaction: its own operation, else the committed record (remembered). */
-  private async readBuffered(
-    buffer: WriteBuffer,
-    agentId: string,
-    key: string,
-  ): Promise<TransactionReadResult> {
-    const committed = await this.context.records.getState(this.namespace, agentId, key);
-    const staged = buffer.staged(agentId, key);
-    if (staged === undefined) buffer.read(agentId, key, committed?.version ?? 0);
-    const value = staged === undefined ? (committed?.value ?? null) : staged;
-    return {
-      exists: value !== null,
-      value,
-      version: committed?.version ?? 0,
-      commitTs: committed?.commitTs ?? 0,
-      staged: staged !== undefined,
     };
   }
 

@@ -1,0 +1,238 @@
+import { ScriptCode } from '../commands/script-code';
+import type { StatehouseConnection } from '../commands/scripts';
+import { CommitUnknownError, LimitExceededError } from '../errors';
+import { SNAPSHOTS } from '../transaction/transaction.machine';
+import type { TransactionId } from '../transaction/transaction-id';
+import { Batcher } from './batcher';
+import type { NamespaceKeys } from './keys';
+import { isRedisReply, runCommand, toStorageError } from './redis-errors';
+import {
+  parseAppended,
+  transactionFailure,
+  type BeginResult,
+  type CommitResult,
+  type RepositorySettings,
+} from './transaction.replies';
+
+export interface StageItem {
+  readonly tx: TransactionId;
+  readonly field: string;
+  readonly json: string | null;
+  readonly ifVersion: number | undefined;
+}
+
+export interface BeginItem extends TransactionId {
+  readonly timeoutMs: number;
+  /** Keep the transaction if it exists already (an idempotent begin with a chosen id). */
+  readonly keep: boolean;
+}
+
+export interface CommitItem {
+  readonly tx: TransactionId;
+  readonly token: string;
+}
+
+/** What a buffered transaction sends with its commit: everything it did, in one call. */
+export interface BufferedCommit {
+  readonly tx: TransactionId;
+  readonly token: string;
+  /** Date.now() when the transaction began (kept in its finished record). */
+  readonly createdAt: number;
+  /** Operations in staging order, one per record (appends apart). */
+  readonly operations: ReadonlyArray<BufferedOperation>;
+  /** Commit conditions: record field (or agentId STX) -> expected version, "!" or count. */
+  readonly conditions: ReadonlyMap<string, string>;
+}
+
+export type BufferedOperation =
+  | { readonly kind: 'w' | 'd'; readonly field: string; readonly json: string | null }
+  | { readonly kind: 'a'; readonly field: string; readonly json: string };
+
+interface NamespaceBatchers {
+  readonly begin: Batcher<BeginItem, BeginResult>;
+  readonly stage: Batcher<StageItem, void>;
+  readonly commit: Batcher<CommitItem, CommitResult>;
+  readonly commitBuffered: Batcher<BufferedCommit, CommitResult>;
+}
+
+/**
+ * The grouped script calls (group commit): begins, stagings and commits of concurrent transactions
+ * of one namespace issued in the same turn of the event loop go to Redis as one script call each.
+ * Each transaction in a group is still checked and applied on its own.
+ */
+export class TransactionBatches {
+  private readonly batchers = new Map<string, NamespaceBatchers>();
+
+  constructor(
+    private readonly redis: StatehouseConnection,
+    private readonly keys: (namespace: string) => NamespaceKeys,
+    private readonly settings: RepositorySettings,
+  ) {}
+
+  begin(item: BeginItem): Promise<BeginResult> {
+    return this.batchersOf(item.namespace).begin.submit(item);
+  }
+
+  stage(item: StageItem): Promise<void> {
+    return this.batchersOf(item.tx.namespace).stage.submit(item);
+  }
+
+  commit(item: CommitItem): Promise<CommitResult> {
+    return this.batchersOf(item.tx.namespace).commit.submit(item);
+  }
+
+  commitBuffered(commit: BufferedCommit): Promise<CommitResult> {
+    return this.batchersOf(commit.tx.namespace).commitBuffered.submit(commit);
+  }
+
+  private batchersOf(namespace: string): NamespaceBatchers {
+    let batchers = this.batchers.get(namespace);
+    if (!batchers) {
+      const { maxBatch } = this.settings;
+      batchers = {
+        begin: new Batcher((items) => this.beginBatch(namespace, items), maxBatch),
+        stage: new Batcher((items) => this.stageBatch(namespace, items), maxBatch),
+        commit: new Batcher((items) => this.commitBatch(namespace, items), maxBatch),
+        commitBuffered: new Batcher(
+          (items) => this.commitBufferedBatch(namespace, items),
+          maxBatch,
+        ),
+      };
+      this.batchers.set(namespace, batchers);
+    }
+    return batchers;
+  }
+
+  private async beginBatch(namespace: string, items: BeginItem[]): Promise<BeginResult[]> {
+    const keys = this.keys(namespace);
+    const reply = await runCommand(undefined, () =>
+      this.redis.statehouseBeginTransactions(
+        1 + items.length,
+        keys.deadlines,
+        ...items.map((item) => keys.transaction(item.localId)),
+        SNAPSHOTS.open,
+        this.settings.retentionMs,
+        ...items.map((item) => (item.keep ? `k${item.timeoutMs}` : item.timeoutMs)),
+      ),
+    );
+    const now = Number(reply[0]);
+    return items.map((_, i) => ({ deadline: Number(reply[i + 1]), now }));
+  }
+
+  private async stageBatch(namespace: string, items: StageItem[]): Promise<Array<void | Error>> {
+    const keys = this.keys(namespace);
+    const txKeys = items.map(({ tx }) => keys.transaction(tx.localId));
+    const opArgs = items.flatMap(({ field, json, ifVersion }) => [
+      field,
+      json === null ? 'd' : 'w',
+      json ?? '',
+      ifVersion === undefined ? '' : ifVersion,
+    ]);
+    const reply = await runCommand(undefined, () =>
+      this.redis.statehouseStageOperations(
+        1 + txKeys.length,
+        keys.deadlines,
+        ...txKeys,
+        this.settings.maxOperations,
+        this.settings.maxBytes,
+        SNAPSHOTS.timedOut,
+        this.settings.retentionMs,
+        ...opArgs,
+      ),
+    );
+    return items.map(({ tx }, i) => {
+      const code = Number(reply[2 * i]) as ScriptCode;
+      const detail = reply[2 * i + 1];
+      switch (code) {
+        case ScriptCode.OK:
+          return undefined;
+        case ScriptCode.TOO_MANY_OPERATIONS:
+          return new LimitExceededError('maxOperationsPerTransaction', Number(detail), tx.id);
+        case ScriptCode.TOO_MANY_BYTES:
+          return new LimitExceededError('maxTransactionBytes', Number(detail), tx.id);
+        default:
+          return transactionFailure(tx, code, detail);
+      }
+    });
+  }
+
+  private commitBatch(
+    namespace: string,
+    items: CommitItem[],
+  ): Promise<Array<CommitResult | Error>> {
+    const keys = this.keys(namespace);
+    return this.runCommitScript(items, () =>
+      this.redis.statehouseCommitTransactions(
+        5 + items.length,
+        keys.clock,
+        keys.log,
+        keys.state,
+        keys.index,
+        keys.deadlines,
+        ...items.map(({ tx }) => keys.transaction(tx.localId)),
+        SNAPSHOTS.committed,
+        SNAPSHOTS.timedOut,
+        SNAPSHOTS.aborted,
+        this.settings.retentionMs,
+        ...items.flatMap(({ tx, token }) => [token, tx.id]),
+      ),
+    );
+  }
+
+  private commitBufferedBatch(
+    namespace: string,
+    items: BufferedCommit[],
+  ): Promise<Array<CommitResult | Error>> {
+    const keys = this.keys(namespace);
+    const args: Array<string | number> = [];
+    for (const { tx, token, createdAt, operations, conditions } of items) {
+      args.push(tx.id, token, createdAt, operations.length, conditions.size);
+      for (const { kind, field, json } of operations) args.push(kind, field, json ?? '');
+      for (const [record, expected] of conditions) args.push(record, expected);
+    }
+    return this.runCommitScript(items, () =>
+      this.redis.statehouseCommitBuffered(
+        6,
+        keys.clock,
+        keys.log,
+        keys.state,
+        keys.index,
+        keys.finished,
+        keys.finishedAt,
+        this.settings.retentionMs,
+        ...args,
+      ),
+    );
+  }
+
+  /** Runs a commit script for a batch and turns its triples (code, detail, appended) into outcomes. */
+  private async runCommitScript(
+    items: ReadonlyArray<{ readonly tx: TransactionId }>,
+    call: () => Promise<Array<number | string>>,
+  ): Promise<Array<CommitResult | Error>> {
+    let reply: Array<number | string>;
+    try {
+      reply = await call();
+    } catch (error) {
+      // The outcome is unknown unless Redis refused the call before running it. A script that
+      // failed part-way through a batch may have committed some of it: unknown too. A retry with
+      // the same token finds out, and never applies twice.
+      const refused = isRedisReply(error) && !/user_script|script/i.test((error as Error).message);
+      return items.map(({ tx }) =>
+        refused ? toStorageError(error, tx.id) : new CommitUnknownError(tx.id, error),
+      );
+    }
+    return items.map(({ tx }, i) => {
+      const code = Number(reply[3 * i]) as ScriptCode;
+      const detail = reply[3 * i + 1];
+      if (code === ScriptCode.OK || code === ScriptCode.NOOP) {
+        return {
+          commitTs: Number(detail),
+          replayed: code === ScriptCode.NOOP,
+          appended: parseAppended(String(reply[3 * i + 2] ?? '')),
+        };
+      }
+      return transactionFailure(tx, code, detail);
+    });
+  }
+}
