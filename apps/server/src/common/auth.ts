@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PermissionDeniedError, UnauthenticatedError } from '@statehouse/core';
+import { PermissionDeniedError, UnauthenticatedError, ValidationError } from '@statehouse/core';
 import { SERVER_CONFIG } from './injection-tokens';
 import type { ServerConfig } from '../config/server-config';
 import { MetricsService } from '../observability/metrics.service';
@@ -36,6 +36,22 @@ export class TokenAuthenticator {
       );
     }
     return { namespaces };
+  }
+
+  /** A request's namespace: its own, or the server's default when it names none (''). */
+  namespaceOf(requested: unknown): string {
+    if (requested === undefined || requested === null || requested === '') {
+      return this.config.namespace;
+    }
+    if (typeof requested !== 'string') throw new ValidationError('namespace', 'must be a string');
+    return requested;
+  }
+
+  /** The request's namespace, once the principal is allowed to use it. */
+  authorizedNamespace(principal: Principal, requested: unknown): string {
+    const namespace = this.namespaceOf(requested);
+    this.authorize(principal, namespace);
+    return namespace;
   }
 
   /**

@@ -13,9 +13,10 @@ import type { ServerConfig } from '../config/server-config';
 import { MetricsService } from '../observability/metrics.service';
 import { Committer } from '../statehouse/committer';
 import { WireTransactions } from '../statehouse/wire-transactions';
+import { text, txnIdOf, type GrpcRequest } from './request-fields';
 import type { CallContext } from './statehouse-v1.handlers';
 
-type Request = Record<string, unknown>;
+type Request = GrpcRequest;
 
 /**
  * statehouse_ts.v1.StatehouseExtService: what statehouse.v1 cannot express (see its .proto). The
@@ -33,7 +34,7 @@ export class StatehouseExtHandlers {
   ) {}
 
   async BeginTransaction(request: Request, context: CallContext): Promise<object> {
-    const namespace = this.namespace(request, context);
+    const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
     const tx = await this.client.beginTransaction({
       namespace,
       detached: true,
@@ -43,25 +44,25 @@ export class StatehouseExtHandlers {
   }
 
   async Write(request: Request, context: CallContext): Promise<object> {
-    const tx = await this.transactions.forOperation(txnId(request), context.principal, undefined);
+    const tx = await this.transactions.forOperation(txnIdOf(request), context.principal, undefined);
     await tx.write(writeInput(request));
     return {};
   }
 
   async Delete(request: Request, context: CallContext): Promise<object> {
-    const tx = await this.transactions.forOperation(txnId(request), context.principal, undefined);
+    const tx = await this.transactions.forOperation(txnIdOf(request), context.principal, undefined);
     await tx.delete(deleteInput(request));
     return {};
   }
 
   async Get(request: Request, context: CallContext): Promise<object> {
-    const tx = await this.transactions.forOperation(txnId(request), context.principal, undefined);
+    const tx = await this.transactions.forOperation(txnIdOf(request), context.principal, undefined);
     const read = await tx.get({ agentId: text(request.agent_id), key: text(request.key) });
     return { ...stateResult(read), staged: read.staged };
   }
 
   async Commit(request: Request, context: CallContext): Promise<object> {
-    const id = txnId(request);
+    const id = txnIdOf(request);
     const token = text(request.commit_token);
     const tx = await this.transactions.forOperation(
       id,
@@ -73,13 +74,13 @@ export class StatehouseExtHandlers {
   }
 
   async Abort(request: Request, context: CallContext): Promise<object> {
-    await this.transactions.abort(txnId(request), context.principal);
+    await this.transactions.abort(txnIdOf(request), context.principal);
     this.metrics.outcome('aborted');
     return {};
   }
 
   async DescribeTransaction(request: Request, context: CallContext): Promise<object> {
-    const id = txnId(request);
+    const id = txnIdOf(request);
     const namespace = id.includes('~') ? id.slice(0, id.indexOf('~')) : this.config.namespace;
     this.auth.authorize(context.principal, namespace, id);
     const info = await this.client.describeTransaction(id);
@@ -96,7 +97,7 @@ export class StatehouseExtHandlers {
 
   /** A whole transaction in one call: applied atomically in one script (a buffered transaction). */
   async CommitOperations(request: Request, context: CallContext): Promise<object> {
-    const namespace = this.namespace(request, context);
+    const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
     const operations = Array.isArray(request.operations) ? (request.operations as Request[]) : [];
     const { commitTs, txId } = await this.committer.commitOperations(
       namespace,
@@ -110,7 +111,7 @@ export class StatehouseExtHandlers {
 
   async GetState(request: Request, context: CallContext): Promise<object> {
     const record = {
-      namespace: this.namespace(request, context),
+      namespace: this.auth.authorizedNamespace(context.principal, request.namespace),
       agentId: text(request.agent_id),
       key: text(request.key),
     };
@@ -128,7 +129,7 @@ export class StatehouseExtHandlers {
 
   async ListKeys(request: Request, context: CallContext): Promise<object> {
     const page = await this.client.listKeys({
-      namespace: this.namespace(request, context),
+      namespace: this.auth.authorizedNamespace(context.principal, request.namespace),
       agentId: text(request.agent_id),
       ...pageOf(request),
     });
@@ -137,7 +138,7 @@ export class StatehouseExtHandlers {
 
   async ScanPrefix(request: Request, context: CallContext): Promise<object> {
     const page = await this.client.scanPrefix({
-      namespace: this.namespace(request, context),
+      namespace: this.auth.authorizedNamespace(context.principal, request.namespace),
       agentId: text(request.agent_id),
       prefix: text(request.prefix),
       ...pageOf(request),
@@ -159,7 +160,7 @@ export class StatehouseExtHandlers {
     write: (event: object) => Promise<void>,
   ): Promise<void> {
     const events = this.client.replay({
-      namespace: this.namespace(request, context),
+      namespace: this.auth.authorizedNamespace(context.principal, request.namespace),
       agentId: text(request.agent_id),
       ...(request.start_ts === undefined ? {} : { startTs: Number(request.start_ts) }),
       ...(request.end_ts === undefined ? {} : { endTs: Number(request.end_ts) }),
@@ -180,13 +181,11 @@ export class StatehouseExtHandlers {
   }
 
   async LastCommitTs(request: Request, context: CallContext): Promise<object> {
-    return { commit_ts: await this.client.lastCommitTs(this.namespace(request, context)) };
-  }
-
-  private namespace(request: Request, context: CallContext): string {
-    const namespace = text(request.namespace) || this.config.namespace;
-    this.auth.authorize(context.principal, namespace);
-    return namespace;
+    return {
+      commit_ts: await this.client.lastCommitTs(
+        this.auth.authorizedNamespace(context.principal, request.namespace),
+      ),
+    };
   }
 }
 
@@ -197,16 +196,6 @@ function stateResult(state: StateResult): object {
     version: state.version,
     commit_ts: state.commitTs,
   };
-}
-
-function txnId(request: Request): string {
-  const id = request.txn_id;
-  if (typeof id !== 'string' || id === '') throw new ValidationError('txn_id', 'is required');
-  return id;
-}
-
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : '';
 }
 
 function parseValue(json: unknown): JsonObject {

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ValidationError, type Statehouse, type StateResult } from '@statehouse/core';
+import type { Statehouse, StateResult } from '@statehouse/core';
 import type { Principal } from '../common/auth';
 import { TokenAuthenticator } from '../common/auth';
-import { SERVER_CONFIG, STATEHOUSE_CLIENT } from '../common/injection-tokens';
-import type { ServerConfig } from '../config/server-config';
+import { STATEHOUSE_CLIENT } from '../common/injection-tokens';
 import { MetricsService } from '../observability/metrics.service';
 import { Committer } from '../statehouse/committer';
 import { WireTransactions } from '../statehouse/wire-transactions';
 import { SERVER_VERSION } from '../version';
+import { text, txnIdOf, type GrpcRequest } from './request-fields';
 import { jsonToStruct, structToJson, type StructMessage } from './struct';
 
 /** What every handler gets besides its request. */
@@ -17,14 +17,13 @@ export interface CallContext {
   readonly cancelled: () => boolean;
 }
 
-type Request = Record<string, unknown>;
+type Request = GrpcRequest;
 
 /** The twelve RPCs of statehouse.v1.StatehouseService, over the engine. */
 @Injectable()
 export class StatehouseV1Handlers {
   constructor(
     @Inject(STATEHOUSE_CLIENT) private readonly client: Statehouse,
-    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     private readonly transactions: WireTransactions,
     private readonly auth: TokenAuthenticator,
     private readonly metrics: MetricsService,
@@ -50,11 +49,11 @@ export class StatehouseV1Handlers {
     const tx = await this.transactions.forOperation(
       txnIdOf(request),
       context.principal,
-      this.namespaceOf(request),
+      this.auth.namespaceOf(request.namespace),
     );
     await tx.write({
-      agentId: stringField(request, 'agent_id'),
-      key: stringField(request, 'key'),
+      agentId: text(request.agent_id),
+      key: text(request.key),
       value: structToJson(request.value as StructMessage | undefined),
     });
     return {};
@@ -64,11 +63,11 @@ export class StatehouseV1Handlers {
     const tx = await this.transactions.forOperation(
       txnIdOf(request),
       context.principal,
-      this.namespaceOf(request),
+      this.auth.namespaceOf(request.namespace),
     );
     await tx.delete({
-      agentId: stringField(request, 'agent_id'),
-      key: stringField(request, 'key'),
+      agentId: text(request.agent_id),
+      key: text(request.key),
     });
     return {};
   }
@@ -85,23 +84,23 @@ export class StatehouseV1Handlers {
   }
 
   async GetState(request: Request, context: CallContext): Promise<object> {
-    const namespace = this.readNamespace(request, context);
+    const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
     return stateResponse(
       await this.client.getState({
         namespace,
-        agentId: stringField(request, 'agent_id'),
-        key: stringField(request, 'key'),
+        agentId: text(request.agent_id),
+        key: text(request.key),
       }),
     );
   }
 
   async GetStateAtVersion(request: Request, context: CallContext): Promise<object> {
-    const namespace = this.readNamespace(request, context);
+    const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
     return stateResponse(
       await this.client.getStateAtVersion({
         namespace,
-        agentId: stringField(request, 'agent_id'),
-        key: stringField(request, 'key'),
+        agentId: text(request.agent_id),
+        key: text(request.key),
         version: Number(request.version ?? 0),
       }),
     );
@@ -109,8 +108,8 @@ export class StatehouseV1Handlers {
 
   /** Every live key (statehouse.v1 has no pagination: the whole list in one message). */
   async ListKeys(request: Request, context: CallContext): Promise<object> {
-    const namespace = this.readNamespace(request, context);
-    const agentId = stringField(request, 'agent_id');
+    const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
+    const agentId = text(request.agent_id);
     const keys: string[] = [];
     let cursor: string | null = null;
     do {
@@ -127,9 +126,9 @@ export class StatehouseV1Handlers {
   }
 
   async ScanPrefix(request: Request, context: CallContext): Promise<object> {
-    const namespace = this.readNamespace(request, context);
-    const agentId = stringField(request, 'agent_id');
-    const prefix = typeof request.prefix === 'string' ? request.prefix : '';
+    const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
+    const agentId = text(request.agent_id);
+    const prefix = text(request.prefix);
     const entries: object[] = [];
     let cursor: string | null = null;
     do {
@@ -159,10 +158,10 @@ export class StatehouseV1Handlers {
     context: CallContext,
     write: (event: object) => Promise<void>,
   ): Promise<void> {
-    const namespace = this.readNamespace(request, context);
+    const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
     const events = this.client.replay({
       namespace,
-      agentId: stringField(request, 'agent_id'),
+      agentId: text(request.agent_id),
       ...(request.start_ts === undefined ? {} : { startTs: Number(request.start_ts) }),
       ...(request.end_ts === undefined ? {} : { endTs: Number(request.end_ts) }),
     });
@@ -182,18 +181,6 @@ export class StatehouseV1Handlers {
       });
     }
   }
-
-  /** The request's namespace ('' on the wire: the default one). */
-  private namespaceOf(request: Request): string {
-    const namespace = request.namespace;
-    return typeof namespace === 'string' && namespace !== '' ? namespace : this.config.namespace;
-  }
-
-  private readNamespace(request: Request, context: CallContext): string {
-    const namespace = this.namespaceOf(request);
-    this.auth.authorize(context.principal, namespace);
-    return namespace;
-  }
 }
 
 function stateResponse(state: StateResult): object {
@@ -203,16 +190,4 @@ function stateResponse(state: StateResult): object {
     commit_ts: state.commitTs,
     exists: state.exists,
   };
-}
-
-function txnIdOf(request: Request): string {
-  const id = request.txn_id;
-  if (typeof id !== 'string' || id === '') throw new ValidationError('txn_id', 'is required');
-  return id;
-}
-
-/** A string field; the engine validates its content (non-empty, no control characters, size). */
-function stringField(request: Request, field: string): string {
-  const value = request[field];
-  return typeof value === 'string' ? value : '';
 }

@@ -4,8 +4,7 @@ import type { Response } from 'express';
 import type { Statehouse, StateEntry, StateResult } from '@statehouse/core';
 import type { Principal } from '../common/auth';
 import { TokenAuthenticator } from '../common/auth';
-import { SERVER_CONFIG, STATEHOUSE_CLIENT } from '../common/injection-tokens';
-import type { ServerConfig } from '../config/server-config';
+import { STATEHOUSE_CLIENT } from '../common/injection-tokens';
 import { queryBoolean, queryInteger, queryString } from './body';
 import { CurrentPrincipal, TokenGuard, type ContextRequest } from './request-context';
 
@@ -17,7 +16,6 @@ type Query = Record<string, unknown>;
 export class StateController {
   constructor(
     @Inject(STATEHOUSE_CLIENT) private readonly client: Statehouse,
-    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     private readonly auth: TokenAuthenticator,
   ) {}
 
@@ -127,9 +125,7 @@ export class StateController {
   }
 
   private namespace(query: Query, principal: Principal): string {
-    const namespace = queryString(query.namespace, 'namespace') || this.config.namespace;
-    this.auth.authorize(principal, namespace);
-    return namespace;
+    return this.auth.authorizedNamespace(principal, queryString(query.namespace, 'namespace'));
   }
 
   private page(query: Query): { limit?: number; cursor?: string } {

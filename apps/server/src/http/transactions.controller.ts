@@ -8,8 +8,7 @@ import {
 } from '@statehouse/core';
 import type { Principal } from '../common/auth';
 import { TokenAuthenticator } from '../common/auth';
-import { SERVER_CONFIG, STATEHOUSE_CLIENT } from '../common/injection-tokens';
-import type { ServerConfig } from '../config/server-config';
+import { STATEHOUSE_CLIENT } from '../common/injection-tokens';
 import { MetricsService } from '../observability/metrics.service';
 import { Committer } from '../statehouse/committer';
 import { WireTransactions } from '../statehouse/wire-transactions';
@@ -26,7 +25,6 @@ import { CurrentPrincipal, TokenGuard } from './request-context';
 export class TransactionsController {
   constructor(
     @Inject(STATEHOUSE_CLIENT) private readonly client: Statehouse,
-    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     private readonly transactions: WireTransactions,
     private readonly auth: TokenAuthenticator,
     private readonly metrics: MetricsService,
@@ -39,8 +37,7 @@ export class TransactionsController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<{ txId: string; namespace: string }> {
     const { namespace, timeoutMs } = objectBody(body);
-    const ns = this.namespaceOf(namespace);
-    this.auth.authorize(principal, ns);
+    const ns = this.auth.authorizedNamespace(principal, namespace);
     const tx = await this.client.beginTransaction({
       namespace: ns,
       timeoutMs: timeoutMs as number,
@@ -116,8 +113,7 @@ export class TransactionsController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<{ commitTs: number; txId: string }> {
     const { namespace, operations, timeoutMs } = objectBody(body);
-    const ns = this.namespaceOf(namespace);
-    this.auth.authorize(principal, ns);
+    const ns = this.auth.authorizedNamespace(principal, namespace);
     if (!Array.isArray(operations)) {
       throw new ValidationError('operations', 'must be a list of { op: "write" | "delete", ... }');
     }
@@ -129,11 +125,5 @@ export class TransactionsController {
       }),
       timeoutMs as number | undefined,
     );
-  }
-
-  private namespaceOf(namespace: unknown): string {
-    if (namespace === undefined || namespace === '') return this.config.namespace;
-    if (typeof namespace !== 'string') throw new ValidationError('namespace', 'must be a string');
-    return namespace;
   }
 }

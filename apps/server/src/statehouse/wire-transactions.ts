@@ -79,13 +79,12 @@ export class WireTransactions {
       this.auth.authorize(principal, cached, txnId);
       return resume(`${cached}~${uuid}`);
     }
-    let target = namespace;
-    if (target === undefined) {
-      const found = await this.bind(txnId, uuid, '');
-      target = found?.namespace ?? this.config.namespace;
-    }
+    // Commit/Abort name no namespace: the bound one, else (an empty transaction) the default.
+    let bound = namespace === undefined ? await this.bind(txnId, uuid, '') : null;
+    const target = bound?.namespace ?? namespace ?? this.config.namespace;
     this.auth.authorize(principal, target, txnId); // before binding: no binding to a forbidden one
-    const { remainingMs } = (await this.bind(txnId, uuid, target))!;
+    bound ??= await this.bind(txnId, uuid, target);
+    const { remainingMs } = bound!;
     const tx = await this.client.beginTransaction({
       id: `${target}~${uuid}`,
       detached: true,
