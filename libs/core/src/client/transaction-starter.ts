@@ -40,18 +40,7 @@ export class TransactionStarter {
       args.timeoutMs === undefined
         ? this.options.defaultTimeoutMs
         : validateInteger(args.timeoutMs, 'timeoutMs', 1, this.options.maxTimeoutMs);
-    if (args.readOnly !== undefined && validateBoolean(args.readOnly, 'readOnly')) {
-      if (args.buffered !== undefined && validateBoolean(args.buffered, 'buffered')) {
-        throw new ValidationError(
-          'buffered',
-          'is for read-write transactions: a read-only transaction has no writes to buffer',
-        );
-      }
-      return this.beginReadOnly(namespace, timeoutMs, args.readTs);
-    }
-    if (args.readTs !== undefined) {
-      throw new ValidationError('readTs', 'is for read-only transactions: pass readOnly: true too');
-    }
+    // Every option is checked, whatever kind of transaction it asks for.
     const maxWaitMs =
       args.maxWaitMs === undefined
         ? this.options.maxWaitMs
@@ -59,12 +48,30 @@ export class TransactionStarter {
     const lazy = args.lazy === undefined ? false : validateBoolean(args.lazy, 'lazy');
     const buffered =
       args.buffered === undefined ? false : validateBoolean(args.buffered, 'buffered');
+    const detached =
+      args.detached === undefined ? false : validateBoolean(args.detached, 'detached');
     const chosenId = args.id === undefined ? undefined : this.chosenId(args.id, args.namespace);
+    if (args.readOnly !== undefined && validateBoolean(args.readOnly, 'readOnly')) {
+      if (buffered) {
+        throw new ValidationError(
+          'buffered',
+          'is for read-write transactions: a read-only transaction has no writes to buffer',
+        );
+      }
+      if (chosenId) {
+        throw new ValidationError(
+          'id',
+          'is for read-write transactions: a read-only one lives in its client',
+        );
+      }
+      return this.beginReadOnly(namespace, timeoutMs, args.readTs);
+    }
+    if (args.readTs !== undefined) {
+      throw new ValidationError('readTs', 'is for read-only transactions: pass readOnly: true too');
+    }
     if (chosenId && (lazy || buffered)) {
       throw new ValidationError('id', 'cannot be combined with lazy or buffered');
     }
-    const detached =
-      args.detached === undefined ? false : validateBoolean(args.detached, 'detached');
     if (detached && (lazy || buffered)) {
       throw new ValidationError('detached', 'cannot be combined with lazy or buffered');
     }
