@@ -1,0 +1,135 @@
+import fc from 'fast-check';
+import type { Redis } from 'ioredis';
+
+// Generated input for the server's property tests, and the check that nothing stray is left in
+// Redis afterwards.
+
+/** A string that must never appear in a Redis key name (agent ids and keys hold it). */
+export const MARKER = 'qz-marker-5a1';
+
+/** Stands for the run's namespace in generated input (itself an invalid namespace). */
+export const HERE = '<this namespace>';
+
+/** Valid names that are easy to get wrong: separators, braces, unicode, byte-order traps. */
+const TRICKY_NAMES = [
+  'k',
+  'step:1',
+  'tool/search',
+  '{ns}',
+  '}',
+  'a:b/c{d}',
+  'é',
+  '🦜',
+  '\uffff',
+  '%2F',
+  '..',
+  '?&=#',
+  '__proto__',
+  `${MARKER}:x`,
+  'x'.repeat(256),
+];
+
+/** Strings that break a name rule: empty, control characters, lone surrogates, over 256 bytes. */
+const INVALID_NAMES = ['', '\u0000', 'a\nb', '\u007f', '\u0085', '\ud800', 'x'.repeat(257)];
+
+/** Any name, valid or not, as a JSON value. */
+export const anyName: fc.Arbitrary<unknown> = fc.oneof(
+  { arbitrary: fc.constantFrom(...TRICKY_NAMES), weight: 12 },
+  { arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 6 }), weight: 3 },
+  { arbitrary: fc.string({ unit: 'binary', maxLength: 6 }), weight: 1 },
+  { arbitrary: fc.constantFrom(...INVALID_NAMES), weight: 1 },
+  { arbitrary: fc.constantFrom(null, 0, true, [], {}, ['k']), weight: 1 },
+);
+
+/** A namespace: the run's own, or an invalid one (never another valid one: no keys elsewhere). */
+export const anyNamespace: fc.Arbitrary<unknown> = fc.oneof(
+  { arbitrary: fc.constant(HERE), weight: 12 },
+  fc.constantFrom('', 'a b', 'x'.repeat(65), '{x}', 'a:b', 'ü', 'a/b', '*', 7, null, ['n']),
+);
+
+/** Integers, valid or not, as JSON values. */
+export const anyInteger: fc.Arbitrary<unknown> = fc.oneof(
+  { arbitrary: fc.integer({ min: 1, max: 8 }), weight: 4 },
+  fc.integer({ min: -2, max: 0 }),
+  fc.constantFrom(0, 1.5, 1e300, -1, 2 ** 53, 2 ** 64, '3', null, [], {}, true),
+);
+
+/** Timeouts, valid (long: they do not fire during a run) or not. */
+export const anyTimeout: fc.Arbitrary<unknown> = fc.oneof(
+  { arbitrary: fc.integer({ min: 60_000, max: 600_000 }), weight: 4 },
+  fc.constantFrom(0, -1, 1.5, 600_001, 1e300, 2 ** 64, '1000', null, [], {}),
+);
+
+/** JSON values for `value` fields: plain objects (valid) and everything else. */
+export const anyJsonValue: fc.Arbitrary<unknown> = fc.oneof(
+  {
+    arbitrary: fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 3 })),
+    weight: 4,
+  },
+  {
+    arbitrary: fc.constantFrom(
+      { i: 2 ** 53 + 2, f: 0.1, e: 1e300, n: -0 },
+      { nested: [[[[[[[[[[{}]]]]]]]]]] },
+      { s: '\ud800 lone' },
+    ),
+    weight: 1,
+  },
+  { arbitrary: fc.jsonValue({ maxDepth: 2 }), weight: 1 },
+  { arbitrary: fc.constantFrom(undefined, [], [{}], null, 'text', 3), weight: 1 },
+  {
+    arbitrary: fc.integer({ min: 1, max: 1200 }).map((kb) => ({ big: 'x'.repeat(kb * 1024) })),
+    weight: 1,
+  },
+);
+
+async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    keys.push(...batch);
+    cursor = next;
+  } while (cursor !== '0');
+  return keys;
+}
+
+const NAMESPACE_KEYS = new Set([
+  'clock',
+  'log',
+  'state',
+  'index',
+  'deadlines',
+  'finished',
+  'finishedAt',
+]);
+
+/**
+ * After every transaction of `namespace` has finished: its Redis keys are the namespace's own kinds
+ * (under its hash tag), finished transactions hold no staged operations and expire, the deadline
+ * index is empty, and nothing else names the namespace except the BullMQ timeout queue's keys. No
+ * key name anywhere holds the marker (agent ids and keys never reach key names).
+ */
+export async function expectNoStrayKeys(redis: Redis, namespace: string): Promise<void> {
+  const base = `sh:{${namespace}}:`;
+  const stray: string[] = [];
+  for (const key of await scanKeys(redis, `*${namespace}*`)) {
+    if (key.startsWith('{sh-timeouts}:')) continue; // the BullMQ timeout sweeps
+    const kind = key.startsWith(base) ? key.slice(base.length) : null;
+    if (kind === null) {
+      stray.push(key);
+    } else if (kind.startsWith('tx:')) {
+      const fields = await redis.hgetall(key);
+      const staged = Object.keys(fields).filter(
+        (field) => field.includes('\u0000') || [1, 3, 4].includes(field.charCodeAt(0)),
+      );
+      if (fields.state === 'open' || staged.length > 0 || (await redis.pttl(key)) < 0) {
+        stray.push(`${key} (state ${fields.state}, ${staged.length} staged fields)`);
+      }
+    } else if (!NAMESPACE_KEYS.has(kind)) {
+      stray.push(key);
+    }
+  }
+  expect(stray).toEqual([]);
+  expect(await redis.zcard(`${base}deadlines`)).toBe(0);
+  expect(await scanKeys(redis, `*${MARKER}*`)).toEqual([]);
+}
