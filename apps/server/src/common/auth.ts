@@ -10,6 +10,8 @@ export interface Principal {
 }
 
 const ANYONE: Principal = { namespaces: '*' };
+/** The contract's namespace rule. */
+const NAMESPACE = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Bearer tokens scoped to namespaces (gRPC metadata `authorization` and the HTTP header alike). */
 @Injectable()
@@ -44,6 +46,13 @@ export class TokenAuthenticator {
       return this.config.namespace;
     }
     if (typeof requested !== 'string') throw new ValidationError('namespace', 'must be a string');
+    // Checked here, before anything is bound to it (a wire transaction's first write binds it).
+    if (!NAMESPACE.test(requested)) {
+      throw new ValidationError(
+        'namespace',
+        `must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-' (got ${JSON.stringify(requested.slice(0, 40))})`,
+      );
+    }
     return requested;
   }
 
