@@ -495,7 +495,7 @@ describe('generated calls with valid and invalid input', () => {
           txs.map(({ tx }) => tx),
         );
       }),
-      { numRuns: 600 },
+      { numRuns: 400 },
     );
   });
 });
@@ -967,7 +967,7 @@ describe('generated sequences of calls against a model', () => {
           expect(await client.lastCommitTs(namespace)).toBe(model.lastTs);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 });
