@@ -1,6 +1,7 @@
 // The Debian tools some tests use besides Redis: the Python wire-compatibility test (python3-grpcio,
 // and protoc with its gRPC Python plugin to generate stubs from our .proto) and the tests that
-// start the server with its embedded redis-server.
+// start the server with its embedded redis-server; docker-compose for test/docker/compose.test.ts
+// (unless the docker CLI has the compose v2 plugin).
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { aptInstall } from './exec.mjs';
@@ -14,6 +15,12 @@ const TOOLS = [
     ok: () =>
       spawnSync('/usr/bin/python3', ['-c', 'import grpc, google.protobuf'], { stdio: 'ignore' })
         .status === 0,
+  },
+  {
+    pkg: 'docker-compose',
+    ok: () =>
+      existsSync('/usr/bin/docker-compose') ||
+      spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0,
   },
 ];
 
