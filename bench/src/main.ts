@@ -1,18 +1,22 @@
 // `npm run bench`: measures @statehouse/core against a Lua baseline on one Redis.
 //   --json           print the report as JSON on stdout (progress goes to stderr either way)
 //   --only a,b,...   run some scenarios: baseline, tx1, tx64, tx64-buffered, rmw-low, rmw-high,
-//                    timeouts, memory, replay, server
+//                    timeouts, memory, replay, server, cluster, servers, memory-history
+//                    (the last three, the scale-out ones, also run by default; see bench/README.md)
 // Exits 0 whether or not the targets are met (it is a measurement); 1 only if it cannot run.
 import os from 'node:os';
 import { BenchRedis } from './redis-env';
 import { renderJson, renderTable, type Report } from './report';
 import { buildRows, buildNotes, type Results } from './summary';
 import { runBaseline } from './scenarios/baseline';
+import { runCluster } from './scenarios/cluster';
 import { runMemory } from './scenarios/memory';
+import { runMemoryHistory } from './scenarios/memory-history';
 import { runReplay } from './scenarios/replay';
 import { runRmw } from './scenarios/rmw';
 import { runTimeouts } from './scenarios/timeouts';
 import { runServerTransports } from './scenarios/server';
+import { runServers } from './scenarios/servers';
 import { runTransactions } from './scenarios/transactions';
 import { describeError } from './stats';
 
@@ -27,6 +31,9 @@ const SCENARIOS = [
   'memory',
   'replay',
   'server',
+  'cluster',
+  'servers',
+  'memory-history',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -158,6 +165,34 @@ async function main(): Promise<void> {
         warmupMs: 1_000,
         durationMs: 4_000,
         maxOps: 500_000,
+      }),
+    );
+    await step('cluster', 'cluster', () =>
+      runCluster(env, {
+        concurrency: 64,
+        warmupMs: 1_000,
+        durationMs: 5_000,
+        maxOps: 500_000,
+        namespaces: 24,
+      }),
+    );
+    await step('servers', 'servers', () =>
+      runServers(env, {
+        concurrency: 64,
+        warmupMs: 1_000,
+        durationMs: 4_000,
+        maxOps: 500_000,
+        processes: [1, 3],
+      }),
+    );
+    await step('memory-history', 'memoryHistory', () =>
+      runMemoryHistory(env, {
+        checkpoints: [1_000, 1_000_000],
+        marginalWrites: 10_000,
+        writesPerTransaction: 100,
+        concurrency: 16,
+        valueBytes: 100,
+        maxFillMs: 150_000,
       }),
     );
   } finally {

@@ -107,13 +107,7 @@ export class BenchRedis {
   }
 
   async info(section: string): Promise<Record<string, string>> {
-    const text = await this.admin.info(section);
-    const out: Record<string, string> = {};
-    for (const line of text.split('\r\n')) {
-      const colon = line.indexOf(':');
-      if (colon > 0 && !line.startsWith('#')) out[line.slice(0, colon)] = line.slice(colon + 1);
-    }
-    return out;
+    return readInfo(this.admin, section);
   }
 
   async usedMemory(): Promise<number> {
@@ -121,20 +115,7 @@ export class BenchRedis {
   }
 
   async counters(): Promise<RedisCounters> {
-    const cpu = await this.info('cpu');
-    const stats = await this.info('commandstats');
-    const aof = await this.info('persistence');
-    const calls: Record<string, number> = {};
-    for (const [name, value] of Object.entries(stats)) {
-      const match = /calls=(\d+)/.exec(value);
-      if (match) calls[name.replace(/^cmdstat_/, '')] = Number(match[1]);
-    }
-    return {
-      cpuMs: (Number(cpu.used_cpu_user) + Number(cpu.used_cpu_sys)) * 1000,
-      aofBytes: aof.aof_enabled === '1' ? Number(aof.aof_current_size) : Number.NaN,
-      aofRewrites: Number(aof.aof_rewrites ?? 0),
-      calls,
-    };
+    return readCounters(this.admin);
   }
 
   /** Waits (bounded) for a running AOF rewrite to finish, so it does not overlap a measurement. */
@@ -175,6 +156,35 @@ export class BenchRedis {
     }
     return removed;
   }
+}
+
+/** One INFO section of any Redis (a bench Redis or one node of a cluster) as name → value. */
+export async function readInfo(redis: Redis, section: string): Promise<Record<string, string>> {
+  const text = await redis.info(section);
+  const out: Record<string, string> = {};
+  for (const line of text.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && !line.startsWith('#')) out[line.slice(0, colon)] = line.slice(colon + 1);
+  }
+  return out;
+}
+
+/** The counters of any Redis: CPU, AOF size and calls per command. */
+export async function readCounters(redis: Redis): Promise<RedisCounters> {
+  const cpu = await readInfo(redis, 'cpu');
+  const stats = await readInfo(redis, 'commandstats');
+  const aof = await readInfo(redis, 'persistence');
+  const calls: Record<string, number> = {};
+  for (const [name, value] of Object.entries(stats)) {
+    const match = /calls=(\d+)/.exec(value);
+    if (match) calls[name.replace(/^cmdstat_/, '')] = Number(match[1]);
+  }
+  return {
+    cpuMs: (Number(cpu.used_cpu_user) + Number(cpu.used_cpu_sys)) * 1000,
+    aofBytes: aof.aof_enabled === '1' ? Number(aof.aof_current_size) : Number.NaN,
+    aofRewrites: Number(aof.aof_rewrites ?? 0),
+    calls,
+  };
 }
 
 export function diffCounters(before: RedisCounters, after: RedisCounters): RedisCounters {

@@ -1,4 +1,6 @@
 // Measurement helpers: a bounded closed-loop load runner and percentile summaries.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 
 export interface LoadBounds {
@@ -105,3 +107,38 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
+
+/** Busy and total CPU time of the whole machine (every process, every core) so far, ms. */
+export function machineCpuTimes(): { busyMs: number; totalMs: number } {
+  let busyMs = 0;
+  let totalMs = 0;
+  for (const { times } of os.cpus()) {
+    const total = times.user + times.nice + times.sys + times.irq + times.idle;
+    totalMs += total;
+    busyMs += total - times.idle;
+  }
+  return { busyMs, totalMs };
+}
+
+/** Percent of the machine's CPU that was busy between two machineCpuTimes() readings. */
+export function machineBusyPercent(
+  before: ReturnType<typeof machineCpuTimes>,
+  after: ReturnType<typeof machineCpuTimes>,
+): number {
+  return ((after.busyMs - before.busyMs) / (after.totalMs - before.totalMs)) * 100;
+}
+
+/** CPU time (user+system) a child process has used so far, ms (Linux /proc; NaN elsewhere). */
+export function processCpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the command name: utime and stime are fields 12 and 13 (0-based), in clock ticks.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SEC;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS_PER_SEC = 100;

@@ -7,8 +7,10 @@ import type { RmwResult } from './scenarios/rmw';
 import type { ServerBenchResult } from './scenarios/server';
 import type { TimeoutResult } from './scenarios/timeouts';
 import { commandsPerOp, type TransactionResult } from './scenarios/transactions';
+import { scaleOutNotes, scaleOutRows, type ScaleOutResults } from './summary-scale-out';
 
-export interface Results {
+/** Results of the scenarios run; the scale-out ones (i)–(k) are in ScaleOutResults. */
+export interface Results extends ScaleOutResults {
   baseline?: BaselineResult;
   tx1?: TransactionResult;
   tx64?: TransactionResult;
@@ -175,6 +177,7 @@ export function buildRows(r: Results): Row[] {
       },
     );
   }
+  rows.push(...scaleOutRows(r));
   return rows;
 }
 
@@ -238,6 +241,7 @@ export function buildNotes(r: Results): string[] {
     );
     if (result.firstError) notes.push(`(h ${result.transport}) first error: ${result.firstError}`);
   }
+  notes.push(...scaleOutNotes(r));
   return notes;
 }
 

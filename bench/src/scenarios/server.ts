@@ -40,13 +40,13 @@ export interface ServerBenchResult {
   readonly results: ServerTransportResult[];
 }
 
-interface RunningServer {
+export interface RunningServer {
   readonly child: ChildProcess;
   readonly grpcPort: number;
   readonly httpPort: number;
 }
 
-function startServer(redisUrl: string): Promise<RunningServer> {
+export function startServer(redisUrl: string): Promise<RunningServer> {
   const child = spawn(
     process.execPath,
     [
@@ -80,15 +80,15 @@ function startServer(redisUrl: string): Promise<RunningServer> {
   });
 }
 
-async function stopServer(server: RunningServer): Promise<void> {
+export async function stopServer(server: RunningServer): Promise<void> {
   const exited = new Promise((done) => server.child.on('exit', done));
   server.child.kill('SIGTERM');
   await exited;
 }
 
-type Unary = (method: string, request: object) => Promise<Record<string, unknown>>;
+export type Unary = (method: string, request: object) => Promise<Record<string, unknown>>;
 
-function grpcClient(port: number): { call: Unary; close(): void } {
+export function grpcClient(port: number): { call: Unary; close(): void } {
   const definition = protoLoader.loadSync('statehouse/v1/statehouse.proto', {
     keepCase: true,
     longs: Number,
@@ -115,7 +115,7 @@ function grpcClient(port: number): { call: Unary; close(): void } {
   };
 }
 
-function httpClient(port: number, concurrency: number): { post: Unary; close(): void } {
+export function httpClient(port: number, concurrency: number): { post: Unary; close(): void } {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   return {
     post: (path, body) =>
@@ -151,7 +151,7 @@ function httpClient(port: number, concurrency: number): { post: Unary; close(): 
   };
 }
 
-const struct = (n: number) => ({
+export const struct = (n: number) => ({
   fields: { n: { numberValue: n }, note: { stringValue: 'small' } },
 });
 
