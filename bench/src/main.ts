@@ -188,7 +188,6 @@ async function main(): Promise<void> {
     await step('memory-history', 'memoryHistory', () =>
       runMemoryHistory(env, {
         checkpoints: [1_000, 1_000_000],
-        marginalWrites: 10_000,
         writesPerTransaction: 100,
         concurrency: 16,
         valueBytes: 100,

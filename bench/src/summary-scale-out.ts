@@ -18,6 +18,7 @@ const TRANSPORTS: Record<ServersRun['transport'], string> = {
 };
 
 const n = (v: number, d = 0): string => formatNumber(v, d);
+const range = (values: number[]): string => `${n(Math.min(...values))}–${n(Math.max(...values))}`;
 
 export function scaleOutRows(r: ScaleOutResults): Row[] {
   const rows: Row[] = [];
@@ -67,14 +68,6 @@ export function scaleOutRows(r: ScaleOutResults): Row[] {
       value: point.bytesPerWrite,
       unit: 'B',
     });
-    const largest = m!.checkpoints[m!.checkpoints.length - 1];
-    if (point === largest && m!.marginal)
-      rows.push({
-        scenario,
-        metric: `per write, last ${n(m!.marginal.writes)} only`,
-        value: m!.marginal.bytesPerWrite,
-        unit: 'B',
-      });
   }
   if (m)
     rows.push({
@@ -96,7 +89,8 @@ export function scaleOutNotes(r: ScaleOutResults): string[] {
       const perNode = run.nodes
         .map(
           (node) =>
-            `${node.port === null ? 'the Redis' : `:${node.port}`} ${node.namespaces} ns, ` +
+            `${node.port === null ? 'the Redis' : `:${node.port}`}` +
+            `${node.hasTimeoutQueue && run.nodes.length > 1 ? ' (timeout queue)' : ''} ${node.namespaces} ns, ` +
             `${n(node.commits)} commits, CPU ${n(node.cpuPercentOfCore)}% of a core, ` +
             `${n(node.scriptCalls)} script calls, ${n(node.keys)} keys`,
         )
@@ -107,8 +101,8 @@ export function scaleOutNotes(r: ScaleOutResults): string[] {
           : `log entries ${n(run.logged)} ≠ acknowledged commits ${n(run.acknowledged)}`;
       notes.push(
         `${label} ${n(run.transactions)} tx, ${run.errors} errors; Redis CPU ${n(run.redisCpuUsPerTx, 1)} µs/tx ` +
-          `(all nodes), bench CPU ${n(run.nodeCpuUsPerTx, 1)} µs/tx, machine ${n(run.machineCpuPercent)}% busy ` +
-          `(bench + Redis over ${c.cores} cores); ${check}; per node: ${perNode}`,
+          `(all nodes), bench CPU ${n(run.nodeCpuUsPerTx, 1)} µs/tx; bench + Redis used ${n(run.machineCpuPercent)}% ` +
+          `of the ${c.cores} cores, the whole machine was ${n(run.machineBusyPercent)}% busy; ${check}; per node: ${perNode}`,
       );
       if (run.firstError) notes.push(`${label} first error: ${run.firstError}`);
     }
@@ -117,7 +111,11 @@ export function scaleOutNotes(r: ScaleOutResults): string[] {
         'the bench client share the same cores, so a 3-master cluster can only redistribute the same CPU. ' +
         'It shows that commits spread over the masters (per-node commits and CPU above), that the ' +
         'Cluster client works under load, and what the cluster costs per transaction (Redis CPU µs/tx ' +
-        'summed over nodes, bench CPU µs/tx). Scale-out needs each master on its own cores or host.',
+        'summed over nodes, bench CPU µs/tx). Scale-out needs each master on its own cores or host. ' +
+        `Here bench + Redis used ${range(c.runs.map((x) => x.machineCpuPercent))}% of the cores: with ` +
+        'appendfsync always, a commit waits for its fsync, so throughput is also bounded by the disk, ' +
+        'which the masters share too. The master holding the BullMQ timeout queue (`{sh-timeouts}`, one ' +
+        'slot) runs every deadline sweep: it does more script calls and holds more keys than the others.',
     );
   }
   const sv = r.servers;
@@ -160,6 +158,10 @@ export function scaleOutNotes(r: ScaleOutResults): string[] {
           ? ''
           : '; INCOMPLETE: the fill hit its time limit, figures are for the writes reached'),
     );
+    if (m.sharedRedis)
+      notes.push(
+        '(k) measured on a shared REDIS_URL: used_memory includes whatever else that Redis did meanwhile',
+      );
     if (m.firstError) notes.push(`(k) first error: ${m.firstError}`);
   }
   return notes;
