@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Statehouse } from '@statehouse/core';
 import { TokenAuthenticator } from './common/auth';
 import { REGISTRY_REDIS, SERVER_CONFIG, STATEHOUSE_CLIENT } from './common/injection-tokens';
@@ -21,7 +21,7 @@ import { WireTransactions } from './statehouse/wire-transactions';
 export interface AppResources {
   readonly config: ServerConfig;
   readonly client: Statehouse;
-  readonly registryRedis: Redis;
+  readonly registryRedis: Redis | Cluster;
   readonly logger: JsonLogger;
 }
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { startEmbeddedRedis, Statehouse, type EmbeddedRedis } from '@statehouse/core';
 import { AppModule } from './app.module';
 import type { ServerConfig } from './config/server-config';
@@ -15,7 +15,7 @@ import { JsonLogger } from './observability/json-logger';
 export interface RunningServer {
   readonly grpcPort: number;
   readonly httpPort: number;
-  /** The Redis it uses (the embedded one's URL when it started one). */
+  /** The Redis it uses (the embedded one's URL when it started one; `cluster:host:port,...` for a cluster). */
   readonly redisUrl: string;
   readonly app: INestApplication;
   /**
@@ -31,7 +31,7 @@ export async function startServer(
   logger = new JsonLogger(config.logLevel),
 ): Promise<RunningServer> {
   let embedded: EmbeddedRedis | undefined;
-  if (config.redisUrl === undefined) {
+  if (config.redisUrl === undefined && !config.clusterNodes) {
     embedded = await startEmbeddedRedis({ dataDir: config.dataDir });
     logger.entry('info', 'started an embedded redis-server', {
       url: embedded.url,
@@ -39,18 +39,36 @@ export async function startServer(
       persistence: 'AOF, appendfsync always',
     });
   }
-  const redisUrl = config.redisUrl ?? embedded!.url;
+  const redisUrl =
+    config.redisUrl ??
+    (config.clusterNodes
+      ? `cluster:${config.clusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}`
+      : embedded!.url);
   const opened: Array<() => Promise<void>> = [];
   const closeOpened = async (): Promise<void> => {
     for (const close of opened.reverse()) await close().catch(() => undefined);
   };
   if (embedded) opened.push(() => embedded.stop());
   try {
-    const client = await Statehouse.connect({ redis: redisUrl, namespace: config.namespace });
+    const connection = () => {
+      const redis = config.clusterNodes
+        ? new Cluster([...config.clusterNodes], {
+            redisOptions: { maxRetriesPerRequest: 2, password: config.redisPassword },
+          })
+        : new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+      redis.on('error', () => undefined); // reported per request as STORAGE_UNAVAILABLE
+      opened.push(async () => void (await redis.quit().catch(() => redis.disconnect())));
+      return redis;
+    };
+    const client = await Statehouse.connect({
+      // The engine opens (and closes) its own connection to one Redis; a cluster's is ours.
+      redis: config.clusterNodes ? connection() : redisUrl,
+      namespace: config.namespace,
+      durability: config.durability ?? 'primary',
+      ...(config.replication ? { replication: config.replication } : {}),
+    });
     opened.push(() => client.close());
-    const registryRedis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
-    registryRedis.on('error', () => undefined); // reported per request as STORAGE_UNAVAILABLE
-    opened.push(async () => void (await registryRedis.quit()));
+    const registryRedis = connection();
 
     const app = await NestFactory.create<NestExpressApplication>(
       AppModule.forResources({ config, client, registryRedis, logger }),
@@ -71,6 +89,8 @@ export async function startServer(
       grpcPort,
       httpPort,
       auth: config.tokens.size > 0 ? `${config.tokens.size} token(s)` : 'none',
+      redis: config.clusterNodes ? `cluster of ${config.clusterNodes.length} seed node(s)` : 'one',
+      durability: config.durability ?? 'primary',
     });
     if (config.insecure && config.tokens.size === 0) {
       logger.entry('warn', `serving ${config.host} without authentication (--insecure)`);

@@ -3,15 +3,16 @@ import type { Cluster } from 'ioredis';
 import { describeConformance } from '../../../test/support/conformance';
 import { startLocalCluster, type LocalCluster } from '../../../test/support/redis-cluster';
 
-// The engine on a three-master Redis Cluster (ioredis Cluster): the whole StatehouseApi suite, and
-// namespaces spread over every master, each taking commits.
+// The engine on a three-master Redis Cluster with a replica per master (ioredis Cluster): the whole
+// StatehouseApi suite, and namespaces spread over every master, each taking commits. Failover is in
+// failover.test.ts.
 
 let cluster: LocalCluster;
 const clients: Cluster[] = [];
 
 beforeAll(async () => {
-  cluster = await startLocalCluster(3);
-}, 30_000);
+  cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1 });
+}, 40_000);
 
 afterAll(async () => {
   clients.forEach((client) => client.disconnect());

@@ -37,6 +37,47 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads Redis Cluster seed nodes and the replicated durability', () => {
+    expect(
+      loadConfig(
+        {
+          STATEHOUSE_REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-2:7001,[::1]:7002',
+          STATEHOUSE_DURABILITY: 'replicated',
+        },
+        ['--replicas', '2', '--replication-timeout-ms=250'],
+      ),
+    ).toMatchObject({
+      redisUrl: undefined,
+      clusterNodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'redis-2', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      durability: 'replicated',
+      replication: { replicas: 2, timeoutMs: 250 },
+    });
+    expect(loadConfig({}, [])).toMatchObject({ durability: 'primary' });
+    expect(loadConfig({}, []).replication).toBeUndefined();
+  });
+
+  it('refuses bad cluster nodes, a URL with nodes, and replication settings without replicated', () => {
+    expect(problems({ STATEHOUSE_REDIS_CLUSTER_NODES: 'redis-1:7000,redis-2' })).toEqual([
+      expect.stringContaining('"redis-2" is not'),
+    ]);
+    expect(
+      problems({ STATEHOUSE_REDIS_CLUSTER_NODES: 'a:1', STATEHOUSE_REDIS_URL: 'redis://b:2' }),
+    ).toEqual([expect.stringContaining('both set')]);
+    expect(problems({ STATEHOUSE_DURABILITY: 'quorum' })).toEqual([
+      expect.stringContaining('must be primary or replicated, got "quorum"'),
+    ]);
+    expect(problems({}, ['--replicas', '2'])).toEqual([
+      expect.stringContaining('apply only with --durability replicated'),
+    ]);
+    expect(problems({ STATEHOUSE_DURABILITY: 'replicated' }, ['--replicas', '0'])).toEqual([
+      expect.stringContaining('from 1 to 100, got "0"'),
+    ]);
+  });
+
   it('parses tokens scoped to namespaces', () => {
     const { tokens } = loadConfig(
       {

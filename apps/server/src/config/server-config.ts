@@ -7,6 +7,11 @@
  *   --grpc-port          STATEHOUSE_GRPC_PORT        50051   (0: any free port)
  *   --http-port          STATEHOUSE_HTTP_PORT        8080    (0: any free port)
  *   --redis-url          STATEHOUSE_REDIS_URL, REDIS_URL   none: start an embedded redis-server
+ *   --redis-cluster-nodes STATEHOUSE_REDIS_CLUSTER_NODES none  host:port,host:port,... of a Redis Cluster
+ *   --redis-password     STATEHOUSE_REDIS_PASSWORD   none    for the cluster nodes (a URL carries its own)
+ *   --durability         STATEHOUSE_DURABILITY       primary primary | replicated (wait for replicas: WAIT)
+ *   --replicas           STATEHOUSE_REPLICAS         1       with replicated: replicas that must acknowledge
+ *   --replication-timeout-ms STATEHOUSE_REPLICATION_TIMEOUT_MS 1000  with replicated: how long to wait
  *   --data-dir           STATEHOUSE_DATA_DIR         data    (the embedded redis-server's AOF)
  *   --tokens             STATEHOUSE_TOKENS           none    JSON {"<token>": ["<namespace>" | "*", ...]}
  *   --insecure           STATEHOUSE_INSECURE=true    false   allow a non-loopback host without tokens
@@ -20,8 +25,15 @@ export interface ServerConfig {
   readonly host: string;
   readonly grpcPort: number;
   readonly httpPort: number;
-  /** Undefined: start an embedded redis-server. */
+  /** Undefined (and no cluster nodes): start an embedded redis-server. */
   readonly redisUrl: string | undefined;
+  /** A Redis Cluster's seed nodes (instead of a URL). */
+  readonly clusterNodes?: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+  /** Password of the cluster nodes. */
+  readonly redisPassword?: string;
+  /** When a commit is reported: by the primary, or once replicas acknowledged it too. */
+  readonly durability?: 'primary' | 'replicated';
+  readonly replication?: { readonly replicas: number; readonly timeoutMs: number };
   readonly dataDir: string;
   /** Bearer token -> namespaces it may use ('*': all). Empty: no authentication. */
   readonly tokens: ReadonlyMap<string, ReadonlySet<string> | '*'>;
@@ -47,6 +59,11 @@ const FLAGS: Record<string, { variable: string[]; boolean?: boolean }> = {
   'grpc-port': { variable: ['STATEHOUSE_GRPC_PORT'] },
   'http-port': { variable: ['STATEHOUSE_HTTP_PORT'] },
   'redis-url': { variable: ['STATEHOUSE_REDIS_URL', 'REDIS_URL'] },
+  'redis-cluster-nodes': { variable: ['STATEHOUSE_REDIS_CLUSTER_NODES'] },
+  'redis-password': { variable: ['STATEHOUSE_REDIS_PASSWORD'] },
+  durability: { variable: ['STATEHOUSE_DURABILITY'] },
+  replicas: { variable: ['STATEHOUSE_REPLICAS'] },
+  'replication-timeout-ms': { variable: ['STATEHOUSE_REPLICATION_TIMEOUT_MS'] },
   'data-dir': { variable: ['STATEHOUSE_DATA_DIR'] },
   tokens: { variable: ['STATEHOUSE_TOKENS'] },
   insecure: { variable: ['STATEHOUSE_INSECURE'], boolean: true },
@@ -65,8 +82,8 @@ ${Object.entries(FLAGS)
   )
   .join('\n')}
 
-Without a Redis URL the server starts its own redis-server (AOF, appendfsync always) with its data
-in --data-dir, and stops it on shutdown.
+Without a Redis URL or cluster nodes the server starts its own redis-server (AOF, appendfsync
+always) with its data in --data-dir, and stops it on shutdown.
 `;
 
 const NAMESPACE = /^[A-Za-z0-9._-]{1,64}$/;
@@ -111,6 +128,41 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
       `--redis-url (STATEHOUSE_REDIS_URL) must be a redis:// or rediss:// URL, got "${redisUrl}"`,
     );
   }
+  const clusterNodes = parseClusterNodes(value('redis-cluster-nodes'), problems);
+  if (clusterNodes && redisUrl !== undefined) {
+    problems.push(
+      '--redis-url and --redis-cluster-nodes are both set: give the URL of one Redis, or the nodes of a cluster',
+    );
+  }
+  const durability = value('durability') ?? 'primary';
+  if (durability !== 'primary' && durability !== 'replicated') {
+    problems.push(
+      `--durability (STATEHOUSE_DURABILITY) must be primary or replicated, got "${durability}"`,
+    );
+  }
+  const positive = (flag: string, fallback: number, max: number): number => {
+    const text = value(flag);
+    if (text === undefined) return fallback;
+    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
+      problems.push(
+        `--${flag} (${FLAGS[flag]!.variable[0]}) must be a whole number from 1 to ${max}, got "${text}"`,
+      );
+      return fallback;
+    }
+    return Number(text);
+  };
+  const replication = {
+    replicas: positive('replicas', 1, 100),
+    timeoutMs: positive('replication-timeout-ms', 1000, 600_000),
+  };
+  if (
+    durability !== 'replicated' &&
+    (value('replicas') !== undefined || value('replication-timeout-ms') !== undefined)
+  ) {
+    problems.push(
+      '--replicas and --replication-timeout-ms apply only with --durability replicated',
+    );
+  }
   const tokens = parseTokens(value('tokens'), problems);
   const insecure = bool('insecure');
   const logLevel = value('log-level') ?? 'info';
@@ -145,6 +197,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
     grpcPort,
     httpPort,
     redisUrl,
+    ...(clusterNodes ? { clusterNodes } : {}),
+    ...(value('redis-password') ? { redisPassword: value('redis-password') } : {}),
+    durability: durability as 'primary' | 'replicated',
+    ...(durability === 'replicated' ? { replication } : {}),
     dataDir: value('data-dir') ?? 'data',
     tokens,
     insecure,
@@ -179,6 +235,28 @@ function readRaw(
     else problems.push(`--${match[1]} needs a value`);
   }
   return raw;
+}
+
+/** "host:port,host:port" -> nodes; undefined when not set. */
+function parseClusterNodes(
+  text: string | undefined,
+  problems: string[],
+): Array<{ host: string; port: number }> | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const nodes: Array<{ host: string; port: number }> = [];
+  for (const item of text.split(',').map((part) => part.trim())) {
+    const match = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(item);
+    const port = match ? Number(match[2]) : NaN;
+    if (!match || port < 1 || port > 65535) {
+      problems.push(
+        `--redis-cluster-nodes (STATEHOUSE_REDIS_CLUSTER_NODES) must be host:port pairs separated by commas, ` +
+          `like "10.0.0.1:6379,10.0.0.2:6379"; "${item}" is not`,
+      );
+      return undefined;
+    }
+    nodes.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port });
+  }
+  return nodes;
 }
 
 function parseTokens(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   StatehouseError,
   StorageUnavailableError,
@@ -31,7 +31,7 @@ export class WireTransactions {
 
   constructor(
     @Inject(STATEHOUSE_CLIENT) private readonly client: Statehouse,
-    @Inject(REGISTRY_REDIS) private readonly redis: Redis,
+    @Inject(REGISTRY_REDIS) private readonly redis: Redis | Cluster,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     private readonly auth: TokenAuthenticator,
   ) {

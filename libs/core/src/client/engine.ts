@@ -41,6 +41,7 @@ export async function startEngine(options: StatehouseOptions): Promise<Engine> {
     maxBytes: resolved.maxTransactionBytes,
     retentionMs: resolved.finishedTransactionRetentionMs,
     maxBatch: BATCH_LIMIT,
+    replication: resolved.replication,
   });
   const queue = new TimeoutQueue(
     queueConnection,

@@ -33,6 +33,16 @@ export interface StatehouseOptions {
   maxWaitMs?: number;
   /** Deadlines are swept in windows of this many ms (one BullMQ job per window and namespace). Default 10. */
   timeoutResolutionMs?: number;
+  /**
+   * When a commit is reported. `'primary'` (default): once the Redis primary applied it (and, with
+   * AOF `appendfsync always`, wrote it to disk). `'replicated'`: also once `replication.replicas`
+   * replicas received it (Redis `WAIT`), so a failover to a replica does not lose it; when they do
+   * not acknowledge within `replication.timeoutMs`, commit() throws CommitUnknownError (reason
+   * `'replication'`) and a retry waits again. See docs/design.md, "Replication and failover".
+   */
+  durability?: 'primary' | 'replicated';
+  /** With `durability: 'replicated'`: replicas that must acknowledge (default 1), and how long to wait (default 1000 ms). */
+  replication?: { replicas?: number; timeoutMs?: number };
 }
 
 export interface ResolvedOptions {
@@ -50,6 +60,8 @@ export interface ResolvedOptions {
   readonly timeoutResolutionMs: number;
   readonly maxOpenTransactions: number;
   readonly maxWaitMs: number;
+  /** Set with `durability: 'replicated'`. */
+  readonly replication: { readonly replicas: number; readonly timeoutMs: number } | undefined;
 }
 
 /** The Lua stack bounds how many operations one script can unpack. */
@@ -116,5 +128,27 @@ export function resolveOptions(options: StatehouseOptions): ResolvedOptions {
       1,
       60_000,
     ),
+    replication: resolveReplication(options),
+  };
+}
+
+function resolveReplication(options: StatehouseOptions): ResolvedOptions['replication'] {
+  const durability = options.durability ?? 'primary';
+  if (durability !== 'primary' && durability !== 'replicated') {
+    throw new ValidationError('durability', "must be 'primary' or 'replicated'");
+  }
+  const given = options.replication;
+  if (given !== undefined && (given === null || typeof given !== 'object')) {
+    throw new ValidationError('replication', 'must be an object { replicas?, timeoutMs? }');
+  }
+  if (durability === 'primary') {
+    if (given !== undefined) {
+      throw new ValidationError('replication', "applies only with durability: 'replicated'");
+    }
+    return undefined;
+  }
+  return {
+    replicas: validateInteger(given?.replicas ?? 1, 'replication.replicas', 1, 100),
+    timeoutMs: validateInteger(given?.timeoutMs ?? 1000, 'replication.timeoutMs', 1, 600_000),
   };
 }

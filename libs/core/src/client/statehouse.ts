@@ -19,7 +19,7 @@ import { dropConnection, duplicateConnection } from './connection';
 import { encodeCursor } from '../validation/cursor';
 import { validatePage, type Page } from '../validation/page';
 import { replayEvents } from './replay';
-import { retryDelayMs, sleep, toStateResult } from './client-support';
+import { commitUntilKnown, retryDelayMs, sleep, toStateResult } from './client-support';
 import { TransactionSlots } from './transaction-slots';
 import { TransactionStarter } from './transaction-starter';
 import { startEngine, stopEngine, type Engine, type EngineStats } from './engine';
@@ -209,7 +209,7 @@ export class Statehouse implements StatehouseApi {
       if (tx.state === 'open') await tx.abort().catch(() => undefined);
       throw error;
     }
-    if (tx.state === 'open') await tx.commit();
+    if (tx.state === 'open') await commitUntilKnown(tx);
     return result;
   }
 

@@ -50,7 +50,11 @@ export interface ResumeOptions {
 }
 
 export interface TransactionOptions extends BeginOptions {
-  /** How many times `client.transaction` runs the callback again after a conflict. Default 5. */
+  /**
+   * How many times `client.transaction` runs the callback again after a conflict. Default 5. (A
+   * commit whose outcome is unknown is not run again: the same transaction's commit is retried
+   * for up to about 5 s, which never applies it twice.)
+   */
   readonly maxRetries?: number;
 }
 

@@ -16,6 +16,8 @@
  *   <prefix>:{<ns>}:finished  hash    buffered transactions, once finished: id -> "<state> <commitTs>
  *                                     <token> <createdAt> <finishedAt> [<appended keys>]"
  *   <prefix>:{<ns>}:finishedAt zset   the same ids -> finishedAt (their expiry, after retention)
+ *   <prefix>:{<ns>}:fence     string  durability 'replicated' only: written before a WAIT that must
+ *                                     cover an earlier commit (expires after the retention)
  */
 export class NamespaceKeys {
   readonly clock: string;
@@ -25,6 +27,7 @@ export class NamespaceKeys {
   readonly deadlines: string;
   readonly finished: string;
   readonly finishedAt: string;
+  readonly fence: string;
   private readonly base: string;
 
   constructor(
@@ -39,6 +42,7 @@ export class NamespaceKeys {
     this.deadlines = `${this.base}deadlines`;
     this.finished = `${this.base}finished`;
     this.finishedAt = `${this.base}finishedAt`;
+    this.fence = `${this.base}fence`;
   }
 
   transaction(localId: string): string {

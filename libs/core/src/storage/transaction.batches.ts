@@ -4,6 +4,7 @@ import { CommitUnknownError, LimitExceededError } from '../errors';
 import { SNAPSHOTS } from '../transaction/transaction.machine';
 import type { TransactionId } from '../transaction/transaction-id';
 import { Batcher } from './batcher';
+import { ReplicaAcknowledgement } from './replication';
 import type { NamespaceKeys } from './keys';
 import { isRedisReply, runCommand, toStorageError } from './redis-errors';
 import {
@@ -62,12 +63,17 @@ interface NamespaceBatchers {
  */
 export class TransactionBatches {
   private readonly batchers = new Map<string, NamespaceBatchers>();
+  private readonly replicas: ReplicaAcknowledgement | undefined;
 
   constructor(
     private readonly redis: StatehouseConnection,
     private readonly keys: (namespace: string) => NamespaceKeys,
     private readonly settings: RepositorySettings,
-  ) {}
+  ) {
+    this.replicas = settings.replication
+      ? new ReplicaAcknowledgement(redis, settings.replication, settings.retentionMs)
+      : undefined;
+  }
 
   begin(item: BeginItem): Promise<BeginResult> {
     return this.batchersOf(item.namespace).begin.submit(item);
@@ -161,7 +167,7 @@ export class TransactionBatches {
     items: CommitItem[],
   ): Promise<Array<CommitResult | Error>> {
     const keys = this.keys(namespace);
-    return this.runCommitScript(items, () =>
+    return this.runCommitScript(keys, items, () =>
       this.redis.statehouseCommitTransactions(
         5 + items.length,
         keys.clock,
@@ -190,7 +196,7 @@ export class TransactionBatches {
       for (const { kind, field, json } of operations) args.push(kind, field, json ?? '');
       for (const [record, expected] of conditions) args.push(record, expected);
     }
-    return this.runCommitScript(items, () =>
+    return this.runCommitScript(keys, items, () =>
       this.redis.statehouseCommitBuffered(
         6,
         keys.clock,
@@ -207,6 +213,7 @@ export class TransactionBatches {
 
   /** Runs a commit script for a batch and turns its triples (code, detail, appended) into outcomes. */
   private async runCommitScript(
+    keys: NamespaceKeys,
     items: ReadonlyArray<{ readonly tx: TransactionId }>,
     call: () => Promise<Array<number | string>>,
   ): Promise<Array<CommitResult | Error>> {
@@ -222,7 +229,7 @@ export class TransactionBatches {
         refused ? toStorageError(error, tx.id) : new CommitUnknownError(tx.id, error),
       );
     }
-    return items.map(({ tx }, i) => {
+    const outcomes = items.map(({ tx }, i): CommitResult | Error => {
       const code = Number(reply[3 * i]) as ScriptCode;
       const detail = reply[3 * i + 1];
       if (code === ScriptCode.OK || code === ScriptCode.NOOP) {
@@ -234,5 +241,35 @@ export class TransactionBatches {
       }
       return transactionFailure(tx, code, detail);
     });
+    return this.replicas ? this.awaitReplicas(keys, items, outcomes) : outcomes;
+  }
+
+  /**
+   * durability 'replicated': a commit is reported only once enough replicas have it; otherwise it
+   * is unknown (the primary has it, a failover may lose it) and a retry waits again.
+   */
+  private async awaitReplicas(
+    keys: NamespaceKeys,
+    items: ReadonlyArray<{ readonly tx: TransactionId }>,
+    outcomes: Array<CommitResult | Error>,
+  ): Promise<Array<CommitResult | Error>> {
+    const committed = outcomes.filter((o): o is CommitResult => !(o instanceof Error));
+    if (committed.length === 0) return outcomes;
+    let failure: unknown;
+    try {
+      const replayed = committed.some((o) => o.replayed);
+      if (await this.replicas!.confirm(keys.fence, replayed)) return outcomes;
+      failure = new Error(
+        `fewer than ${this.settings.replication!.replicas} replica(s) acknowledged within ` +
+          `${this.settings.replication!.timeoutMs} ms`,
+      );
+    } catch (error) {
+      failure = error;
+    }
+    return outcomes.map((outcome, i) =>
+      outcome instanceof Error
+        ? outcome
+        : new CommitUnknownError(items[i]!.tx.id, failure, 'replication'),
+    );
   }
 }

@@ -1,3 +1,4 @@
+import type { ReplicationSettings } from './replication';
 import { ScriptCode } from '../commands/script-code';
 import { TransactionConflictError, TransactionError, TransactionNotFoundError } from '../errors';
 import {
@@ -23,6 +24,8 @@ export interface RepositorySettings {
   readonly retentionMs: number;
   /** Most items in one grouped script call. */
   readonly maxBatch: number;
+  /** `durability: 'replicated'`: replicas that must acknowledge each commit. */
+  readonly replication: ReplicationSettings | undefined;
 }
 
 export interface TransactionInfo {
