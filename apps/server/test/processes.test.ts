@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,53 +5,13 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Statehouse } from '@statehouse/core';
 import { failure, struct, V1 } from './support/server';
+import {
+  startServerProcess as startProcess,
+  type ServerProcess,
+} from '../../../test/support/server-process';
 
 // The server as users run it: separate processes (the built apps/server/dist/main.js), several on
 // one Redis, killed with SIGKILL, started without a Redis and stopped with SIGTERM.
-
-const MAIN = join(__dirname, '..', 'dist', 'main.js');
-
-interface ServerProcess {
-  readonly child: ChildProcess;
-  readonly grpcPort: number;
-  readonly httpPort: number;
-  readonly lines: Array<Record<string, unknown>>;
-  readonly exited: Promise<number | null>;
-}
-
-/** Starts `node dist/main.js` and waits for its "ready" log line (JSON logs on stdout). */
-function startProcess(args: string[], env: NodeJS.ProcessEnv): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [MAIN, '--grpc-port', '0', '--http-port', '0', ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: Array<Record<string, unknown>> = [];
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = JSON.parse(buffer.slice(0, newline)) as Record<string, unknown>;
-        buffer = buffer.slice(newline + 1);
-        lines.push(line);
-        if (line.msg === 'statehouse server ready') {
-          resolve({
-            child,
-            grpcPort: line.grpcPort as number,
-            httpPort: line.httpPort as number,
-            lines,
-            exited,
-          });
-        }
-      }
-    });
-    void exited.then((code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
-  });
-}
 
 function testEnv(): NodeJS.ProcessEnv {
   const redisUrl = process.env.REDIS_URL;

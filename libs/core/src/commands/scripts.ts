@@ -159,7 +159,16 @@ export type StatehouseConnection = (Redis | Cluster) & StatehouseCommands;
 /** Defines every script on the connection (EVALSHA, with EVAL on a cache miss). Idempotent. */
 export function defineScripts(redis: Redis | Cluster): StatehouseConnection {
   const connection = redis as StatehouseConnection;
+  const clusterPipelining = (redis as Cluster).isCluster && redis.options.enableAutoPipelining;
   for (const { command, numberOfKeys, lua } of scriptDefinitions()) {
+    // A Cluster's auto-pipelining routes a script call by its first string argument, which for a
+    // script with a variable number of keys is not its first key: its calls would share pipelines
+    // across masters ("All keys in the pipeline should belong to the same slots allocation
+    // group"). Scripts are grouped by our own batches anyway.
+    if (clusterPipelining) {
+      const ignored = ((redis as Cluster).options.autoPipeliningIgnoredCommands ??= []);
+      if (!ignored.includes(command)) ignored.push(command);
+    }
     if (typeof (connection as unknown as Record<string, unknown>)[command] !== 'function') {
       redis.defineCommand(command, numberOfKeys === undefined ? { lua } : { numberOfKeys, lua });
     }
