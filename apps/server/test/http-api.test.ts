@@ -119,6 +119,25 @@ describe('transactions', () => {
     expect((await get(`/v1/keys?namespace=${ns}&agentId=a`)).body.keys).toEqual(['k2']);
   });
 
+  it('a commit sent again with its commitToken returns the same commitTs, and applies once', async () => {
+    const txId = await begin();
+    await post(`/v1/transactions/${txId}/write`, { agentId: 'a', key: 'k', value: { v: 1 } });
+    const first = await post(`/v1/transactions/${txId}/commit`, { commitToken: 'retry-token-1' });
+    expect(first).toMatchObject({ status: 200, body: { commitTs: 1 } });
+    const again = await post(`/v1/transactions/${txId}/commit`, { commitToken: 'retry-token-1' });
+    expect(again).toMatchObject({ status: 200, body: { commitTs: 1 } });
+    const other = await post(`/v1/transactions/${txId}/commit`, { commitToken: 'another-token' });
+    expect(other.status).toBe(409);
+    expect(other.body.code).toBe('TRANSACTION_ALREADY_COMMITTED');
+    expect((await get(`/v1/state?namespace=${ns}&agentId=a&key=k`)).body).toMatchObject({
+      version: 1,
+      commitTs: 1,
+    });
+    const bad = await post(`/v1/transactions/${txId}/commit`, { commitToken: 7 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toContain('commitToken');
+  });
+
   it('reports a conflict as 409 CONFLICT and a second commit as 409 already committed', async () => {
     await post('/v1/commit', {
       namespace: ns,

@@ -150,7 +150,19 @@ export const OPENAPI_DOCUMENT = {
     '/v1/transactions/{txId}/commit': {
       post: {
         summary: 'Commit (409 CONFLICT when something read changed)',
+        description:
+          'With a commitToken (8-64 characters of A-Z a-z 0-9 . _ -), the same request may be sent ' +
+          'again after a lost answer, to any instance: it returns the commitTs of the attempt that ' +
+          'committed, and never applies twice.',
         parameters: [txId],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: { type: 'object', properties: { commitToken: { type: 'string' } } },
+            },
+          },
+        },
         responses: { '200': json(commitResult), ...txErrors },
       },
     },

@@ -85,9 +85,16 @@ export class TransactionsController {
   @HttpCode(200)
   async commit(
     @Param('txId') txId: string,
+    @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
   ): Promise<{ commitTs: number }> {
-    const tx = await this.transactions.forOperation(txId, principal, undefined);
+    // A commit token makes the commit safe to send again after a lost answer (even to another
+    // instance): a retry with the same token returns the first attempt's commitTs.
+    const { commitToken } = objectBody(body);
+    if (commitToken !== undefined && typeof commitToken !== 'string') {
+      throw new ValidationError('commitToken', 'must be a string of 8-64 characters');
+    }
+    const tx = await this.transactions.forOperation(txId, principal, undefined, commitToken);
     return { commitTs: await this.committer.commit(tx) };
   }
 
