@@ -161,7 +161,7 @@ it("with durability 'replicated', no reported commit is lost when a master is ki
   } finally {
     await client.close();
   }
-}, 60_000);
+}, 120_000);
 
 it("with the default durability ('primary'), the same failover loses commits the master had reported", async () => {
   // This is the documented window of asynchronous replication (docs/design.md): the master
@@ -174,7 +174,7 @@ it("with the default durability ('primary'), the same failover loses commits the
   } finally {
     await client.close();
   }
-}, 60_000);
+}, 120_000);
 
 /** A namespace whose master is not (any more) the one serving `other`'s slot, and not failed. */
 async function namespaceOnAnotherMaster(other: string): Promise<string> {
