@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
@@ -75,6 +76,13 @@ export async function startServer(
       { logger, abortOnError: false, bodyParser: false },
     );
     app.disable('x-powered-by');
+    // Once shutdown begins, every answer closes its connection, so keep-alive clients move to
+    // another instance instead of holding this one open past the grace period.
+    let draining = false;
+    app.use((_request: unknown, response: ServerResponse, next: () => void) => {
+      if (draining) response.setHeader('connection', 'close');
+      next();
+    });
     // Request ids, measures and logs first, so that even a body the parser refuses has them.
     const context = app.get(RequestContextMiddleware);
     app.use(context.use.bind(context));
@@ -104,7 +112,16 @@ export async function startServer(
       close: () =>
         (closing ??= (async () => {
           logger.entry('info', 'shutting down: no new requests; in-flight ones may finish');
-          await app.close(); // HTTP and gRPC stop accepting; running requests finish
+          draining = true;
+          const http = app.getHttpServer();
+          http.closeIdleConnections();
+          // Connections still busy when the grace period ends are cut (gRPC does the same).
+          const cut = setTimeout(() => http.closeAllConnections(), config.shutdownGraceMs);
+          try {
+            await app.close(); // HTTP and gRPC stop accepting; running requests finish
+          } finally {
+            clearTimeout(cut);
+          }
           await closeOpened();
           logger.entry('info', 'stopped');
         })()),
