@@ -114,6 +114,46 @@ describe('three server processes on one Redis', () => {
   });
 });
 
+describe('a server stopped with SIGTERM while keep-alive clients keep sending', () => {
+  it('stops without waiting for the clients to go away, and answers what it accepted', async () => {
+    const server = await startProcess([], testEnv());
+    const base = `http://127.0.0.1:${server.httpPort}`;
+    let exited = false;
+    void server.exited.then(() => (exited = true));
+    const statuses: number[] = [];
+    // Four clients that would go on for 30 s: the server must not wait for them.
+    const until = Date.now() + 30_000;
+    const clients = Array.from({ length: 4 }, async (_, c) => {
+      for (let i = 0; !exited && Date.now() < until; i++) {
+        try {
+          const response = await fetch(`${base}/v1/commit`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              namespace: `drain-${server.httpPort}`,
+              operations: [{ op: 'write', agentId: 'a', key: `k${c}`, value: { i } }],
+            }),
+          });
+          await response.text();
+          statuses.push(response.status);
+        } catch {
+          await new Promise((done) => setTimeout(done, 20)); // refused or reset once it is gone
+        }
+      }
+    });
+    await new Promise((done) => setTimeout(done, 1000));
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    const stoppedAt = Date.now();
+    await Promise.all(clients);
+    expect(stoppedAt).toBeLessThan(until);
+    expect(server.lines.some((line) => line.msg === 'stopped')).toBe(true);
+    // Every request it answered was answered properly: no 5xx while draining.
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+  }, 60_000);
+});
+
 describe('the server without a configured Redis', () => {
   it('starts its own redis-server, serves, and on SIGTERM stops cleanly with it', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'statehouse-data-'));
