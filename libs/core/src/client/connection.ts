@@ -47,6 +47,21 @@ export async function openConnection(
       "must not use ioredis' keyPrefix (BullMQ refuses it): use Statehouse's keyPrefix option instead",
     );
   }
+  const redisOptions: Partial<RedisOptions> | undefined =
+    typeof given === 'object'
+      ? isClient(target) && (target as Cluster).isCluster
+        ? (target as Cluster).options.redisOptions
+        : (given)
+      : undefined;
+  if (redisOptions?.autoResendUnfulfilledCommands === false) {
+    // ioredis 6 then drops the commands in flight when a connection is lost without settling
+    // them: a commit would wait forever. Resending is safe: a resent commit never applies twice.
+    throw new ValidationError(
+      'redis',
+      'must not set autoResendUnfulfilledCommands: false (ioredis then leaves the commands in ' +
+        'flight at a reconnect pending forever); Statehouse commits are safe to resend',
+    );
+  }
   if (isClient(target)) return { redis: target, owned: false };
   const options: RedisOptions = {
     lazyConnect: true,
