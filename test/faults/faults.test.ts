@@ -78,7 +78,9 @@ async function inject(fault: Fault): Promise<void> {
     case 'kill-redis': {
       process.kill(redis.pid, 'SIGKILL');
       await redis.stop(); // waits for the exit
-      await sleep(200);
+      // Down long enough for commits in flight to run out of reconnect attempts: their clients
+      // get CommitUnknownError and must find out by committing again.
+      await sleep(1000);
       redis = await startEmbeddedRedis({ dataDir, port: redis.port, appendfsync: 'always' });
       return;
     }
