@@ -15,11 +15,7 @@ export interface BenchCluster {
   readonly ports: readonly number[];
   /** One plain connection per master, in slot order (master i owns slotRange(i)): INFO, XLEN. */
   readonly admins: readonly Redis[];
-  /**
-   * A new ioredis Cluster client. Not auto-pipelined (the engine's own URL connections are): with
-   * more than one master, ioredis would group the engine's variadic scripts by their first
-   * argument (the key count) instead of their first key, and every such call fails.
-   */
+  /** A new ioredis Cluster client, auto-pipelined like the engine's own URL connections. */
   client(): Cluster;
   stop(): Promise<void>;
 }
@@ -90,7 +86,11 @@ export async function startBenchCluster(masters: number): Promise<BenchCluster> 
     return {
       ports,
       admins,
-      client: () => new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: 2 } }),
+      client: () =>
+        new Cluster(nodes, {
+          enableAutoPipelining: true,
+          redisOptions: { maxRetriesPerRequest: 2 },
+        }),
       stop,
     };
   } catch (error) {
