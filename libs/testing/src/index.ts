@@ -10,3 +10,9 @@ export {
   freshNamespace,
   type StatehouseTestingOptions,
 } from './testing-module';
+export {
+  startLocalRedisCluster,
+  type ClusterNode,
+  type LocalCluster,
+  type LocalClusterOptions,
+} from './redis-cluster';

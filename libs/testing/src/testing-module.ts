@@ -6,6 +6,8 @@ import { StatehouseModule, type EmbeddedStatehouseOptions } from '@statehouse/ne
 export interface StatehouseTestingOptions {
   /** The Redis to use: default $REDIS_URL (e.g. from startStatehouseRedis() in a global setup). */
   readonly redisUrl?: string;
+  /** A Redis Cluster instead (e.g. `startLocalRedisCluster().nodes`); the module opens and closes it. */
+  readonly cluster?: { readonly nodes: ReadonlyArray<{ host: string; port: number }> };
   /** Default: a fresh one (`test-<random>`), so tests can run in parallel on one Redis. */
   readonly namespace?: string;
   /** Other options of the embedded engine (timeoutWorker, limits...). */
@@ -31,7 +33,7 @@ export function createStatehouseTestingModule(
   options: StatehouseTestingOptions = {},
 ): TestingModuleBuilder {
   const redisUrl = options.redisUrl ?? process.env.REDIS_URL;
-  if (!redisUrl) {
+  if (!redisUrl && !options.cluster) {
     throw new Error(
       'createStatehouseTestingModule needs a Redis: start one with startStatehouseRedis() (e.g. in ' +
         "Jest's globalSetup, exporting its url as REDIS_URL), or set REDIS_URL=redis://127.0.0.1:6379.",
@@ -42,7 +44,9 @@ export function createStatehouseTestingModule(
     imports: [
       StatehouseModule.forRoot({
         ...options.statehouse,
-        redis: redisUrl,
+        ...(options.cluster
+          ? { cluster: { nodes: [...options.cluster.nodes] } }
+          : { redis: redisUrl! }),
         namespace: options.namespace ?? freshNamespace(),
         isGlobal: true,
       }),

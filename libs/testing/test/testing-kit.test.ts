@@ -8,6 +8,7 @@ import { InjectStatehouse, Transactional, currentTransaction } from '@statehouse
 import {
   ContainerRuntimeUnavailableError,
   createStatehouseTestingModule,
+  startLocalRedisCluster,
   startStatehouseRedis,
 } from '@statehouse/testing';
 
@@ -82,3 +83,40 @@ it('says what to do when no container runtime answers', async () => {
   expect(stdout).toMatch(/^ContainerRuntimeUnavailableError: No container runtime is reachable/);
   expect(stdout).toContain('REDIS_URL=redis://127.0.0.1:6379');
 });
+
+it('starts a local Redis Cluster with replicas, and wires a testing module to it', async () => {
+  const cluster = await startLocalRedisCluster({ masters: 3, replicasPerMaster: 1 });
+  try {
+    expect(cluster.nodes).toHaveLength(6);
+    const app = await createStatehouseTestingModule(
+      { providers: [PlanService] },
+      { cluster: { nodes: cluster.nodes.slice(0, 1) } },
+    ).compile();
+    await app.init();
+    try {
+      const plans = app.get(PlanService);
+      expect(await plans.addStep('agent', 'search')).toBe(1);
+      expect(await plans.addStep('agent', 'summarize')).toBe(2);
+      // The namespace lives on one master, and its replica has it too.
+      const master = await cluster.masterOf(`sh:{${plans.statehouse.namespace}}:log`);
+      const [replica] = await cluster.replicasOf(master);
+      const admin = new Redis({ ...replica!, lazyConnect: true });
+      try {
+        await admin.connect();
+        await admin.call('READONLY');
+        const log = `sh:{${plans.statehouse.namespace}}:log`;
+        // Replication is asynchronous: give the replica a moment.
+        for (let i = 0; i < 50 && (await admin.xlen(log)) < 2; i++) {
+          await new Promise((done) => setTimeout(done, 20));
+        }
+        expect(await admin.xlen(log)).toBe(2);
+      } finally {
+        admin.disconnect();
+      }
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await cluster.stop();
+  }
+}, 60_000);
