@@ -51,7 +51,7 @@ export async function openConnection(
     typeof given === 'object'
       ? isClient(target) && (target as Cluster).isCluster
         ? (target as Cluster).options.redisOptions
-        : (given)
+        : given
       : undefined;
   if (redisOptions?.autoResendUnfulfilledCommands === false) {
     // ioredis 6 then drops the commands in flight when a connection is lost without settling
