@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { StatehouseError, type JsonObject } from '@statehouse/core';
+import { expectNoStrayKeys as expectNoStrayKeysWith } from '../../../../test/support/stray-keys';
 
 // Generators of good and bad input for the property tests, the contract's rules as an oracle that
 // is independent of the library's validation code, and the check that nothing stray is left in
@@ -285,58 +286,6 @@ export async function outcome<T>(call: () => Promise<T> | T): Promise<Outcome<T>
   }
 }
 
-async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return keys;
-}
-
-const NAMESPACE_KEYS = new Set([
-  'clock',
-  'log',
-  'state',
-  'index',
-  'deadlines',
-  'finished',
-  'finishedAt',
-]);
-
-/**
- * After every transaction of `namespace` has finished: its Redis keys are the namespace's own kinds
- * (under its hash tag), finished transactions hold no staged operations and expire, the deadline
- * index is empty, and nothing else names the namespace except the BullMQ timeout queue's keys. No
- * key name anywhere holds the marker (agent ids and keys never reach key names).
- */
-export async function expectNoStrayKeys(
-  redis: Redis,
-  namespace: string,
-  keyPrefix = 'sh',
-): Promise<void> {
-  const base = `${keyPrefix}:{${namespace}}:`;
-  const stray: string[] = [];
-  for (const key of await scanKeys(redis, `*${namespace}*`)) {
-    if (key.startsWith('{sh-timeouts}:')) continue; // the BullMQ timeout sweeps
-    const kind = key.startsWith(base) ? key.slice(base.length) : null;
-    if (kind === null) {
-      stray.push(key);
-    } else if (kind.startsWith('tx:')) {
-      const fields = await redis.hgetall(key);
-      const staged = Object.keys(fields).filter(
-        (field) => field.includes('\u0000') || [1, 3, 4].includes(field.charCodeAt(0)),
-      );
-      if (fields.state === 'open' || staged.length > 0 || (await redis.pttl(key)) < 0) {
-        stray.push(`${key} (state ${fields.state}, ${staged.length} staged fields)`);
-      }
-    } else if (!NAMESPACE_KEYS.has(kind)) {
-      stray.push(key);
-    }
-  }
-  expect(stray).toEqual([]);
-  expect(await redis.zcard(`${base}deadlines`)).toBe(0);
-  expect(await scanKeys(redis, `*${MARKER}*`)).toEqual([]);
-}
+/** The namespace's keys are only its own kinds, and no key name holds this file's marker. */
+export const expectNoStrayKeys = (redis: Redis, namespace: string, keyPrefix = 'sh') =>
+  expectNoStrayKeysWith(redis, namespace, MARKER, keyPrefix);
