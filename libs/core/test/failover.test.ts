@@ -10,7 +10,8 @@ import { startLocalCluster, type LocalCluster } from '../../../test/support/redi
 import { collect, sleep } from './support/statehouse';
 
 // Failover of a Redis Cluster master under load, with durability 'replicated': every commit that
-// was reported (commitTs returned) must be on the promoted replica, exactly once, in order.
+// was reported (commitTs returned) must be on the promoted replica, exactly once, in order. With
+// the default durability the same failover loses reported commits.
 
 let cluster: LocalCluster;
 let redis: Cluster;
@@ -91,7 +92,11 @@ interface FailoverRun {
  * the replicas, waits for one to be promoted, and goes on until it has taken 50 more commits.
  * Then compares every reported commit with the replay log.
  */
-async function failoverUnderLoad(client: Statehouse, namespace: string): Promise<FailoverRun> {
+async function failoverUnderLoad(
+  client: Statehouse,
+  namespace: string,
+  durability: 'primary' | 'replicated',
+): Promise<FailoverRun> {
   const slotKey = `sh:{${namespace}}:log`;
   const victim = await cluster.masterOf(slotKey);
   const replicas = await cluster.replicasOf(victim);
@@ -119,6 +124,9 @@ async function failoverUnderLoad(client: Statehouse, namespace: string): Promise
     replicas.forEach((replica) => cluster.signal(replica, 'SIGCONT'));
     const promoted = await cluster.waitForFailover(slotKey, victim);
     expect(replicas.map((r) => r.port)).toContain(promoted.port);
+    // The failed node is replaced, as operators do: it comes back as a replica of the promoted one,
+    // which has two replicas again.
+    await cluster.restart(victim);
     const atFailover = acknowledged.length;
     const deadline = Date.now() + 15_000;
     while (acknowledged.length < atFailover + 50 && Date.now() < deadline) await sleep(50);
@@ -139,18 +147,29 @@ async function failoverUnderLoad(client: Statehouse, namespace: string): Promise
     const event = byTs.get(commitTs);
     return !event || event.operations[0]?.key !== `w-${n}`;
   });
+  process.stdout.write(
+    `[failover] durability ${durability}: ${acknowledged.length} commits reported, ` +
+      `${lost.length} of them lost, errors seen ${JSON.stringify(Object.fromEntries(errors))}\n`,
+  );
   return { acknowledged, lost, errors };
 }
 
-it("with durability 'replicated', no reported commit is lost when a master is killed while its replicas lag", async () => {
+it("with durability 'replicated' on all replicas, no reported commit is lost when a master is killed while its replicas lag", async () => {
+  // Every replica must acknowledge: then whichever replica Redis promotes has every reported
+  // commit. (With `replicas: 1` of two, the promoted replica can be the one that had not
+  // acknowledged yet: a run of this test lost 34 commits that way. See docs/design.md.)
   const client = await Statehouse.connect({
     redis,
     namespace: 'failover-a',
     durability: 'replicated',
-    replication: { replicas: 1, timeoutMs: 200 },
+    replication: { replicas: 2, timeoutMs: 200 },
   });
   try {
-    const { lost, acknowledged, errors } = await failoverUnderLoad(client, 'failover-a');
+    const { lost, acknowledged, errors } = await failoverUnderLoad(
+      client,
+      'failover-a',
+      'replicated',
+    );
     expect(lost).toEqual([]);
     // While the replicas were paused, commits were not confirmed: the writers saw it and retried.
     expect(errors.get('COMMIT_UNKNOWN')).toBeGreaterThan(0);
@@ -169,7 +188,7 @@ it("with the default durability ('primary'), the same failover loses commits the
   const namespace = await namespaceOnAnotherMaster('failover-a');
   const client = await Statehouse.connect({ redis, namespace });
   try {
-    const { lost } = await failoverUnderLoad(client, namespace);
+    const { lost } = await failoverUnderLoad(client, namespace, 'primary');
     expect(lost.length).toBeGreaterThan(0);
   } finally {
     await client.close();

@@ -33,6 +33,11 @@ export interface LocalCluster {
   replicasOf(master: ClusterNode): Promise<ClusterNode[]>;
   /** Sends a signal to one node: SIGKILL (no shutdown, no save), SIGSTOP / SIGCONT (pause). */
   signal(node: ClusterNode, signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): void;
+  /**
+   * Starts a killed replica, or a master that was failed over, again on its port with its cluster
+   * configuration: it rejoins as a replica (of its successor) and this waits until it is in sync.
+   */
+  restart(node: ClusterNode): Promise<void>;
   /** Waits until `key`'s slot is served by a master other than `previous` and the cluster is ok. */
   waitForFailover(key: string, previous: ClusterNode, timeoutMs?: number): Promise<ClusterNode>;
   stop(): Promise<void>;
@@ -181,6 +186,24 @@ export async function startLocalRedisCluster(
     },
     signal(node, signal) {
       processes.get(node.port)?.kill(signal);
+    },
+    async restart(node) {
+      const previous = processes.get(node.port);
+      if (previous && previous.exitCode === null && previous.signalCode === null) {
+        throw new Error(`node ${node.port} is still running: kill it first`);
+      }
+      processes.set(node.port, spawnNode(binary, node.port, dir, nodeTimeoutMs));
+      const admin = new Redis({ port: node.port, host: '127.0.0.1', lazyConnect: true });
+      try {
+        await connectWithRetry(admin);
+        await until(
+          async () => (await admin.info('replication')).includes('master_link_status:up'),
+          30_000,
+          `node ${node.port} did not rejoin the cluster`,
+        );
+      } finally {
+        admin.disconnect();
+      }
     },
     async waitForFailover(key, previous, timeoutMs = 30_000) {
       let current: ClusterNode = previous;

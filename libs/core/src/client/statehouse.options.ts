@@ -41,7 +41,11 @@ export interface StatehouseOptions {
    * `'replication'`) and a retry waits again. See docs/design.md, "Replication and failover".
    */
   durability?: 'primary' | 'replicated';
-  /** With `durability: 'replicated'`: replicas that must acknowledge (default 1), and how long to wait (default 1000 ms). */
+  /**
+   * With `durability: 'replicated'`: replicas that must acknowledge (default 1; only the number of
+   * replicas of each master guarantees the promoted one has every reported commit), and how long
+   * to wait (default 1000 ms).
+   */
   replication?: { replicas?: number; timeoutMs?: number };
 }
 

@@ -4,7 +4,7 @@ import { CommitUnknownError, LimitExceededError } from '../errors';
 import { SNAPSHOTS } from '../transaction/transaction.machine';
 import type { TransactionId } from '../transaction/transaction-id';
 import { Batcher } from './batcher';
-import { ReplicaAcknowledgement } from './replication';
+import { ReplicaAcknowledgement, type ReplicationSession } from './replication';
 import type { NamespaceKeys } from './keys';
 import { isRedisReply, runCommand, toStorageError } from './redis-errors';
 import {
@@ -217,6 +217,7 @@ export class TransactionBatches {
     items: ReadonlyArray<{ readonly tx: TransactionId }>,
     call: () => Promise<Array<number | string>>,
   ): Promise<Array<CommitResult | Error>> {
+    const session = this.replicas?.session(keys.fence);
     let reply: Array<number | string>;
     try {
       reply = await call();
@@ -241,7 +242,7 @@ export class TransactionBatches {
       }
       return transactionFailure(tx, code, detail);
     });
-    return this.replicas ? this.awaitReplicas(keys, items, outcomes) : outcomes;
+    return session ? this.awaitReplicas(session, keys, items, outcomes) : outcomes;
   }
 
   /**
@@ -249,6 +250,7 @@ export class TransactionBatches {
    * is unknown (the primary has it, a failover may lose it) and a retry waits again.
    */
   private async awaitReplicas(
+    session: ReplicationSession,
     keys: NamespaceKeys,
     items: ReadonlyArray<{ readonly tx: TransactionId }>,
     outcomes: Array<CommitResult | Error>,
@@ -258,10 +260,10 @@ export class TransactionBatches {
     let failure: unknown;
     try {
       const replayed = committed.some((o) => o.replayed);
-      if (await this.replicas!.confirm(keys.fence, replayed)) return outcomes;
+      if (await this.replicas!.confirm(session, keys.fence, replayed)) return outcomes;
       failure = new Error(
         `fewer than ${this.settings.replication!.replicas} replica(s) acknowledged within ` +
-          `${this.settings.replication!.timeoutMs} ms`,
+          `${this.settings.replication!.timeoutMs} ms, or the connection to the primary was lost`,
       );
     } catch (error) {
       failure = error;
