@@ -70,6 +70,7 @@ export async function startServer(
     });
     opened.push(() => client.close());
     const registryRedis = connection();
+    if (config.replication) await warnOfMissingReplicas(registryRedis, config.replication, logger);
 
     const app = await NestFactory.create<NestExpressApplication>(
       AppModule.forResources({ config, client, registryRedis, logger }),
@@ -129,5 +130,31 @@ export async function startServer(
   } catch (error) {
     await closeOpened();
     throw error;
+  }
+}
+
+/**
+ * durability 'replicated' on a primary with fewer replicas than required confirms no commit: say
+ * so at start (the replicas may still be connecting, so this warns instead of refusing).
+ */
+async function warnOfMissingReplicas(
+  redis: Redis | Cluster,
+  replication: { readonly replicas: number },
+  logger: JsonLogger,
+): Promise<void> {
+  const primaries = (redis as Cluster).isCluster
+    ? (redis as Cluster).nodes('master')
+    : [redis as Redis];
+  for (const primary of primaries) {
+    const info = await primary.info('replication').catch(() => '');
+    const connected = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? NaN);
+    if (connected < replication.replicas) {
+      logger.entry(
+        'warn',
+        `durability replicated needs ${replication.replicas} replica(s) per primary, but ` +
+          `${primary.options.host}:${primary.options.port} has ${connected}: its commits will ` +
+          'fail with COMMIT_UNKNOWN until enough replicas are connected',
+      );
+    }
   }
 }

@@ -58,3 +58,47 @@ it('warns in its log when it serves beyond loopback without tokens (--insecure)'
     }),
   );
 });
+
+it("warns at start when durability 'replicated' has fewer replicas than it needs, and says it per commit", async () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const running = await startServer(
+    {
+      host: '127.0.0.1',
+      grpcPort: 0,
+      httpPort: 0,
+      redisUrl: process.env.REDIS_URL!, // the test Redis has no replica
+      dataDir: 'data',
+      tokens: new Map(),
+      insecure: false,
+      logLevel: 'warn',
+      namespace: 'default',
+      shutdownGraceMs: 1000,
+      durability: 'replicated',
+      replication: { replicas: 1, timeoutMs: 50 },
+    },
+    new JsonLogger('warn', (line) => void lines.push(JSON.parse(line) as Record<string, unknown>)),
+  );
+  try {
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        msg: expect.stringMatching(/needs 1 replica\(s\) per primary, but .* has 0/),
+      }),
+    );
+    const response = await fetch(`http://127.0.0.1:${running.httpPort}/v1/commit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        namespace: `repl-${running.httpPort}`,
+        operations: [{ op: 'write', agentId: 'a', key: 'k', value: { n: 1 } }],
+      }),
+    });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({
+      code: 'COMMIT_UNKNOWN',
+      detail: expect.stringContaining('too few replicas acknowledged it'),
+    });
+  } finally {
+    await running.close();
+  }
+});
