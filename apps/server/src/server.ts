@@ -54,9 +54,13 @@ export async function startServer(
     const connection = () => {
       const redis = config.clusterNodes
         ? new Cluster([...config.clusterNodes], {
-            redisOptions: { maxRetriesPerRequest: 2, password: config.redisPassword },
+            redisOptions: {
+              maxRetriesPerRequest: 2,
+              connectTimeout: 2000,
+              password: config.redisPassword,
+            },
           })
-        : new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+        : new Redis(redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 2000 });
       redis.on('error', () => undefined); // reported per request as STORAGE_UNAVAILABLE
       opened.push(async () => void (await redis.quit().catch(() => redis.disconnect())));
       return redis;

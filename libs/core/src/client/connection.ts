@@ -5,6 +5,12 @@ import { StorageUnavailableError, ValidationError } from '../errors';
 const MAX_RETRIES_PER_REQUEST = 2;
 /** Reconnect attempts back off up to this delay, so an outage is noticed (and ended) quickly. */
 const MAX_RECONNECT_DELAY_MS = 500;
+/**
+ * A connection attempt that gets no answer at all (a host or container that is gone: no refusal
+ * comes back) fails after this long instead of ioredis' 10 s, so commands waiting on a reconnect
+ * fail (or go through) within seconds.
+ */
+const CONNECT_TIMEOUT_MS = 2000;
 
 /**
  * Connection errors reach callers as StorageUnavailableError through their commands; the 'error'
@@ -66,6 +72,7 @@ export async function openConnection(
   const options: RedisOptions = {
     lazyConnect: true,
     enableAutoPipelining: true,
+    connectTimeout: CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST,
     // The first connection fails fast (connect() reports it); reconnects back off afterwards.
     retryStrategy: () => null,
