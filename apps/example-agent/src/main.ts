@@ -1,7 +1,8 @@
 /**
  * The example agent backend: `node apps/example-agent/dist/main.js` (port PORT, default 3000) on
- * REDIS_URL (or a private redis-server it starts, data in ./data-example). Every replica started
- * on the same Redis shares the agents' state and runs the timeout worker.
+ * REDIS_URL, or on a Redis Cluster (REDIS_CLUSTER_NODES=host:port,host:port,...), or on a private
+ * redis-server it starts (data in ./data-example). Every replica started on the same Redis shares
+ * the agents' state and runs the timeout worker.
  */
 import 'reflect-metadata';
 import type { Server } from 'node:http';
@@ -13,15 +14,30 @@ import { StatehouseModule } from '@statehouse/nestjs';
 import { AgentModule } from './agent.module';
 
 async function main(): Promise<void> {
+  const clusterNodes = (process.env.REDIS_CLUSTER_NODES ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((node) => {
+      const [host, port] = node.trim().split(':');
+      if (!host || !/^\d+$/.test(port ?? '')) {
+        throw new Error(`REDIS_CLUSTER_NODES must be host:port,host:port,...; "${node}" is not`);
+      }
+      return { host, port: Number(port) };
+    });
   const configured = process.env.REDIS_URL || undefined;
-  const embedded = configured ? undefined : await startEmbeddedRedis({ dataDir: 'data-example' });
-  const redis = configured ?? embedded!.url;
+  const embedded =
+    configured || clusterNodes.length
+      ? undefined
+      : await startEmbeddedRedis({ dataDir: 'data-example' });
+  const namespace = process.env.STATEHOUSE_NAMESPACE ?? 'agents';
 
   @Module({
     imports: [
       StatehouseModule.forRoot({
-        redis,
-        namespace: process.env.STATEHOUSE_NAMESPACE ?? 'agents',
+        ...(clusterNodes.length
+          ? { cluster: { nodes: clusterNodes } }
+          : { redis: configured ?? embedded!.url }),
+        namespace,
         isGlobal: true,
       }),
       AgentModule,

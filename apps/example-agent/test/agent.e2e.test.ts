@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { createStatehouseTestingModule } from '@statehouse/testing';
 import { AgentModule } from '../src/agent.module';
+import { startLocalCluster } from '../../../test/support/redis-cluster';
 
 // The example agent backend end to end: in-process with the testing kit, and as two replicas on
 // one Redis, one of them killed mid-run.
@@ -165,5 +166,23 @@ describe('two replicas of the example agent on one Redis', () => {
     expect(steps.map((op) => [op.key, op.version])).toEqual(
       [1, 2, 3, 4, 5].map((n) => [`step:${n}`, 1]),
     );
+  }, 60_000);
+
+  it('runs on a Redis Cluster given its nodes (REDIS_CLUSTER_NODES)', async () => {
+    const cluster = await startLocalCluster({ masters: 3 });
+    try {
+      const { base } = await startReplica({
+        ...process.env,
+        PORT: '0',
+        REDIS_URL: '',
+        REDIS_CLUSTER_NODES: cluster.nodes.map((n) => `${n.host}:${n.port}`).join(','),
+        STATEHOUSE_NAMESPACE: `example-${randomBytes(5).toString('hex')}`,
+      });
+      const run = await call(base, 'POST', '/research/on-cluster', { question: 'sharded?' });
+      expect(run.body).toMatchObject({ done: 5, answer: expect.stringContaining('sharded?') });
+      expect((await call(base, 'GET', '/research/on-cluster/history')).body).toHaveLength(6);
+    } finally {
+      await cluster.stop();
+    }
   }, 60_000);
 });
