@@ -186,7 +186,7 @@ describe('StatehouseModule.forRoot with the embedded engine', () => {
 
 describe('StatehouseModule.forRoot with Redis Cluster nodes', () => {
   it('runs on the cluster, and closes the cluster connection it opened', async () => {
-    const cluster = await startLocalCluster(3);
+    const cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1 });
     try {
       const app = await appWith([
         StatehouseModule.forRoot({ cluster: { nodes: cluster.nodes }, namespace: namespace() }),
