@@ -169,20 +169,18 @@ export async function startLocalRedisCluster(
     client,
     masterOf,
     async replicasOf(master) {
-      const lines = (await ask((admin) => admin.call('CLUSTER', 'NODES') as Promise<string>))
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => line.split(' '));
-      // "<id> <ip:port@cport> <flags> <master id> ..."
-      const id = lines.find(
-        ([, address]) => address!.split('@')[0] === `127.0.0.1:${master.port}`,
-      )?.[0];
-      return lines
-        .filter((fields) => id !== undefined && fields[3] === id)
-        .map(([, address]) => ({
+      // The master's own view: its replication links ("slave0:ip=...,port=...,state=online").
+      const admin = new Redis({ port: master.port, host: master.host, lazyConnect: true });
+      try {
+        await admin.connect();
+        const info = await admin.info('replication');
+        return [...info.matchAll(/^slave\d+:ip=([^,]+),port=(\d+)/gm)].map((match) => ({
           host: '127.0.0.1',
-          port: Number(address!.split('@')[0]!.split(':')[1]),
+          port: Number(match[2]),
         }));
+      } finally {
+        admin.disconnect();
+      }
     },
     signal(node, signal) {
       processes.get(node.port)?.kill(signal);
