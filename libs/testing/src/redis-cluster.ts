@@ -21,6 +21,8 @@ export interface LocalClusterOptions {
   nodeTimeoutMs?: number;
   /** The redis-server binary (default `/usr/bin/redis-server` if it exists, else from PATH). */
   binary?: string;
+  /** Persist every node with AOF and this fsync policy (default: no persistence). */
+  appendfsync?: 'always' | 'everysec' | 'no';
 }
 
 export interface LocalCluster {
@@ -57,6 +59,7 @@ export async function startLocalRedisCluster(
     replicasPerMaster = 0,
     nodeTimeoutMs = 15_000,
     binary = existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : 'redis-server',
+    appendfsync,
   } = typeof options === 'number' ? { masters: options } : options;
   if (spawnSync(binary, ['--version'], { stdio: 'ignore' }).status !== 0) {
     throw new Error(
@@ -70,7 +73,7 @@ export async function startLocalRedisCluster(
   for (let i = 0; i < masters * (1 + replicasPerMaster); i++) {
     const port = await freePort();
     ports.push(port);
-    processes.set(port, spawnNode(binary, port, dir, nodeTimeoutMs));
+    processes.set(port, spawnNode(binary, port, dir, nodeTimeoutMs, appendfsync));
   }
   const stop = async () => {
     await Promise.all([...processes.values()].map(stopProcess));
@@ -190,7 +193,7 @@ export async function startLocalRedisCluster(
       if (previous && previous.exitCode === null && previous.signalCode === null) {
         throw new Error(`node ${node.port} is still running: kill it first`);
       }
-      processes.set(node.port, spawnNode(binary, node.port, dir, nodeTimeoutMs));
+      processes.set(node.port, spawnNode(binary, node.port, dir, nodeTimeoutMs, appendfsync));
       const admin = new Redis({ port: node.port, host: '127.0.0.1', lazyConnect: true });
       try {
         await connectWithRetry(admin);
@@ -226,7 +229,16 @@ export async function startLocalRedisCluster(
   };
 }
 
-function spawnNode(binary: string, port: number, dir: string, nodeTimeoutMs: number): ChildProcess {
+function spawnNode(
+  binary: string,
+  port: number,
+  dir: string,
+  nodeTimeoutMs: number,
+  appendfsync: LocalClusterOptions['appendfsync'],
+): ChildProcess {
+  const persistence = appendfsync
+    ? ['--appendonly', 'yes', '--appendfsync', appendfsync, '--appenddirname', `aof-${port}`]
+    : ['--appendonly', 'no'];
   return spawn(
     binary,
     [
@@ -240,14 +252,16 @@ function spawnNode(binary: string, port: number, dir: string, nodeTimeoutMs: num
       join(dir, `nodes-${port}.conf`),
       '--cluster-node-timeout',
       String(nodeTimeoutMs),
+      // Else a lone master announces no address, and clients cannot follow its slots.
+      '--cluster-announce-ip',
+      '127.0.0.1',
       '--dir',
       dir,
       '--dbfilename',
       `dump-${port}.rdb`,
       '--save',
       '',
-      '--appendonly',
-      'no',
+      ...persistence,
       '--hz',
       '100',
     ],
