@@ -103,6 +103,23 @@ export async function withCpu<T>(fn: () => Promise<T>): Promise<{ result: T; cpu
   return { result, cpuMs: (used.user + used.system) / 1000 };
 }
 
+/** The figures every transaction scenario reports of its load. */
+export function transactionFigures(result: LoadResult): {
+  transactions: number;
+  errors: number;
+  firstError?: string;
+  txPerSec: number;
+  latency: LatencySummary;
+} {
+  return {
+    transactions: result.ops,
+    errors: result.errors,
+    ...(result.errors ? { firstError: describeError(result.firstError) } : {}),
+    txPerSec: result.opsPerSec,
+    latency: summarize(result.latenciesMs),
+  };
+}
+
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);

@@ -20,6 +20,34 @@ const TRANSPORTS: Record<ServersRun['transport'], string> = {
 const n = (v: number, d = 0): string => formatNumber(v, d);
 const range = (values: number[]): string => `${n(Math.min(...values))}–${n(Math.max(...values))}`;
 
+interface MeasuredRun {
+  readonly txPerSec: number;
+  readonly latency: { readonly p50: number; readonly p99: number };
+}
+
+/** Throughput and latency of a run, and its ratio to the baseline run (unless it is the baseline). */
+function throughputRows(
+  scenario: string,
+  run: MeasuredRun,
+  baseline: MeasuredRun | undefined,
+  ratio: string,
+): Row[] {
+  const rows: Row[] = [
+    { scenario, metric: 'throughput', value: run.txPerSec, unit: 'tx/s' },
+    { scenario, metric: 'latency p50', value: run.latency.p50, unit: 'ms', digits: 2 },
+    { scenario, metric: 'latency p99', value: run.latency.p99, unit: 'ms', digits: 2 },
+  ];
+  if (baseline && baseline !== run)
+    rows.push({
+      scenario,
+      metric: ratio,
+      value: run.txPerSec / baseline.txPerSec,
+      unit: '',
+      digits: 2,
+    });
+  return rows;
+}
+
 export function scaleOutRows(r: ScaleOutResults): Row[] {
   const rows: Row[] = [];
   const c = r.cluster;
@@ -27,37 +55,13 @@ export function scaleOutRows(r: ScaleOutResults): Row[] {
     const mode = run.buffered ? 'buffered' : 'staged';
     const scenario = `(i) ${run.topology}: ${mode} tx c=${c!.concurrency}, ${c!.namespaces} ns`;
     const single = c!.runs.find((o) => o.topology === 'one Redis' && o.buffered === run.buffered);
-    rows.push(
-      { scenario, metric: 'throughput', value: run.txPerSec, unit: 'tx/s' },
-      { scenario, metric: 'latency p50', value: run.latency.p50, unit: 'ms', digits: 2 },
-      { scenario, metric: 'latency p99', value: run.latency.p99, unit: 'ms', digits: 2 },
-    );
-    if (single && single !== run)
-      rows.push({
-        scenario,
-        metric: 'ratio to one Redis',
-        value: run.txPerSec / single.txPerSec,
-        unit: '',
-        digits: 2,
-      });
+    rows.push(...throughputRows(scenario, run, single, 'ratio to one Redis'));
   }
   const sv = r.servers;
   for (const run of sv?.runs ?? []) {
     const scenario = `(j) ${run.processes} server process${run.processes > 1 ? 'es' : ''}: ${TRANSPORTS[run.transport]} c=${sv!.concurrency}`;
     const one = sv!.runs.find((o) => o.processes === 1 && o.transport === run.transport);
-    rows.push(
-      { scenario, metric: 'throughput', value: run.txPerSec, unit: 'tx/s' },
-      { scenario, metric: 'latency p50', value: run.latency.p50, unit: 'ms', digits: 2 },
-      { scenario, metric: 'latency p99', value: run.latency.p99, unit: 'ms', digits: 2 },
-    );
-    if (one && one !== run)
-      rows.push({
-        scenario,
-        metric: 'ratio to 1 process',
-        value: run.txPerSec / one.txPerSec,
-        unit: '',
-        digits: 2,
-      });
+    rows.push(...throughputRows(scenario, run, one, 'ratio to 1 process'));
   }
   const m = r.memoryHistory;
   for (const point of m?.checkpoints ?? []) {

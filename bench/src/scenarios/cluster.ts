@@ -9,13 +9,12 @@ import { Statehouse } from '@statehouse/core';
 import { slotOfTag, slotRange, startBenchCluster, type BenchCluster } from '../local-cluster';
 import { readCounters, diffCounters, type BenchRedis, type RedisCounters } from '../redis-env';
 import {
-  describeError,
   machineBusyPercent,
   machineCpuTimes,
   runLoad,
-  summarize,
   withCpu,
   type LatencySummary,
+  transactionFigures,
 } from '../stats';
 
 export interface ClusterBenchOptions {
@@ -167,11 +166,7 @@ async function runOne(
     return {
       topology: target.topology,
       buffered,
-      transactions: result.ops,
-      errors: result.errors,
-      ...(result.errors ? { firstError: describeError(result.firstError) } : {}),
-      txPerSec: result.opsPerSec,
-      latency: summarize(result.latenciesMs),
+      ...transactionFigures(result),
       elapsedMs: result.elapsedMs,
       nodeCpuUsPerTx: (cpuMs * 1000) / result.ops,
       redisCpuUsPerTx: (redisCpuMs * 1000) / result.ops,

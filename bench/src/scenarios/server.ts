@@ -9,7 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { StatehouseClient } from '@statehouse/client';
 import type { BenchRedis } from '../redis-env';
-import { describeError, runLoad, summarize, withCpu, type LatencySummary } from '../stats';
+import { runLoad, withCpu, type LatencySummary, transactionFigures } from '../stats';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const SERVER_MAIN = join(ROOT, 'apps', 'server', 'dist', 'main.js');
@@ -226,11 +226,7 @@ export async function runServerTransports(
       );
       results.push({
         transport,
-        transactions: result.ops,
-        errors: result.errors,
-        ...(result.errors ? { firstError: describeError(result.firstError) } : {}),
-        txPerSec: result.opsPerSec,
-        latency: summarize(result.latenciesMs),
+        ...transactionFigures(result),
         clientCpuUsPerTx: (cpuMs * 1000) / Math.max(1, result.ops),
       });
     }

@@ -7,14 +7,13 @@ import os from 'node:os';
 import type { BenchRedis } from '../redis-env';
 import { diffCounters } from '../redis-env';
 import {
-  describeError,
   machineBusyPercent,
   machineCpuTimes,
   processCpuMs,
   runLoad,
-  summarize,
   withCpu,
   type LatencySummary,
+  transactionFigures,
 } from '../stats';
 import {
   grpcClient,
@@ -125,11 +124,7 @@ async function runTransport(
   return {
     processes: connected.length,
     transport,
-    transactions: result.ops,
-    errors: result.errors,
-    ...(result.errors ? { firstError: describeError(result.firstError) } : {}),
-    txPerSec: result.opsPerSec,
-    latency: summarize(result.latenciesMs),
+    ...transactionFigures(result),
     perProcess: serverCpu.map((ms, i) => ({
       transactions: served[i]!,
       cpuPercent: (ms / result.elapsedMs) * 100,

@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import type { BenchRedis, RedisCounters } from '../redis-env';
 import { diffCounters } from '../redis-env';
-import { describeError, runLoad, summarize, withCpu, type LatencySummary } from '../stats';
+import { runLoad, summarize, withCpu, type LatencySummary, transactionFigures } from '../stats';
 
 export interface TransactionOptions {
   readonly concurrency: number;
@@ -96,11 +96,7 @@ export async function runTransactions(
     return {
       concurrency: options.concurrency,
       buffered,
-      transactions: result.ops,
-      errors: result.errors,
-      ...(result.errors ? { firstError: describeError(result.firstError) } : {}),
-      txPerSec: result.opsPerSec,
-      latency: summarize(result.latenciesMs),
+      ...transactionFigures(result),
       phasesP50: {
         begin: summarize(phases.begin.subarray(0, recorded)).p50,
         write: summarize(phases.write.subarray(0, recorded)).p50,

@@ -99,7 +99,12 @@ async function failoverUnderLoad(
 ): Promise<FailoverRun> {
   const slotKey = `sh:{${namespace}}:log`;
   const victim = await cluster.masterOf(slotKey);
-  const replicas = await cluster.replicasOf(victim);
+  // Both replicas linked (on a loaded machine a link can be re-syncing for a moment).
+  let replicas = await cluster.replicasOf(victim);
+  for (let waited = 0; replicas.length < 2 && waited < 20_000; waited += 100) {
+    await sleep(100);
+    replicas = await cluster.replicasOf(victim);
+  }
   expect(replicas).toHaveLength(2);
   const acknowledged: Acknowledged[] = [];
   const errors = new Map<string, number>();
