@@ -1,4 +1,4 @@
-import { Statehouse } from '@statehouse/core';
+import { Statehouse, ValidationError } from '@statehouse/core';
 import type { Cluster, ClusterOptions } from 'ioredis';
 import { describeConformance } from '../../../test/support/conformance';
 import { startLocalCluster, type LocalCluster } from '../../../test/support/redis-cluster';
@@ -82,5 +82,15 @@ it('runs concurrent transactions in namespaces on every master through an auto-p
     expect(states.map((s) => s.value)).toEqual(namespaces.map((_, i) => ({ i })));
   } finally {
     await client.close();
+  }
+});
+
+it("refuses a Cluster whose nodes use ioredis' keyPrefix or would not resend after a reconnect", async () => {
+  for (const redisOptions of [{ keyPrefix: 'app:' }, { autoResendUnfulfilledCommands: false }]) {
+    const error = await Statehouse.connect({ redis: clusterClient({ redisOptions }) }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error).toMatchObject({ field: 'redis' });
   }
 });

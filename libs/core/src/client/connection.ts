@@ -46,20 +46,24 @@ export async function openConnection(
       'must be a Redis URL (redis://host:6379), ioredis options or an ioredis instance',
     );
   }
+  // The settings that apply to each connection: a client's own, a cluster's and its nodes'.
   const given = isClient(target) ? target.options : target;
-  if (typeof given === 'object' && 'keyPrefix' in given && given.keyPrefix) {
+  const settings: Array<Partial<RedisOptions>> =
+    typeof given === 'string'
+      ? []
+      : [
+          given,
+          ...((target as Cluster).isCluster
+            ? [(target as Cluster).options.redisOptions ?? {}]
+            : []),
+        ];
+  if (settings.some((options) => options.keyPrefix)) {
     throw new ValidationError(
       'redis',
       "must not use ioredis' keyPrefix (BullMQ refuses it): use Statehouse's keyPrefix option instead",
     );
   }
-  const redisOptions: Partial<RedisOptions> | undefined =
-    typeof given === 'object'
-      ? isClient(target) && (target as Cluster).isCluster
-        ? (target as Cluster).options.redisOptions
-        : given
-      : undefined;
-  if (redisOptions?.autoResendUnfulfilledCommands === false) {
+  if (settings.some((options) => options.autoResendUnfulfilledCommands === false)) {
     // ioredis 6 then drops the commands in flight when a connection is lost without settling
     // them: a commit would wait forever. Resending is safe: a resent commit never applies twice.
     throw new ValidationError(
