@@ -37,17 +37,21 @@ const CLASSES: Record<string, abstract new (...args: never[]) => StatehouseError
  */
 export function remoteError(
   error: unknown,
-  options: { commit?: boolean; txId?: string } = {},
+  options: { commit?: boolean; txId?: string; address?: string } = {},
 ): Error {
   const status = error as grpc.ServiceError;
   const code = status.metadata?.get('statehouse-code')[0];
   if (typeof code !== 'string') {
-    if (options.commit) return new CommitUnknownError(options.txId ?? '', error);
+    if (options.commit) return new CommitUnknownError(options.txId ?? '', error, 'server');
+    const server = options.address ? ` at ${options.address}` : '';
     return new StorageUnavailableError(
-      `the Statehouse server did not answer (${status.details ?? String(error)})`,
+      `the Statehouse server${server} did not answer (${status.details ?? String(error)})`,
       {
         txId: options.txId,
         cause: error,
+        advice:
+          `Check that the Statehouse server is running and reachable${server} ` +
+          "(the client's `url` option: host:port of its gRPC port, 50051 by default).",
       },
     );
   }

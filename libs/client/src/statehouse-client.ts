@@ -209,7 +209,7 @@ export class StatehouseClient implements StatehouseApi {
       }
     } catch (error) {
       if ((error as grpc.ServiceError).code === grpc.status.CANCELLED) return;
-      throw remoteError(error);
+      throw remoteError(error, { address: this.options.url });
     } finally {
       call.cancel(); // the loop broke early: stop the server's stream
     }
@@ -246,7 +246,13 @@ export class StatehouseClient implements StatehouseApi {
         { deadline: Date.now() + this.options.callTimeoutMs },
         (error, response) =>
           error
-            ? reject(remoteError(error, { commit, ...(txId ? { txId } : {}) }))
+            ? reject(
+                remoteError(error, {
+                  commit,
+                  address: this.options.url,
+                  ...(txId ? { txId } : {}),
+                }),
+              )
             : resolve(response),
       );
     });

@@ -1,5 +1,6 @@
 import {
   ClientClosedError,
+  CommitUnknownError,
   PermissionDeniedError,
   StorageUnavailableError,
   UnauthenticatedError,
@@ -17,7 +18,10 @@ it('fails to connect to an unreachable server with StorageUnavailableError, sayi
     callTimeoutMs: 500,
   }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(StorageUnavailableError);
-  expect((error as Error).message).toContain('the Statehouse server did not answer');
+  // It names the server it tried, not Redis (which the client never talks to).
+  expect((error as Error).message).toContain(`the Statehouse server at 127.0.0.1:${port}`);
+  expect((error as Error).message).toContain('Check that the Statehouse server is running');
+  expect((error as Error).message).not.toMatch(/redis/i);
 });
 
 it('sends its token; a missing one or a namespace outside its scope is refused', async () => {
@@ -40,5 +44,26 @@ it('sends its token; a missing one or a namespace outside its scope is refused',
     );
   } finally {
     await server.close();
+  }
+});
+
+it('reports a commit whose answer never came from the server as CommitUnknownError naming the server', async () => {
+  const server = await startTestServer();
+  const client = await StatehouseClient.connect({
+    url: `127.0.0.1:${server.grpcPort}`,
+    namespace: 'client-lost-commit',
+    callTimeoutMs: 1000,
+  });
+  try {
+    const tx = await client.beginTransaction();
+    await tx.write({ agentId: 'a', key: 'k', value: { v: 1 } });
+    await server.close();
+    const error = await tx.commit().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CommitUnknownError);
+    expect((error as CommitUnknownError).reason).toBe('server');
+    expect((error as Error).message).toContain('the Statehouse server did not answer');
+    expect((error as Error).message).not.toMatch(/redis/i);
+  } finally {
+    await client.close();
   }
 });

@@ -4,12 +4,18 @@ import { TransactionError } from './transaction.error';
 export type CommitUnknownReason =
   /** The connection failed while committing: the answer was lost. */
   | 'connection'
+  /** The network client: the Statehouse server did not answer a commit. */
+  | 'server'
   /** `durability: 'replicated'`: the primary applied the commit, but no replica acknowledged it in time. */
   | 'replication';
 
 const MESSAGES: Record<CommitUnknownReason, string> = {
   connection:
     'Commit outcome unknown: the connection to Redis failed while committing. ' +
+    'The transaction is either fully committed or not at all; call commit() again to find out ' +
+    '(it never applies twice).',
+  server:
+    'Commit outcome unknown: the Statehouse server did not answer while committing. ' +
     'The transaction is either fully committed or not at all; call commit() again to find out ' +
     '(it never applies twice).',
   replication:
