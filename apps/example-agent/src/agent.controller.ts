@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApprovalService } from './approval.service';
-import { ResearchAgentService } from './research-agent.service';
+import { RESEARCH_STEPS, ResearchAgentService } from './research-agent.service';
 
 @Controller()
 export class AgentController {
@@ -12,12 +12,20 @@ export class AgentController {
   /** Starts (or continues) a research run and works until it is done. */
   @Post('research/:agentId')
   @HttpCode(200)
-  async research_(
-    @Param('agentId') agentId: string,
-    @Body() body: { question: string; crashAtStep?: number },
-  ) {
-    await this.research.start(agentId, body.question);
-    return this.research.run(agentId, body.crashAtStep ? { crashAtStep: body.crashAtStep } : {});
+  async research_(@Param('agentId') agentId: string, @Body() body: unknown) {
+    const input = objectBody(body);
+    const question = requiredString(input, 'question');
+    const { crashAtStep } = input;
+    if (
+      crashAtStep !== undefined &&
+      !(Number.isInteger(crashAtStep) && (crashAtStep as number) >= 1)
+    ) {
+      throw new BadRequestException(
+        `crashAtStep must be a step number from 1 to ${RESEARCH_STEPS.length}, got ${JSON.stringify(crashAtStep)}`,
+      );
+    }
+    await this.research.start(agentId, question);
+    return this.research.run(agentId, crashAtStep ? { crashAtStep: crashAtStep as number } : {});
   }
 
   /** Continues a run from its last committed step (on any replica). */
@@ -38,18 +46,44 @@ export class AgentController {
   }
 
   @Post('approvals/:id')
-  request(@Param('id') id: string, @Body() body: { action: string; requestedBy: string }) {
-    return this.approvals.request(id, body.action, body.requestedBy);
+  request(@Param('id') id: string, @Body() body: unknown) {
+    const input = objectBody(body);
+    return this.approvals.request(
+      id,
+      requiredString(input, 'action'),
+      requiredString(input, 'requestedBy'),
+    );
   }
 
   @Post('approvals/:id/decision')
   @HttpCode(200)
-  decide(@Param('id') id: string, @Body() body: { approved: boolean; by: string; reason: string }) {
-    return this.approvals.decide(id, body.approved === true, body.by, body.reason ?? '');
+  decide(@Param('id') id: string, @Body() body: unknown) {
+    const input = objectBody(body);
+    if (typeof input.approved !== 'boolean') {
+      throw new BadRequestException('approved must be true or false');
+    }
+    const reason = input.reason === undefined ? '' : requiredString(input, 'reason');
+    return this.approvals.decide(id, input.approved, requiredString(input, 'by'), reason);
   }
 
   @Get('approvals/:id')
   async workflow(@Param('id') id: string) {
     return { workflow: await this.approvals.get(id), history: await this.approvals.explain(id) };
   }
+}
+
+/** The JSON object a request must send (`Content-Type: application/json`). */
+function objectBody(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new BadRequestException('send a JSON object with Content-Type: application/json');
+  }
+  return body as Record<string, unknown>;
+}
+
+function requiredString(input: Record<string, unknown>, field: string): string {
+  const value = input[field];
+  if (typeof value !== 'string' || value === '') {
+    throw new BadRequestException(`${field} must be a non-empty string`);
+  }
+  return value;
 }

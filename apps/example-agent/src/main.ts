@@ -7,7 +7,7 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Module } from '@nestjs/common';
+import { ConsoleLogger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { startEmbeddedRedis } from '@statehouse/core';
 import { StatehouseModule } from '@statehouse/nestjs';
@@ -47,7 +47,8 @@ async function main(): Promise<void> {
 
   try {
     const app = await NestFactory.create(AppModule, {
-      logger: ['error', 'warn'],
+      // One JSON object per line, like the Statehouse server's log (and log collectors' input).
+      logger: new ConsoleLogger({ json: true, logLevels: ['error', 'warn'] }),
       abortOnError: false,
     });
     await app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
@@ -67,6 +68,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`example agent failed to start: ${String(error)}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ level: 'error', msg: 'example agent failed to start', error: String(error) })}\n`,
+  );
   process.exit(1);
 });

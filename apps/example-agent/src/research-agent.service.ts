@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import type { ReplayEvent, StatehouseApi } from '@statehouse/core';
 import { InjectStatehouse, Transactional, currentTransaction } from '@statehouse/nestjs';
+import { SimulatedCrashError } from './simulated-crash.error';
 
 /** The steps of a research run; each one's output is committed before the next starts. */
 export const RESEARCH_STEPS = ['plan', 'search', 'read', 'analyze', 'answer'] as const;
@@ -45,7 +46,7 @@ export class ResearchAgentService {
       const progress = await this.progress(agentId);
       if (progress.done >= RESEARCH_STEPS.length) return progress;
       if (options.crashAtStep === progress.done + 1) {
-        throw new Error(`crashed before step ${progress.done + 1}`);
+        throw new SimulatedCrashError(agentId, progress.done + 1);
       }
       if (this.stepDelayMs) await new Promise((done) => setTimeout(done, this.stepDelayMs));
       await this.step(agentId, progress.done);
@@ -54,7 +55,11 @@ export class ResearchAgentService {
 
   async progress(agentId: string): Promise<ResearchProgress> {
     const { value } = await this.statehouse.getState({ agentId, key: 'progress' });
-    if (!value) throw new Error(`no research run for agent ${agentId}: start one first`);
+    if (!value) {
+      throw new NotFoundException(
+        `no research run for agent ${agentId}: start one with POST /research/${agentId}`,
+      );
+    }
     return value as unknown as ResearchProgress;
   }
 

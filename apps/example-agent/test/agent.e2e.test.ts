@@ -18,13 +18,17 @@ async function call(
   method: string,
   path: string,
   body?: object,
-): Promise<{ status: number; body: Json }> {
+): Promise<{ status: number; body: Json; type: string }> {
   const response = await fetch(`${base}${path}`, {
     method,
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as Json };
+  return {
+    status: response.status,
+    body: (await response.json()) as Json,
+    type: response.headers.get('content-type') ?? '',
+  };
 }
 
 describe('the example agent (in-process, testing kit)', () => {
@@ -45,7 +49,14 @@ describe('the example agent (in-process, testing kit)', () => {
       question: 'why is the sky blue?',
       crashAtStep: 3,
     });
-    expect(crashed.status).toBe(500);
+    // The simulated crash is the agent's own answer: a problem document saying how to go on.
+    expect(crashed.status).toBe(409);
+    expect(crashed.type).toContain('application/problem+json');
+    expect(crashed.body).toMatchObject({
+      status: 409,
+      code: 'RUN_INTERRUPTED',
+      detail: expect.stringContaining('resume it with POST /research/r1/resume'),
+    });
     expect((await call(base, 'GET', '/research/r1')).body).toMatchObject({ done: 2, answer: null });
     const resumed = await call(base, 'POST', '/research/r1/resume');
     expect(resumed.body).toMatchObject({
@@ -103,15 +114,75 @@ describe('the example agent (in-process, testing kit)', () => {
     });
     expect(rejected.body).toMatchObject({ state: 'rejected', result: null });
   });
+
+  it("answers its own errors as problem+json 4xx: unknown ids, invalid bodies, the library's refusals", async () => {
+    const expectProblem = (
+      answer: { status: number; body: Json; type: string },
+      status: number,
+      code: string,
+      detail: string,
+    ): void => {
+      expect(answer.type).toContain('application/problem+json');
+      expect(answer).toMatchObject({ status, body: { status, code } });
+      expect(answer.body.detail).toContain(detail);
+    };
+    expectProblem(
+      await call(base, 'GET', '/research/never-started'),
+      404,
+      'NOT_FOUND',
+      'start one with POST /research/never-started',
+    );
+    expectProblem(
+      await call(base, 'POST', '/research/never-started/resume'),
+      404,
+      'NOT_FOUND',
+      'no research run for agent never-started',
+    );
+    expectProblem(await call(base, 'GET', '/approvals/nope'), 404, 'NOT_FOUND', 'no workflow nope');
+    expectProblem(
+      await call(base, 'POST', '/research/r2', {}),
+      400,
+      'VALIDATION_FAILED',
+      'question must be a non-empty string',
+    );
+    expectProblem(
+      await call(base, 'POST', '/research/r2', { question: 'q', crashAtStep: 'soon' }),
+      400,
+      'VALIDATION_FAILED',
+      'crashAtStep must be a step number',
+    );
+    expectProblem(
+      await call(base, 'POST', '/approvals/w9/decision', { approved: 'yes', by: 'bob' }),
+      400,
+      'VALIDATION_FAILED',
+      'approved must be true or false',
+    );
+    // An agent id the library refuses (over 256 bytes): its ValidationError, as a 400.
+    expectProblem(
+      await call(base, 'GET', `/research/${'x'.repeat(300)}`),
+      400,
+      'VALIDATION_FAILED',
+      'agentId',
+    );
+  });
 });
 
 describe('two replicas of the example agent on one Redis', () => {
   const MAIN = join(__dirname, '..', 'dist', 'main.js');
   const replicas: ChildProcess[] = [];
+  /** Everything the replicas printed: JSON lines only, whatever happened. */
+  const logged: string[] = [];
+  const expectJsonLinesOnly = (): void => {
+    const lines = logged.join('').split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
+  };
 
   function startReplica(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; base: string }> {
-    const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     replicas.push(child);
+    child.stderr.on('data', (chunk: Buffer) => logged.push(chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => logged.push(chunk.toString()));
     return new Promise((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
         const line = chunk
@@ -166,7 +237,26 @@ describe('two replicas of the example agent on one Redis', () => {
     expect(steps.map((op) => [op.key, op.version])).toEqual(
       [1, 2, 3, 4, 5].map((n) => [`step:${n}`, 1]),
     );
+    expectJsonLinesOnly();
   }, 60_000);
+
+  it('says why it cannot start in one JSON line and exits 1', async () => {
+    logged.length = 0;
+    const child = spawn(process.execPath, [MAIN], {
+      env: { ...process.env, PORT: '0', REDIS_CLUSTER_NODES: 'no-port-here' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stderr.on('data', (chunk: Buffer) => logged.push(chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => logged.push(chunk.toString()));
+    const code = await new Promise<number | null>((done) => child.on('exit', done));
+    expect(code).toBe(1);
+    expectJsonLinesOnly();
+    expect(JSON.parse(logged.join('').trim())).toMatchObject({
+      level: 'error',
+      msg: 'example agent failed to start',
+      error: expect.stringContaining('REDIS_CLUSTER_NODES must be host:port'),
+    });
+  });
 
   it('runs on a Redis Cluster given its nodes (REDIS_CLUSTER_NODES)', async () => {
     const cluster = await startLocalCluster({ masters: 3 });
