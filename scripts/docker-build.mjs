@@ -2,7 +2,7 @@
 // `npm run docker:build`: the images docker/compose.yaml runs, built so that they work on this
 // machine with or without a container registry.
 //
-//   base (node)  STATEHOUSE_NODE_IMAGE if set; else node:20-bookworm-slim if present or pullable;
+//   base (node)  STATEHOUSE_NODE_IMAGE if set; else node:22-bookworm-slim if present or pullable;
 //                else statehouse/node-local:<node version>, assembled from this machine's node
 //                (scripts/lib/node-image.mjs). --local: always the assembled one.
 //   Redis        STATEHOUSE_REDIS_IMAGE if set; else redis:7 if present or pullable; else
@@ -23,7 +23,7 @@ import { ensureLocalNodeImage } from './lib/node-image.mjs';
 import { ensureLocalRedisImage } from './lib/redis-image.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const OFFICIAL_NODE_IMAGE = 'node:20-bookworm-slim';
+const OFFICIAL_NODE_IMAGE = 'node:22-bookworm-slim';
 const OFFICIAL_REDIS_IMAGE = 'redis:7';
 const SERVER_REPOSITORY = 'statehouse/server';
 const ENV_FILE = join(root, 'docker', '.env');

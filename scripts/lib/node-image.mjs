@@ -1,6 +1,6 @@
 // Builds statehouse/node-local:<node version>, a FROM-scratch Node.js base image assembled from this
 // machine's own node binary, npm, a shell and a few coreutils (with the shared libraries `ldd`
-// lists) and its CA bundle, for machines that cannot pull `node:20-bookworm-slim` from a registry.
+// lists) and its CA bundle, for machines that cannot pull `node:22-bookworm-slim` from a registry.
 // The server's Dockerfile builds on it unchanged. See docker/node-local/Dockerfile, docker/README.md.
 import { createHash } from 'node:crypto';
 import {

@@ -51,7 +51,7 @@ describe('docker/compose.yaml', () => {
       const plain = await defaults.run(['config']);
       expect(plain.match(/image: statehouse\/server:latest/g)).toHaveLength(3);
       expect(plain).toMatch(/image: redis:7\n/);
-      expect(plain).toMatch(/BASE_IMAGE: node:20-bookworm-slim/);
+      expect(plain).toMatch(/BASE_IMAGE: node:22-bookworm-slim/);
       expect(plain).not.toMatch(/0\.0\.0\.0/); // published on 127.0.0.1 unless asked otherwise
     } finally {
       await chosen.down();

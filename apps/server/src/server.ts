@@ -12,6 +12,7 @@ import { GrpcServer } from './grpc/grpc-server';
 import { ProblemFilter } from './http/problem.filter';
 import { RequestContextMiddleware } from './http/request-context';
 import { JsonLogger } from './observability/json-logger';
+import { nodeSupportWarning } from './runtime/node-support';
 
 export interface RunningServer {
   readonly grpcPort: number;
@@ -105,6 +106,8 @@ export async function startServer(
       redis: config.clusterNodes ? `cluster of ${config.clusterNodes.length} seed node(s)` : 'one',
       durability: config.durability ?? 'primary',
     });
+    const nodeWarning = nodeSupportWarning();
+    if (nodeWarning) logger.entry('warn', nodeWarning);
     if (config.insecure && config.tokens.size === 0) {
       logger.entry('warn', `serving ${config.host} without authentication (--insecure)`);
     }

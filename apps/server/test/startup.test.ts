@@ -59,6 +59,38 @@ it('warns in its log when it serves beyond loopback without tokens (--insecure)'
   );
 });
 
+it('says at start when the Node.js it runs on is past its end of life (Node 20) or not an LTS', async () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const running = await startServer(
+    {
+      host: '127.0.0.1',
+      grpcPort: 0,
+      httpPort: 0,
+      redisUrl: process.env.REDIS_URL!,
+      dataDir: 'data',
+      tokens: new Map(),
+      insecure: false,
+      logLevel: 'warn',
+      namespace: 'default',
+      shutdownGraceMs: 1000,
+    },
+    new JsonLogger('warn', (line) => void lines.push(JSON.parse(line) as Record<string, unknown>)),
+  );
+  await running.close();
+  const [major] = process.versions.node.split('.').map(Number);
+  const warned = lines.filter((l) => String(l.msg).startsWith(`Node.js ${process.versions.node}`));
+  if (major === 20) {
+    expect(warned).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        msg: expect.stringContaining('reached its end of life in April 2026'),
+      }),
+    ]);
+  } else {
+    expect(warned).toEqual(major! >= 22 && major! % 2 === 0 ? [] : [expect.anything()]);
+  }
+});
+
 it("warns at start when durability 'replicated' has fewer replicas than it needs, and says it per commit", async () => {
   const lines: Array<Record<string, unknown>> = [];
   const running = await startServer(
