@@ -14,6 +14,9 @@ import { JsonLogger } from '../observability/json-logger';
 import { MetricsService } from '../observability/metrics.service';
 import { StatehouseExtHandlers } from './statehouse-ext.handlers';
 import { StatehouseV1Handlers, type CallContext } from './statehouse-v1.handlers';
+import { refuseTruncatedStrings } from './strict-protobuf';
+
+refuseTruncatedStrings();
 
 const PROTO_DIR = join(__dirname, 'proto');
 export const LOADER_OPTIONS: protoLoader.Options = {

@@ -1,5 +1,6 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { StatehouseError } from '@statehouse/core';
 import { mapError } from '../common/error-mapping';
 import type { JsonLogger } from '../observability/json-logger';
 
@@ -62,6 +63,12 @@ export class ProblemFilter implements ExceptionFilter {
           : error.message;
       return problem(status, HTTP_CODES[status] ?? 'HTTP_ERROR', detail, requestId);
     }
+    // Before body-parser's own errors: a ValidationError of its verify step (a body nested too
+    // deep, an unsafe integer) carries the parser's fields too, but is ours.
+    if (error instanceof StatehouseError) {
+      const mapped = mapError(error);
+      return problem(mapped.httpStatus, mapped.code, mapped.message, requestId);
+    }
     const parser = error as { type?: string; status?: number; message?: string };
     if (typeof parser.type === 'string' && typeof parser.status === 'number') {
       // body-parser: malformed JSON, a body too large, an unsupported charset
@@ -81,7 +88,13 @@ const HTTP_CODES: Record<number, string> = {
   503: 'STORAGE_UNAVAILABLE',
 };
 
-function problem(status: number, code: string, detail: string, requestId?: string): Problem {
+/** A problem document: `code` is the stable code, `detail` what the client can do about it. */
+export function problem(
+  status: number,
+  code: string,
+  detail: string,
+  requestId?: string,
+): Problem {
   return {
     type: `https://statehouse.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`,
     title: TITLES[status] ?? 'Error',
