@@ -46,9 +46,11 @@ export function structToJson(
   }
   const root: JsonObject = {};
   // Depth-first with an explicit stack; `depth` of each entry is its level (root: 1).
-  const stack: Array<Pending<ValueMessage[] | StructMessage, JsonValue[] | JsonObject> & {
-    depth: number;
-  }> = [{ from: struct, into: root, path: field, depth: 1 }];
+  const stack: Array<
+    Pending<ValueMessage[] | StructMessage, JsonValue[] | JsonObject> & {
+      depth: number;
+    }
+  > = [{ from: struct, into: root, path: field, depth: 1 }];
   while (stack.length > 0) {
     const { from, into, path, depth } = stack.pop()!;
     const entries: Array<[string, ValueMessage, string]> = Array.isArray(from)
@@ -96,9 +98,11 @@ export function structToJson(
  */
 export function jsonToStruct(json: JsonObject): StructMessage {
   const root: StructMessage = { fields: {} };
-  const stack: Array<Pending<JsonValue[] | JsonObject, ValueMessage[] | StructMessage> & {
-    depth: number;
-  }> = [{ from: json, into: root, path: 'value', depth: 1 }];
+  const stack: Array<
+    Pending<JsonValue[] | JsonObject, ValueMessage[] | StructMessage> & {
+      depth: number;
+    }
+  > = [{ from: json, into: root, path: 'value', depth: 1 }];
   while (stack.length > 0) {
     const { from, into, depth } = stack.pop()!;
     const entries: Array<[string, JsonValue]> = Array.isArray(from)

@@ -54,6 +54,16 @@ export class ProblemFilter implements ExceptionFilter {
   }
 
   private problemOf(error: unknown, requestId: string | undefined): Problem {
+    // A ValidationError of the JSON parser's verify step (a body nested too deep, an unsafe
+    // integer) reaches here as the cause of an HttpException (403) made by Nest's adapter.
+    const ours =
+      error instanceof HttpException && error.cause instanceof StatehouseError
+        ? error.cause
+        : error;
+    if (ours instanceof StatehouseError) {
+      const mapped = mapError(ours);
+      return problem(mapped.httpStatus, mapped.code, mapped.message, requestId);
+    }
     if (error instanceof HttpException) {
       const status = error.getStatus();
       const body = error.getResponse();
@@ -62,12 +72,6 @@ export class ProblemFilter implements ExceptionFilter {
           ? String(body.message)
           : error.message;
       return problem(status, HTTP_CODES[status] ?? 'HTTP_ERROR', detail, requestId);
-    }
-    // Before body-parser's own errors: a ValidationError of its verify step (a body nested too
-    // deep, an unsafe integer) carries the parser's fields too, but is ours.
-    if (error instanceof StatehouseError) {
-      const mapped = mapError(error);
-      return problem(mapped.httpStatus, mapped.code, mapped.message, requestId);
     }
     const parser = error as { type?: string; status?: number; message?: string };
     if (typeof parser.type === 'string' && typeof parser.status === 'number') {
@@ -89,12 +93,7 @@ const HTTP_CODES: Record<number, string> = {
 };
 
 /** A problem document: `code` is the stable code, `detail` what the client can do about it. */
-export function problem(
-  status: number,
-  code: string,
-  detail: string,
-  requestId?: string,
-): Problem {
+export function problem(status: number, code: string, detail: string, requestId?: string): Problem {
   return {
     type: `https://statehouse.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`,
     title: TITLES[status] ?? 'Error',
