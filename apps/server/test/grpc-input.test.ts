@@ -194,6 +194,48 @@ describe('a truncated protobuf message', () => {
   });
 });
 
+describe('authentication before the message', () => {
+  it('refuses a call without a token before reading its message, however large', async () => {
+    const TOKEN = 'grpc-input-token-0123456789';
+    const secured = await startTestServer({ tokens: new Map([[TOKEN, '*']]) });
+    const client = new grpc.Client(
+      `127.0.0.1:${secured.grpcPort}`,
+      grpc.credentials.createInsecure(),
+    );
+    const call = (bytes: Buffer, metadata = new grpc.Metadata()) =>
+      new Promise<{ status: string; message: string }>((resolve) =>
+        client.makeUnaryRequest(
+          '/statehouse.v1.StatehouseService/Write',
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          bytes,
+          metadata,
+          (error) =>
+            resolve({
+              status: error ? grpc.status[error.code] : 'OK',
+              message: error?.details ?? '',
+            }),
+        ),
+      );
+    try {
+      // Larger than the server's 64 MiB limit: had it read the message, the answer would be
+      // RESOURCE_EXHAUSTED; refused on its metadata, it is UNAUTHENTICATED.
+      const huge = Buffer.alloc(65 * 1024 * 1024, 0x20);
+      expect(await call(huge)).toEqual({
+        status: 'UNAUTHENTICATED',
+        message: expect.stringContaining('Missing token') as string,
+      });
+      // with the token, the message is read (and refused for its size)
+      const metadata = new grpc.Metadata();
+      metadata.set('authorization', `Bearer ${TOKEN}`);
+      expect((await call(huge, metadata)).status).toBe('RESOURCE_EXHAUSTED');
+    } finally {
+      client.close();
+      await secured.close();
+    }
+  });
+});
+
 describe('a field named __proto__', () => {
   it('round-trips through statehouse.v1 Write and GetState, and reads back over HTTP', async () => {
     const value = JSON.parse('{"__proto__":{"polluted":true},"list":[{"__proto__":1}]}') as object;
