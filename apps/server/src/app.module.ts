@@ -9,6 +9,7 @@ import { StatehouseExtHandlers } from './grpc/statehouse-ext.handlers';
 import { StatehouseV1Handlers } from './grpc/statehouse-v1.handlers';
 import { DocsController } from './http/docs.controller';
 import { HealthController } from './http/health.controller';
+import { BodyGateMiddleware } from './http/body-gate.middleware';
 import { RequestContextMiddleware } from './http/request-context';
 import { StateController } from './http/state.controller';
 import { TransactionsController } from './http/transactions.controller';
@@ -42,6 +43,7 @@ export class AppModule {
         WireTransactions,
         Committer,
         RequestContextMiddleware,
+        BodyGateMiddleware,
         StatehouseV1Handlers,
         StatehouseExtHandlers,
         GrpcServer,

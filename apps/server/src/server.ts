@@ -9,6 +9,8 @@ import { startEmbeddedRedis, Statehouse, type EmbeddedRedis } from '@statehouse/
 import { AppModule } from './app.module';
 import type { ServerConfig } from './config/server-config';
 import { GrpcServer } from './grpc/grpc-server';
+import { BodyGateMiddleware } from './http/body-gate.middleware';
+import { JSON_BODY_OPTIONS } from './http/body';
 import { ProblemFilter } from './http/problem.filter';
 import { RequestContextMiddleware } from './http/request-context';
 import { JsonLogger } from './observability/json-logger';
@@ -92,8 +94,10 @@ export async function startServer(
     // Request ids, measures and logs first, so that even a body the parser refuses has them.
     const context = app.get(RequestContextMiddleware);
     app.use(context.use.bind(context));
-    // Bodies up to the largest transaction (16 MiB of operations) plus their JSON framing.
-    app.useBodyParser('json', { limit: '20mb' });
+    // Token, media type and the number of large bodies are checked before a body is read.
+    const gate = app.get(BodyGateMiddleware);
+    app.use(gate.use.bind(gate));
+    app.useBodyParser('json', JSON_BODY_OPTIONS);
     app.useGlobalFilters(new ProblemFilter(logger));
     await app.listen(config.httpPort, config.host);
     const httpPort = (app.getHttpServer() as { address(): AddressInfo }).address().port;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  serializeValue,
   TransactionError,
   type DeleteInput,
   type GetInput,
@@ -120,11 +121,11 @@ export class RemoteTransaction implements TransactionApi {
   }
 }
 
-/** A value as JSON text; the server validates it (a plain object, size, no cycles...). */
+/**
+ * A value as JSON text, checked here as the engine checks it (plain JSON, no cycles, at most
+ * MAX_VALUE_DEPTH levels): a bad value fails with the engine's ValidationError naming its field,
+ * instead of JSON.stringify's stack overflow or TypeError. Its size is the server's to judge.
+ */
 function serialize(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? '';
-  } catch {
-    return ''; // a cycle or BigInt: the server answers "value_json is required"
-  }
+  return serializeValue(value, Number.MAX_SAFE_INTEGER);
 }

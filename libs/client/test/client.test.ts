@@ -4,6 +4,7 @@ import {
   PermissionDeniedError,
   StorageUnavailableError,
   UnauthenticatedError,
+  ValidationError,
 } from '@statehouse/core';
 import { StatehouseClient } from '@statehouse/client';
 import { freePort } from '@statehouse/core';
@@ -65,5 +66,34 @@ it('reports a commit whose answer never came from the server as CommitUnknownErr
     expect((error as Error).message).not.toMatch(/redis/i);
   } finally {
     await client.close();
+  }
+});
+
+it('refuses a value nested too deep or holding a cycle as the engine does, naming the value', async () => {
+  const server = await startTestServer();
+  const client = await StatehouseClient.connect({
+    url: `127.0.0.1:${server.grpcPort}`,
+    namespace: `deep-${Date.now()}`,
+  });
+  try {
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    const tx = await client.beginTransaction();
+    for (const [value, rule] of [
+      [deep, /at most 32 levels deep/],
+      [cycle, /refers back to itself/],
+    ] as const) {
+      const error = await tx.write({ agentId: 'a', key: 'k', value }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).field).toMatch(/^value/);
+      expect((error as ValidationError).message).toMatch(rule);
+    }
+    await tx.write({ agentId: 'a', key: 'k', value: { ok: true } }); // still usable
+    expect(await tx.commit()).toBeGreaterThan(0);
+  } finally {
+    await client.close();
+    await server.close();
   }
 });

@@ -29,6 +29,8 @@ export type { Mutation } from './transaction/mutation';
 export type { TransactionState } from './transaction/transaction.machine';
 export type { TransactionStateEntry } from './transaction/transaction-listing';
 export type { JsonObject, JsonValue } from './validation/validate';
+export { MAX_VALUE_DEPTH, serializeValue, tooDeep } from './validation/validate';
+export { checkJsonText, parseJsonText } from './validation/json-text';
 export * from './errors';
 export { startEmbeddedRedis, EmbeddedRedisError, freePort } from './embedded/embedded-redis';
 export type { EmbeddedRedis, EmbeddedRedisOptions } from './embedded/embedded-redis';

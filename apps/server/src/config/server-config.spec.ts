@@ -24,6 +24,14 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the number of large bodies read at once: 4 by default, at least 1', () => {
+    expect(loadConfig({}, []).maxLargeBodies).toBe(4);
+    expect(loadConfig({ STATEHOUSE_MAX_LARGE_BODIES: '2' }, []).maxLargeBodies).toBe(2);
+    expect(problems({}, ['--max-large-bodies', '0'])).toEqual([
+      expect.stringContaining('--max-large-bodies (STATEHOUSE_MAX_LARGE_BODIES)'),
+    ]);
+  });
+
   it('reads variables, and flags win over them', () => {
     const config = loadConfig(
       { STATEHOUSE_GRPC_PORT: '6000', REDIS_URL: 'redis://a:1', STATEHOUSE_HTTP_PORT: '7000' },

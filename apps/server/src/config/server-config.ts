@@ -18,6 +18,7 @@
  *   --log-level          STATEHOUSE_LOG_LEVEL        info    error | warn | info | debug
  *   --namespace          STATEHOUSE_NAMESPACE        default (the namespace of requests naming none)
  *   --shutdown-grace-ms  STATEHOUSE_SHUTDOWN_GRACE_MS 10000  how long in-flight requests may finish
+ *   --max-large-bodies   STATEHOUSE_MAX_LARGE_BODIES 4      HTTP bodies over 1 MiB read at once (more: 503)
  */
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -41,6 +42,11 @@ export interface ServerConfig {
   readonly logLevel: LogLevel;
   readonly namespace: string;
   readonly shutdownGraceMs: number;
+  /**
+   * HTTP request bodies over 1 MiB (or of unknown length) read and parsed at the same time; one
+   * more is answered 503 with Retry-After before its body is read. Default 4.
+   */
+  readonly maxLargeBodies?: number;
 }
 
 /** Thrown when the configuration cannot be used; its message lists every problem and its fix. */
@@ -70,6 +76,7 @@ const FLAGS: Record<string, { variable: string[]; boolean?: boolean }> = {
   'log-level': { variable: ['STATEHOUSE_LOG_LEVEL'] },
   namespace: { variable: ['STATEHOUSE_NAMESPACE'] },
   'shutdown-grace-ms': { variable: ['STATEHOUSE_SHUTDOWN_GRACE_MS'] },
+  'max-large-bodies': { variable: ['STATEHOUSE_MAX_LARGE_BODIES'] },
 };
 
 export const USAGE = `Usage: npm start -- [flags]   (or node apps/server/dist/main.js [flags])
@@ -184,6 +191,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
       `--shutdown-grace-ms (STATEHOUSE_SHUTDOWN_GRACE_MS) must be a number of milliseconds, got "${graceText}"`,
     );
   }
+  const largeText = value('max-large-bodies') ?? '4';
+  const maxLargeBodies = Number(largeText);
+  if (!/^\d+$/.test(largeText) || maxLargeBodies < 1) {
+    problems.push(
+      `--max-large-bodies (STATEHOUSE_MAX_LARGE_BODIES) must be a whole number of at least 1, got "${largeText}"`,
+    );
+  }
   if (!LOOPBACK.has(host) && tokens.size === 0 && !insecure) {
     problems.push(
       `--host ${host} exposes the server beyond this machine without authentication: configure ` +
@@ -207,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
     logLevel: logLevel as LogLevel,
     namespace,
     shutdownGraceMs,
+    maxLargeBodies,
   };
 }
 

@@ -14,6 +14,9 @@ import { JsonLogger } from '../observability/json-logger';
 import { MetricsService } from '../observability/metrics.service';
 import { StatehouseExtHandlers } from './statehouse-ext.handlers';
 import { StatehouseV1Handlers, type CallContext } from './statehouse-v1.handlers';
+import { refuseTruncatedStrings } from './strict-protobuf';
+
+refuseTruncatedStrings();
 
 const PROTO_DIR = join(__dirname, 'proto');
 export const LOADER_OPTIONS: protoLoader.Options = {
@@ -65,6 +68,7 @@ export class GrpcServer implements OnApplicationShutdown {
   async listen(): Promise<number> {
     const server = new grpc.Server({
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
+      interceptors: [this.authenticateBeforeMessage()],
     });
     const services: Array<[proto: string, service: string, handlers: object]> = [
       ['statehouse/v1/statehouse.proto', 'statehouse.v1.StatehouseService', this.v1],
@@ -156,6 +160,36 @@ export class GrpcServer implements OnApplicationShutdown {
         }
       })();
     };
+  }
+
+  /**
+   * Checks the token as soon as the metadata arrives: a refused call is answered before its message
+   * (up to 64 MiB) is read, as HTTP answers 401 before reading a body. The handlers authenticate
+   * again for their principal (a map lookup).
+   */
+  private authenticateBeforeMessage(): grpc.ServerInterceptor {
+    return (_method, call) =>
+      new grpc.ServerInterceptingCall(call, {
+        start: (next) =>
+          next({
+            onReceiveMetadata: (metadata, nextMetadata) => {
+              try {
+                this.principal(metadata);
+              } catch (error) {
+                const mapped = mapError(error);
+                const trailer = new grpc.Metadata();
+                trailer.set('statehouse-code', mapped.code);
+                call.sendStatus({
+                  code: mapped.grpcStatus,
+                  details: mapped.message,
+                  metadata: trailer,
+                });
+                return;
+              }
+              nextMetadata(metadata);
+            },
+          }),
+      });
   }
 
   private requestId(

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  parseJsonText,
   ValidationError,
   type DeleteInput,
   type JsonObject,
@@ -198,15 +199,12 @@ function stateResult(state: StateResult): object {
   };
 }
 
+/** `value_json` as an object: refused when not JSON, nested too deep or holding an unsafe integer. */
 function parseValue(json: unknown): JsonObject {
   if (typeof json !== 'string' || json === '') {
     throw new ValidationError('value_json', 'is required: a JSON object as text');
   }
-  try {
-    return JSON.parse(json) as JsonObject;
-  } catch {
-    throw new ValidationError('value_json', 'is not valid JSON');
-  }
+  return parseJsonText(json, 'value_json') as JsonObject;
 }
 
 function writeInput(request: Request): WriteInput {

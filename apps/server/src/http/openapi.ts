@@ -16,7 +16,9 @@ const problem = {
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 };
 const errors = { '400': problem, '401': problem, '403': problem, '503': problem };
-const txErrors = { ...errors, '404': problem, '408': problem, '409': problem, '413': problem };
+/** Routes with a body also answer 415 (not JSON) and 413 (too large). */
+const bodyErrors = { ...errors, '413': problem, '415': problem };
+const txErrors = { ...bodyErrors, '404': problem, '408': problem, '409': problem };
 const json = (schema: object, description = 'OK') => ({
   description,
   content: { 'application/json': { schema } },
@@ -47,7 +49,11 @@ const writeInput = {
   properties: {
     agentId: { type: 'string' },
     key: { type: 'string' },
-    value: { type: 'object', description: 'A JSON object, at most 1 MiB serialized' },
+    value: {
+      type: 'object',
+      description:
+        'A JSON object, at most 1 MiB serialized and 32 levels deep (the object itself is level 1); integers at most ±9007199254740991 (send bigger ones as strings)',
+    },
     ifVersion: {
       type: 'integer',
       description: 'Commit only if the record then has this version (0: must not exist)',
@@ -71,7 +77,7 @@ export const OPENAPI_DOCUMENT = {
     title: 'Statehouse HTTP API',
     version: '1',
     description:
-      'Transactional, versioned agent state. Authenticate with `authorization: Bearer <token>` when the server has tokens. Every error is application/problem+json with a stable `code`; every response carries `x-request-id`.',
+      'Transactional, versioned agent state. Authenticate with `authorization: Bearer <token>` when the server has tokens. Every error is application/problem+json with a stable `code`; every response carries `x-request-id`. A request body must be sent with `Content-Type: application/json` (or `application/*+json`), else 415; a POST without a body needs none. JSON nested deeper than a value may be, or holding an integer literal beyond ±(2^53−1), is refused with 400 naming the field. Bodies over 1 MiB are read a few at a time per server process (`--max-large-bodies`, default 4): one more is answered 503 `SERVER_BUSY` with `Retry-After`.',
   },
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
@@ -97,13 +103,16 @@ export const OPENAPI_DOCUMENT = {
     '/v1/transactions': {
       post: {
         summary: 'Begin a transaction',
-        requestBody: body({
-          type: 'object',
-          properties: {
-            namespace: { type: 'string' },
-            timeoutMs: { type: 'integer', default: 30000 },
-          },
-        }),
+        requestBody: {
+          ...body({
+            type: 'object',
+            properties: {
+              namespace: { type: 'string' },
+              timeoutMs: { type: 'integer', default: 30000 },
+            },
+          }),
+          required: false,
+        },
         responses: {
           '201': json(
             {
@@ -112,7 +121,7 @@ export const OPENAPI_DOCUMENT = {
             },
             'Begun',
           ),
-          ...errors,
+          ...bodyErrors,
         },
       },
     },

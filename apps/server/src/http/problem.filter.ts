@@ -1,5 +1,6 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { StatehouseError } from '@statehouse/core';
 import { mapError } from '../common/error-mapping';
 import type { JsonLogger } from '../observability/json-logger';
 
@@ -53,6 +54,16 @@ export class ProblemFilter implements ExceptionFilter {
   }
 
   private problemOf(error: unknown, requestId: string | undefined): Problem {
+    // A ValidationError of the JSON parser's verify step (a body nested too deep, an unsafe
+    // integer) reaches here as the cause of an HttpException (403) made by Nest's adapter.
+    const ours =
+      error instanceof HttpException && error.cause instanceof StatehouseError
+        ? error.cause
+        : error;
+    if (ours instanceof StatehouseError) {
+      const mapped = mapError(ours);
+      return problem(mapped.httpStatus, mapped.code, mapped.message, requestId);
+    }
     if (error instanceof HttpException) {
       const status = error.getStatus();
       const body = error.getResponse();
@@ -81,7 +92,8 @@ const HTTP_CODES: Record<number, string> = {
   503: 'STORAGE_UNAVAILABLE',
 };
 
-function problem(status: number, code: string, detail: string, requestId?: string): Problem {
+/** A problem document: `code` is the stable code, `detail` what the client can do about it. */
+export function problem(status: number, code: string, detail: string, requestId?: string): Problem {
   return {
     type: `https://statehouse.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`,
     title: TITLES[status] ?? 'Error',

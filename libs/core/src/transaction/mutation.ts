@@ -42,10 +42,15 @@ export function mutation(
   });
 }
 
+/** Freezes a parsed value and everything in it, without recursion (a value's depth is the user's). */
 function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const next = stack.pop();
+    if (next !== null && typeof next === 'object') {
+      for (const child of Object.values(next)) stack.push(child);
+      Object.freeze(next);
+    }
   }
   return value;
 }

@@ -1,6 +1,7 @@
 import { StatehouseError, TransactionError, ValidationError } from '../errors';
 import {
   MAX_NAME_BYTES,
+  MAX_VALUE_DEPTH,
   serializeValue,
   validateArgs,
   validateBoolean,
@@ -475,6 +476,44 @@ describe('serializeValue', () => {
         'value',
         /at most 1048576 bytes/,
       );
+    });
+  });
+
+  describe('nesting depth', () => {
+    /** `{ a: { a: ... { leaf } } }`: `depth` objects, built without recursion. */
+    const nested = (depth: number, leaf: unknown = 1): Record<string, unknown> => {
+      let value: Record<string, unknown> = { leaf };
+      for (let i = 1; i < depth; i++) value = { a: value };
+      return value;
+    };
+
+    it(`accepts ${MAX_VALUE_DEPTH} levels, objects and arrays alike`, () => {
+      expect(JSON.parse(serializeValue(nested(MAX_VALUE_DEPTH), MIB))).toEqual(
+        nested(MAX_VALUE_DEPTH),
+      );
+      let list: unknown[] = [];
+      for (let i = 2; i < MAX_VALUE_DEPTH; i++) list = [list];
+      expect(() => serializeValue({ list }, MIB)).not.toThrow();
+    });
+
+    it(`refuses level ${MAX_VALUE_DEPTH + 1}, naming the path where it went deeper`, () => {
+      const error = validationError(() => serializeValue(nested(MAX_VALUE_DEPTH + 1), MIB));
+      expect(error.field).toBe('value');
+      expect(error.rule).toContain(`at most ${MAX_VALUE_DEPTH} levels deep`);
+      expect(error.rule).toContain(`value${'.a'.repeat(MAX_VALUE_DEPTH)} is level 33`);
+      let list: unknown[] = [];
+      for (let i = 1; i < MAX_VALUE_DEPTH; i++) list = [list];
+      expectRejected(
+        () => serializeValue({ list }, MIB),
+        'value',
+        /value\.list(\[0\]){31} is level 33/,
+      );
+    });
+
+    it('refuses a value nested 200,000 deep with a ValidationError, not a stack overflow', () => {
+      const error = validationError(() => serializeValue(nested(200_000), MIB));
+      expect(error.field).toBe('value');
+      expect(error.rule.length).toBeLessThan(400); // the path is shortened
     });
   });
 });
