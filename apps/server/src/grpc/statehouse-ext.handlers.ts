@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  readTransactionId,
   ValidationError,
   type DeleteInput,
   type JsonObject,
@@ -81,7 +82,8 @@ export class StatehouseExtHandlers {
 
   async DescribeTransaction(request: Request, context: CallContext): Promise<object> {
     const id = txnIdOf(request);
-    const namespace = id.includes('~') ? id.slice(0, id.indexOf('~')) : this.config.namespace;
+    // Read from the right: a namespace may hold '~' itself.
+    const namespace = readTransactionId(id)?.namespace ?? this.config.namespace;
     this.auth.authorize(context.principal, namespace, id);
     const info = await this.client.describeTransaction(id);
     return {
