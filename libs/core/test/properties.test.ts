@@ -80,7 +80,7 @@ interface BeginCase {
   maxWaitMs?: unknown;
 }
 
-/** Stands for the run's namespace in generated input (itself an invalid namespace). */
+/** Stands for the run's namespace in generated input. */
 const HERE = '<this namespace>';
 
 const beginCase: fc.Arbitrary<BeginCase> = fc.record(
@@ -88,7 +88,8 @@ const beginCase: fc.Arbitrary<BeginCase> = fc.record(
     timeoutMs: anyTimeout,
     namespace: fc.oneof(
       fc.constant(HERE),
-      fc.constantFrom('', 'a b', 'x'.repeat(65), '{x}', 'a:b', 'ü', 'a/b', 7, null),
+      // Invalid ones only (another valid namespace would leave keys elsewhere).
+      fc.constantFrom('', 'a\u0000b', 'a\nb', '\u0085', '\ud800', 'é'.repeat(129), 7, null),
     ),
     lazy: anyBoolean,
     buffered: anyBoolean,

@@ -304,10 +304,11 @@ function parseTokens(
       );
       continue;
     }
-    const bad = namespaces.find((n) => n !== '*' && problemOf(n) !== null);
-    if (bad !== undefined) {
+    const bad = (namespaces as unknown[]).findIndex((n) => n !== '*' && problemOf(n) !== null);
+    if (bad >= 0) {
+      const name: unknown = namespaces[bad];
       problems.push(
-        `every namespace of a token must be a namespace name or "*": ${JSON.stringify(bad)} ${problemOf(bad)}`,
+        `every namespace of a token must be a namespace name or "*": ${JSON.stringify(name)} ${problemOf(name)}`,
       );
       continue;
     }
