@@ -13,7 +13,7 @@ import {
   collect,
   connectClient,
   redisUrl,
-  uniqueNamespace,
+  someNamespace,
 } from './support/statehouse';
 import {
   anyName,
@@ -437,7 +437,7 @@ describe('generated calls with valid and invalid input', () => {
   it('each resolves or rejects with a typed error; invalid input is a ValidationError; nothing stray is left', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(callArbitrary, { minLength: 1, maxLength: 25 }), async (steps) => {
-        const namespace = uniqueNamespace('pf');
+        const namespace = someNamespace('pf');
         const txs: FuzzTx[] = [];
         for (const step of steps) await runCall(namespace, txs, step);
         await finishAndCheckKeys(
