@@ -323,6 +323,14 @@ describe('tokens scoped to namespaces of any name', () => {
         ),
       ).toMatchObject({ status: 'PERMISSION_DENIED' });
       expect((await admin.call('DescribeTransaction', { txn_id: txId })).state).toBe('open');
+      // The refusal names the namespace intact, non-ASCII and quotes included.
+      const foreign = named('日本語 "q"');
+      expect(
+        await failure(readerV1.call('GetState', { namespace: foreign, agent_id: 'a', key: 'k' })),
+      ).toMatchObject({
+        status: 'PERMISSION_DENIED',
+        message: `This token may not use namespace ${JSON.stringify(foreign)}`,
+      });
     } finally {
       for (const client of [admin, reader, readerV1]) client.close();
     }

@@ -387,7 +387,7 @@ function expectShape(request: Request, namespace: string, response: Response): v
 
 async function perform(namespace: string, begun: string[], request: Request): Promise<void> {
   const inQuery = (text: string) => new URLSearchParams({ n: text }).toString().slice(2);
-  // The run's namespace, as JSON text (it holds no '"' or '\\'), in a query, in a path.
+  // The run's namespace, as JSON text (it holds no '"' or '\'), in a query, in a path.
   const here = (text: string | undefined) => text?.split(HERE).join(namespace);
   const hereInQuery = (text: string) => text.split(inQuery(HERE)).join(inQuery(namespace));
   const hereInPath = (text: string) => text.split(HERE).join(encodeURIComponent(namespace));
