@@ -1,10 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  PermissionDeniedError,
-  UnauthenticatedError,
-  ValidationError,
-  validateNamespace,
-} from '@statehouse/core';
+import { PermissionDeniedError, UnauthenticatedError, validateNamespace } from '@statehouse/core';
 import { SERVER_CONFIG } from './injection-tokens';
 import type { ServerConfig } from '../config/server-config';
 import { MetricsService } from '../observability/metrics.service';
@@ -48,7 +43,6 @@ export class TokenAuthenticator {
     if (requested === undefined || requested === null || requested === '') {
       return this.config.namespace;
     }
-    if (typeof requested !== 'string') throw new ValidationError('namespace', 'must be a string');
     // Checked here, before anything is bound to it (a wire transaction's first write binds it).
     return validateNamespace(requested);
   }
