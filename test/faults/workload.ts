@@ -248,14 +248,14 @@ export async function httpClient(
         startedAt,
         endedAt: performance.now(),
       });
-    const written = await call(i + 1, `/v1/transactions/${txId}/write`, op);
+    const written = await call(i + 1, `/v1/transactions/${encodeURIComponent(txId)}/write`, op);
     if (written.status !== 200 && written.status !== 204) {
       record('failed'); // never committed: it must not show
       continue;
     }
     const deadline = performance.now() + RESOLVE_FOR_MS;
     for (let k = 2; ; k++) {
-      const committed = await call(i + k, `/v1/transactions/${txId}/commit`, {
+      const committed = await call(i + k, `/v1/transactions/${encodeURIComponent(txId)}/commit`, {
         commitToken: `commit-${tag}`,
       });
       if (k > 2) recorder.resolvedAfterRetry++;

@@ -71,6 +71,48 @@ export function describeConformance(name: string, target: ConformanceTarget): vo
       expect(await other.lastCommitTs()).toBe(1);
     });
 
+    it('works in a namespace of any name, and refuses one that breaks the rule', async () => {
+      // ':', '/', braces, '~', '%', spaces, non-ASCII: names the official daemon accepts.
+      const named = `team:a/{b}~ 100% 日本語 🦜 ${ns}`;
+      const tx = await client.beginTransaction({ namespace: named });
+      expect(tx.namespace).toBe(named);
+      expect(tx.id.startsWith(`${named}~`)).toBe(true);
+      await tx.write({ agentId: 'a', key: 'step:1', value: { n: 1 } });
+      await tx.write({ agentId: 'a', key: 'step:2', value: { n: 2 } });
+      expect(await tx.commit()).toBe(1);
+      const next = await client.beginTransaction({ namespace: named });
+      const resumed = await other.resumeTransaction(next.id);
+      expect(resumed.namespace).toBe(named);
+      await resumed.delete({ agentId: 'a', key: 'step:2' });
+      expect(await resumed.commit()).toBe(2);
+      expect(await other.describeTransaction(next.id)).toMatchObject({
+        namespace: named,
+        state: 'committed',
+        commitTs: 2,
+      });
+      const record = { namespace: named, agentId: 'a' };
+      expect(await other.getState({ ...record, key: 'step:1' })).toEqual({
+        exists: true,
+        value: { n: 1 },
+        version: 1,
+        commitTs: 1,
+      });
+      expect((await other.listKeys(record)).keys).toEqual(['step:1']);
+      expect((await other.scanPrefix({ ...record, prefix: 'step:' })).entries).toHaveLength(1);
+      const events = await collect(other.replay(record));
+      expect(events.map((event) => [event.txId, event.commitTs])).toEqual([
+        [tx.id, 1],
+        [next.id, 2],
+      ]);
+      expect(await other.lastCommitTs(named)).toBe(2);
+      expect(await other.lastCommitTs()).toBe(0); // the client's own namespace is another
+      for (const bad of ['a\u0000b', 'x'.repeat(257)]) {
+        const refused = other.getState({ namespace: bad, agentId: 'a', key: 'k' });
+        await expect(refused).rejects.toBeInstanceOf(ValidationError);
+        await expect(refused).rejects.toThrow('Invalid namespace: ');
+      }
+    });
+
     it('refuses operations after commit and abort with the SDK’s messages', async () => {
       const tx = await client.beginTransaction();
       await tx.commit();

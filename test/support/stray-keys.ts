@@ -1,5 +1,9 @@
 // The property tests' check that nothing stray is left in Redis (library, HTTP and gRPC alike).
 import type { Redis } from 'ioredis';
+import { namespaceTag } from '@statehouse/core';
+
+/** A SCAN MATCH pattern matching `text` literally. */
+const literal = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&');
 
 async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
   const keys: string[] = [];
@@ -25,7 +29,7 @@ const NAMESPACE_KEYS = new Set([
 
 /**
  * After every transaction of `namespace` has finished: its Redis keys are the namespace's own kinds
- * (under its hash tag), finished transactions hold no staged operations and expire, the deadline
+ * (under its hash tag: the namespace itself, or `~<hex>` for a name outside `[A-Za-z0-9._-]`), finished transactions hold no staged operations and expire, the deadline
  * index is empty, and nothing else names the namespace except the BullMQ timeout queue's keys. No
  * key name anywhere holds the marker (agent ids and keys never reach key names).
  */
@@ -35,9 +39,10 @@ export async function expectNoStrayKeys(
   marker: string,
   keyPrefix = 'sh',
 ): Promise<void> {
-  const base = `${keyPrefix}:{${namespace}}:`;
+  const tag = namespaceTag(namespace);
+  const base = `${keyPrefix}:{${tag}}:`;
   const stray: string[] = [];
-  for (const key of await scanKeys(redis, `*${namespace}*`)) {
+  for (const key of await scanKeys(redis, `*${literal(tag)}*`)) {
     if (key.startsWith('{sh-timeouts}:')) continue; // the BullMQ timeout sweeps
     const kind = key.startsWith(base) ? key.slice(base.length) : null;
     if (kind === null) {
@@ -54,7 +59,11 @@ export async function expectNoStrayKeys(
       stray.push(key);
     }
   }
+  if (tag !== namespace) {
+    // An encoded namespace appears in no key name as it is.
+    stray.push(...(await scanKeys(redis, `*${literal(namespace)}*`)));
+  }
   expect(stray).toEqual([]);
   expect(await redis.zcard(`${base}deadlines`)).toBe(0);
-  expect(await scanKeys(redis, `*${marker}*`)).toEqual([]);
+  expect(await scanKeys(redis, `*${literal(marker)}*`)).toEqual([]);
 }

@@ -242,8 +242,9 @@ describe('bad input', () => {
     expect(
       await failure(v1.call('Write', { txn_id: txn, namespace: ns, agent_id: 'a', key: 'k' })),
     ).toMatchObject({ status: 'INVALID_ARGUMENT', message: expect.stringContaining('value') });
-    expect(await failure(write(txn, 'a', 'k', { v: 1 }, 'bad namespace!'))).toMatchObject({
+    expect(await failure(write(txn, 'a', 'k', { v: 1 }, 'bad\u0001namespace'))).toMatchObject({
       status: 'INVALID_ARGUMENT',
+      message: 'Invalid namespace: must not contain control characters',
     });
     expect(
       await failure(write(txn, 'a', 'big', { blob: 'x'.repeat(1024 * 1024 + 1) })),

@@ -298,7 +298,11 @@ describe('bad input and errors', () => {
       status: 400,
       detail: expect.stringContaining('operations'),
     });
-    expect((await post('/v1/transactions', { namespace: 'bad namespace!' })).status).toBe(400);
+    expect((await post('/v1/transactions', { namespace: 'bad\nnamespace' })).body).toMatchObject({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      detail: 'Invalid namespace: must not contain control characters',
+    });
     expect((await post('/v1/transactions', { namespace: ns, timeoutMs: 'soon' })).status).toBe(400);
     expect((await get(`/v1/state?namespace=${ns}&agentId=a`)).body).toMatchObject({
       status: 400,

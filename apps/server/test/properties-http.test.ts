@@ -327,7 +327,7 @@ function expectShape(request: Request, namespace: string, response: Response): v
       expect(response.status).toBe(201);
       const body = json();
       expect([namespace, DEFAULT_NS]).toContain(body.namespace);
-      expect(body.txId).toMatch(new RegExp(`^${body.namespace as string}~`));
+      expect((body.txId as string).startsWith(`${body.namespace as string}~`)).toBe(true);
       return;
     }
     case 'txOp':
@@ -353,7 +353,7 @@ function expectShape(request: Request, namespace: string, response: Response): v
     case 'commitOps':
       expect(response.status).toBe(200);
       expect(json()).toEqual({ commitTs: expect.any(Number), txId: expect.any(String) });
-      expect([namespace, DEFAULT_NS]).toContain((json().txId as string).split('~')[0]);
+      expect([namespace, DEFAULT_NS]).toContain((json().txId as string).replace(/~[^~]*$/, ''));
       return;
     case 'read': {
       expect(response.status).toBe(200);
@@ -386,15 +386,17 @@ function expectShape(request: Request, namespace: string, response: Response): v
 }
 
 async function perform(namespace: string, begun: string[], request: Request): Promise<void> {
-  const encodedHere = new URLSearchParams({ n: HERE }).toString().slice(2);
-  const here = (text: string | undefined) =>
-    text?.split(HERE).join(namespace).split(encodedHere).join(namespace);
+  const inQuery = (text: string) => new URLSearchParams({ n: text }).toString().slice(2);
+  // The run's namespace, as JSON text (it holds no '"' or '\'), in a query, in a path.
+  const here = (text: string | undefined) => text?.split(HERE).join(namespace);
+  const hereInQuery = (text: string) => text.split(inQuery(HERE)).join(inQuery(namespace));
+  const hereInPath = (text: string) => text.split(HERE).join(encodeURIComponent(namespace));
   const txPath = (tx: TxRef) =>
     'begun' in tx
       ? begun.length === 0
         ? 'none'
         : encodeURIComponent(begun[begun.length - 1 - (tx.begun % begun.length)]!)
-      : here(tx.raw)!;
+      : hereInPath(tx.raw);
   let response: Response;
   switch (request.kind) {
     case 'begin':
@@ -424,7 +426,12 @@ async function perform(namespace: string, begun: string[], request: Request): Pr
       );
       break;
     case 'read':
-      response = await send('GET', `${request.path}?${here(request.query)}`, undefined, undefined);
+      response = await send(
+        'GET',
+        `${request.path}?${hereInQuery(request.query)}`,
+        undefined,
+        undefined,
+      );
       break;
     case 'other':
       response = await send(request.method, request.path, undefined, undefined);
@@ -453,13 +460,17 @@ async function perform(namespace: string, begun: string[], request: Request): Pr
   });
 }
 
+let run = 0;
+
 describe('generated HTTP requests', () => {
   it('get a documented answer or a 4xx problem document, never a 5xx; nothing stray is left', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(requestArbitrary, { minLength: 1, maxLength: 20 }),
         async (requests) => {
-          const namespace = `hp-${randomBytes(5).toString('hex')}`;
+          // Every other run in a namespace the first rule refused (an encoded hash tag).
+          const id = randomBytes(5).toString('hex');
+          const namespace = run++ % 2 === 0 ? `hp-${id}` : `hp:{${id}}/ü ~%`;
           const begun: string[] = [];
           for (const request of requests) await perform(namespace, begun, request);
           // Still serving; then every transaction of the run ends and nothing stray is left.

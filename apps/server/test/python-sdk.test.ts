@@ -46,33 +46,42 @@ afterAll(async () => {
   if (stubs) rmSync(stubs, { recursive: true, force: true });
 });
 
-it('serves the SDK’s calls from Python: transactions, reads, replay and errors', async () => {
-  const namespace = `py-${randomBytes(5).toString('hex')}`;
-  // Asynchronously: the server answering it runs in this process.
-  const { stdout: output } = await promisify(execFile)(
-    PYTHON,
-    [join(__dirname, 'python', 'sdk_client.py'), stubs, `127.0.0.1:${server.grpcPort}`, namespace],
-    { encoding: 'utf8', timeout: 30_000 },
-  );
-  const seen = JSON.parse(output) as Record<string, unknown>;
-  expect(seen.health).toBe('ok');
-  expect([seen.commit1, seen.commit2, seen.commit3]).toEqual([1, 2, 3]);
-  expect(seen.commit_again).toBe('FAILED_PRECONDITION: Transaction already committed');
-  expect(seen.late_write).toBe('DEADLINE_EXCEEDED: Transaction timeout');
-  expect(seen.memory).toEqual({
-    exists: true,
-    value: { fact: 'Some information', count: 3 },
-    version: 1,
-    commit_ts: 1,
-  });
-  expect(seen.missing).toEqual({ exists: false, value: null, version: 0, commit_ts: 0 });
-  expect(seen.keys).toEqual(['memory', 'step:1', 'step:2']);
-  expect(seen.steps).toEqual([
-    { key: 'step:1', value: { n: 1 }, version: 1, commit_ts: 2 },
-    { key: 'step:2', value: { n: 2 }, version: 1, commit_ts: 2 },
-  ]);
-  expect(seen.replay_all).toEqual([1, 2, 3]);
-  const window = seen.replay_2_3 as Array<{ commit_ts: number; operations: unknown[] }>;
-  expect(window.map((e) => e.commit_ts)).toEqual([2, 3]);
-  expect(window[1]!.operations).toEqual([{ key: 'temp:scratch', value: null, version: 2 }]);
-});
+// The daemon accepts any namespace name (without control characters, at most 256 UTF-8 bytes).
+it.each(['py-', 'py 日本語:{alpha}/~% 🦜 '])(
+  'serves the SDK’s calls from Python in namespace %p…: transactions, reads, replay and errors',
+  async (name) => {
+    const namespace = `${name}${randomBytes(5).toString('hex')}`;
+    // Asynchronously: the server answering it runs in this process.
+    const { stdout: output } = await promisify(execFile)(
+      PYTHON,
+      [
+        join(__dirname, 'python', 'sdk_client.py'),
+        stubs,
+        `127.0.0.1:${server.grpcPort}`,
+        namespace,
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    const seen = JSON.parse(output) as Record<string, unknown>;
+    expect(seen.health).toBe('ok');
+    expect([seen.commit1, seen.commit2, seen.commit3]).toEqual([1, 2, 3]);
+    expect(seen.commit_again).toBe('FAILED_PRECONDITION: Transaction already committed');
+    expect(seen.late_write).toBe('DEADLINE_EXCEEDED: Transaction timeout');
+    expect(seen.memory).toEqual({
+      exists: true,
+      value: { fact: 'Some information', count: 3 },
+      version: 1,
+      commit_ts: 1,
+    });
+    expect(seen.missing).toEqual({ exists: false, value: null, version: 0, commit_ts: 0 });
+    expect(seen.keys).toEqual(['memory', 'step:1', 'step:2']);
+    expect(seen.steps).toEqual([
+      { key: 'step:1', value: { n: 1 }, version: 1, commit_ts: 2 },
+      { key: 'step:2', value: { n: 2 }, version: 1, commit_ts: 2 },
+    ]);
+    expect(seen.replay_all).toEqual([1, 2, 3]);
+    const window = seen.replay_2_3 as Array<{ commit_ts: number; operations: unknown[] }>;
+    expect(window.map((e) => e.commit_ts)).toEqual([2, 3]);
+    expect(window[1]!.operations).toEqual([{ key: 'temp:scratch', value: null, version: 2 }]);
+  },
+);

@@ -185,13 +185,13 @@ export async function runServerTransports(
     http: async (worker) => {
       const { txId } = await http.post('/v1/transactions', { namespace });
       for (let k = 1; k <= 3; k++) {
-        await http.post(`/v1/transactions/${txId as string}/write`, {
+        await http.post(`/v1/transactions/${encodeURIComponent(txId as string)}/write`, {
           agentId: `agent-${worker}`,
           key: `k${k}`,
           value: { n: k, note: 'small' },
         });
       }
-      await http.post(`/v1/transactions/${txId as string}/commit`, {});
+      await http.post(`/v1/transactions/${encodeURIComponent(txId as string)}/commit`, {});
     },
     client: async (worker) => {
       const tx = await network.beginTransaction();

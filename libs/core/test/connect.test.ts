@@ -43,7 +43,7 @@ describe('Statehouse.connect', () => {
   });
 
   it.each([
-    [{ redis: redisUrl(), namespace: 'has space' }, 'namespace'],
+    [{ redis: redisUrl(), namespace: 'has\ttab' }, 'namespace'],
     [{ redis: redisUrl(), maxOperationsPerTransaction: 5000 }, 'maxOperationsPerTransaction'],
     [{ redis: redisUrl(), defaultTimeoutMs: 700_000 }, 'defaultTimeoutMs'],
     [{ redis: redisUrl(), keyPrefix: 'a{b}' }, 'keyPrefix'],

@@ -14,7 +14,7 @@ import {
   collect,
   connectClient,
   redisUrl,
-  uniqueNamespace,
+  someNamespace,
 } from './support/statehouse';
 import {
   anyValue,
@@ -507,7 +507,7 @@ describe('generated sequences of calls against a model', () => {
       fc.asyncProperty(
         fc.array(stepArbitrary, { minLength: 5, maxLength: 60, size: 'medium' }),
         async (steps) => {
-          const namespace = uniqueNamespace('pm');
+          const namespace = someNamespace('pm');
           const model = new Model();
           const txs: Array<{ tx: Transaction<string | null>; model: ModelTx }> = [];
           for (const step of steps) await runStep(namespace, model, txs, step);

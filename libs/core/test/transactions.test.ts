@@ -282,7 +282,7 @@ describe('errors', () => {
     await expect(client.beginTransaction({ timeoutMs: 600_001 })).rejects.toMatchObject({
       field: 'timeoutMs',
     });
-    await expect(client.beginTransaction({ namespace: 'no spaces' })).rejects.toMatchObject({
+    await expect(client.beginTransaction({ namespace: 'x'.repeat(257) })).rejects.toMatchObject({
       field: 'namespace',
     });
 

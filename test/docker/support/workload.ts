@@ -212,17 +212,21 @@ export class Workload {
     const txId = begun.body.txId as string;
     const op = this.newOperation('cross-replica', third);
     op.txId = txId;
-    const written = await second.request('POST', `/v1/transactions/${txId}/write`, {
-      agentId: LEDGER,
-      key: op.id,
-      value: { op: op.id },
-    });
+    const written = await second.request(
+      'POST',
+      `/v1/transactions/${encodeURIComponent(txId)}/write`,
+      {
+        agentId: LEDGER,
+        key: op.id,
+        value: { op: op.id },
+      },
+    );
     if (written.status !== 204) {
       op.outcome = { kind: 'rejected', code: written.code ?? String(written.status) };
       op.endedAt = Date.now();
       return this.refused(written.code);
     }
-    await this.commit(op, third, `/v1/transactions/${txId}/commit`, undefined);
+    await this.commit(op, third, `/v1/transactions/${encodeURIComponent(txId)}/commit`, undefined);
   }
 
   private async commit(

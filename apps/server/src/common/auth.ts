@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PermissionDeniedError, UnauthenticatedError, ValidationError } from '@statehouse/core';
+import { PermissionDeniedError, UnauthenticatedError, validateNamespace } from '@statehouse/core';
 import { SERVER_CONFIG } from './injection-tokens';
 import type { ServerConfig } from '../config/server-config';
 import { MetricsService } from '../observability/metrics.service';
@@ -10,8 +10,6 @@ export interface Principal {
 }
 
 const ANYONE: Principal = { namespaces: '*' };
-/** The contract's namespace rule. */
-const NAMESPACE = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Bearer tokens scoped to namespaces (gRPC metadata `authorization` and the HTTP header alike). */
 @Injectable()
@@ -45,15 +43,8 @@ export class TokenAuthenticator {
     if (requested === undefined || requested === null || requested === '') {
       return this.config.namespace;
     }
-    if (typeof requested !== 'string') throw new ValidationError('namespace', 'must be a string');
     // Checked here, before anything is bound to it (a wire transaction's first write binds it).
-    if (!NAMESPACE.test(requested)) {
-      throw new ValidationError(
-        'namespace',
-        `must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-' (got ${JSON.stringify(requested.slice(0, 40))})`,
-      );
-    }
-    return requested;
+    return validateNamespace(requested);
   }
 
   /** The request's namespace, once the principal is allowed to use it. */

@@ -52,7 +52,7 @@ export function invalidNamespaceSwitch(
   asked: string,
 ): TransactionError {
   return new TransactionError(
-    `Transaction ${txId} belongs to namespace "${bound}" (bound by its first write); this request names "${asked}"`,
+    `Transaction ${txId} belongs to namespace ${JSON.stringify(bound)} (bound by its first write); this request names ${JSON.stringify(asked)}`,
     { code: 'VALIDATION_FAILED', txId },
   );
 }

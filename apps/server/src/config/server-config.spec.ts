@@ -98,6 +98,51 @@ describe('loadConfig', () => {
     expect(tokens.get('admin-token-0123456789')).toBe('*');
   });
 
+  it('accepts any namespace name the engine accepts, as --namespace and in --tokens', () => {
+    const names = [
+      'team:alpha',
+      'prod/eu',
+      'my namespace',
+      '日本語',
+      '🦜',
+      'a{b}',
+      'x'.repeat(256),
+    ];
+    for (const name of names) {
+      expect(loadConfig({ STATEHOUSE_NAMESPACE: name }, []).namespace).toBe(name);
+    }
+    const { tokens } = loadConfig(
+      { STATEHOUSE_TOKENS: JSON.stringify({ 'scoped-token-0123456789': names }) },
+      [],
+    );
+    expect(tokens.get('scoped-token-0123456789')).toEqual(new Set(names));
+  });
+
+  it.each<[string, string, string]>([
+    ['empty', '', 'must not be empty'],
+    ['with a control character', 'a\u0000b', 'must not contain control characters'],
+    ['of 257 bytes', 'x'.repeat(257), 'must be at most 256 UTF-8 bytes (got 257)'],
+    ['with a lone surrogate', 'a\ud800', 'must be well-formed Unicode'],
+  ])(
+    'refuses a namespace %s, as --namespace and in --tokens, naming the rule',
+    (_label, name, rule) => {
+      expect(problems({ STATEHOUSE_NAMESPACE: name })).toEqual([
+        expect.stringMatching(
+          new RegExp(`^--namespace \\(STATEHOUSE_NAMESPACE\\) ${rule.replace(/[()]/g, '\\$&')}`),
+        ),
+      ]);
+      expect(
+        problems({
+          STATEHOUSE_TOKENS: JSON.stringify({ 'scoped-token-0123456789': ['ok', name] }),
+        }),
+      ).toEqual([
+        expect.stringContaining(
+          `every namespace of a token must be a namespace name or "*": ${JSON.stringify(name)} ${rule}`,
+        ),
+      ]);
+    },
+  );
+
   it('refuses a non-loopback host without tokens unless --insecure, saying what to do', () => {
     expect(problems({ STATEHOUSE_HOST: '0.0.0.0' })).toEqual([
       expect.stringContaining('configure tokens'),
@@ -118,7 +163,7 @@ describe('loadConfig', () => {
         STATEHOUSE_REDIS_URL: 'localhost:6379',
         STATEHOUSE_TOKENS: '{"short": ["x"]}',
         STATEHOUSE_LOG_LEVEL: 'loud',
-        STATEHOUSE_NAMESPACE: 'bad namespace',
+        STATEHOUSE_NAMESPACE: 'bad\tnamespace',
       },
       ['--frobnicate'],
     );
@@ -128,7 +173,7 @@ describe('loadConfig', () => {
       expect.stringMatching(/^--redis-url \(STATEHOUSE_REDIS_URL\) must be a redis:\/\//),
       expect.stringContaining('at least 16 printable ASCII characters'),
       expect.stringMatching(/^--log-level/),
-      expect.stringMatching(/^--namespace/),
+      '--namespace (STATEHOUSE_NAMESPACE) must not contain control characters, got "bad\\tnamespace"',
     ]);
     expect(problems({ STATEHOUSE_TOKENS: 'not json' })).toEqual([
       expect.stringContaining('must be JSON like'),

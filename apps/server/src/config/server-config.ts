@@ -20,6 +20,8 @@
  *   --shutdown-grace-ms  STATEHOUSE_SHUTDOWN_GRACE_MS 10000  how long in-flight requests may finish
  *   --max-large-bodies   STATEHOUSE_MAX_LARGE_BODIES 4      HTTP bodies over 1 MiB read at once (more: 503)
  */
+import { ValidationError, validateNamespace } from '@statehouse/core';
+
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 export interface ServerConfig {
@@ -36,7 +38,10 @@ export interface ServerConfig {
   readonly durability?: 'primary' | 'replicated';
   readonly replication?: { readonly replicas: number; readonly timeoutMs: number };
   readonly dataDir: string;
-  /** Bearer token -> namespaces it may use ('*': all). Empty: no authentication. */
+  /**
+   * Bearer token -> namespaces it may use ('*': all; so a namespace named `*` cannot be granted
+   * alone). Empty: no authentication.
+   */
   readonly tokens: ReadonlyMap<string, ReadonlySet<string> | '*'>;
   readonly insecure: boolean;
   readonly logLevel: LogLevel;
@@ -93,7 +98,6 @@ Without a Redis URL or cluster nodes the server starts its own redis-server (AOF
 always) with its data in --data-dir, and stops it on shutdown.
 `;
 
-const NAMESPACE = /^[A-Za-z0-9._-]{1,64}$/;
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /** Reads the configuration; throws ConfigError listing every problem. */
@@ -179,9 +183,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
     );
   }
   const namespace = value('namespace') ?? 'default';
-  if (!NAMESPACE.test(namespace)) {
+  const namespaceProblem = problemOf(namespace);
+  if (namespaceProblem !== null) {
     problems.push(
-      `--namespace (STATEHOUSE_NAMESPACE) must be 1-64 characters of A-Z a-z 0-9 . _ -, got "${namespace}"`,
+      `--namespace (STATEHOUSE_NAMESPACE) ${namespaceProblem}, got ${JSON.stringify(namespace)}`,
     );
   }
   const graceText = value('shutdown-grace-ms') ?? '10000';
@@ -274,6 +279,17 @@ function parseClusterNodes(
   return nodes;
 }
 
+/** What is wrong with a namespace name (the engine's rule), or null. */
+function problemOf(namespace: unknown): string | null {
+  try {
+    validateNamespace(namespace);
+    return null;
+  } catch (error) {
+    if (error instanceof ValidationError) return error.rule;
+    throw error;
+  }
+}
+
 function parseTokens(
   text: string | undefined,
   problems: string[],
@@ -297,13 +313,17 @@ function parseTokens(
       problems.push('every token must be at least 16 printable ASCII characters without spaces');
       continue;
     }
-    if (
-      !Array.isArray(namespaces) ||
-      namespaces.length === 0 ||
-      !namespaces.every((n) => typeof n === 'string' && (n === '*' || NAMESPACE.test(n)))
-    ) {
+    if (!Array.isArray(namespaces) || namespaces.length === 0) {
       problems.push(
         `the namespaces of a token must be a non-empty list of namespace names or "*", as in ${example}`,
+      );
+      continue;
+    }
+    const bad = (namespaces as unknown[]).findIndex((n) => n !== '*' && problemOf(n) !== null);
+    if (bad >= 0) {
+      const name: unknown = namespaces[bad];
+      problems.push(
+        `every namespace of a token must be a namespace name or "*": ${JSON.stringify(name)} ${problemOf(name)}`,
       );
       continue;
     }

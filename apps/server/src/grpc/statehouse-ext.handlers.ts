@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   parseJsonText,
+  readTransactionId,
   ValidationError,
   type DeleteInput,
   type JsonObject,
@@ -82,7 +83,8 @@ export class StatehouseExtHandlers {
 
   async DescribeTransaction(request: Request, context: CallContext): Promise<object> {
     const id = txnIdOf(request);
-    const namespace = id.includes('~') ? id.slice(0, id.indexOf('~')) : this.config.namespace;
+    // Read from the right: a namespace may hold '~' itself.
+    const namespace = readTransactionId(id)?.namespace ?? this.config.namespace;
     this.auth.authorize(context.principal, namespace, id);
     const info = await this.client.describeTransaction(id);
     return {

@@ -24,7 +24,20 @@ const json = (schema: object, description = 'OK') => ({
   content: { 'application/json': { schema } },
 });
 const body = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
-const txId = { name: 'txId', in: 'path', required: true, schema: { type: 'string' } };
+const txId = {
+  name: 'txId',
+  in: 'path',
+  required: true,
+  description:
+    'The id `<namespace>~<uuid>` as begin returned it, percent-encoded (encodeURIComponent): a ' +
+    'namespace may hold "/", "%", "~", spaces and any Unicode',
+  schema: { type: 'string' },
+};
+/** The namespace rule, the engine's (validateNamespace). */
+const NAMESPACE_RULE =
+  'Any Unicode without control characters, at most 256 UTF-8 bytes ("team:alpha", "prod/eu", ' +
+  '"日本語"); empty or absent: the server namespace ("default")';
+const namespaceField = { type: 'string', description: NAMESPACE_RULE };
 const q = (name: string, description: string, type = 'string', required = false) => ({
   name,
   in: 'query',
@@ -32,7 +45,7 @@ const q = (name: string, description: string, type = 'string', required = false)
   description,
   schema: { type },
 });
-const namespace = q('namespace', 'Default: the server namespace ("default")');
+const namespace = q('namespace', NAMESPACE_RULE);
 const agentId = q('agentId', 'The agent', 'string', true);
 const page = [
   q('limit', 'Page size, 1-10000 (default 1000)', 'integer'),
@@ -107,7 +120,7 @@ export const OPENAPI_DOCUMENT = {
           ...body({
             type: 'object',
             properties: {
-              namespace: { type: 'string' },
+              namespace: namespaceField,
               timeoutMs: { type: 'integer', default: 30000 },
             },
           }),
@@ -189,7 +202,7 @@ export const OPENAPI_DOCUMENT = {
           type: 'object',
           required: ['operations'],
           properties: {
-            namespace: { type: 'string' },
+            namespace: namespaceField,
             operations: {
               type: 'array',
               items: {

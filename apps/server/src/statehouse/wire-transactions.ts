@@ -7,6 +7,7 @@ import {
   TransactionError,
   TransactionNotFoundError,
   ValidationError,
+  readTransactionId,
   type Statehouse,
   type Transaction,
 } from '@statehouse/core';
@@ -62,7 +63,7 @@ export class WireTransactions {
   ): Promise<Transaction> {
     const resume = (id: string): Promise<Transaction> =>
       this.client.resumeTransaction(id, { lazy: true, ...(commitToken ? { commitToken } : {}) });
-    const engineId = this.engineId(txnId);
+    const engineId = readTransactionId(txnId);
     if (engineId) {
       if (namespace !== undefined && namespace !== engineId.namespace) {
         throw invalidNamespaceSwitch(txnId, engineId.namespace, namespace);
@@ -96,7 +97,7 @@ export class WireTransactions {
 
   /** Abort: an unbound transaction is aborted here; a bound one in the engine. */
   async abort(txnId: string, principal: Principal): Promise<void> {
-    if (this.engineId(txnId) || this.bound.has(this.uuidOf(txnId))) {
+    if (readTransactionId(txnId) || this.bound.has(this.uuidOf(txnId))) {
       const tx = await this.forOperation(txnId, principal, undefined);
       return tx.abort();
     }
@@ -142,11 +143,6 @@ export class WireTransactions {
     this.bound.set(uuid, namespace);
   }
 
-  private engineId(txnId: string): { namespace: string } | null {
-    const match = ENGINE_ID.exec(txnId);
-    return match ? { namespace: match[1]! } : null;
-  }
-
   private uuidOf(txnId: string): string {
     if (!UUID.test(txnId)) throw new TransactionNotFoundError(txnId);
     return txnId;
@@ -171,8 +167,6 @@ export class WireTransactions {
 const RETENTION_MS = 120_000;
 const CACHE_SIZE = 100_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ENGINE_ID =
-  /^([A-Za-z0-9._-]{1,64})~[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const OK = 0;
 const UNBOUND = 1;
 const BOUND = 1;

@@ -5,7 +5,10 @@ import { ValidationError } from '../errors';
 export interface StatehouseOptions {
   /** A Redis URL (`redis://host:6379/0`), an ioredis options object, or an existing ioredis instance. */
   redis: string | RedisOptions | Redis | Cluster;
-  /** The namespace used when a call names none. Default `"default"`. */
+  /**
+   * The namespace used when a call names none. Default `"default"`. A namespace is any non-empty
+   * Unicode name without control characters, at most 256 UTF-8 bytes (`team:alpha`, `日本語`).
+   */
   namespace?: string;
   /** First part of every Redis key this client writes. Default `"sh"`. */
   keyPrefix?: string;

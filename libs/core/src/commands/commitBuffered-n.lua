@@ -60,7 +60,7 @@ local function commit(a)
   local n, m = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
   local first = a + 5
   local next = first + 3 * n + 2 * m
-  local localId = string.match(txId, '~(.+)$')
+  local localId = string.match(txId, '~([^~]+)$') -- a namespace may hold '~' too
   -- Already finished: a retry after a lost reply, or the same call resent by the Redis client
   -- after a reconnect (ioredis does that), so this check is never skipped.
   local record = redis.call('HGET', finishedKey, localId)

@@ -6,7 +6,8 @@ export class PermissionDeniedError extends TransactionError {
   readonly namespace: string;
 
   constructor(namespace: string, txId?: string) {
-    super(`This token may not use namespace "${namespace}"`, { txId });
+    // JSON-quoted: a namespace may hold '"' and any Unicode.
+    super(`This token may not use namespace ${JSON.stringify(namespace)}`, { txId });
     this.namespace = namespace;
   }
 }

@@ -1,22 +1,38 @@
+const PLAIN_NAMESPACE = /^[A-Za-z0-9._-]{1,64}$/;
+
 /**
- * Where a namespace lives in Redis. Every key carries the hash tag `{<namespace>}`, so a namespace
- * sits in one Redis Cluster slot and every script touches one slot. Namespaces are restricted to
- * `[A-Za-z0-9._-]`, so a namespace cannot break out of its tag. Agent ids and keys never appear in
- * Redis key names: they live inside hash fields and sorted-set members (see record-fields.ts).
+ * The hash tag of a namespace in Redis key names, also the namespace's part of a BullMQ job id
+ * (which may not hold `:`): the namespace itself if plain, else `~<hex of its UTF-8 bytes>`.
+ */
+export function namespaceTag(namespace: string): string {
+  return PLAIN_NAMESPACE.test(namespace)
+    ? namespace
+    : `~${Buffer.from(namespace, 'utf8').toString('hex')}`;
+}
+
+/**
+ * Where a namespace lives in Redis. Every key carries the hash tag `{<tag>}` of its namespace, so a
+ * namespace sits in one Redis Cluster slot and every script touches one slot. The tag is the
+ * namespace itself when it is made of `[A-Za-z0-9._-]` and at most 64 characters (the names
+ * allowed before any name was: their data keeps its keys); any other namespace (`team:alpha`,
+ * `prod/eu`, `日本語`, `a{b`) is `~` followed by the lowercase hex of its UTF-8 bytes. `~` is not in
+ * that alphabet and hex is one-to-one, so no two namespaces share a tag, and a tag never holds `{`,
+ * `}` or `:`, so it cannot break out of its place. Agent ids and keys never appear in Redis key
+ * names: they live inside hash fields and sorted-set members (see record-fields.ts).
  *
- *   <prefix>:{<ns>}:clock     string  the commit counter (last commitTs)
- *   <prefix>:{<ns>}:log       stream  one entry per commit, id `<commitTs>-0` (the history)
- *   <prefix>:{<ns>}:state     hash    record -> "<version> <commitTs> [<json>]" (latest, incl. tombstones)
+ *   <prefix>:{<tag>}:clock    string  the commit counter (last commitTs)
+ *   <prefix>:{<tag>}:log      stream  one entry per commit, id `<commitTs>-0` (the history)
+ *   <prefix>:{<tag>}:state    hash    record -> "<version> <commitTs> [<json>]" (latest, incl. tombstones)
  *                                     and record NUL version -> commitTs (the version index)
- *   <prefix>:{<ns>}:index     zset    lexicographic: live records (agentId NUL key, for listKeys and
+ *   <prefix>:{<tag>}:index    zset    lexicographic: live records (agentId NUL key, for listKeys and
  *                                     scanPrefix) and replay entries (agentId SOH <padded commitTs>)
- *   <prefix>:{<ns>}:deadlines zset    open transaction id -> deadline (the timeout sweeps' index)
- *   <prefix>:{<ns>}:tx:<id>   hash    one transaction: machine snapshot, deadline, outcome, and its
+ *   <prefix>:{<tag>}:deadlines zset    open transaction id -> deadline (the timeout sweeps' index)
+ *   <prefix>:{<tag>}:tx:<id>  hash    one transaction: machine snapshot, deadline, outcome, and its
  *                                     staged operations (record -> "<seq>:<w|d>:<json>")
- *   <prefix>:{<ns>}:finished  hash    buffered transactions, once finished: id -> "<state> <commitTs>
+ *   <prefix>:{<tag>}:finished hash    buffered transactions, once finished: id -> "<state> <commitTs>
  *                                     <token> <createdAt> <finishedAt> [<appended keys>]"
- *   <prefix>:{<ns>}:finishedAt zset   the same ids -> finishedAt (their expiry, after retention)
- *   <prefix>:{<ns>}:fence     string  durability 'replicated' only: written before a WAIT that must
+ *   <prefix>:{<tag>}:finishedAt zset   the same ids -> finishedAt (their expiry, after retention)
+ *   <prefix>:{<tag>}:fence    string  durability 'replicated' only: written before a WAIT that must
  *                                     cover an earlier commit (expires after the retention)
  */
 export class NamespaceKeys {
@@ -28,13 +44,16 @@ export class NamespaceKeys {
   readonly finished: string;
   readonly finishedAt: string;
   readonly fence: string;
+  /** The namespace's hash tag (without the braces). */
+  readonly tag: string;
   private readonly base: string;
 
   constructor(
     readonly prefix: string,
     readonly namespace: string,
   ) {
-    this.base = `${prefix}:{${namespace}}:`;
+    this.tag = namespaceTag(namespace);
+    this.base = `${prefix}:{${this.tag}}:`;
     this.clock = `${this.base}clock`;
     this.log = `${this.base}log`;
     this.state = `${this.base}state`;

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis, Cluster } from 'ioredis';
+import { namespaceTag } from '../storage/keys';
 
 /**
  * The BullMQ queue of timeout sweeps. A sweep job is due at the end of a short window of deadlines
@@ -55,7 +56,8 @@ export class TimeoutQueue {
    */
   async ensureSweep(namespace: string, deadline: number, redisNow: number): Promise<void> {
     const due = Math.ceil(deadline / this.resolutionMs) * this.resolutionMs;
-    const jobId = `${namespace}~${due}`;
+    // A job id may not hold ':' (BullMQ refuses it): the namespace's tag stands for it.
+    const jobId = `${namespaceTag(namespace)}~${due}`;
     let entry = this.scheduled.get(jobId);
     if (!entry) {
       const added = this.add(jobId, { namespace, due }, due - redisNow);

@@ -6,20 +6,19 @@ export type JsonValue =
 /** A record's value: the top level is always a plain object. */
 export type JsonObject = { [key: string]: JsonValue };
 
-const NAMESPACE_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 // C0 controls, DEL and C1 controls.
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 export const MAX_NAME_BYTES = 256;
 
+/**
+ * The namespace rule, the same as the official daemon's and as agentId's: any non-empty Unicode
+ * name without control characters, at most 256 UTF-8 bytes (`team:alpha`, `prod/eu`, `日本語`).
+ * The single definition: the engine, the server's requests, its `--namespace` and `--tokens`, and
+ * transaction ids all check a namespace here. Redis key names carry it encoded (storage/keys.ts).
+ */
 export function validateNamespace(value: unknown, field = 'namespace'): string {
-  if (typeof value !== 'string' || !NAMESPACE_PATTERN.test(value)) {
-    throw new ValidationError(
-      field,
-      `must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-' (got ${describe(value)})`,
-    );
-  }
-  return value;
+  return validateName(value, field);
 }
 
 /** agentId, key and prefix rules: non-empty Unicode without control characters, at most 256 UTF-8 bytes. */
