@@ -4,14 +4,23 @@
  * always, data in ./data) and stops on shutdown. Settings: see config/server-config.ts or --help.
  */
 import { EmbeddedRedisError } from '@statehouse/core';
-import { ConfigError, loadConfig, USAGE } from './config/server-config';
+import { ConfigError, loadConfig } from './config/server-config';
+import { USAGE } from './config/usage';
 import { JsonLogger } from './observability/json-logger';
 import { startServer } from './server';
+import { SERVER_VERSION } from './version';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(USAGE);
+    return;
+  }
+  if (argv.includes('--version')) {
+    // What the v1 Version RPC answers.
+    process.stdout.write(
+      `statehouse-server ${SERVER_VERSION.version} (${SERVER_VERSION.gitSha})\n`,
+    );
     return;
   }
   const config = loadConfig(process.env, argv);

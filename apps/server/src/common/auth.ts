@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PermissionDeniedError, UnauthenticatedError, ValidationError } from '@statehouse/core';
 import { SERVER_CONFIG } from './injection-tokens';
 import type { ServerConfig } from '../config/server-config';
-import { MetricsService } from '../observability/metrics.service';
 
 /** Who is calling: the namespaces its token may use, or every namespace without authentication. */
 export interface Principal {
@@ -16,10 +15,7 @@ const NAMESPACE = /^[A-Za-z0-9._-]{1,64}$/;
 /** Bearer tokens scoped to namespaces (gRPC metadata `authorization` and the HTTP header alike). */
 @Injectable()
 export class TokenAuthenticator {
-  constructor(
-    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
-    private readonly metrics: MetricsService,
-  ) {}
+  constructor(@Inject(SERVER_CONFIG) private readonly config: ServerConfig) {}
 
   get enabled(): boolean {
     return this.config.tokens.size > 0;
@@ -63,14 +59,10 @@ export class TokenAuthenticator {
     return namespace;
   }
 
-  /**
-   * PermissionDeniedError unless the principal may use `namespace`. Every request's namespace
-   * passes here, so it is also where the metrics learn which namespaces are served.
-   */
+  /** PermissionDeniedError unless the principal may use `namespace`. */
   authorize(principal: Principal, namespace: string, txId?: string): void {
     if (principal.namespaces !== '*' && !principal.namespaces.has(namespace)) {
       throw new PermissionDeniedError(namespace, txId);
     }
-    this.metrics.namespaceServed(namespace);
   }
 }

@@ -1,9 +1,11 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { protoPath as HEALTH_PROTO } from 'grpc-health-check';
 import { PROTO_DIR as EXT_PROTO_DIR } from '@statehouse/client';
 import { ValidationError } from '@statehouse/core';
 import { TokenAuthenticator, type Principal } from '../common/auth';
@@ -12,6 +14,7 @@ import { SERVER_CONFIG } from '../common/injection-tokens';
 import type { ServerConfig } from '../config/server-config';
 import { JsonLogger } from '../observability/json-logger';
 import { MetricsService } from '../observability/metrics.service';
+import { GrpcHealth } from './grpc-health';
 import { StatehouseExtHandlers } from './statehouse-ext.handlers';
 import { StatehouseV1Handlers, type CallContext } from './statehouse-v1.handlers';
 
@@ -42,6 +45,9 @@ type StreamHandler = (
  * gets a request id (`x-request-id` metadata, or a new one, sent back), is measured and logged,
  * and every error leaves as a status with a clear message and the stable code in the
  * `statehouse-code` trailer.
+ * Beside them, unauthenticated: grpc.health.v1.Health (GrpcHealth) and server reflection (v1 and
+ * v1alpha, describing all three), so grpcurl and Kubernetes gRPC probes work. With --tls-cert it
+ * serves TLS (with --tls-client-ca, only to clients with a certificate that CA signed).
  */
 @Injectable()
 export class GrpcServer implements OnApplicationShutdown {
@@ -55,6 +61,7 @@ export class GrpcServer implements OnApplicationShutdown {
     private readonly auth: TokenAuthenticator,
     private readonly metrics: MetricsService,
     private readonly logger: JsonLogger,
+    private readonly health: GrpcHealth,
   ) {}
 
   /** The port it listens on (the configured one, or the one picked for port 0). */
@@ -65,6 +72,11 @@ export class GrpcServer implements OnApplicationShutdown {
   async listen(): Promise<number> {
     const server = new grpc.Server({
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
+      // A connection without calls is closed (GOAWAY) after the idle timeout; clients reconnect
+      // on their next call. Keepalive pings find dead peers of open streams (a follow replay).
+      'grpc.max_connection_idle_ms': this.config.grpcIdleTimeoutMs ?? 300_000,
+      'grpc.keepalive_time_ms': 120_000,
+      'grpc.keepalive_timeout_ms': 20_000,
     });
     const services: Array<[proto: string, service: string, handlers: object]> = [
       ['statehouse/v1/statehouse.proto', 'statehouse.v1.StatehouseService', this.v1],
@@ -83,15 +95,28 @@ export class GrpcServer implements OnApplicationShutdown {
           handlers,
         );
         implementation[method] = definition.responseStream
-          ? this.streaming(method, handler as StreamHandler)
-          : this.unary(method, handler as Handler);
+          ? this.streaming(`/${name}/${method}`, handler as StreamHandler)
+          : this.unary(`/${name}/${method}`, handler as Handler);
       }
       server.addService(methods, implementation);
     }
+    this.health.addToServer(server);
+    new ReflectionService({
+      ...protoLoader.loadSync(
+        services.map(([proto]) => proto),
+        LOADER_OPTIONS,
+      ),
+      ...protoLoader.loadSync('health/v1/health.proto', {
+        ...LOADER_OPTIONS,
+        includeDirs: [dirname(dirname(dirname(HEALTH_PROTO)))],
+      }),
+    }).addToServer(server);
+    await this.health.start();
+    const host = this.config.grpcHost ?? this.config.host;
     this.boundPort = await new Promise<number>((resolve, reject) =>
       server.bindAsync(
-        `${this.config.host}:${this.config.grpcPort}`,
-        grpc.ServerCredentials.createInsecure(),
+        `${host.includes(':') ? `[${host}]` : host}:${this.config.grpcPort}`,
+        this.credentials(),
         (error, port) => (error ? reject(error) : resolve(port)),
       ),
     );
@@ -99,8 +124,19 @@ export class GrpcServer implements OnApplicationShutdown {
     return this.boundPort;
   }
 
+  private credentials(): grpc.ServerCredentials {
+    const tls = this.config.tls;
+    if (!tls) return grpc.ServerCredentials.createInsecure();
+    return grpc.ServerCredentials.createSsl(
+      tls.clientCa ?? null,
+      [{ cert_chain: tls.cert, private_key: tls.key }],
+      tls.clientCa !== undefined,
+    );
+  }
+
   /** Stops accepting calls, lets running ones finish (up to the grace period), then cancels them. */
   async onApplicationShutdown(): Promise<void> {
+    this.health.stop();
     const server = this.server;
     if (!server) return;
     this.server = undefined;
@@ -194,7 +230,12 @@ export class GrpcServer implements OnApplicationShutdown {
   private finish(method: string, requestId: string, started: bigint, code: grpc.status): void {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     this.metrics.rpcDuration.observe(
-      { transport: 'grpc', method, code: grpc.status[code] },
+      {
+        transport: 'grpc',
+        method: method.slice(method.lastIndexOf('/') + 1),
+        route: method,
+        code: grpc.status[code],
+      },
       seconds,
     );
     if (this.logger.enabled('debug')) {
