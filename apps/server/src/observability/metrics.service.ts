@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Statehouse } from '@statehouse/core';
 import { STATEHOUSE_CLIENT } from '../common/injection-tokens';
 
@@ -13,6 +13,17 @@ import { STATEHOUSE_CLIENT } from '../common/injection-tokens';
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
+  /**
+   * Every transaction this server began (BeginTransaction, POST /v1/transactions, POST /v1/commit).
+   * With statehouse_transactions_total and statehouse_timeouts_fired_total summed over every
+   * instance, it replaces the per-namespace open-transactions gauge, which cost a Redis call per
+   * namespace per scrape.
+   */
+  readonly begins = new Counter({
+    name: 'statehouse_transactions_begun_total',
+    help: 'Transactions begun through this server',
+    registers: [this.registry],
+  });
   readonly transactions = new Counter({
     name: 'statehouse_transactions_total',
     help: 'Transactions finished through this server, by outcome',
@@ -39,14 +50,6 @@ export class MetricsService {
   });
 
   constructor(@Inject(STATEHOUSE_CLIENT) client: Statehouse) {
-    new Gauge({
-      name: 'statehouse_open_transactions',
-      help: 'Transactions begun through this server that are still open (not finished, not past their deadline)',
-      registers: [this.registry],
-      collect() {
-        this.set(client.openTransactions);
-      },
-    });
     new Counter({
       name: 'statehouse_timeouts_fired_total',
       help: 'Transactions this process timed out (its timeout worker)',
@@ -57,6 +60,11 @@ export class MetricsService {
       },
     });
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Counts a transaction this server began. */
+  begun(): void {
+    this.begins.inc();
   }
 
   /** Records the outcome of a transaction finished by a request. */

@@ -23,12 +23,8 @@ export class TransactionSlots {
 
   constructor(readonly capacity: number) {}
 
-  /** Slots taken and not past their expiry (an expired one counts as free even before reclaimed). */
   get inUse(): number {
-    const now = Date.now();
-    let open = 0;
-    for (const expiry of this.taken.values()) if (expiry > now) open++;
-    return open;
+    return this.taken.size;
   }
 
   /** A free slot at once, or undefined when none is free. */
