@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   // Signal handlers before anything starts: a SIGTERM during startup (an orchestrator giving up
   // on a slow start) still stops the server cleanly, its embedded redis-server and lock included,
   // instead of killing the process outright.
-  let server: RunningServer | undefined;
+  let server: RunningServer | undefined = undefined;
   let stopping = false;
   let signals = 0;
   const shutdown = (running: RunningServer): void => {
