@@ -98,8 +98,8 @@ export const FLAGS: Record<string, FlagSpec> = {
   },
   'redis-cluster-nodes': {
     variable: ['STATEHOUSE_REDIS_CLUSTER_NODES'],
-    value: '<host:port,...>',
-    description: 'Seed nodes of a Redis Cluster (instead of --redis-url)',
+    value: '<nodes>',
+    description: 'host:port,... seed nodes of a Redis Cluster (instead of --redis-url)',
     default: 'none',
   },
   'redis-password': {
