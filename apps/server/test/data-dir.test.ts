@@ -120,6 +120,26 @@ describe('the data directory', () => {
     expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false); // released on shutdown
   }, 60_000);
 
+  it('refuses it while the redis-server of a server killed with SIGKILL still runs on it', async () => {
+    const first = await startServerProcess(['--data-dir', dataDir], withoutRedisUrl());
+    const [orphan] = redisServersOn(dataDir);
+    first.child.kill('SIGKILL'); // no shutdown: its redis-server lives on
+    await first.exited;
+    try {
+      expect(redisServersOn(dataDir)).toEqual([orphan]);
+      const second = await run(
+        ['--data-dir', dataDir, '--grpc-port', '0', '--http-port', '0'],
+        withoutRedisUrl(),
+      );
+      expect(second.code).toBe(2);
+      expect(second.stderr).toContain(`the redis-server (pid ${orphan}, port`);
+      expect(second.stderr).toContain(`that process ${first.child.pid} started on it still runs`);
+      expect(redisServersOn(dataDir)).toEqual([orphan]);
+    } finally {
+      process.kill(orphan!, 'SIGTERM');
+    }
+  }, 60_000);
+
   it('takes over the lock of a server that died, saying so', async () => {
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
       encoding: 'utf8',
