@@ -159,6 +159,11 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it("reads the daemon's STATEHOUSE_DATA_DIR; --data-dir wins", () => {
+    expect(loadConfig({ STATEHOUSE_DATA_DIR: '/var/lib/sh' }, []).dataDir).toBe('/var/lib/sh');
+    expect(loadConfig({ STATEHOUSE_DATA_DIR: '/a' }, ['--data-dir', '/b']).dataDir).toBe('/b');
+  });
+
   it('warns with the replacement of STATEHOUSE_USE_MEMORY and RUST_LOG', () => {
     expect(loadConfig({}, []).warnings).toEqual([]);
     expect(loadConfig({ STATEHOUSE_USE_MEMORY: 'true', RUST_LOG: 'info' }, []).warnings).toEqual([
