@@ -14,7 +14,9 @@ export interface MappedError {
 const BY_CODE: Record<string, [GrpcStatus, number]> = {
   VALIDATION_FAILED: [GrpcStatus.INVALID_ARGUMENT, 400],
   TRANSACTION_NOT_FOUND: [GrpcStatus.NOT_FOUND, 404],
-  TRANSACTION_TIMEOUT: [GrpcStatus.DEADLINE_EXCEEDED, 408],
+  // 410, not 408: HTTP clients (got, ky) resend a 408 by themselves, and a timed-out transaction
+  // stays timed out: resending is useless, and for a commit, confusing.
+  TRANSACTION_TIMEOUT: [GrpcStatus.DEADLINE_EXCEEDED, 410],
   TRANSACTION_ALREADY_COMMITTED: [GrpcStatus.FAILED_PRECONDITION, 409],
   TRANSACTION_ALREADY_ABORTED: [GrpcStatus.FAILED_PRECONDITION, 409],
   TRANSACTION_READ_ONLY: [GrpcStatus.FAILED_PRECONDITION, 409],

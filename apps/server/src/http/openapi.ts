@@ -15,8 +15,21 @@ const problem = {
   description: 'An error (application/problem+json) with a stable `code`',
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 };
+const problemFor = (description: string) => ({ ...problem, description });
 const errors = { '400': problem, '401': problem, '403': problem, '503': problem };
-const txErrors = { ...errors, '404': problem, '408': problem, '409': problem, '413': problem };
+const quota = problemFor(
+  'QUOTA_EXCEEDED: a namespace quota (open transactions, staged bytes) is reached; the detail names the limit and how to raise it. Retry once transactions of the namespace finish.',
+);
+const txErrors = {
+  ...errors,
+  '404': problem,
+  '409': problem,
+  '410': problemFor(
+    'TRANSACTION_TIMEOUT: the transaction passed its deadline. 410 Gone rather than 408, which HTTP clients resend by themselves: a timed-out transaction stays timed out.',
+  ),
+  '413': problem,
+  '429': quota,
+};
 const json = (schema: object, description = 'OK') => ({
   description,
   content: { 'application/json': { schema } },
@@ -113,6 +126,7 @@ export const OPENAPI_DOCUMENT = {
             'Begun',
           ),
           ...errors,
+          '429': quota,
         },
       },
     },
