@@ -7,7 +7,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Cluster, Redis } from 'ioredis';
 import { startEmbeddedRedis, Statehouse, type EmbeddedRedis } from '@statehouse/core';
 import { AppModule } from './app.module';
-import type { ServerConfig } from './config/server-config';
+import { DEFAULT_LIMITS, type ServerConfig } from './config/server-config';
 import { GrpcServer } from './grpc/grpc-server';
 import { ProblemFilter } from './http/problem.filter';
 import { RequestContextMiddleware } from './http/request-context';
@@ -69,6 +69,7 @@ export async function startServer(
       // The engine opens (and closes) its own connection to one Redis; a cluster's is ours.
       redis: config.clusterNodes ? connection() : redisUrl,
       namespace: config.namespace,
+      ...(config.limits ?? DEFAULT_LIMITS),
       durability: config.durability ?? 'primary',
       ...(config.replication ? { replication: config.replication } : {}),
     });

@@ -13,6 +13,11 @@
   Returns { nowMs, deadline_1, ..., deadline_n }   (all on the Redis clock; for a kept transaction
           its existing deadline)
 
+  A transaction begun with a chosen id ('k') is marked 'chosen': finishTransaction keeps it until
+  its deadline plus the retention even when it finishes earlier, so that a begin of the same id
+  within its deadline finds it instead of creating it again (the gRPC server's wire transactions
+  begin only within their deadline: a finished one is never begun again).
+
   A transaction hash holds its metadata (state, snapshot, deadline, createdAt, seq, bytes)
   and its staged operations, one field per record ("agentId NUL key", never a metadata name).
 ]]
@@ -25,8 +30,8 @@ local out = { now }
 local index = {}
 for i = 2, #KEYS do
   local arg = ARGV[i + 1]
-  local existing = false
-  if string.byte(arg, 1) == 107 then -- 'k'
+  local existing, chosen = false, string.byte(arg, 1) == 107 -- 'k'
+  if chosen then
     arg = string.sub(arg, 2)
     existing = redis.call('HGET', KEYS[i], 'deadline')
   end
@@ -37,6 +42,9 @@ for i = 2, #KEYS do
     local deadline = now + timeoutMs
     redis.call('HSET', KEYS[i], 'state', 'open', 'snapshot', ARGV[1], 'deadline', deadline,
       'createdAt', now, 'seq', 0, 'bytes', 0)
+    if chosen then
+      redis.call('HSET', KEYS[i], 'chosen', 1)
+    end
     redis.call('PEXPIRE', KEYS[i], timeoutMs + retentionMs)
     index[#index + 1] = deadline
     index[#index + 1] = string.match(KEYS[i], ':([^:]+)$')

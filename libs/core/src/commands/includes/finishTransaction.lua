@@ -2,13 +2,17 @@
 -- hash fields that hold them), stores the state, its persisted snapshot and `extra` field/value
 -- pairs, leaves the deadline index (unless `deadlinesKey` is false: the caller removes it), and
 -- stays readable for `retentionMs`, so that late callers get "already committed" / "already
--- aborted" / "timeout" and a retried commit its commitTs.
+-- aborted" / "timeout" and a retried commit its commitTs. A transaction begun with a chosen id
+-- ('chosen') is kept at least until its deadline plus the retention, as its begin set it: a begin of
+-- that id before its deadline must find it, never create it again.
 local function finishTransaction(txKey, deadlinesKey, stagedFields, state, snapshot, now, retentionMs, extra)
   stagedFields[#stagedFields + 1] = 'seq'
   stagedFields[#stagedFields + 1] = 'bytes'
   redis.call('HDEL', txKey, unpack(stagedFields))
   redis.call('HSET', txKey, 'state', state, 'snapshot', snapshot, 'finishedAt', now, unpack(extra))
-  redis.call('PEXPIRE', txKey, retentionMs)
+  if redis.call('HEXISTS', txKey, 'chosen') == 0 or redis.call('PTTL', txKey) < retentionMs then
+    redis.call('PEXPIRE', txKey, retentionMs)
+  end
   if deadlinesKey then
     redis.call('ZREM', deadlinesKey, string.match(txKey, ':([^:]+)$'))
   end
