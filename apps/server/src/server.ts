@@ -65,11 +65,14 @@ export async function startServer(
       opened.push(async () => void (await redis.quit().catch(() => redis.disconnect())));
       return redis;
     };
+    const limits = config.limits ?? DEFAULT_LIMITS;
     const client = await Statehouse.connect({
       // The engine opens (and closes) its own connection to one Redis; a cluster's is ours.
       redis: config.clusterNodes ? connection() : redisUrl,
       namespace: config.namespace,
-      ...(config.limits ?? DEFAULT_LIMITS),
+      ...limits,
+      // A transaction naming no timeout gets 30 s (the Statehouse SDK's), or the maximum if lower.
+      defaultTimeoutMs: Math.min(30_000, limits.maxTimeoutMs),
       durability: config.durability ?? 'primary',
       ...(config.replication ? { replication: config.replication } : {}),
     });
