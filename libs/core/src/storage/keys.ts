@@ -11,11 +11,14 @@
  *   <prefix>:{<ns>}:index     zset    lexicographic: live records (agentId NUL key, for listKeys and
  *                                     scanPrefix) and replay entries (agentId SOH <padded commitTs>)
  *   <prefix>:{<ns>}:deadlines zset    open transaction id -> deadline (the timeout sweeps' index)
- *   <prefix>:{<ns>}:tx:<id>   hash    one transaction: machine snapshot, deadline, outcome, and its
- *                                     staged operations (record -> "<seq>:<w|d>:<json>")
+ *   <prefix>:{<ns>}:tx:<id>   hash    one transaction: machine snapshot, deadline, outcome, 'chosen'
+ *                                     when begun with a caller's id, and its staged operations
+ *                                     (record -> "<seq>:<w|d>:<json>")
  *   <prefix>:{<ns>}:finished  hash    buffered transactions, once finished: id -> "<state> <commitTs>
  *                                     <token> <createdAt> <finishedAt> [<appended keys>]"
  *   <prefix>:{<ns>}:finishedAt zset   the same ids -> finishedAt (their expiry, after retention)
+ *   <prefix>:{<ns>}:staged    hash    the namespace's ledger of staged bytes (maxStagedBytesPerNamespace):
+ *                                     open transaction id -> bytes it staged, and 'total'
  *   <prefix>:{<ns>}:fence     string  durability 'replicated' only: written before a WAIT that must
  *                                     cover an earlier commit (expires after the retention)
  */
@@ -28,6 +31,7 @@ export class NamespaceKeys {
   readonly finished: string;
   readonly finishedAt: string;
   readonly fence: string;
+  readonly staged: string;
   private readonly base: string;
 
   constructor(
@@ -43,6 +47,7 @@ export class NamespaceKeys {
     this.finished = `${this.base}finished`;
     this.finishedAt = `${this.base}finishedAt`;
     this.fence = `${this.base}fence`;
+    this.staged = `${this.base}staged`;
   }
 
   transaction(localId: string): string {
