@@ -109,7 +109,7 @@ Flags (each also read from its environment variable; a flag wins):
 ${Object.entries(FLAGS)
   .map(
     ([flag, { variable, boolean }]) =>
-      `  --${flag}${boolean ? '' : ' <value>'}`.padEnd(32) + variable.join(', '),
+      `  --${flag}${boolean ? '' : ' <value>'}`.padEnd(32) + ` ${variable.join(', ')}`,
   )
   .join('\n')}
 
