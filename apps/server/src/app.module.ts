@@ -15,6 +15,7 @@ import { TransactionsController } from './http/transactions.controller';
 import { JsonLogger } from './observability/json-logger';
 import { MetricsService } from './observability/metrics.service';
 import { Committer } from './statehouse/committer';
+import { ReplayStreams } from './statehouse/replay-streams';
 import { WireTransactions } from './statehouse/wire-transactions';
 
 /** What the application runs on, opened before it starts and closed after it stops (server.ts). */
@@ -41,6 +42,7 @@ export class AppModule {
         MetricsService,
         WireTransactions,
         Committer,
+        ReplayStreams,
         RequestContextMiddleware,
         StatehouseV1Handlers,
         StatehouseExtHandlers,

@@ -4,10 +4,12 @@ import {
   CommitUnknownError,
   LimitExceededError,
   PermissionDeniedError,
+  ShuttingDownError,
   StatehouseError,
   StorageUnavailableError,
   TransactionConflictError,
   TransactionError,
+  TooManyFollowersError,
   TransactionNotFoundError,
   UnauthenticatedError,
   ValidationError,
@@ -28,6 +30,8 @@ const CLASSES: Record<string, abstract new (...args: never[]) => StatehouseError
   CLIENT_CLOSED: ClientClosedError,
   UNAUTHENTICATED: UnauthenticatedError,
   PERMISSION_DENIED: PermissionDeniedError,
+  TOO_MANY_FOLLOWERS: TooManyFollowersError,
+  SHUTTING_DOWN: ShuttingDownError,
 };
 
 /**

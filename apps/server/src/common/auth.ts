@@ -7,19 +7,27 @@ import { MetricsService } from '../observability/metrics.service';
 /** Who is calling: the namespaces its token may use, or every namespace without authentication. */
 export interface Principal {
   readonly namespaces: ReadonlySet<string> | '*';
+  /** Who, for per-caller limits: `token #<n>` (its place in the configuration), or `anonymous`. */
+  readonly id: string;
 }
 
-const ANYONE: Principal = { namespaces: '*' };
+const ANYONE: Principal = { namespaces: '*', id: 'anonymous' };
 /** The contract's namespace rule. */
 const NAMESPACE = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Bearer tokens scoped to namespaces (gRPC metadata `authorization` and the HTTP header alike). */
 @Injectable()
 export class TokenAuthenticator {
+  private readonly principals = new Map<string, Principal>();
+
   constructor(
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    for (const [token, namespaces] of config.tokens) {
+      this.principals.set(token, { namespaces, id: `token #${this.principals.size + 1}` });
+    }
+  }
 
   get enabled(): boolean {
     return this.config.tokens.size > 0;
@@ -29,15 +37,15 @@ export class TokenAuthenticator {
   authenticate(authorization: string | undefined): Principal {
     if (!this.enabled) return ANYONE;
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    const namespaces = match ? this.config.tokens.get(match[1]!) : undefined;
-    if (!namespaces) {
+    const principal = match ? this.principals.get(match[1]!) : undefined;
+    if (!principal) {
       throw new UnauthenticatedError(
         authorization
           ? 'Invalid token'
           : 'Missing token: send the header "authorization: Bearer <token>"',
       );
     }
-    return { namespaces };
+    return principal;
   }
 
   /** A request's namespace: its own, or the server's default when it names none (''). */

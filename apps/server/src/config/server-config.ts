@@ -18,6 +18,8 @@
  *   --log-level          STATEHOUSE_LOG_LEVEL        info    error | warn | info | debug
  *   --namespace          STATEHOUSE_NAMESPACE        default (the namespace of requests naming none)
  *   --shutdown-grace-ms  STATEHOUSE_SHUTDOWN_GRACE_MS 10000  how long in-flight requests may finish
+ *   --max-followers-per-token STATEHOUSE_MAX_FOLLOWERS_PER_TOKEN 100  open follow-mode replays per
+ *                        token (without tokens: of all callers together); more get 429 / RESOURCE_EXHAUSTED
  */
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -41,6 +43,8 @@ export interface ServerConfig {
   readonly logLevel: LogLevel;
   readonly namespace: string;
   readonly shutdownGraceMs: number;
+  /** Most follow-mode replays open at once per token (without tokens: of all callers together). */
+  readonly maxFollowersPerToken?: number;
 }
 
 /** Thrown when the configuration cannot be used; its message lists every problem and its fix. */
@@ -70,6 +74,7 @@ const FLAGS: Record<string, { variable: string[]; boolean?: boolean }> = {
   'log-level': { variable: ['STATEHOUSE_LOG_LEVEL'] },
   namespace: { variable: ['STATEHOUSE_NAMESPACE'] },
   'shutdown-grace-ms': { variable: ['STATEHOUSE_SHUTDOWN_GRACE_MS'] },
+  'max-followers-per-token': { variable: ['STATEHOUSE_MAX_FOLLOWERS_PER_TOKEN'] },
 };
 
 export const USAGE = `Usage: npm start -- [flags]   (or node apps/server/dist/main.js [flags])
@@ -163,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
       '--replicas and --replication-timeout-ms apply only with --durability replicated',
     );
   }
+  const maxFollowersPerToken = positive('max-followers-per-token', 100, 1_000_000);
   const tokens = parseTokens(value('tokens'), problems);
   const insecure = bool('insecure');
   const logLevel = value('log-level') ?? 'info';
@@ -207,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
     logLevel: logLevel as LogLevel,
     namespace,
     shutdownGraceMs,
+    maxFollowersPerToken,
   };
 }
 

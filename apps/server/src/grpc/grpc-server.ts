@@ -25,6 +25,8 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   includeDirs: [PROTO_DIR, EXT_PROTO_DIR],
 };
 
+const NEVER_ABORTED = new AbortController().signal;
+
 /** A request that did not decode: answered INVALID_ARGUMENT instead of grpc-js' INTERNAL. */
 const MALFORMED = Symbol('malformed');
 
@@ -32,7 +34,7 @@ type Handler = (request: Record<string, unknown>, context: CallContext) => Promi
 type StreamHandler = (
   request: Record<string, unknown>,
   context: CallContext,
-  write: (message: object) => Promise<void>,
+  write: (message: object, ended?: AbortSignal) => Promise<void>,
 ) => Promise<void>;
 
 /**
@@ -47,6 +49,7 @@ type StreamHandler = (
 export class GrpcServer implements OnApplicationShutdown {
   private server: grpc.Server | undefined;
   private boundPort = 0;
+  private draining: Promise<void> | undefined;
 
   constructor(
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
@@ -100,11 +103,19 @@ export class GrpcServer implements OnApplicationShutdown {
   }
 
   /** Stops accepting calls, lets running ones finish (up to the grace period), then cancels them. */
-  async onApplicationShutdown(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    await new Promise<void>((resolve) => {
+  onApplicationShutdown(): Promise<void> {
+    return this.drain();
+  }
+
+  /**
+   * The same, callable before the application's shutdown hooks (server.ts drains gRPC and HTTP at
+   * once); every call after the first returns the same promise.
+   */
+  drain(): Promise<void> {
+    return (this.draining ??= new Promise<void>((resolve) => {
+      const server = this.server;
+      this.server = undefined;
+      if (!server) return resolve();
       const timer = setTimeout(() => {
         server.forceShutdown();
         resolve();
@@ -113,7 +124,7 @@ export class GrpcServer implements OnApplicationShutdown {
         clearTimeout(timer);
         resolve();
       });
-    });
+    }));
   }
 
   private unary(method: string, handler: Handler): grpc.handleUnaryCall<unknown, object> {
@@ -137,16 +148,24 @@ export class GrpcServer implements OnApplicationShutdown {
     handler: StreamHandler,
   ): grpc.handleServerStreamingCall<unknown, object> {
     return (call) => {
+      // First of all: a client that cancels or goes away ends the handler's work at once.
+      const cancelled = new AbortController();
+      call.on('cancelled', () => cancelled.abort());
       const started = process.hrtime.bigint();
       const requestId = this.requestId(call);
       void (async () => {
         try {
           const request = this.decoded(call.request);
-          const context = this.context(call);
+          const context = { ...this.context(call), signal: cancelled.signal };
           // Backpressure: when the socket's buffer is full, wait for it to drain.
-          const write = async (message: object): Promise<void> => {
-            if (!call.write(message))
-              await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
+          const write = async (message: object, ended?: AbortSignal): Promise<void> => {
+            if (!call.write(message)) {
+              await Promise.race([
+                once(call, 'drain'),
+                once(cancelled.signal, 'abort'),
+                ...(ended ? [once(ended, 'abort')] : []),
+              ]);
+            }
           };
           await handler(request, context, write);
           this.finish(method, requestId, started, grpc.status.OK);
@@ -173,7 +192,11 @@ export class GrpcServer implements OnApplicationShutdown {
   private context(
     call: grpc.ServerUnaryCall<unknown, object> | grpc.ServerWritableStream<unknown, object>,
   ): CallContext {
-    return { principal: this.principal(call.metadata), cancelled: () => call.cancelled };
+    return {
+      principal: this.principal(call.metadata),
+      cancelled: () => call.cancelled,
+      signal: NEVER_ABORTED,
+    };
   }
 
   private principal(metadata: grpc.Metadata): Principal {
