@@ -16,6 +16,8 @@ export interface Follower {
   /** Resolves when the stream ended, whatever the reason. */
   readonly done: Promise<void>;
   leave(): void;
+  /** gRPC only: read again after `pauseAfter` events. */
+  resume?(): void;
 }
 
 /** A follower over HTTP, NDJSON or SSE, parsing what it receives. */
@@ -71,7 +73,11 @@ export function httpFollower(
 }
 
 /** A Replay stream of either gRPC service (`follow` is for the ext service only). */
-export function grpcFollower(client: V1, request: object): Follower {
+export function grpcFollower(
+  client: V1,
+  request: object,
+  options: { pauseAfter?: number } = {},
+): Follower {
   const seen: Seen = { events: [], end: undefined, error: undefined };
   const stream = (
     client.raw as unknown as {
@@ -81,7 +87,10 @@ export function grpcFollower(client: V1, request: object): Follower {
   const started = new Promise<void>((resolve) => stream.once('metadata', () => resolve()));
   let left = false;
   const done = new Promise<void>((resolve) => {
-    stream.on('data', (event: { commit_ts: number }) => seen.events.push(Number(event.commit_ts)));
+    stream.on('data', (event: { commit_ts: number }) => {
+      seen.events.push(Number(event.commit_ts));
+      if (seen.events.length === options.pauseAfter) stream.pause();
+    });
     stream.on('error', (error: grpc.ServiceError) => {
       if (!left) seen.error = `${error.code} ${error.details}`;
       resolve();
@@ -96,6 +105,7 @@ export function grpcFollower(client: V1, request: object): Follower {
       left = true;
       stream.cancel();
     },
+    resume: () => stream.resume(),
   };
 }
 
