@@ -172,9 +172,24 @@ export class StatehouseClient implements StatehouseApi {
     return { entries, cursor: (page.cursor as string) || null };
   }
 
-  /** The agent's events in commit order; with `follow`, then new commits until the loop breaks. */
-  async *replay(input: ReplayInput): AsyncIterable<ReplayEvent> {
+  /**
+   * The agent's events in commit order; with `follow`, then new commits until the loop breaks, the
+   * iterator's return() is called or `signal` aborts (each cancels the call at once, also while it
+   * waits for a commit). A server shutting down ends the stream with ShuttingDownError.
+   */
+  replay(input: ReplayInput): AsyncIterable<ReplayEvent> {
     this.assertOpen();
+    const given = input?.signal;
+    if (given !== undefined && !(given instanceof AbortSignal)) {
+      throw new ValidationError('signal', 'must be an AbortSignal');
+    }
+    return abortable((signal) => this.replayCall(input, signal), given);
+  }
+
+  private async *replayCall(
+    input: ReplayInput,
+    signal: AbortSignal,
+  ): AsyncGenerator<ReplayEvent, void, undefined> {
     const call = (
       this.grpcClient as unknown as Record<
         string,
@@ -193,6 +208,8 @@ export class StatehouseClient implements StatehouseApi {
       },
       this.metadata(),
     );
+    const cancel = (): void => call.cancel();
+    signal.addEventListener('abort', cancel, { once: true });
     try {
       for await (const event of call as AsyncIterable<Record<string, unknown>>) {
         yield {
@@ -211,6 +228,7 @@ export class StatehouseClient implements StatehouseApi {
       if ((error as grpc.ServiceError).code === grpc.status.CANCELLED) return;
       throw remoteError(error);
     } finally {
+      signal.removeEventListener('abort', cancel);
       call.cancel(); // the loop broke early: stop the server's stream
     }
   }
