@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import {
+  abortable,
   ClientClosedError,
   TransactionConflictError,
   ValidationError,
