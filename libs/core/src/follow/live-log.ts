@@ -23,6 +23,7 @@ export interface LiveLogOptions {
 export class LiveLog {
   private readonly readers = new Map<string, LogReader>();
   private open = 0;
+  private closed = false;
 
   constructor(private readonly options: LiveLogOptions) {}
 
@@ -36,6 +37,12 @@ export class LiveLog {
    * `catchUp`: events committed before the reader's position are in the index, not in the feed.
    */
   async subscribe(namespace: string, agentId: string, endTs: number): Promise<LogSubscription> {
+    if (this.closed) {
+      // The client closed while this replay read its history: it ends (no new connection).
+      const ended = new LogSubscription(namespace, agentId, endTs, 1, () => undefined);
+      ended.close();
+      return ended;
+    }
     const cluster = (this.options.redis as Cluster).isCluster === true;
     const group = cluster ? namespace : '';
     let reader = this.readers.get(group);
@@ -75,6 +82,7 @@ export class LiveLog {
 
   /** Ends every follower and closes the readers' connections. */
   close(): void {
+    this.closed = true;
     for (const reader of this.readers.values()) reader.close();
     this.readers.clear();
   }

@@ -49,6 +49,7 @@ export class LogReader {
   private inFlight: ReadonlySet<string> = new Set();
   private interrupting = false;
   private adding = 0;
+  private closed = false;
 
   constructor(private readonly deps: LogReaderDeps) {}
 
@@ -78,6 +79,11 @@ export class LogReader {
     } finally {
       this.adding--;
     }
+    if (this.closed) {
+      this.logs.clear(); // closed while the clock was read: no reading starts again
+      subscription.close();
+      return;
+    }
     const log = this.logs.get(namespace)!;
     if (subscription.isClosed) {
       if (log.agents.size === 0) this.forget(namespace);
@@ -105,6 +111,7 @@ export class LogReader {
 
   /** Ends every follower (their replays end) and closes the connection. */
   close(): void {
+    this.closed = true;
     const followers = this.followers();
     this.logs.clear();
     this.stop();
@@ -144,8 +151,9 @@ export class LogReader {
   private async run(connection: Redis | Cluster): Promise<void> {
     try {
       if (this.deps.multiple) {
-        const id = Number(await connection.client('ID'));
-        if (this.connection === connection) this.connectionId = id;
+        // Without CLIENT ID (a managed Redis may rename CLIENT) no interrupts: BLOCK_MS bounds the wait.
+        const id = await connection.client('ID').catch(() => undefined);
+        if (this.connection === connection && id !== undefined) this.connectionId = Number(id);
       }
       while (this.connection === connection && this.logs.size > 0) {
         const namespaces = [...this.logs.keys()];
