@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import * as grpc from '@grpc/grpc-js';
@@ -8,6 +7,7 @@ import { PROTO_DIR as EXT_PROTO_DIR } from '@statehouse/client';
 import { ValidationError } from '@statehouse/core';
 import { TokenAuthenticator, type Principal } from '../common/auth';
 import { mapError } from '../common/error-mapping';
+import { firstEvent } from '../common/first-event';
 import { SERVER_CONFIG } from '../common/injection-tokens';
 import type { ServerConfig } from '../config/server-config';
 import { JsonLogger } from '../observability/json-logger';
@@ -160,11 +160,7 @@ export class GrpcServer implements OnApplicationShutdown {
           // Backpressure: when the socket's buffer is full, wait for it to drain.
           const write = async (message: object, ended?: AbortSignal): Promise<void> => {
             if (!call.write(message)) {
-              await Promise.race([
-                once(call, 'drain'),
-                once(cancelled.signal, 'abort'),
-                ...(ended ? [once(ended, 'abort')] : []),
-              ]);
+              await firstEvent([[call, 'drain']], [cancelled.signal, ...(ended ? [ended] : [])]);
             }
           };
           await handler(request, context, write);

@@ -1,9 +1,9 @@
-import { once } from 'node:events';
 import { Controller, Get, Inject, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import type { ReplayEvent, Statehouse, StateEntry, StateResult } from '@statehouse/core';
 import type { Principal } from '../common/auth';
 import { TokenAuthenticator } from '../common/auth';
+import { firstEvent } from '../common/first-event';
 import { STATEHOUSE_CLIENT } from '../common/injection-tokens';
 import { ReplayStreams } from '../statehouse/replay-streams';
 import { queryBoolean, queryInteger, queryString } from './body';
@@ -138,7 +138,7 @@ export class StateController {
         ? `event: replay\nid: ${next.value.commitTs}\ndata: ${json}\n\n`
         : `${json}\n`;
       if (!response.write(chunk)) {
-        await Promise.race([once(response, 'drain'), once(left, 'abort'), once(ended, 'abort')]);
+        await firstEvent([[response, 'drain']], [left, ended]);
       }
       if (left.aborted || ended.aborted) break;
       next = await iterator.next();
