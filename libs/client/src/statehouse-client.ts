@@ -58,6 +58,8 @@ type Unary = (
  */
 export class StatehouseClient implements StatehouseApi {
   private closed = false;
+  /** Aborted by close(): ends the follow-mode replays still open (grpc-js' close() would wait for them). */
+  private readonly closing = new AbortController();
   private readonly rpc: Rpc;
 
   private constructor(
@@ -175,8 +177,8 @@ export class StatehouseClient implements StatehouseApi {
 
   /**
    * The agent's events in commit order; with `follow`, then new commits until the loop breaks, the
-   * iterator's return() is called or `signal` aborts (each cancels the call at once, also while it
-   * waits for a commit). A server shutting down ends the stream with ShuttingDownError.
+   * iterator's return() is called, `signal` aborts or the client closes (each cancels the call at
+   * once, also while it waits for a commit). A server shutting down ends the stream with ShuttingDownError.
    */
   replay(input: ReplayInput): AsyncIterable<ReplayEvent> {
     this.assertOpen();
@@ -184,7 +186,8 @@ export class StatehouseClient implements StatehouseApi {
     if (given !== undefined && !(given instanceof AbortSignal)) {
       throw new ValidationError('signal', 'must be an AbortSignal');
     }
-    return abortable((signal) => this.replayCall(input, signal), given);
+    const ends = given ? AbortSignal.any([given, this.closing.signal]) : this.closing.signal;
+    return abortable((signal) => this.replayCall(input, signal), ends);
   }
 
   private async *replayCall(
@@ -244,6 +247,7 @@ export class StatehouseClient implements StatehouseApi {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort();
     this.grpcClient.close();
     return Promise.resolve();
   }

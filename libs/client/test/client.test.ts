@@ -44,7 +44,7 @@ it('sends its token; a missing one or a namespace outside its scope is refused',
   }
 });
 
-it('ends a follower at once when it leaves while waiting for a commit (return() or its signal)', async () => {
+it('ends a follower at once when it leaves while waiting for a commit (return(), its signal, close())', async () => {
   const server = await startTestServer();
   const base = `http://127.0.0.1:${server.httpPort}`;
   const client = await StatehouseClient.connect({
@@ -76,6 +76,19 @@ it('ends a follower at once when it leaves while waiting for a commit (return() 
     await expect(pending).resolves.toMatchObject({ done: true });
     controller.abort();
     await expect(Promise.race([signalled, stillWaiting()])).resolves.toBe('ended');
+    while ((await followerGauge(base)).grpc !== 0) {
+      await new Promise((done) => setTimeout(done, 25));
+    }
+    // Closing the client ends its followers too (grpc-js' close() alone waits for open calls).
+    const open = (async () => {
+      for await (const event of client.replay({ agentId: 'c', follow: true })) void event;
+      return 'ended';
+    })();
+    while ((await followerGauge(base)).grpc !== 1) {
+      await new Promise((done) => setTimeout(done, 25));
+    }
+    await client.close();
+    await expect(Promise.race([open, stillWaiting()])).resolves.toBe('ended');
     while ((await followerGauge(base)).grpc !== 0) {
       await new Promise((done) => setTimeout(done, 25));
     }
