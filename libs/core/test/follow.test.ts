@@ -157,3 +157,24 @@ it('ends a follower with an endTs once the namespace passes it, with other agent
   for (let i = 0; i < 3; i++) await write('other', i); // 3, 4, 5
   await expect(done).resolves.toEqual([1, 2]);
 });
+
+it('fails its followers with StorageUnavailableError when the shared read fails, and starts afresh', async () => {
+  await write('a', 0);
+  const iterator = client.replay({ agentId: 'a', follow: true })[Symbol.asyncIterator]();
+  expect((await iterator.next()).value).toMatchObject({ commitTs: 1 });
+  const waiting = iterator.next();
+  await eventually(() => client.followers === 1, 5000);
+  // The namespace's log is replaced by a string: the next XREAD fails (WRONGTYPE).
+  const log = `sh:{${ns}}:log`;
+  await redis.admin.multi().del(log).set(log, 'not a stream').exec();
+  await expect(waiting).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+  expect(client.followers).toBe(0);
+  await redis.admin.del(log);
+  // A later follower gets a reader of its own again.
+  const again = follow('a', { startTs: 2 });
+  await eventually(() => client.followers === 1, 5000);
+  const ts = await write('a', 1);
+  await eventually(() => again.received.length === 1, 5000);
+  expect(again.received[0]!.commitTs).toBe(ts);
+  await again.iterator.return!();
+});
