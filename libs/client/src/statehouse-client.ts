@@ -58,8 +58,8 @@ type Unary = (
  */
 export class StatehouseClient implements StatehouseApi {
   private closed = false;
-  /** Aborted by close(): ends the follow-mode replays still open (grpc-js' close() would wait for them). */
-  private readonly closing = new AbortController();
+  /** Replay calls in progress: close() cancels them (grpc-js' close() would wait for them). */
+  private readonly replays = new Set<grpc.ClientReadableStream<Record<string, unknown>>>();
   private readonly rpc: Rpc;
 
   private constructor(
@@ -186,8 +186,7 @@ export class StatehouseClient implements StatehouseApi {
     if (given !== undefined && !(given instanceof AbortSignal)) {
       throw new ValidationError('signal', 'must be an AbortSignal');
     }
-    const ends = given ? AbortSignal.any([given, this.closing.signal]) : this.closing.signal;
-    return abortable((signal) => this.replayCall(input, signal), ends);
+    return abortable((signal) => this.replayCall(input, signal), given);
   }
 
   private async *replayCall(
@@ -214,6 +213,7 @@ export class StatehouseClient implements StatehouseApi {
     );
     const cancel = (): void => call.cancel();
     signal.addEventListener('abort', cancel, { once: true });
+    this.replays.add(call);
     try {
       for await (const event of call as AsyncIterable<Record<string, unknown>>) {
         yield {
@@ -232,6 +232,7 @@ export class StatehouseClient implements StatehouseApi {
       if ((error as grpc.ServiceError).code === grpc.status.CANCELLED) return;
       throw remoteError(error);
     } finally {
+      this.replays.delete(call);
       signal.removeEventListener('abort', cancel);
       call.cancel(); // the loop broke early: stop the server's stream
     }
@@ -247,7 +248,7 @@ export class StatehouseClient implements StatehouseApi {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.closing.abort();
+    for (const call of this.replays) call.cancel();
     this.grpcClient.close();
     return Promise.resolve();
   }
