@@ -151,6 +151,7 @@ export class GrpcServer implements OnApplicationShutdown {
       // First of all: a client that cancels or goes away ends the handler's work at once.
       const cancelled = new AbortController();
       call.on('cancelled', () => cancelled.abort());
+      if (call.cancelled) cancelled.abort();
       const started = process.hrtime.bigint();
       const requestId = this.requestId(call);
       void (async () => {

@@ -80,6 +80,7 @@ export class StateController {
     // First of all: whenever the client goes away, the replay (and its place in the feed) ends.
     const left = new AbortController();
     response.on('close', () => left.abort());
+    if (response.closed || request.socket.destroyed) left.abort(); // gone during the guards
     const namespace = this.namespace(query, principal);
     const startTs = queryInteger(query.startTs, 'startTs');
     const endTs = queryInteger(query.endTs, 'endTs');
