@@ -25,6 +25,7 @@ const NAMESPACE_KEYS = new Set([
   'finished',
   'finishedAt',
   'fence',
+  'staged',
 ]);
 
 /**
@@ -65,5 +66,7 @@ export async function expectNoStrayKeys(
   }
   expect(stray).toEqual([]);
   expect(await redis.zcard(`${base}deadlines`)).toBe(0);
+  // The ledger of staged bytes is gone: back at zero once every transaction finished.
+  expect(await redis.hgetall(`${base}staged`)).toEqual({});
   expect(await scanKeys(redis, `*${literal(marker)}*`)).toEqual([]);
 }

@@ -7,7 +7,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Cluster, Redis } from 'ioredis';
 import { startEmbeddedRedis, Statehouse, type EmbeddedRedis } from '@statehouse/core';
 import { AppModule } from './app.module';
-import type { ServerConfig } from './config/server-config';
+import { DEFAULT_LIMITS, type ServerConfig } from './config/server-config';
 import { GrpcServer } from './grpc/grpc-server';
 import { BodyGateMiddleware } from './http/body-gate.middleware';
 import { JSON_BODY_OPTIONS } from './http/body';
@@ -68,10 +68,14 @@ export async function startServer(
       opened.push(async () => void (await redis.quit().catch(() => redis.disconnect())));
       return redis;
     };
+    const limits = config.limits ?? DEFAULT_LIMITS;
     const client = await Statehouse.connect({
       // The engine opens (and closes) its own connection to one Redis; a cluster's is ours.
       redis: config.clusterNodes ? connection() : redisUrl,
       namespace: config.namespace,
+      ...limits,
+      // A transaction naming no timeout gets 30 s (the Statehouse SDK's), or the maximum if lower.
+      defaultTimeoutMs: Math.min(30_000, limits.maxTimeoutMs),
       durability: config.durability ?? 'primary',
       ...(config.replication ? { replication: config.replication } : {}),
     });

@@ -339,4 +339,118 @@ describe('tokens', () => {
       for (const client of [anonymous, wrong, reader, admin]) client.close();
     }
   });
+
+  it('keeps a transaction to the token that began it: another token cannot bind, write, commit or abort it', async () => {
+    const OTHER = 'other-token-0123456789ab';
+    const other = await startTestServer({
+      tokens: new Map<string, ReadonlySet<string> | '*'>([
+        [READER, new Set(['scoped'])],
+        [OTHER, new Set(['scoped'])],
+        [ADMIN, '*'],
+      ]),
+    });
+    const reader = new V1(other.grpcPort, READER);
+    const intruders = [new V1(other.grpcPort, OTHER), new V1(other.grpcPort, ADMIN)];
+    const denied = {
+      status: 'PERMISSION_DENIED',
+      code: 'PERMISSION_DENIED',
+      message: expect.stringContaining('begun with another token'),
+    };
+    const writeWith = (client: V1, txn_id: string) =>
+      client.call('Write', {
+        txn_id,
+        namespace: 'scoped',
+        agent_id: 'owned',
+        key: 'k',
+        value: struct({ by: 'intruder' }),
+      });
+    try {
+      const unbound = (await reader.call<{ txn_id: string }>('BeginTransaction')).txn_id;
+      const bound = (await reader.call<{ txn_id: string }>('BeginTransaction')).txn_id;
+      await reader.call('Write', {
+        txn_id: bound,
+        namespace: 'scoped',
+        agent_id: 'owned',
+        key: 'k',
+        value: struct({ by: 'reader' }),
+      });
+      for (const intruder of intruders) {
+        for (const txn_id of [unbound, bound]) {
+          expect(await failure(writeWith(intruder, txn_id))).toMatchObject(denied);
+          expect(await failure(intruder.call('Abort', { txn_id }))).toMatchObject(denied);
+          expect(await failure(intruder.call('Commit', { txn_id }))).toMatchObject(denied);
+        }
+      }
+      // Both are still the reader's, open and usable.
+      await reader.call('Write', {
+        txn_id: unbound,
+        namespace: 'scoped',
+        agent_id: 'owned',
+        key: 'k2',
+        value: struct({ by: 'reader' }),
+      });
+      await reader.call('Commit', { txn_id: unbound });
+      await reader.call('Commit', { txn_id: bound });
+      expect(
+        json(
+          (await reader.call('GetState', { namespace: 'scoped', agent_id: 'owned', key: 'k' }))
+            .value as never,
+        ),
+      ).toEqual({ by: 'reader' });
+    } finally {
+      for (const client of [reader, ...intruders]) client.close();
+      await other.close();
+    }
+  });
+});
+
+describe('--max-timeout-ms', () => {
+  it('accepts timeouts up to the server maximum (default 1 hour) on every API, and names it when refusing', async () => {
+    const hour = 3_600_000;
+    const { txn_id } = await v1.call<{ txn_id: string }>('BeginTransaction', {
+      timeout_ms: hour,
+    });
+    await write(txn_id, 'a', 'k', { v: 1 }); // begins the engine's transaction with that deadline
+    expect((await v1.call('Commit', { txn_id })).commit_ts).toBeGreaterThan(0);
+    const ext = new V1(server.grpcPort, undefined, 'ext');
+    try {
+      const begun = await ext.call<{ txn_id: string }>('BeginTransaction', {
+        namespace: ns,
+        timeout_ms: hour,
+      });
+      await ext.call('Abort', { txn_id: begun.txn_id });
+    } finally {
+      ext.close();
+    }
+    const http = await fetch(`http://127.0.0.1:${server.httpPort}/v1/transactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ namespace: ns, timeoutMs: hour }),
+    });
+    expect(http.status).toBe(201);
+    expect(await failure(v1.call('BeginTransaction', { timeout_ms: hour + 1 }))).toMatchObject({
+      status: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('3600000'),
+    });
+
+    const small = await startTestServer({
+      limits: {
+        maxTimeoutMs: 5000,
+        finishedTransactionRetentionMs: 120_000,
+        maxOpenTransactionsPerNamespace: 1000,
+        maxStagedBytesPerNamespace: 1 << 20,
+      },
+    });
+    const limited = new V1(small.grpcPort);
+    try {
+      expect(await failure(limited.call('BeginTransaction', { timeout_ms: 5001 }))).toMatchObject({
+        status: 'INVALID_ARGUMENT',
+        message: expect.stringContaining('5000'),
+      });
+      expect(await limited.call('BeginTransaction', { timeout_ms: 5000 })).toHaveProperty('txn_id');
+    } finally {
+      limited.close();
+      await small.close();
+    }
+  });
 });

@@ -180,11 +180,11 @@ describe('transactions', () => {
     });
   });
 
-  it('answers a timed-out transaction with 408 TRANSACTION_TIMEOUT', async () => {
+  it('answers a timed-out transaction with 410 TRANSACTION_TIMEOUT (a status HTTP clients do not resend)', async () => {
     const { body } = await post('/v1/transactions', { namespace: ns, timeoutMs: 50 });
     await new Promise((done) => setTimeout(done, 120));
     expect((await post(`/v1/transactions/${body.txId as string}/commit`)).body).toMatchObject({
-      status: 408,
+      status: 410,
       detail: 'Transaction timeout',
       code: 'TRANSACTION_TIMEOUT',
     });

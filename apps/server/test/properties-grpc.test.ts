@@ -123,7 +123,7 @@ const callArbitrary: fc.Arbitrary<Call> = fc.oneof(
       rpc: fc.constant('BeginTransaction' as const),
       // Valid timeouts are long (they never fire during a run); 0 and too large are invalid.
       timeout_ms: fc.option(
-        fc.oneof(fc.integer({ min: 60_000, max: 600_000 }), fc.constantFrom(0, 600_001, 2 ** 53)),
+        fc.oneof(fc.integer({ min: 60_000, max: 600_000 }), fc.constantFrom(0, 3_600_001, 2 ** 53)),
         { nil: undefined },
       ),
     }),

@@ -25,13 +25,14 @@ afterAll(async () => {
 const tx = (id: string): string => keys.transaction(id);
 const field = (agent: string, key: string): string => `${agent}\u0000${key}`;
 
-async function begin(ids: string[], timeoutMs = 30_000): Promise<number[]> {
+async function begin(ids: string[], timeoutMs = 30_000, maxOpen = 1000): Promise<number[]> {
   return redis.statehouseBeginTransactions(
     1 + ids.length,
     keys.deadlines,
     ...ids.map(tx),
     SNAPSHOTS.open,
     RETENTION,
+    maxOpen,
     ...ids.map(() => timeoutMs),
   );
 }
@@ -39,14 +40,17 @@ async function begin(ids: string[], timeoutMs = 30_000): Promise<number[]> {
 async function stage(
   ops: Array<[id: string, field: string, json: string | null, ifVersion?: number]>,
   limits: [maxOps: number, maxBytes: number] = [1000, 1 << 20],
+  maxNamespaceBytes = 1 << 30,
 ): Promise<Array<number | string>> {
   return redis.statehouseStageOperations(
-    1 + ops.length,
+    2 + ops.length,
     keys.deadlines,
+    keys.staged,
     ...ops.map(([id]) => tx(id)),
     ...limits,
     SNAPSHOTS.timedOut,
     RETENTION,
+    maxNamespaceBytes,
     ...ops.flatMap(([, f, json, ifVersion]) => [
       f,
       json === null ? 'd' : 'w',
@@ -60,12 +64,13 @@ async function commitRaw(
   commits: Array<[id: string, token: string]>,
 ): Promise<Array<number | string>> {
   return redis.statehouseCommitTransactions(
-    5 + commits.length,
+    6 + commits.length,
     keys.clock,
     keys.log,
     keys.state,
     keys.index,
     keys.deadlines,
+    keys.staged,
     ...commits.map(([id]) => tx(id)),
     SNAPSHOTS.committed,
     SNAPSHOTS.timedOut,
@@ -373,6 +378,7 @@ describe('conditions', () => {
       tx('reader'),
       keys.state,
       keys.deadlines,
+      keys.staged,
       field('a', 'k'),
       SNAPSHOTS.timedOut,
       RETENTION,
@@ -416,6 +422,41 @@ describe('conditions', () => {
   });
 });
 
+describe('namespace quotas', () => {
+  it('begins nothing beyond maxOpenTransactionsPerNamespace (-11)', async () => {
+    await begin(['t1']);
+    const reply = await begin(['t2', 't3'], 30_000, 2);
+    expect(reply[1]).toBeGreaterThan(0);
+    expect(reply[2]).toBe(ScriptCode.QUOTA_OPEN_TRANSACTIONS);
+    expect(await redis.exists(tx('t3'))).toBe(0);
+    expect(await redis.zcard(keys.deadlines)).toBe(2);
+  });
+
+  it('keeps the staged-bytes ledger: refuses beyond the quota (-12), and a sweep of an expired transaction gives its bytes back', async () => {
+    await begin(['t1', 't2']);
+    await stage([['t1', field('a', 'k'), '{"v":1}']], undefined, 20);
+    expect(await redis.hgetall(keys.staged)).toEqual({ total: '11', t1: '11' }); // 1:w:{"v":1}
+    expect(await stage([['t2', field('a', 'k'), '{"v":12}']], undefined, 20)).toEqual([
+      ScriptCode.QUOTA_STAGED_BYTES,
+      20,
+    ]);
+    expect(Object.keys(await redis.hgetall(tx('t2'))).some((f) => f.includes('\u0000'))).toBe(
+      false,
+    );
+    await redis.del(tx('t1')); // expired before any sweep reached it
+    expect(
+      await redis.statehouseTimeoutTransaction(
+        tx('t1'),
+        keys.deadlines,
+        keys.staged,
+        SNAPSHOTS.timedOut,
+        RETENTION,
+      ),
+    ).toEqual([ScriptCode.NOT_FOUND]);
+    expect(await redis.exists(keys.staged)).toBe(0); // back at zero: no key left
+  });
+});
+
 describe('abortTransaction, timeoutTransaction and dueTransactions', () => {
   it('aborts once, then reports the state', async () => {
     await begin(['t1', 't2']);
@@ -424,6 +465,7 @@ describe('abortTransaction, timeoutTransaction and dueTransactions', () => {
       redis.statehouseAbortTransaction(
         tx(id),
         keys.deadlines,
+        keys.staged,
         SNAPSHOTS.aborted,
         SNAPSHOTS.timedOut,
         RETENTION,
@@ -440,7 +482,13 @@ describe('abortTransaction, timeoutTransaction and dueTransactions', () => {
   it('times out only after the deadline, and lists only what is due', async () => {
     const [now, deadline] = await begin(['t1'], 50);
     const timeout = () =>
-      redis.statehouseTimeoutTransaction(tx('t1'), keys.deadlines, SNAPSHOTS.timedOut, RETENTION);
+      redis.statehouseTimeoutTransaction(
+        tx('t1'),
+        keys.deadlines,
+        keys.staged,
+        SNAPSHOTS.timedOut,
+        RETENTION,
+      );
     const early = await timeout();
     expect(early[0]).toBe(ScriptCode.LATER);
     expect(Number(early[1])).toBeGreaterThan(0);

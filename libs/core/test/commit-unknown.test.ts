@@ -1,9 +1,12 @@
+import { Redis } from 'ioredis';
 import { CommitUnknownError, Statehouse } from '@statehouse/core';
 import { FlakyProxy } from './support/flaky-proxy';
 import {
   closeClients,
   collect,
   connectClient,
+  eventually,
+  sleep,
   redisUrl,
   uniqueNamespace,
 } from './support/statehouse';
@@ -98,5 +101,59 @@ describe('finished transactions', () => {
     await expect(short.resumeTransaction(tx.id)).rejects.toMatchObject({
       code: 'TRANSACTION_NOT_FOUND',
     });
+  });
+});
+
+describe('a buffered commit whose outcome stayed unknown longer than the retention', () => {
+  it('is not sent again (it could apply twice): TransactionNotFoundError, as for a transaction in Redis', async () => {
+    const url = new URL(redisUrl());
+    const flaky = new FlakyProxy({ host: url.hostname, port: Number(url.port) });
+    const namespace = uniqueNamespace('late');
+    const short = await Statehouse.connect({
+      redis: await flaky.listen(),
+      namespace,
+      timeoutWorker: false,
+      finishedTransactionRetentionMs: 1000,
+    });
+    const watcher = await connectClient({ namespace, finishedTransactionRetentionMs: 1000 });
+    const admin = new Redis(redisUrl());
+    try {
+      // A first commit through the proxy: connection up, scripts loaded.
+      await short.transaction(async (t) => t.write({ agentId: 'b', key: 'warm', value: {} }), {
+        buffered: true,
+      });
+      const tx = await short.beginTransaction({ buffered: true, timeoutMs: 60_000 });
+      await tx.write({ agentId: 'a', key: 'counter', value: { n: 1 } });
+      flaky.stopListening(); // the reply is lost, and no reconnection can resend the commit
+      flaky.armRequest(`sh:{${namespace}}:`); // the commit's script call
+      await expect(tx.commit()).rejects.toBeInstanceOf(CommitUnknownError);
+      expect(flaky.dropped).toBe(1);
+      expect(await watcher.lastCommitTs()).toBe(2); // it did commit
+
+      await sleep(1200); // the retention passes
+      await watcher.transaction(async (t) => t.write({ agentId: 'b', key: 'k', value: {} }), {
+        buffered: true,
+      }); // a later buffered commit forgets the records past the retention
+      const localId = tx.id.slice(namespace.length + 1);
+      expect(await admin.hget(`sh:{${namespace}}:finished`, localId)).toBeNull();
+
+      await flaky.listen();
+      await eventually(async () => {
+        try {
+          await short.lastCommitTs();
+          return true;
+        } catch {
+          return false;
+        }
+      }, 5000);
+      await expect(tx.commit()).rejects.toMatchObject({ code: 'TRANSACTION_NOT_FOUND' });
+      const events = await collect(watcher.replay({ agentId: 'a' }));
+      expect(events.map((e) => e.commitTs)).toEqual([2]);
+      expect(await watcher.lastCommitTs()).toBe(3);
+    } finally {
+      await admin.quit();
+      await short.close();
+      await flaky.close();
+    }
   });
 });

@@ -113,7 +113,7 @@ describe('user strings in Redis', () => {
     const kinds = new Set(
       ours.map((key) => key.slice(`sh:{${client.namespace}}:`.length).split(':')[0]),
     );
-    expect(kinds).toEqual(new Set(['clock', 'log', 'state', 'index', 'deadlines', 'tx']));
+    expect(kinds).toEqual(new Set(['clock', 'log', 'state', 'index', 'deadlines', 'staged', 'tx']));
     const slots = new Set(ours.map((key) => calculateSlot(key)));
     expect(slots).toEqual(new Set([calculateSlot(`{${client.namespace}}`)]));
     for (const key of ours) expect(key.startsWith(`sh:{${client.namespace}}:`)).toBe(true);

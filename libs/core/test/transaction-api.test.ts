@@ -176,6 +176,21 @@ describe('beginTransaction({ id })', () => {
     });
   });
 
+  it('keeps a finished transaction with a chosen id until its deadline plus the retention: a begin within its timeout finds it', async () => {
+    const short = await connectClient({ finishedTransactionRetentionMs: 1000 });
+    const id = `${short.namespace}~${randomUUID()}`;
+    const tx = await short.beginTransaction({ id, timeoutMs: 60_000 });
+    await tx.write({ agentId: 'a', key: 'k', value: { v: 1 } });
+    await tx.commit();
+    await sleep(1500); // past the retention, well within the timeout
+    const again = await short.beginTransaction({ id });
+    await expect(again.write({ agentId: 'a', key: 'k2', value: {} })).rejects.toMatchObject({
+      message: 'Transaction already committed',
+    });
+    await expect(again.commit()).rejects.toMatchObject({ code: 'TRANSACTION_ALREADY_COMMITTED' });
+    expect((await short.listKeys({ agentId: 'a' })).keys).toEqual(['k']);
+  });
+
   it('refuses an id that is not "<namespace>~<uuid>", or names another namespace', async () => {
     await expect(client.beginTransaction({ id: 'nope' })).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',

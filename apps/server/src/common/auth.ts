@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { PermissionDeniedError, UnauthenticatedError, validateNamespace } from '@statehouse/core';
 import { SERVER_CONFIG } from './injection-tokens';
@@ -7,9 +8,14 @@ import { MetricsService } from '../observability/metrics.service';
 /** Who is calling: the namespaces its token may use, or every namespace without authentication. */
 export interface Principal {
   readonly namespaces: ReadonlySet<string> | '*';
+  /**
+   * Who holds the token: a hash of it (the token itself is never stored), '' without
+   * authentication. A statehouse.v1 transaction belongs to the token that began it.
+   */
+  readonly owner: string;
 }
 
-const ANYONE: Principal = { namespaces: '*' };
+const ANYONE: Principal = { namespaces: '*', owner: '' };
 
 /** Bearer tokens scoped to namespaces (gRPC metadata `authorization` and the HTTP header alike). */
 @Injectable()
@@ -35,7 +41,10 @@ export class TokenAuthenticator {
           : 'Missing token: send the header "authorization: Bearer <token>"',
       );
     }
-    return { namespaces };
+    return {
+      namespaces,
+      owner: createHash('sha256').update(match![1]!).digest('base64url').slice(0, 22),
+    };
   }
 
   /** A request's namespace: its own, or the server's default when it names none (''). */

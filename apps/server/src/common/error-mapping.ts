@@ -14,7 +14,9 @@ export interface MappedError {
 const BY_CODE: Record<string, [GrpcStatus, number]> = {
   VALIDATION_FAILED: [GrpcStatus.INVALID_ARGUMENT, 400],
   TRANSACTION_NOT_FOUND: [GrpcStatus.NOT_FOUND, 404],
-  TRANSACTION_TIMEOUT: [GrpcStatus.DEADLINE_EXCEEDED, 408],
+  // 410, not 408: HTTP clients (got, ky) resend a 408 by themselves, and a timed-out transaction
+  // stays timed out: resending is useless, and for a commit, confusing.
+  TRANSACTION_TIMEOUT: [GrpcStatus.DEADLINE_EXCEEDED, 410],
   TRANSACTION_ALREADY_COMMITTED: [GrpcStatus.FAILED_PRECONDITION, 409],
   TRANSACTION_ALREADY_ABORTED: [GrpcStatus.FAILED_PRECONDITION, 409],
   TRANSACTION_READ_ONLY: [GrpcStatus.FAILED_PRECONDITION, 409],
@@ -23,6 +25,7 @@ const BY_CODE: Record<string, [GrpcStatus, number]> = {
   VERSION_NOT_FOUND: [GrpcStatus.NOT_FOUND, 404],
   VERSION_COMPACTED: [GrpcStatus.OUT_OF_RANGE, 410],
   LIMIT_EXCEEDED: [GrpcStatus.RESOURCE_EXHAUSTED, 413],
+  QUOTA_EXCEEDED: [GrpcStatus.RESOURCE_EXHAUSTED, 429],
   STORAGE_UNAVAILABLE: [GrpcStatus.UNAVAILABLE, 503],
   COMMIT_UNKNOWN: [GrpcStatus.UNAVAILABLE, 503],
   CLIENT_CLOSED: [GrpcStatus.UNAVAILABLE, 503],

@@ -86,6 +86,36 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads the engine limits: maximum timeout (default 1 hour), retention and namespace quotas', () => {
+    expect(loadConfig({}, []).limits).toEqual({
+      maxTimeoutMs: 3_600_000,
+      finishedTransactionRetentionMs: 120_000,
+      maxOpenTransactionsPerNamespace: 50_000,
+      maxStagedBytesPerNamespace: 268_435_456,
+    });
+    expect(
+      loadConfig(
+        { STATEHOUSE_MAX_TIMEOUT_MS: '7200000', STATEHOUSE_FINISHED_RETENTION_MS: '5000' },
+        ['--max-open-transactions-per-namespace', '10', '--max-staged-bytes-per-namespace=1048576'],
+      ).limits,
+    ).toEqual({
+      maxTimeoutMs: 7_200_000,
+      finishedTransactionRetentionMs: 5000,
+      maxOpenTransactionsPerNamespace: 10,
+      maxStagedBytesPerNamespace: 1_048_576,
+    });
+    expect(problems({ STATEHOUSE_MAX_TIMEOUT_MS: '0' }, ['--finished-retention-ms', '10'])).toEqual(
+      [
+        expect.stringMatching(
+          /^--max-timeout-ms \(STATEHOUSE_MAX_TIMEOUT_MS\) must be a whole number/,
+        ),
+        expect.stringContaining(
+          '--finished-retention-ms (STATEHOUSE_FINISHED_RETENTION_MS) must be at least 1000',
+        ),
+      ],
+    );
+  });
+
   it('parses tokens scoped to namespaces', () => {
     const { tokens } = loadConfig(
       {

@@ -19,6 +19,13 @@
  *   --namespace          STATEHOUSE_NAMESPACE        default (the namespace of requests naming none)
  *   --shutdown-grace-ms  STATEHOUSE_SHUTDOWN_GRACE_MS 10000  how long in-flight requests may finish
  *   --max-large-bodies   STATEHOUSE_MAX_LARGE_BODIES 4      HTTP bodies over 1 MiB read at once (more: 503)
+ *   --max-timeout-ms     STATEHOUSE_MAX_TIMEOUT_MS   3600000 the largest timeout a transaction may ask for
+ *   --finished-retention-ms STATEHOUSE_FINISHED_RETENTION_MS 120000  how long a finished transaction
+ *                                                    stays known ("already committed", commit retries)
+ *   --max-open-transactions-per-namespace STATEHOUSE_MAX_OPEN_TRANSACTIONS_PER_NAMESPACE 50000
+ *                                                    transactions open at once in one namespace
+ *   --max-staged-bytes-per-namespace STATEHOUSE_MAX_STAGED_BYTES_PER_NAMESPACE 268435456 (256 MiB)
+ *                                                    bytes staged at once by a namespace's open transactions
  */
 import { ValidationError, validateNamespace } from '@statehouse/core';
 
@@ -52,7 +59,25 @@ export interface ServerConfig {
    * more is answered 503 with Retry-After before its body is read. Default 4.
    */
   readonly maxLargeBodies?: number;
+  /** The engine's limits (its options of the same names); absent: the server's defaults. */
+  readonly limits?: ServerLimits;
 }
+
+/** What the server passes to the engine as its options of the same names. */
+export interface ServerLimits {
+  readonly maxTimeoutMs: number;
+  readonly finishedTransactionRetentionMs: number;
+  readonly maxOpenTransactionsPerNamespace: number;
+  readonly maxStagedBytesPerNamespace: number;
+}
+
+/** The server's defaults (the engine's own defaults are smaller for maxTimeoutMs: 10 minutes). */
+export const DEFAULT_LIMITS: ServerLimits = {
+  maxTimeoutMs: 3_600_000,
+  finishedTransactionRetentionMs: 120_000,
+  maxOpenTransactionsPerNamespace: 50_000,
+  maxStagedBytesPerNamespace: 256 * 1024 * 1024,
+};
 
 /** Thrown when the configuration cannot be used; its message lists every problem and its fix. */
 export class ConfigError extends Error {
@@ -82,6 +107,12 @@ const FLAGS: Record<string, { variable: string[]; boolean?: boolean }> = {
   namespace: { variable: ['STATEHOUSE_NAMESPACE'] },
   'shutdown-grace-ms': { variable: ['STATEHOUSE_SHUTDOWN_GRACE_MS'] },
   'max-large-bodies': { variable: ['STATEHOUSE_MAX_LARGE_BODIES'] },
+  'max-timeout-ms': { variable: ['STATEHOUSE_MAX_TIMEOUT_MS'] },
+  'finished-retention-ms': { variable: ['STATEHOUSE_FINISHED_RETENTION_MS'] },
+  'max-open-transactions-per-namespace': {
+    variable: ['STATEHOUSE_MAX_OPEN_TRANSACTIONS_PER_NAMESPACE'],
+  },
+  'max-staged-bytes-per-namespace': { variable: ['STATEHOUSE_MAX_STAGED_BYTES_PER_NAMESPACE'] },
 };
 
 export const USAGE = `Usage: npm start -- [flags]   (or node apps/server/dist/main.js [flags])
@@ -90,7 +121,7 @@ Flags (each also read from its environment variable; a flag wins):
 ${Object.entries(FLAGS)
   .map(
     ([flag, { variable, boolean }]) =>
-      `  --${flag}${boolean ? '' : ' <value>'}`.padEnd(32) + variable.join(', '),
+      `  --${flag}${boolean ? '' : ' <value>'}`.padEnd(32) + ` ${variable.join(', ')}`,
   )
   .join('\n')}
 
@@ -210,8 +241,32 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
         '--insecure (STATEHOUSE_INSECURE=true) to accept the risk',
     );
   }
+  const limits: ServerLimits = {
+    maxTimeoutMs: positive('max-timeout-ms', DEFAULT_LIMITS.maxTimeoutMs, 2 ** 31 - 1),
+    finishedTransactionRetentionMs: positive(
+      'finished-retention-ms',
+      DEFAULT_LIMITS.finishedTransactionRetentionMs,
+      2 ** 31 - 1,
+    ),
+    maxOpenTransactionsPerNamespace: positive(
+      'max-open-transactions-per-namespace',
+      DEFAULT_LIMITS.maxOpenTransactionsPerNamespace,
+      100_000_000,
+    ),
+    maxStagedBytesPerNamespace: positive(
+      'max-staged-bytes-per-namespace',
+      DEFAULT_LIMITS.maxStagedBytesPerNamespace,
+      Number.MAX_SAFE_INTEGER,
+    ),
+  };
+  if (limits.finishedTransactionRetentionMs < 1000) {
+    problems.push(
+      `--finished-retention-ms (STATEHOUSE_FINISHED_RETENTION_MS) must be at least 1000, got ${limits.finishedTransactionRetentionMs}`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
+    limits,
     host,
     grpcPort,
     httpPort,

@@ -38,10 +38,13 @@ export class StatehouseV1Handlers {
     return Promise.resolve({ version: SERVER_VERSION.version, git_sha: SERVER_VERSION.gitSha });
   }
 
-  async BeginTransaction(request: Request): Promise<object> {
+  async BeginTransaction(request: Request, context: CallContext): Promise<object> {
     const timeout = request.timeout_ms;
     return {
-      txn_id: await this.transactions.begin(timeout === undefined ? undefined : Number(timeout)),
+      txn_id: await this.transactions.begin(
+        timeout === undefined ? undefined : Number(timeout),
+        context.principal,
+      ),
     };
   }
 

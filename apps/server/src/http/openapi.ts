@@ -15,10 +15,22 @@ const problem = {
   description: 'An error (application/problem+json) with a stable `code`',
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 };
+const problemFor = (description: string) => ({ ...problem, description });
 const errors = { '400': problem, '401': problem, '403': problem, '503': problem };
 /** Routes with a body also answer 415 (not JSON) and 413 (too large). */
 const bodyErrors = { ...errors, '413': problem, '415': problem };
-const txErrors = { ...bodyErrors, '404': problem, '408': problem, '409': problem };
+const quota = problemFor(
+  'QUOTA_EXCEEDED: a namespace quota (open transactions, staged bytes) is reached; the detail names the limit and how to raise it. Retry once transactions of the namespace finish.',
+);
+const txErrors = {
+  ...bodyErrors,
+  '404': problem,
+  '409': problem,
+  '410': problemFor(
+    'TRANSACTION_TIMEOUT: the transaction passed its deadline. 410 Gone rather than 408, which HTTP clients resend by themselves: a timed-out transaction stays timed out.',
+  ),
+  '429': quota,
+};
 const json = (schema: object, description = 'OK') => ({
   description,
   content: { 'application/json': { schema } },
@@ -135,6 +147,7 @@ export const OPENAPI_DOCUMENT = {
             'Begun',
           ),
           ...bodyErrors,
+          '429': quota,
         },
       },
     },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import {
+  PermissionDeniedError,
   StatehouseError,
   StorageUnavailableError,
   TransactionError,
@@ -19,16 +20,30 @@ import type { ServerConfig } from '../config/server-config';
 /**
  * Transactions as the Statehouse wire protocol has them: BeginTransaction names no namespace, and a
  * transaction belongs to the namespace of its first Write or Delete. A transaction begun here is a
- * small record in Redis (`sh:txn:{<uuid>}`: deadline, state, namespace once bound), so that any
- * server process can continue it; its first write binds the namespace atomically and begins the
+ * small record in Redis (`sh:txn:{<uuid>}`: deadline, state, owner, namespace once bound), so that
+ * any server process can continue it; its first write binds the namespace atomically and begins the
  * engine's transaction `<namespace>~<uuid>` with the same deadline (an idempotent begin, so two
  * processes racing on the first write agree). Engine ids (`<namespace>~<uuid>`, from the HTTP API
  * and our own gRPC service) are accepted everywhere too.
+ *
+ * A transaction is never begun again once it finished, whatever the retention: the engine's
+ * transaction is begun (or found) only while the wire deadline is ahead, and the engine keeps a
+ * transaction begun with a chosen id until its deadline plus the retention even when it finished
+ * earlier (finishTransaction.lua). So within the deadline the idempotent begin finds it, and past
+ * the deadline nothing is begun: the engine reports what it remembers, or TransactionNotFoundError.
+ * (Test: apps/server/test/wire-transactions.test.ts.)
+ *
+ * A transaction belongs to the token that began it (when the server has tokens): another token
+ * cannot bind, write, commit or abort it (PermissionDeniedError).
  */
 @Injectable()
 export class WireTransactions {
-  /** uuid -> bound namespace; a binding never changes, so this cache is never stale. */
-  private readonly bound = new Map<string, string>();
+  /**
+   * uuid -> bound namespace and owner; a binding and an owner never change, so this cache is never
+   * stale. It only names the engine transaction: whether that is still open, finished or gone is
+   * asked of the engine every time.
+   */
+  private readonly bound = new Map<string, { namespace: string; owner: string }>();
 
   constructor(
     @Inject(STATEHOUSE_CLIENT) private readonly client: Statehouse,
@@ -39,14 +54,18 @@ export class WireTransactions {
     this.redis.defineCommand('statehouseWireTransaction', { numberOfKeys: 1, lua: WIRE_SCRIPT });
   }
 
-  /** BeginTransaction: a transaction bound to no namespace yet; returns its id (a uuid). */
-  async begin(timeoutMs: number | undefined): Promise<string> {
-    const timeout = timeoutMs ?? 30_000;
-    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 600_000) {
-      throw new ValidationError('timeout_ms', 'must be an integer from 1 to 600000');
+  /** BeginTransaction: a transaction bound to no namespace yet, owned by `principal`; returns its id (a uuid). */
+  async begin(timeoutMs: number | undefined, principal: Principal): Promise<string> {
+    const { defaultTimeoutMs, maxTimeoutMs, finishedTransactionRetentionMs } = this.client.limits;
+    const timeout = timeoutMs ?? defaultTimeoutMs;
+    if (!Number.isInteger(timeout) || timeout < 1 || timeout > maxTimeoutMs) {
+      throw new ValidationError(
+        'timeout_ms',
+        `must be an integer from 1 to ${maxTimeoutMs} (the server's --max-timeout-ms)`,
+      );
     }
     const uuid = randomUUID();
-    await this.run(uuid, ['begin', timeout, RETENTION_MS]);
+    await this.run(uuid, ['begin', timeout, finishedTransactionRetentionMs, principal.owner]);
     return uuid;
   }
 
@@ -74,24 +93,38 @@ export class WireTransactions {
     const uuid = this.uuidOf(txnId);
     const cached = this.bound.get(uuid);
     if (cached !== undefined) {
-      if (namespace !== undefined && namespace !== cached) {
-        throw invalidNamespaceSwitch(txnId, cached, namespace);
+      if (cached.owner !== '' && cached.owner !== principal.owner) {
+        throw PermissionDeniedError.notOwner(txnId);
       }
-      this.auth.authorize(principal, cached, txnId);
-      return resume(`${cached}~${uuid}`);
+      if (namespace !== undefined && namespace !== cached.namespace) {
+        throw invalidNamespaceSwitch(txnId, cached.namespace, namespace);
+      }
+      this.auth.authorize(principal, cached.namespace, txnId);
+      return resume(`${cached.namespace}~${uuid}`);
     }
     // Commit/Abort name no namespace: the bound one, else (an empty transaction) the default.
-    let bound = namespace === undefined ? await this.bind(txnId, uuid, '') : null;
+    let bound = namespace === undefined ? await this.bind(txnId, uuid, principal, '') : null;
     const target = bound?.namespace ?? namespace ?? this.config.namespace;
     this.auth.authorize(principal, target, txnId); // before binding: no binding to a forbidden one
-    bound ??= await this.bind(txnId, uuid, target);
-    const { remainingMs } = bound!;
-    const tx = await this.client.beginTransaction({
-      id: `${target}~${uuid}`,
-      detached: true,
-      timeoutMs: Math.min(600_000, Math.max(1, remainingMs)),
-    });
-    this.remember(uuid, target);
+    bound ??= await this.bind(txnId, uuid, principal, target);
+    const { remainingMs, owner } = bound!;
+    const id = `${target}~${uuid}`;
+    if (remainingMs <= 0) {
+      // Past its deadline: never begin it (again). The engine says how it ended, or that it is
+      // gone (TransactionNotFoundError).
+      this.remember(uuid, target, owner);
+      return resume(id);
+    }
+    const { maxTimeoutMs } = this.client.limits;
+    if (remainingMs > maxTimeoutMs) {
+      throw new ValidationError(
+        'timeout_ms',
+        `the transaction was begun with a timeout longer than this server's --max-timeout-ms (${maxTimeoutMs})`,
+      );
+    }
+    // Idempotent: within the deadline the engine still has the transaction if it was ever begun.
+    const tx = await this.client.beginTransaction({ id, detached: true, timeoutMs: remainingMs });
+    this.remember(uuid, target, owner); // only once the engine has it
     return commitToken ? resume(tx.id) : tx;
   }
 
@@ -102,25 +135,34 @@ export class WireTransactions {
       return tx.abort();
     }
     const uuid = this.uuidOf(txnId);
-    const [code, detail] = await this.run(uuid, ['abort']);
+    const [code] = await this.run(uuid, ['abort', principal.owner]);
     if (code === NOT_FOUND) throw new TransactionNotFoundError(txnId);
+    if (code === NOT_OWNER) throw PermissionDeniedError.notOwner(txnId);
     if (code === BOUND) {
-      this.remember(uuid, String(detail));
       const tx = await this.forOperation(txnId, principal, undefined);
       await tx.abort();
     }
   }
 
-  /** `{ namespace, remainingMs }` once bound; with `namespace` '' only looks (null: unbound). */
+  /** `{ namespace, remainingMs, owner }` once bound; with `namespace` '' only looks (null: unbound). */
   private async bind(
     txnId: string,
     uuid: string,
+    principal: Principal,
     namespace: string,
-  ): Promise<{ namespace: string; remainingMs: number } | null> {
-    const [code, detail, remaining] = await this.run(uuid, ['bind', namespace]);
+  ): Promise<{ namespace: string; remainingMs: number; owner: string } | null> {
+    const [code, detail, remaining, owner] = await this.run(uuid, [
+      'bind',
+      principal.owner,
+      namespace,
+    ]);
     switch (code) {
       case OK:
-        return { namespace: String(detail), remainingMs: Number(remaining) };
+        return {
+          namespace: String(detail),
+          remainingMs: Number(remaining),
+          owner: String(owner ?? ''),
+        };
       case UNBOUND:
         return null;
       case NOT_FOUND:
@@ -131,16 +173,19 @@ export class WireTransactions {
         throw TransactionError.forState('TRANSACTION_TIMEOUT', txnId);
       case OTHER_NAMESPACE:
         throw invalidNamespaceSwitch(txnId, String(detail), namespace);
+      case NOT_OWNER:
+        throw PermissionDeniedError.notOwner(txnId);
       default:
         throw new TransactionError(`Unexpected reply ${code} for transaction ${txnId}`);
     }
   }
 
-  private remember(uuid: string, namespace: string): void {
+  private remember(uuid: string, namespace: string, owner: string): void {
+    if (this.bound.has(uuid)) return;
     if (this.bound.size >= CACHE_SIZE) {
       this.bound.delete(this.bound.keys().next().value!); // the oldest entry
     }
-    this.bound.set(uuid, namespace);
+    this.bound.set(uuid, { namespace, owner });
   }
 
   private uuidOf(txnId: string): string {
@@ -164,7 +209,6 @@ export class WireTransactions {
   }
 }
 
-const RETENTION_MS = 120_000;
 const CACHE_SIZE = 100_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const OK = 0;
@@ -174,17 +218,22 @@ const NOT_FOUND = -1;
 const ABORTED = -2;
 const TIMED_OUT = -3;
 const OTHER_NAMESPACE = -4;
+const NOT_OWNER = -5;
 
 /**
  * KEYS[1] the wire transaction's record: hash deadline (ms, Redis clock), state ('open' |
- * 'aborted'), namespace (once bound). ARGV[1] is the action:
- *   begin, timeoutMs, retentionMs -> { 0, deadline }
- *   bind, namespace   -> { 0, namespace, remainingMs } bound (now, or before to this namespace)
+ * 'aborted'), owner (a hash of the token that began it; absent without tokens), namespace (once
+ * bound). It expires after the deadline plus the retention of finished transactions. ARGV[1] is
+ * the action:
+ *   begin, timeoutMs, retentionMs, owner -> { 0, deadline }
+ *   bind, owner, namespace -> { 0, namespace, remainingMs, owner } bound (now, or before to this
+ *                        namespace; remainingMs <= 0: past its deadline)
  *                        { 1 } unbound (namespace '': only looking)
  *                        { -1 } not found, { -2 } aborted, { -3 } past its deadline while unbound,
- *                        { -4, namespace } bound to another namespace
- *   abort             -> { 0 } aborted now (unbound), { 1, namespace } bound: abort it there,
- *                        { 2 } already aborted, { -1 } not found
+ *                        { -4, namespace } bound to another namespace, { -5 } another token's
+ *   abort, owner       -> { 0 } aborted now (unbound), { 1, namespace } bound: abort it there,
+ *                        { 2 } already aborted, { -1 } not found, { -5 } another token's
+ * Every check comes before the first write.
  */
 const WIRE_SCRIPT = `
 local t = redis.call('TIME')
@@ -193,13 +242,20 @@ local action = ARGV[1]
 if action == 'begin' then
   local deadline = now + tonumber(ARGV[2])
   redis.call('HSET', KEYS[1], 'deadline', deadline, 'state', 'open')
+  if ARGV[4] ~= '' then
+    redis.call('HSET', KEYS[1], 'owner', ARGV[4])
+  end
   redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + tonumber(ARGV[3]))
   return { 0, deadline }
 end
-local tx = redis.call('HMGET', KEYS[1], 'deadline', 'state', 'namespace')
+local tx = redis.call('HMGET', KEYS[1], 'deadline', 'state', 'namespace', 'owner')
 if not tx[1] then
   return { -1 }
 end
+if tx[4] and tx[4] ~= ARGV[2] then
+  return { -5 }
+end
+local owner = tx[4] or ''
 local deadline = tonumber(tx[1])
 if action == 'abort' then
   if tx[3] then
@@ -213,10 +269,10 @@ if action == 'abort' then
 end
 -- bind
 if tx[3] then
-  if ARGV[2] ~= '' and ARGV[2] ~= tx[3] then
+  if ARGV[3] ~= '' and ARGV[3] ~= tx[3] then
     return { -4, tx[3] }
   end
-  return { 0, tx[3], deadline - now }
+  return { 0, tx[3], deadline - now, owner }
 end
 if tx[2] == 'aborted' then
   return { -2 }
@@ -224,9 +280,9 @@ end
 if now >= deadline then
   return { -3 }
 end
-if ARGV[2] == '' then
+if ARGV[3] == '' then
   return { 1 }
 end
-redis.call('HSET', KEYS[1], 'namespace', ARGV[2])
-return { 0, ARGV[2], deadline - now }
+redis.call('HSET', KEYS[1], 'namespace', ARGV[3])
+return { 0, ARGV[3], deadline - now, owner }
 `;

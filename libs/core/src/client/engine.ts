@@ -39,6 +39,8 @@ export async function startEngine(options: StatehouseOptions): Promise<Engine> {
   const repository = new TransactionRepository(redis, resolved.keyPrefix, {
     maxOperations: resolved.maxOperationsPerTransaction,
     maxBytes: resolved.maxTransactionBytes,
+    maxOpenPerNamespace: resolved.maxOpenTransactionsPerNamespace,
+    maxStagedBytesPerNamespace: resolved.maxStagedBytesPerNamespace,
     retentionMs: resolved.finishedTransactionRetentionMs,
     maxBatch: BATCH_LIMIT,
     replication: resolved.replication,

@@ -14,7 +14,7 @@ export interface StatehouseOptions {
   keyPrefix?: string;
   /** Timeout of a transaction that names none. Default 30000. */
   defaultTimeoutMs?: number;
-  /** Largest timeout a transaction may ask for. Default 600000 (10 minutes). */
+  /** Largest timeout a transaction may ask for. Default 600000 (10 minutes; the server's is 1 hour). */
   maxTimeoutMs?: number;
   /** Largest serialized value. Default 1 MiB. */
   maxValueBytes?: number;
@@ -24,6 +24,18 @@ export interface StatehouseOptions {
   maxTransactionBytes?: number;
   /** How long a finished transaction stays known (for "already committed" and commit retries). Default 2 minutes. */
   finishedTransactionRetentionMs?: number;
+  /**
+   * Quota of a namespace, held in Redis across every client and server on it: most transactions
+   * staged in Redis and open at once (buffered and read-only ones live in their client and do not
+   * count). Default 50000. A begin beyond it throws QuotaExceededError.
+   */
+  maxOpenTransactionsPerNamespace?: number;
+  /**
+   * Quota of a namespace: most bytes staged at once by its open transactions (their staged values,
+   * as maxTransactionBytes counts them). Default 256 MiB. A write beyond it throws
+   * QuotaExceededError; nothing is staged and the transaction stays usable.
+   */
+  maxStagedBytesPerNamespace?: number;
   /** Run the timeout worker in this process (default true), or set its concurrency. */
   timeoutWorker?: boolean | { concurrency?: number };
   /** BullMQ key prefix of the timeout queue. Default `"{sh-timeouts}"` (one Redis Cluster slot). */
@@ -61,6 +73,8 @@ export interface ResolvedOptions {
   readonly maxOperationsPerTransaction: number;
   readonly maxTransactionBytes: number;
   readonly finishedTransactionRetentionMs: number;
+  readonly maxOpenTransactionsPerNamespace: number;
+  readonly maxStagedBytesPerNamespace: number;
   readonly timeoutWorker: false | { concurrency: number };
   readonly queuePrefix: string;
   readonly replayPageSize: number;
@@ -108,6 +122,16 @@ export function resolveOptions(options: StatehouseOptions): ResolvedOptions {
       option('finishedTransactionRetentionMs', 120_000),
       'finishedTransactionRetentionMs',
       1000,
+    ),
+    maxOpenTransactionsPerNamespace: validateInteger(
+      option('maxOpenTransactionsPerNamespace', 50_000),
+      'maxOpenTransactionsPerNamespace',
+      1,
+    ),
+    maxStagedBytesPerNamespace: validateInteger(
+      option('maxStagedBytesPerNamespace', 256 * MIB),
+      'maxStagedBytesPerNamespace',
+      1,
     ),
     timeoutWorker:
       worker === false

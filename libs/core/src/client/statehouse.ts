@@ -110,6 +110,25 @@ export class Statehouse implements StatehouseApi {
     return this.starter.begin(args, this.namespaceOf(args.namespace));
   }
 
+  /** The limits this client enforces (its resolved options), for servers that validate with them. */
+  get limits(): Pick<
+    ResolvedOptions,
+    | 'defaultTimeoutMs'
+    | 'maxTimeoutMs'
+    | 'finishedTransactionRetentionMs'
+    | 'maxOpenTransactionsPerNamespace'
+    | 'maxStagedBytesPerNamespace'
+  > {
+    const { options } = this;
+    return {
+      defaultTimeoutMs: options.defaultTimeoutMs,
+      maxTimeoutMs: options.maxTimeoutMs,
+      finishedTransactionRetentionMs: options.finishedTransactionRetentionMs,
+      maxOpenTransactionsPerNamespace: options.maxOpenTransactionsPerNamespace,
+      maxStagedBytesPerNamespace: options.maxStagedBytesPerNamespace,
+    };
+  }
+
   /** Counters of this client (for metrics): timeouts its worker fired. */
   get stats(): Readonly<EngineStats> {
     return this.engine.stats;

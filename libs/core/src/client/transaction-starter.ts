@@ -83,6 +83,7 @@ export class TransactionStarter {
       const buffer = new WriteBuffer(timeoutMs, {
         maxOperations: this.options.maxOperationsPerTransaction,
         maxBytes: this.options.maxTransactionBytes,
+        retentionMs: this.options.finishedTransactionRetentionMs,
       });
       return new Transaction(this.context, newTransactionId(namespace), {
         onFinished: finished,

@@ -7,11 +7,19 @@
 
   ARGV[1]       persisted machine snapshot of the 'open' state
   ARGV[2]       retentionMs: how long a record outlives its deadline if nobody finishes it
-  ARGV[2 + i]   timeoutMs of the i-th transaction; prefixed with 'k' ("k5000"): keep the transaction
+  ARGV[3]       maxOpenTransactionsPerNamespace: most transactions open at once in the namespace
+                (those in the deadline index, where every open one is until it is finished)
+  ARGV[3 + i]   timeoutMs of the i-th transaction; prefixed with 'k' ("k5000"): keep the transaction
                 if it exists already (an idempotent begin with a caller-chosen id)
 
   Returns { nowMs, deadline_1, ..., deadline_n }   (all on the Redis clock; for a kept transaction
-          its existing deadline)
+          its existing deadline); instead of a deadline, -11: not begun, the namespace's quota of
+          open transactions is reached (QUOTA_OPEN_TRANSACTIONS)
+
+  A transaction begun with a chosen id ('k') is marked 'chosen': finishTransaction keeps it until
+  its deadline plus the retention even when it finishes earlier, so that a begin of the same id
+  within its deadline finds it instead of creating it again (the gRPC server's wire transactions
+  begin only within their deadline: a finished one is never begun again).
 
   A transaction hash holds its metadata (state, snapshot, deadline, createdAt, seq, bytes)
   and its staged operations, one field per record ("agentId NUL key", never a metadata name).
@@ -21,22 +29,30 @@
 
 local now = nowMs()
 local retentionMs = tonumber(ARGV[2])
+local maxOpen = tonumber(ARGV[3])
+local open = redis.call('ZCARD', KEYS[1])
 local out = { now }
 local index = {}
 for i = 2, #KEYS do
-  local arg = ARGV[i + 1]
-  local existing = false
-  if string.byte(arg, 1) == 107 then -- 'k'
+  local arg = ARGV[i + 2]
+  local existing, chosen = false, string.byte(arg, 1) == 107 -- 'k'
+  if chosen then
     arg = string.sub(arg, 2)
     existing = redis.call('HGET', KEYS[i], 'deadline')
   end
   if existing then
     out[i] = tonumber(existing)
+  elseif open >= maxOpen then
+    out[i] = -11
   else
+    open = open + 1
     local timeoutMs = tonumber(arg)
     local deadline = now + timeoutMs
     redis.call('HSET', KEYS[i], 'state', 'open', 'snapshot', ARGV[1], 'deadline', deadline,
       'createdAt', now, 'seq', 0, 'bytes', 0)
+    if chosen then
+      redis.call('HSET', KEYS[i], 'chosen', 1)
+    end
     redis.call('PEXPIRE', KEYS[i], timeoutMs + retentionMs)
     index[#index + 1] = deadline
     index[#index + 1] = string.match(KEYS[i], ':([^:]+)$')

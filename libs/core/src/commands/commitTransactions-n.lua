@@ -10,7 +10,8 @@
   KEYS[3] records            <prefix>:{<ns>}:state
   KEYS[4] ordered index      <prefix>:{<ns>}:index
   KEYS[5] deadline index     <prefix>:{<ns>}:deadlines
-  KEYS[5 + i]  transaction hash   <prefix>:{<ns>}:tx:<id> of the i-th transaction
+  KEYS[6] staged-bytes ledger <prefix>:{<ns>}:staged
+  KEYS[6 + i]  transaction hash   <prefix>:{<ns>}:tx:<id> of the i-th transaction
 
   ARGV[1] persisted snapshot of 'committed'
   ARGV[2] persisted snapshot of 'timedOut' (applied when a deadline has passed)
@@ -43,12 +44,14 @@
 ]]
 --- @include "replicateCommands"
 --- @include "nowMs"
+--- @include "releaseStaged"
 --- @include "finishTransaction"
 --- @include "commitClock"
 --- @include "checkConditions"
 --- @include "applyOperations"
 
 local clockKey, logKey, stateKey, indexKey, deadlinesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local ledgerKey = KEYS[6]
 local committedSnapshot, timedOutSnapshot, abortedSnapshot = ARGV[1], ARGV[2], ARGV[3]
 local retentionMs = tonumber(ARGV[4])
 local now = nowMs()
@@ -106,12 +109,12 @@ local function commit(txKey, token, txId)
     return -2, meta.state
   end
   if now >= tonumber(meta.deadline) then
-    finishTransaction(txKey, deadlinesKey, staged, 'timedOut', timedOutSnapshot, now, retentionMs, {})
+    finishTransaction(txKey, deadlinesKey, ledgerKey, staged, 'timedOut', timedOutSnapshot, now, retentionMs, {})
     return -3, 0
   end
   local failed = checkConditions(stateKey, conditions)
   if failed then
-    finishTransaction(txKey, deadlinesKey, staged, 'aborted', abortedSnapshot, now, retentionMs, {})
+    finishTransaction(txKey, deadlinesKey, ledgerKey, staged, 'aborted', abortedSnapshot, now, retentionMs, {})
     return -9, failed
   end
   table.sort(ops, function(a, b) return a.seq < b.seq end)
@@ -124,14 +127,14 @@ local function commit(txKey, token, txId)
   if appendedKeys ~= '' then
     extra[5], extra[6] = 'appended', appendedKeys
   end
-  finishTransaction(txKey, false, staged, 'committed', committedSnapshot, now, retentionMs, extra)
+  finishTransaction(txKey, false, ledgerKey, staged, 'committed', committedSnapshot, now, retentionMs, extra)
   committedIds[#committedIds + 1] = string.match(txKey, ':([^:]+)$')
   return 0, commitTs, appendedKeys
 end
 
 local out = {}
-for i = 1, #KEYS - 5 do
-  local code, detail, appendedKeys = commit(KEYS[5 + i], ARGV[3 + 2 * i], ARGV[4 + 2 * i])
+for i = 1, #KEYS - 6 do
+  local code, detail, appendedKeys = commit(KEYS[6 + i], ARGV[3 + 2 * i], ARGV[4 + 2 * i])
   out[3 * i - 2] = code
   out[3 * i - 1] = detail
   out[3 * i] = appendedKeys or ''

@@ -17,4 +17,8 @@ export enum ScriptCode {
   CONFLICT = -9,
   /** A point-in-time read asked for a commitTs the namespace has not reached. */
   FUTURE = -10,
+  /** The namespace has maxOpenTransactionsPerNamespace transactions open already. */
+  QUOTA_OPEN_TRANSACTIONS = -11,
+  /** Staging this would pass the namespace's maxStagedBytesPerNamespace. */
+  QUOTA_STAGED_BYTES = -12,
 }

@@ -69,6 +69,7 @@ export interface StatehouseCommands {
   statehouseAbortTransaction(
     tx: string,
     deadlines: string,
+    staged: string,
     abortedSnapshot: string,
     timedOutSnapshot: string,
     retentionMs: number,
@@ -76,6 +77,7 @@ export interface StatehouseCommands {
   statehouseTimeoutTransaction(
     tx: string,
     deadlines: string,
+    staged: string,
     timedOutSnapshot: string,
     retentionMs: number,
   ): Promise<[ScriptCode, (string | number)?]>;
@@ -83,6 +85,7 @@ export interface StatehouseCommands {
     tx: string,
     state: string,
     deadlines: string,
+    staged: string,
     field: string,
     timedOutSnapshot: string,
     retentionMs: number,
@@ -99,6 +102,7 @@ export interface StatehouseCommands {
     index: string,
     state: string,
     deadlines: string,
+    staged: string,
     agentId: string,
     min: Buffer,
     max: Buffer,

@@ -4,16 +4,18 @@
   and applied on its own; the last operation on a record wins.
 
   KEYS[1]          deadline index      <prefix>:{<ns>}:deadlines
-  KEYS[1 + i]      transaction hash    <prefix>:{<ns>}:tx:<id> of the i-th operation
+  KEYS[2]          staged-bytes ledger <prefix>:{<ns>}:staged (local id -> bytes, 'total')
+  KEYS[2 + i]      transaction hash    <prefix>:{<ns>}:tx:<id> of the i-th operation
 
   ARGV[1]          maxOperationsPerTransaction
   ARGV[2]          maxTransactionBytes
   ARGV[3]          persisted snapshot of 'timedOut' (applied when a deadline has passed)
   ARGV[4]          retentionMs: how long a finished transaction stays readable
-  ARGV[4i + 1]     record field (agentId NUL key) of the i-th operation
-  ARGV[4i + 2]     'w' (write) or 'd' (delete)
-  ARGV[4i + 3]     value JSON ('' for a delete)
-  ARGV[4i + 4]     condition: '' (none), or the version the record must have at commit ('0': it
+  ARGV[5]          maxStagedBytesPerNamespace: most bytes the namespace's open transactions stage
+  ARGV[4i + 2]     record field (agentId NUL key) of the i-th operation
+  ARGV[4i + 3]     'w' (write) or 'd' (delete)
+  ARGV[4i + 4]     value JSON ('' for a delete)
+  ARGV[4i + 5]     condition: '' (none), or the version the record must have at commit ('0': it
                    must not exist), stored as the field SOH record (see commitTransactions)
 
   Returns { code_1, detail_1, ..., code_n, detail_n }, per operation:
@@ -23,13 +25,16 @@
           -3, 0         its deadline has passed; now timed out (TIMEOUT)
           -4, max       too many operations (TOO_MANY_OPERATIONS)
           -5, max       too many bytes staged (TOO_MANY_BYTES)
+          -12, max      the namespace's quota of staged bytes would be passed (QUOTA_STAGED_BYTES)
 ]]
 --- @include "replicateCommands"
 --- @include "nowMs"
+--- @include "releaseStaged"
 --- @include "finishTransaction"
 --- @include "stagedFieldsOf"
 
-local deadlinesKey = KEYS[1]
+local deadlinesKey, ledgerKey = KEYS[1], KEYS[2]
+local maxNamespaceBytes = tonumber(ARGV[5])
 local maxOperations, maxBytes = tonumber(ARGV[1]), tonumber(ARGV[2])
 local retentionMs = tonumber(ARGV[4])
 local now = nowMs()
@@ -48,7 +53,7 @@ local function stage(txKey, field, kind, json, ifVersion)
     return -2, tx[1]
   end
   if now >= tonumber(tx[2]) then
-    finishTransaction(txKey, deadlinesKey, stagedFieldsOf(txKey), 'timedOut', ARGV[3], now, retentionMs, {})
+    finishTransaction(txKey, deadlinesKey, ledgerKey, stagedFieldsOf(txKey), 'timedOut', ARGV[3], now, retentionMs, {})
     return -3, 0
   end
   local seq = tonumber(tx[3]) + 1
@@ -71,6 +76,13 @@ local function stage(txKey, field, kind, json, ifVersion)
     end
     bytes = exact
   end
+  -- The namespace's quota, on what this staging adds (a smaller exact figure gives bytes back).
+  local delta = bytes - tonumber(tx[4])
+  local total = tonumber(redis.call('HGET', ledgerKey, 'total')) or 0
+  if delta > 0 and total + delta > maxNamespaceBytes then
+    return -12, maxNamespaceBytes
+  end
+  redis.call('HSET', ledgerKey, 'total', total + delta, string.match(txKey, ':([^:]+)$'), bytes)
   if ifVersion == '' then
     redis.call('HSET', txKey, field, entry, 'seq', seq, 'bytes', bytes)
   else
@@ -80,9 +92,9 @@ local function stage(txKey, field, kind, json, ifVersion)
   return 0, 0
 end
 
-for i = 1, #KEYS - 1 do
-  local a = 4 * i + 1
-  local code, detail = stage(KEYS[1 + i], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
+for i = 1, #KEYS - 2 do
+  local a = 4 * i + 2
+  local code, detail = stage(KEYS[2 + i], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
   out[2 * i - 1] = code
   out[2 * i] = detail
 end

@@ -3,6 +3,7 @@ export * from './transaction.error';
 export * from './transaction-not-found.error';
 export * from './validation.error';
 export * from './limit-exceeded.error';
+export * from './quota-exceeded.error';
 export * from './version-not-found.error';
 export * from './version-compacted.error';
 export * from './storage-unavailable.error';

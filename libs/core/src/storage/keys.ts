@@ -27,11 +27,14 @@ export function namespaceTag(namespace: string): string {
  *   <prefix>:{<tag>}:index    zset    lexicographic: live records (agentId NUL key, for listKeys and
  *                                     scanPrefix) and replay entries (agentId SOH <padded commitTs>)
  *   <prefix>:{<tag>}:deadlines zset    open transaction id -> deadline (the timeout sweeps' index)
- *   <prefix>:{<tag>}:tx:<id>  hash    one transaction: machine snapshot, deadline, outcome, and its
- *                                     staged operations (record -> "<seq>:<w|d>:<json>")
+ *   <prefix>:{<tag>}:tx:<id>  hash    one transaction: machine snapshot, deadline, outcome, 'chosen'
+ *                                     when begun with a caller's id, and its staged operations
+ *                                     (record -> "<seq>:<w|d>:<json>")
  *   <prefix>:{<tag>}:finished hash    buffered transactions, once finished: id -> "<state> <commitTs>
  *                                     <token> <createdAt> <finishedAt> [<appended keys>]"
  *   <prefix>:{<tag>}:finishedAt zset   the same ids -> finishedAt (their expiry, after retention)
+ *   <prefix>:{<tag>}:staged   hash    the namespace's ledger of staged bytes (maxStagedBytesPerNamespace):
+ *                                     open transaction id -> bytes it staged, and 'total'
  *   <prefix>:{<tag>}:fence    string  durability 'replicated' only: written before a WAIT that must
  *                                     cover an earlier commit (expires after the retention)
  */
@@ -46,6 +49,7 @@ export class NamespaceKeys {
   readonly fence: string;
   /** The namespace's hash tag (without the braces). */
   readonly tag: string;
+  readonly staged: string;
   private readonly base: string;
 
   constructor(
@@ -62,6 +66,7 @@ export class NamespaceKeys {
     this.finished = `${this.base}finished`;
     this.finishedAt = `${this.base}finishedAt`;
     this.fence = `${this.base}fence`;
+    this.staged = `${this.base}staged`;
   }
 
   transaction(localId: string): string {

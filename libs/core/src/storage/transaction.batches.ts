@@ -1,6 +1,6 @@
 import { ScriptCode } from '../commands/script-code';
 import type { StatehouseConnection } from '../commands/scripts';
-import { CommitUnknownError, LimitExceededError } from '../errors';
+import { CommitUnknownError, LimitExceededError, QuotaExceededError } from '../errors';
 import { SNAPSHOTS } from '../transaction/transaction.machine';
 import type { TransactionId } from '../transaction/transaction-id';
 import { Batcher } from './batcher';
@@ -109,7 +109,10 @@ export class TransactionBatches {
     return batchers;
   }
 
-  private async beginBatch(namespace: string, items: BeginItem[]): Promise<BeginResult[]> {
+  private async beginBatch(
+    namespace: string,
+    items: BeginItem[],
+  ): Promise<Array<BeginResult | Error>> {
     const keys = this.keys(namespace);
     const reply = await runCommand(undefined, () =>
       this.redis.statehouseBeginTransactions(
@@ -118,11 +121,19 @@ export class TransactionBatches {
         ...items.map((item) => keys.transaction(item.localId)),
         SNAPSHOTS.open,
         this.settings.retentionMs,
+        this.settings.maxOpenPerNamespace,
         ...items.map((item) => (item.keep ? `k${item.timeoutMs}` : item.timeoutMs)),
       ),
     );
     const now = Number(reply[0]);
-    return items.map((_, i) => ({ deadline: Number(reply[i + 1]), now }));
+    return items.map((item, i) => {
+      const deadline = Number(reply[i + 1]);
+      if (deadline === Number(ScriptCode.QUOTA_OPEN_TRANSACTIONS)) {
+        const max = this.settings.maxOpenPerNamespace;
+        return new QuotaExceededError('maxOpenTransactionsPerNamespace', max, namespace, item.id);
+      }
+      return { deadline, now };
+    });
   }
 
   private async stageBatch(namespace: string, items: StageItem[]): Promise<Array<void | Error>> {
@@ -136,13 +147,15 @@ export class TransactionBatches {
     ]);
     const reply = await runCommand(undefined, () =>
       this.redis.statehouseStageOperations(
-        1 + txKeys.length,
+        2 + txKeys.length,
         keys.deadlines,
+        keys.staged,
         ...txKeys,
         this.settings.maxOperations,
         this.settings.maxBytes,
         SNAPSHOTS.timedOut,
         this.settings.retentionMs,
+        this.settings.maxStagedBytesPerNamespace,
         ...opArgs,
       ),
     );
@@ -156,6 +169,13 @@ export class TransactionBatches {
           return new LimitExceededError('maxOperationsPerTransaction', Number(detail), tx.id);
         case ScriptCode.TOO_MANY_BYTES:
           return new LimitExceededError('maxTransactionBytes', Number(detail), tx.id);
+        case ScriptCode.QUOTA_STAGED_BYTES:
+          return new QuotaExceededError(
+            'maxStagedBytesPerNamespace',
+            Number(detail),
+            namespace,
+            tx.id,
+          );
         default:
           return transactionFailure(tx, code, detail);
       }
@@ -169,12 +189,13 @@ export class TransactionBatches {
     const keys = this.keys(namespace);
     return this.runCommitScript(keys, items, () =>
       this.redis.statehouseCommitTransactions(
-        5 + items.length,
+        6 + items.length,
         keys.clock,
         keys.log,
         keys.state,
         keys.index,
         keys.deadlines,
+        keys.staged,
         ...items.map(({ tx }) => keys.transaction(tx.localId)),
         SNAPSHOTS.committed,
         SNAPSHOTS.timedOut,

@@ -20,6 +20,9 @@ export const APPEND_MARK = '\u0004';
 export interface RepositorySettings {
   readonly maxOperations: number;
   readonly maxBytes: number;
+  /** Namespace quotas (held in Redis): open transactions, staged bytes. */
+  readonly maxOpenPerNamespace: number;
+  readonly maxStagedBytesPerNamespace: number;
   /** How long a finished transaction stays known. */
   readonly retentionMs: number;
   /** Most items in one grouped script call. */

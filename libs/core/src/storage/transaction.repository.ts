@@ -120,6 +120,7 @@ export class TransactionRepository {
         keys.index,
         keys.state,
         keys.deadlines,
+        keys.staged,
         agentId,
         min,
         max,
@@ -168,6 +169,7 @@ export class TransactionRepository {
         keys.transaction(tx.localId),
         keys.state,
         keys.deadlines,
+        keys.staged,
         recordField(agentId, key),
         SNAPSHOTS.timedOut,
         this.settings.retentionMs,
@@ -207,6 +209,7 @@ export class TransactionRepository {
       this.redis.statehouseAbortTransaction(
         keys.transaction(tx.localId),
         keys.deadlines,
+        keys.staged,
         SNAPSHOTS.aborted,
         SNAPSHOTS.timedOut,
         this.settings.retentionMs,
@@ -223,6 +226,7 @@ export class TransactionRepository {
       this.redis.statehouseTimeoutTransaction(
         keys.transaction(tx.localId),
         keys.deadlines,
+        keys.staged,
         SNAPSHOTS.timedOut,
         this.settings.retentionMs,
       ),

@@ -1,4 +1,5 @@
-import { LimitExceededError } from '../errors';
+import { performance } from 'node:perf_hooks';
+import { LimitExceededError, TransactionNotFoundError } from '../errors';
 import { SEPARATOR, membershipField, recordField } from '../storage/record-fields';
 import type { BufferedCommit, BufferedOperation } from '../storage/transaction.repository';
 import type { TransactionId } from './transaction-id';
@@ -7,6 +8,8 @@ import type { JsonObject } from '../validation/validate';
 export interface WriteBufferLimits {
   readonly maxOperations: number;
   readonly maxBytes: number;
+  /** How long Redis remembers a finished buffered commit (finishedTransactionRetentionMs). */
+  readonly retentionMs: number;
 }
 
 /**
@@ -21,6 +24,8 @@ export class WriteBuffer {
   readonly deadline: number;
   /** True once a commit was sent: a retry after CommitUnknownError must reach Redis to find out. */
   private commitSent = false;
+  /** performance.now() when the commit was first sent. */
+  private firstSentAt = 0;
   /** Operations by record field (or append id), in the order of their last staging. */
   private readonly operations = new Map<string, BufferedOperation>();
   /** Record field -> expected version ("!": must not exist); agentId STX -> membership count. */
@@ -84,9 +89,19 @@ export class WriteBuffer {
     return this.commitSent;
   }
 
-  /** Everything the commit script needs, in one value (from now on, a commit is a retry). */
+  /**
+   * Everything the commit script needs, in one value (from now on, a commit is a retry). A retry
+   * once the retention has passed since the first send is refused with TransactionNotFoundError,
+   * as for a transaction in Redis: the record that makes a retry find its first attempt's outcome
+   * (written at or after the first send) may be gone, and sending again could apply it twice.
+   */
   toCommit(tx: TransactionId, token: string): BufferedCommit {
-    this.commitSent = true;
+    if (!this.commitSent) {
+      this.commitSent = true;
+      this.firstSentAt = performance.now();
+    } else if (performance.now() - this.firstSentAt >= this.limits.retentionMs) {
+      throw new TransactionNotFoundError(tx.id);
+    }
     return {
       tx,
       token,

@@ -6,6 +6,7 @@
   KEYS[1] transaction hash   <prefix>:{<ns>}:tx:<id>
   KEYS[2] records            <prefix>:{<ns>}:state
   KEYS[3] deadline index     <prefix>:{<ns>}:deadlines
+  KEYS[4] staged-bytes ledger <prefix>:{<ns>}:staged
 
   ARGV[1] record field (agentId NUL key)
   ARGV[2] persisted snapshot of 'timedOut' (applied when the deadline has passed)
@@ -20,13 +21,14 @@
 ]]
 --- @include "replicateCommands"
 --- @include "nowMs"
+--- @include "releaseStaged"
 --- @include "finishTransaction"
 --- @include "stagedFieldsOf"
 --- @include "refuseUnlessOpen"
 
-local txKey, stateKey, deadlinesKey = KEYS[1], KEYS[2], KEYS[3]
+local txKey, stateKey, deadlinesKey, ledgerKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local tx = redis.call('HMGET', txKey, 'state', 'deadline', ARGV[1])
-local refused = refuseUnlessOpen(tx, txKey, deadlinesKey, ARGV[2], tonumber(ARGV[3]))
+local refused = refuseUnlessOpen(tx, txKey, deadlinesKey, ledgerKey, ARGV[2], tonumber(ARGV[3]))
 if refused then
   return refused
 end

@@ -3,6 +3,7 @@
 
   KEYS[1] transaction hash   <prefix>:{<ns>}:tx:<id>
   KEYS[2] deadline index     <prefix>:{<ns>}:deadlines
+  KEYS[3] staged-bytes ledger <prefix>:{<ns>}:staged
 
   ARGV[1] persisted snapshot of 'aborted'
   ARGV[2] persisted snapshot of 'timedOut'
@@ -15,10 +16,11 @@
 ]]
 --- @include "replicateCommands"
 --- @include "nowMs"
+--- @include "releaseStaged"
 --- @include "finishTransaction"
 --- @include "stagedFieldsOf"
 
-local txKey, deadlinesKey = KEYS[1], KEYS[2]
+local txKey, deadlinesKey, ledgerKey = KEYS[1], KEYS[2], KEYS[3]
 local tx = redis.call('HMGET', txKey, 'state', 'deadline')
 if not tx[1] then
   return { -1 }
@@ -32,8 +34,8 @@ end
 local now = nowMs()
 local retentionMs = tonumber(ARGV[3])
 if now >= tonumber(tx[2]) then
-  finishTransaction(txKey, deadlinesKey, stagedFieldsOf(txKey), 'timedOut', ARGV[2], now, retentionMs, {})
+  finishTransaction(txKey, deadlinesKey, ledgerKey, stagedFieldsOf(txKey), 'timedOut', ARGV[2], now, retentionMs, {})
   return { 1, 'timedOut' }
 end
-finishTransaction(txKey, deadlinesKey, stagedFieldsOf(txKey), 'aborted', ARGV[1], now, retentionMs, {})
+finishTransaction(txKey, deadlinesKey, ledgerKey, stagedFieldsOf(txKey), 'aborted', ARGV[1], now, retentionMs, {})
 return { 0 }

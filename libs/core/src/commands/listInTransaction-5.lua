@@ -8,6 +8,7 @@
   KEYS[2] ordered index      <prefix>:{<ns>}:index
   KEYS[3] records            <prefix>:{<ns>}:state
   KEYS[4] deadline index     <prefix>:{<ns>}:deadlines
+  KEYS[5] staged-bytes ledger <prefix>:{<ns>}:staged
 
   ARGV[1] agentId
   ARGV[2] lexicographic lower bound (as for scanPrefix)
@@ -24,14 +25,15 @@
 ]]
 --- @include "replicateCommands"
 --- @include "nowMs"
+--- @include "releaseStaged"
 --- @include "finishTransaction"
 --- @include "stagedFieldsOf"
 --- @include "refuseUnlessOpen"
 
-local txKey, indexKey, stateKey, deadlinesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local txKey, indexKey, stateKey, deadlinesKey, ledgerKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local agent = ARGV[1]
 local tx = redis.call('HMGET', txKey, 'state', 'deadline')
-local refused = refuseUnlessOpen(tx, txKey, deadlinesKey, ARGV[6], tonumber(ARGV[7]))
+local refused = refuseUnlessOpen(tx, txKey, deadlinesKey, ledgerKey, ARGV[6], tonumber(ARGV[7]))
 if refused then
   return refused
 end

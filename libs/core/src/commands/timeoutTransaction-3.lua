@@ -4,6 +4,7 @@
 
   KEYS[1] transaction hash   <prefix>:{<ns>}:tx:<id>
   KEYS[2] deadline index     <prefix>:{<ns>}:deadlines
+  KEYS[3] staged-bytes ledger <prefix>:{<ns>}:staged
 
   ARGV[1] persisted snapshot of 'timedOut'
   ARGV[2] retentionMs: how long a finished transaction stays readable
@@ -12,17 +13,20 @@
           { 1, state }        already final: nothing to do
           { 2, remainingMs }  still open and its deadline is ahead
           { -1 }              no such transaction (NOT_FOUND)
-  In every case but the third, the transaction leaves the deadline index.
+  In every case but the third, the transaction leaves the deadline index and the ledger (a
+  transaction whose hash expired before any sweep reached it gives its staged bytes back here).
 ]]
 --- @include "replicateCommands"
 --- @include "nowMs"
+--- @include "releaseStaged"
 --- @include "finishTransaction"
 --- @include "stagedFieldsOf"
 
-local txKey, deadlinesKey = KEYS[1], KEYS[2]
+local txKey, deadlinesKey, ledgerKey = KEYS[1], KEYS[2], KEYS[3]
 local tx = redis.call('HMGET', txKey, 'state', 'deadline')
 if not tx[1] or tx[1] ~= 'open' then
   redis.call('ZREM', deadlinesKey, string.match(txKey, ':([^:]+)$'))
+  releaseStaged(ledgerKey, string.match(txKey, ':([^:]+)$'))
   if not tx[1] then
     return { -1 }
   end
@@ -33,5 +37,5 @@ local deadline = tonumber(tx[2])
 if now < deadline then
   return { 2, deadline - now }
 end
-finishTransaction(txKey, deadlinesKey, stagedFieldsOf(txKey), 'timedOut', ARGV[1], now, tonumber(ARGV[2]), {})
+finishTransaction(txKey, deadlinesKey, ledgerKey, stagedFieldsOf(txKey), 'timedOut', ARGV[1], now, tonumber(ARGV[2]), {})
 return { 0, now - deadline }
