@@ -16,6 +16,7 @@ import { TransactionsController } from './http/transactions.controller';
 import { JsonLogger } from './observability/json-logger';
 import { MetricsService } from './observability/metrics.service';
 import { Committer } from './statehouse/committer';
+import { ReplayStreams } from './statehouse/replay-streams';
 import { WireTransactions } from './statehouse/wire-transactions';
 
 /** What the application runs on, opened before it starts and closed after it stops (server.ts). */
@@ -42,6 +43,7 @@ export class AppModule {
         MetricsService,
         WireTransactions,
         Committer,
+        ReplayStreams,
         RequestContextMiddleware,
         BodyGateMiddleware,
         StatehouseV1Handlers,

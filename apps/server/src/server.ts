@@ -12,6 +12,7 @@ import { GrpcServer } from './grpc/grpc-server';
 import { BodyGateMiddleware } from './http/body-gate.middleware';
 import { JSON_BODY_OPTIONS } from './http/body';
 import { ProblemFilter } from './http/problem.filter';
+import { ReplayStreams } from './statehouse/replay-streams';
 import { RequestContextMiddleware } from './http/request-context';
 import { JsonLogger } from './observability/json-logger';
 import { nodeSupportWarning } from './runtime/node-support';
@@ -23,8 +24,9 @@ export interface RunningServer {
   readonly redisUrl: string;
   readonly app: INestApplication;
   /**
-   * Graceful shutdown: stop accepting, let in-flight requests (commits included) finish within the
-   * grace period, then close the timeout worker, the connections and the embedded Redis.
+   * Graceful shutdown: stop accepting, end every replay stream at once with a final event, let
+   * in-flight requests (commits included) finish within the grace period (HTTP and gRPC drain at
+   * the same time), then close the timeout worker, the connections and the embedded Redis.
    */
   close(): Promise<void>;
 }
@@ -129,12 +131,17 @@ export async function startServer(
         (closing ??= (async () => {
           logger.entry('info', 'shutting down: no new requests; in-flight ones may finish');
           draining = true;
+          // Replay streams (followers never finish by themselves) end now, with a final event.
+          app.get(ReplayStreams).endAll();
+          // HTTP and gRPC drain side by side, each for at most the grace period.
           const http = app.getHttpServer();
+          const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
           http.closeIdleConnections();
           // Connections still busy when the grace period ends are cut (gRPC does the same).
           const cut = setTimeout(() => http.closeAllConnections(), config.shutdownGraceMs);
           try {
-            await app.close(); // HTTP and gRPC stop accepting; running requests finish
+            await Promise.all([httpClosed, app.get(GrpcServer).drain()]);
+            await app.close(); // the shutdown hooks; both servers are closed already
           } finally {
             clearTimeout(cut);
           }

@@ -1,9 +1,10 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { StatehouseClient } from '@statehouse/client';
 import type { RunningServer } from '../src/server';
 import { PROTO_DIR, startTestServer } from './support/server';
 
@@ -85,3 +86,36 @@ it.each(['py-', 'py 日本語:{alpha}/~% 🦜 '])(
     expect(window[1]!.operations).toEqual([{ key: 'temp:scratch', value: null, version: 2 }]);
   },
 );
+
+it('ends the SDK’s replay iterator with UNAVAILABLE "server shutting down" when the server stops', async () => {
+  const stopping = await startTestServer({ shutdownGraceMs: 3000 });
+  const namespace = `py-${randomBytes(5).toString('hex')}`;
+  const client = await StatehouseClient.connect({
+    url: `127.0.0.1:${stopping.grpcPort}`,
+    namespace,
+  });
+  const big = 'x'.repeat(16_000);
+  for (let i = 0; i < 100; i++) {
+    await client.transaction(async (tx) =>
+      tx.write({ agentId: 'big', key: 'k', value: { i, big } }),
+    );
+  }
+  await client.close();
+  const python = spawn(PYTHON, [
+    join(__dirname, 'python', 'slow_replay.py'),
+    stubs,
+    `127.0.0.1:${stopping.grpcPort}`,
+    namespace,
+    'big',
+  ]);
+  let output = '';
+  python.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  while (!output.includes('first')) await new Promise((done) => setTimeout(done, 20));
+  const started = Date.now();
+  await stopping.close();
+  expect(Date.now() - started).toBeLessThan(3000); // the stream did not hold the shutdown
+  await new Promise((done) => python.on('exit', done));
+  const seen = JSON.parse(output.slice(output.indexOf('{'))) as { events: number; error: string };
+  expect(seen.error).toBe('UNAVAILABLE: server shutting down');
+  expect(seen.events).toBeLessThan(100);
+});

@@ -5,10 +5,12 @@ import {
   LimitExceededError,
   QuotaExceededError,
   PermissionDeniedError,
+  ShuttingDownError,
   StatehouseError,
   StorageUnavailableError,
   TransactionConflictError,
   TransactionError,
+  TooManyFollowersError,
   TransactionNotFoundError,
   UnauthenticatedError,
   ValidationError,
@@ -30,6 +32,8 @@ const CLASSES: Record<string, abstract new (...args: never[]) => StatehouseError
   CLIENT_CLOSED: ClientClosedError,
   UNAUTHENTICATED: UnauthenticatedError,
   PERMISSION_DENIED: PermissionDeniedError,
+  TOO_MANY_FOLLOWERS: TooManyFollowersError,
+  SHUTTING_DOWN: ShuttingDownError,
 };
 
 /**

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import {
+  abortable,
   ClientClosedError,
   TransactionConflictError,
   ValidationError,
@@ -57,6 +58,8 @@ type Unary = (
  */
 export class StatehouseClient implements StatehouseApi {
   private closed = false;
+  /** Replay calls in progress: close() cancels them (grpc-js' close() would wait for them). */
+  private readonly replays = new Set<grpc.ClientReadableStream<Record<string, unknown>>>();
   private readonly rpc: Rpc;
 
   private constructor(
@@ -172,9 +175,24 @@ export class StatehouseClient implements StatehouseApi {
     return { entries, cursor: (page.cursor as string) || null };
   }
 
-  /** The agent's events in commit order; with `follow`, then new commits until the loop breaks. */
-  async *replay(input: ReplayInput): AsyncIterable<ReplayEvent> {
+  /**
+   * The agent's events in commit order; with `follow`, then new commits until the loop breaks, the
+   * iterator's return() is called, `signal` aborts or the client closes (each cancels the call at
+   * once, also while it waits for a commit). A server shutting down ends the stream with ShuttingDownError.
+   */
+  replay(input: ReplayInput): AsyncIterable<ReplayEvent> {
     this.assertOpen();
+    const given = input?.signal;
+    if (given !== undefined && !(given instanceof AbortSignal)) {
+      throw new ValidationError('signal', 'must be an AbortSignal');
+    }
+    return abortable((signal) => this.replayCall(input, signal), given);
+  }
+
+  private async *replayCall(
+    input: ReplayInput,
+    signal: AbortSignal,
+  ): AsyncGenerator<ReplayEvent, void, undefined> {
     const call = (
       this.grpcClient as unknown as Record<
         string,
@@ -193,6 +211,9 @@ export class StatehouseClient implements StatehouseApi {
       },
       this.metadata(),
     );
+    const cancel = (): void => call.cancel();
+    signal.addEventListener('abort', cancel, { once: true });
+    this.replays.add(call);
     try {
       for await (const event of call as AsyncIterable<Record<string, unknown>>) {
         yield {
@@ -211,6 +232,8 @@ export class StatehouseClient implements StatehouseApi {
       if ((error as grpc.ServiceError).code === grpc.status.CANCELLED) return;
       throw remoteError(error, { address: this.options.url });
     } finally {
+      this.replays.delete(call);
+      signal.removeEventListener('abort', cancel);
       call.cancel(); // the loop broke early: stop the server's stream
     }
   }
@@ -225,6 +248,7 @@ export class StatehouseClient implements StatehouseApi {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const call of this.replays) call.cancel();
     this.grpcClient.close();
     return Promise.resolve();
   }

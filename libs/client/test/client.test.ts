@@ -9,6 +9,7 @@ import {
 import { StatehouseClient } from '@statehouse/client';
 import { freePort } from '@statehouse/core';
 import { startTestServer } from '../../../apps/server/test/support/server';
+import { followerGauge } from '../../../apps/server/test/support/followers';
 
 // What only the network client has: connecting, tokens, an unreachable server, closing.
 
@@ -92,6 +93,60 @@ it('refuses a value nested too deep or holding a cycle as the engine does, namin
     }
     await tx.write({ agentId: 'a', key: 'k', value: { ok: true } }); // still usable
     expect(await tx.commit()).toBeGreaterThan(0);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+it('ends a follower at once when it leaves while waiting for a commit (return(), its signal, close())', async () => {
+  const server = await startTestServer();
+  const base = `http://127.0.0.1:${server.httpPort}`;
+  const client = await StatehouseClient.connect({
+    url: `127.0.0.1:${server.grpcPort}`,
+    namespace: `c-${Date.now()}`,
+  });
+  const stillWaiting = (): Promise<string> =>
+    new Promise((done) => setTimeout(() => done('still waiting'), 1000));
+  try {
+    const iterator = client.replay({ agentId: 'a', follow: true })[Symbol.asyncIterator]();
+    const pending = iterator.next(); // no commit will come
+    const controller = new AbortController();
+    const signalled = (async () => {
+      for await (const event of client.replay({
+        agentId: 'b',
+        follow: true,
+        signal: controller.signal,
+      }))
+        void event;
+      return 'ended';
+    })();
+    while ((await followerGauge(base)).grpc !== 2) {
+      await new Promise((done) => setTimeout(done, 25));
+    }
+    await expect(Promise.race([iterator.return!(), stillWaiting()])).resolves.toEqual({
+      done: true,
+      value: undefined,
+    });
+    await expect(pending).resolves.toMatchObject({ done: true });
+    controller.abort();
+    await expect(Promise.race([signalled, stillWaiting()])).resolves.toBe('ended');
+    while ((await followerGauge(base)).grpc !== 0) {
+      await new Promise((done) => setTimeout(done, 25));
+    }
+    // Closing the client ends its followers too (grpc-js' close() alone waits for open calls).
+    const open = (async () => {
+      for await (const event of client.replay({ agentId: 'c', follow: true })) void event;
+      return 'ended';
+    })();
+    while ((await followerGauge(base)).grpc !== 1) {
+      await new Promise((done) => setTimeout(done, 25));
+    }
+    await client.close();
+    await expect(Promise.race([open, stillWaiting()])).resolves.toBe('ended');
+    while ((await followerGauge(base)).grpc !== 0) {
+      await new Promise((done) => setTimeout(done, 25));
+    }
   } finally {
     await client.close();
     await server.close();

@@ -45,3 +45,4 @@ export type {
   ApiTransactionOptions,
 } from './client/statehouse.api';
 export { retryDelayMs } from './client/client-support';
+export { abortable } from './client/replay';

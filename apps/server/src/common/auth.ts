@@ -13,17 +13,29 @@ export interface Principal {
    * authentication. A statehouse.v1 transaction belongs to the token that began it.
    */
   readonly owner: string;
+  /** Who, for per-caller limits: `token #<n>` (its place in the configuration), or `anonymous`. */
+  readonly id: string;
 }
 
-const ANYONE: Principal = { namespaces: '*', owner: '' };
+const ANYONE: Principal = { namespaces: '*', owner: '', id: 'anonymous' };
 
 /** Bearer tokens scoped to namespaces (gRPC metadata `authorization` and the HTTP header alike). */
 @Injectable()
 export class TokenAuthenticator {
+  private readonly principals = new Map<string, Principal>();
+
   constructor(
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    for (const [token, namespaces] of config.tokens) {
+      this.principals.set(token, {
+        namespaces,
+        owner: createHash('sha256').update(token).digest('base64url').slice(0, 22),
+        id: `token #${this.principals.size + 1}`,
+      });
+    }
+  }
 
   get enabled(): boolean {
     return this.config.tokens.size > 0;
@@ -33,18 +45,15 @@ export class TokenAuthenticator {
   authenticate(authorization: string | undefined): Principal {
     if (!this.enabled) return ANYONE;
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    const namespaces = match ? this.config.tokens.get(match[1]!) : undefined;
-    if (!namespaces) {
+    const principal = match ? this.principals.get(match[1]!) : undefined;
+    if (!principal) {
       throw new UnauthenticatedError(
         authorization
           ? 'Invalid token'
           : 'Missing token: send the header "authorization: Bearer <token>"',
       );
     }
-    return {
-      namespaces,
-      owner: createHash('sha256').update(match![1]!).digest('base64url').slice(0, 22),
-    };
+    return principal;
   }
 
   /** A request's namespace: its own, or the server's default when it names none (''). */

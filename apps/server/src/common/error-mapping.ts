@@ -31,6 +31,8 @@ const BY_CODE: Record<string, [GrpcStatus, number]> = {
   CLIENT_CLOSED: [GrpcStatus.UNAVAILABLE, 503],
   UNAUTHENTICATED: [GrpcStatus.UNAUTHENTICATED, 401],
   PERMISSION_DENIED: [GrpcStatus.PERMISSION_DENIED, 403],
+  TOO_MANY_FOLLOWERS: [GrpcStatus.RESOURCE_EXHAUSTED, 429],
+  SHUTTING_DOWN: [GrpcStatus.UNAVAILABLE, 503],
 };
 
 /** Maps any error to what a client sees; anything not ours is INTERNAL with a generic message. */

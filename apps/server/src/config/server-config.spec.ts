@@ -32,6 +32,17 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('caps follow-mode replays per token at 100 unless told otherwise, and refuses a bad cap', () => {
+    expect(loadConfig({}, []).maxFollowersPerToken).toBe(100);
+    expect(loadConfig({ STATEHOUSE_MAX_FOLLOWERS_PER_TOKEN: '5' }, []).maxFollowersPerToken).toBe(
+      5,
+    );
+    expect(loadConfig({}, ['--max-followers-per-token', '400']).maxFollowersPerToken).toBe(400);
+    expect(problems({}, ['--max-followers-per-token', '0'])).toEqual([
+      expect.stringContaining('--max-followers-per-token (STATEHOUSE_MAX_FOLLOWERS_PER_TOKEN)'),
+    ]);
+  });
+
   it('reads variables, and flags win over them', () => {
     const config = loadConfig(
       { STATEHOUSE_GRPC_PORT: '6000', REDIS_URL: 'redis://a:1', STATEHOUSE_HTTP_PORT: '7000' },

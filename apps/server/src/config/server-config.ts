@@ -26,6 +26,8 @@
  *                                                    transactions open at once in one namespace
  *   --max-staged-bytes-per-namespace STATEHOUSE_MAX_STAGED_BYTES_PER_NAMESPACE 268435456 (256 MiB)
  *                                                    bytes staged at once by a namespace's open transactions
+ *   --max-followers-per-token STATEHOUSE_MAX_FOLLOWERS_PER_TOKEN 100  open follow-mode replays per
+ *                        token (without tokens: of all callers together); more get 429 / RESOURCE_EXHAUSTED
  */
 import { ValidationError, validateNamespace } from '@statehouse/core';
 
@@ -61,6 +63,8 @@ export interface ServerConfig {
   readonly maxLargeBodies?: number;
   /** The engine's limits (its options of the same names); absent: the server's defaults. */
   readonly limits?: ServerLimits;
+  /** Most follow-mode replays open at once per token (without tokens: of all callers together). */
+  readonly maxFollowersPerToken?: number;
 }
 
 /** What the server passes to the engine as its options of the same names. */
@@ -113,6 +117,7 @@ const FLAGS: Record<string, { variable: string[]; boolean?: boolean }> = {
     variable: ['STATEHOUSE_MAX_OPEN_TRANSACTIONS_PER_NAMESPACE'],
   },
   'max-staged-bytes-per-namespace': { variable: ['STATEHOUSE_MAX_STAGED_BYTES_PER_NAMESPACE'] },
+  'max-followers-per-token': { variable: ['STATEHOUSE_MAX_FOLLOWERS_PER_TOKEN'] },
 };
 
 export const USAGE = `Usage: npm start -- [flags]   (or node apps/server/dist/main.js [flags])
@@ -205,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
       '--replicas and --replication-timeout-ms apply only with --durability replicated',
     );
   }
+  const maxFollowersPerToken = positive('max-followers-per-token', 100, 1_000_000);
   const tokens = parseTokens(value('tokens'), problems);
   const insecure = bool('insecure');
   const logLevel = value('log-level') ?? 'info';
@@ -282,6 +288,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
     namespace,
     shutdownGraceMs,
     maxLargeBodies,
+    maxFollowersPerToken,
   };
 }
 

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import * as grpc from '@grpc/grpc-js';
@@ -8,6 +7,7 @@ import { PROTO_DIR as EXT_PROTO_DIR } from '@statehouse/client';
 import { ValidationError } from '@statehouse/core';
 import { TokenAuthenticator, type Principal } from '../common/auth';
 import { mapError } from '../common/error-mapping';
+import { firstEvent } from '../common/first-event';
 import { SERVER_CONFIG } from '../common/injection-tokens';
 import type { ServerConfig } from '../config/server-config';
 import { JsonLogger } from '../observability/json-logger';
@@ -28,6 +28,8 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   includeDirs: [PROTO_DIR, EXT_PROTO_DIR],
 };
 
+const NEVER_ABORTED = new AbortController().signal;
+
 /** A request that did not decode: answered INVALID_ARGUMENT instead of grpc-js' INTERNAL. */
 const MALFORMED = Symbol('malformed');
 
@@ -35,7 +37,7 @@ type Handler = (request: Record<string, unknown>, context: CallContext) => Promi
 type StreamHandler = (
   request: Record<string, unknown>,
   context: CallContext,
-  write: (message: object) => Promise<void>,
+  write: (message: object, ended?: AbortSignal) => Promise<void>,
 ) => Promise<void>;
 
 /**
@@ -50,6 +52,7 @@ type StreamHandler = (
 export class GrpcServer implements OnApplicationShutdown {
   private server: grpc.Server | undefined;
   private boundPort = 0;
+  private draining: Promise<void> | undefined;
 
   constructor(
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
@@ -104,11 +107,19 @@ export class GrpcServer implements OnApplicationShutdown {
   }
 
   /** Stops accepting calls, lets running ones finish (up to the grace period), then cancels them. */
-  async onApplicationShutdown(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    await new Promise<void>((resolve) => {
+  onApplicationShutdown(): Promise<void> {
+    return this.drain();
+  }
+
+  /**
+   * The same, callable before the application's shutdown hooks (server.ts drains gRPC and HTTP at
+   * once); every call after the first returns the same promise.
+   */
+  drain(): Promise<void> {
+    return (this.draining ??= new Promise<void>((resolve) => {
+      const server = this.server;
+      this.server = undefined;
+      if (!server) return resolve();
       const timer = setTimeout(() => {
         server.forceShutdown();
         resolve();
@@ -117,7 +128,7 @@ export class GrpcServer implements OnApplicationShutdown {
         clearTimeout(timer);
         resolve();
       });
-    });
+    }));
   }
 
   private unary(method: string, handler: Handler): grpc.handleUnaryCall<unknown, object> {
@@ -141,16 +152,21 @@ export class GrpcServer implements OnApplicationShutdown {
     handler: StreamHandler,
   ): grpc.handleServerStreamingCall<unknown, object> {
     return (call) => {
+      // First of all: a client that cancels or goes away ends the handler's work at once.
+      const cancelled = new AbortController();
+      call.on('cancelled', () => cancelled.abort());
+      if (call.cancelled) cancelled.abort();
       const started = process.hrtime.bigint();
       const requestId = this.requestId(call);
       void (async () => {
         try {
           const request = this.decoded(call.request);
-          const context = this.context(call);
+          const context = { ...this.context(call), signal: cancelled.signal };
           // Backpressure: when the socket's buffer is full, wait for it to drain.
-          const write = async (message: object): Promise<void> => {
-            if (!call.write(message))
-              await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
+          const write = async (message: object, ended?: AbortSignal): Promise<void> => {
+            if (!call.write(message)) {
+              await firstEvent([[call, 'drain']], [cancelled.signal, ...(ended ? [ended] : [])]);
+            }
           };
           await handler(request, context, write);
           this.finish(method, requestId, started, grpc.status.OK);
@@ -207,7 +223,11 @@ export class GrpcServer implements OnApplicationShutdown {
   private context(
     call: grpc.ServerUnaryCall<unknown, object> | grpc.ServerWritableStream<unknown, object>,
   ): CallContext {
-    return { principal: this.principal(call.metadata), cancelled: () => call.cancelled };
+    return {
+      principal: this.principal(call.metadata),
+      cancelled: () => call.cancelled,
+      signal: NEVER_ABORTED,
+    };
   }
 
   private principal(metadata: grpc.Metadata): Principal {

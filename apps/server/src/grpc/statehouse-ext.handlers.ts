@@ -14,7 +14,9 @@ import { SERVER_CONFIG, STATEHOUSE_CLIENT } from '../common/injection-tokens';
 import type { ServerConfig } from '../config/server-config';
 import { MetricsService } from '../observability/metrics.service';
 import { Committer } from '../statehouse/committer';
+import { ReplayStreams } from '../statehouse/replay-streams';
 import { WireTransactions } from '../statehouse/wire-transactions';
+import { replayCall } from './replay-call';
 import { text, txnIdOf, type GrpcRequest } from './request-fields';
 import type { CallContext } from './statehouse-v1.handlers';
 
@@ -33,6 +35,7 @@ export class StatehouseExtHandlers {
     private readonly auth: TokenAuthenticator,
     private readonly committer: Committer,
     private readonly metrics: MetricsService,
+    private readonly streams: ReplayStreams,
   ) {}
 
   async BeginTransaction(request: Request, context: CallContext): Promise<object> {
@@ -157,30 +160,41 @@ export class StatehouseExtHandlers {
     };
   }
 
-  async Replay(
+  /** Like statehouse.v1's Replay, with `follow`; ended at shutdown with UNAVAILABLE "server shutting down". */
+  Replay(
     request: Request,
     context: CallContext,
-    write: (event: object) => Promise<void>,
+    write: (event: object, ended?: AbortSignal) => Promise<void>,
   ): Promise<void> {
-    const events = this.client.replay({
-      namespace: this.auth.authorizedNamespace(context.principal, request.namespace),
-      agentId: text(request.agent_id),
-      ...(request.start_ts === undefined ? {} : { startTs: Number(request.start_ts) }),
-      ...(request.end_ts === undefined ? {} : { endTs: Number(request.end_ts) }),
-      follow: request.follow === true,
-    });
-    for await (const event of events) {
-      if (context.cancelled()) break;
-      await write({
-        txn_id: event.txId,
-        commit_ts: event.commitTs,
-        operations: event.operations.map((op) => ({
-          key: op.key,
-          value_json: JSON.stringify(op.value),
-          version: op.version,
-        })),
-      });
-    }
+    const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
+    const follow = request.follow === true;
+    return replayCall(
+      this.streams,
+      context,
+      follow,
+      (signal) =>
+        this.client.replay({
+          namespace,
+          agentId: text(request.agent_id),
+          ...(request.start_ts === undefined ? {} : { startTs: Number(request.start_ts) }),
+          ...(request.end_ts === undefined ? {} : { endTs: Number(request.end_ts) }),
+          follow,
+          signal,
+        }),
+      (event, stop) =>
+        write(
+          {
+            txn_id: event.txId,
+            commit_ts: event.commitTs,
+            operations: event.operations.map((op) => ({
+              key: op.key,
+              value_json: JSON.stringify(op.value),
+              version: op.version,
+            })),
+          },
+          stop,
+        ),
+    );
   }
 
   async LastCommitTs(request: Request, context: CallContext): Promise<object> {

@@ -5,7 +5,9 @@ import { TokenAuthenticator } from '../common/auth';
 import { STATEHOUSE_CLIENT } from '../common/injection-tokens';
 import { MetricsService } from '../observability/metrics.service';
 import { Committer } from '../statehouse/committer';
+import { ReplayStreams } from '../statehouse/replay-streams';
 import { WireTransactions } from '../statehouse/wire-transactions';
+import { replayCall } from './replay-call';
 import { SERVER_VERSION } from '../version';
 import { text, txnIdOf, type GrpcRequest } from './request-fields';
 import { jsonToStruct, structToJson, type StructMessage } from './struct';
@@ -15,6 +17,8 @@ export interface CallContext {
   readonly principal: Principal;
   /** Resolves when the client cancels or goes away (for streams). */
   readonly cancelled: () => boolean;
+  /** Aborted when the client cancels or goes away (streams; never for unary calls). */
+  readonly signal: AbortSignal;
 }
 
 type Request = GrpcRequest;
@@ -28,6 +32,7 @@ export class StatehouseV1Handlers {
     private readonly auth: TokenAuthenticator,
     private readonly metrics: MetricsService,
     private readonly committer: Committer,
+    private readonly streams: ReplayStreams,
   ) {}
 
   Health(): Promise<object> {
@@ -155,34 +160,46 @@ export class StatehouseV1Handlers {
     return { entries };
   }
 
-  /** Events in commit order, start_ts and end_ts inclusive; `write` waits while the client is slow. */
-  async Replay(
+  /**
+   * Events in commit order, start_ts and end_ts inclusive; `write` waits while the client is slow.
+   * At shutdown the stream ends at once with status UNAVAILABLE "server shutting down" (the Python
+   * SDK's replay iterator raises it as a grpc.RpcError).
+   */
+  Replay(
     request: Request,
     context: CallContext,
-    write: (event: object) => Promise<void>,
+    write: (event: object, ended?: AbortSignal) => Promise<void>,
   ): Promise<void> {
     const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
-    const events = this.client.replay({
-      namespace,
-      agentId: text(request.agent_id),
-      ...(request.start_ts === undefined ? {} : { startTs: Number(request.start_ts) }),
-      ...(request.end_ts === undefined ? {} : { endTs: Number(request.end_ts) }),
-    });
-    for await (const event of events) {
-      if (context.cancelled()) break;
-      await write({
-        // The id the client knows: a wire transaction's is the part after "<namespace>~".
-        txn_id: event.txId.startsWith(`${namespace}~`)
-          ? event.txId.slice(namespace.length + 1)
-          : event.txId,
-        commit_ts: event.commitTs,
-        operations: event.operations.map((op) => ({
-          key: op.key,
-          ...(op.value === null ? {} : { value: jsonToStruct(op.value) }),
-          version: op.version,
-        })),
-      });
-    }
+    return replayCall(
+      this.streams,
+      context,
+      false,
+      (signal) =>
+        this.client.replay({
+          namespace,
+          agentId: text(request.agent_id),
+          ...(request.start_ts === undefined ? {} : { startTs: Number(request.start_ts) }),
+          ...(request.end_ts === undefined ? {} : { endTs: Number(request.end_ts) }),
+          signal,
+        }),
+      (event, stop) =>
+        write(
+          {
+            // The id the client knows: a wire transaction's is the part after "<namespace>~".
+            txn_id: event.txId.startsWith(`${namespace}~`)
+              ? event.txId.slice(namespace.length + 1)
+              : event.txId,
+            commit_ts: event.commitTs,
+            operations: event.operations.map((op) => ({
+              key: op.key,
+              ...(op.value === null ? {} : { value: jsonToStruct(op.value) }),
+              version: op.version,
+            })),
+          },
+          stop,
+        ),
+    );
   }
 }
 

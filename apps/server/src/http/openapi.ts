@@ -301,9 +301,14 @@ export const OPENAPI_DOCUMENT = {
         responses: {
           '200': {
             description:
-              'A stream of { txId, commitTs, operations: [{ key, value | null, version }] }',
+              'A stream of { txId, commitTs, operations: [{ key, value | null, version }] }. ' +
+              'At server shutdown it ends with a final event: the NDJSON line ' +
+              '{"end":"server shutting down"}, or the SSE event `end` with data ' +
+              '{"reason":"server shutting down"}',
             content: { 'application/x-ndjson': {}, 'text/event-stream': {} },
           },
+          // TOO_MANY_FOLLOWERS: the token has --max-followers-per-token follow-mode replays open
+          '429': problem,
           ...errors,
         },
       },

@@ -28,6 +28,12 @@ export class MetricsService {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [this.registry],
   });
+  readonly replayFollowers = new Gauge({
+    name: 'statehouse_replay_followers',
+    help: 'Follow-mode replays open on this server, by transport (http-ndjson, http-sse, grpc)',
+    labelNames: ['transport'] as const,
+    registers: [this.registry],
+  });
 
   constructor(@Inject(STATEHOUSE_CLIENT) client: Statehouse) {
     const namespaces = this.namespaces;

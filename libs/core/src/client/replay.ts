@@ -1,4 +1,4 @@
-import type { Redis, Cluster } from 'ioredis';
+import type { LogSubscription } from '../follow/log-subscription';
 import type { LoggedEvent, RecordRepository } from '../storage/record.repository';
 
 export interface ReplayPlan {
@@ -10,33 +10,73 @@ export interface ReplayPlan {
   readonly pageSize: number;
 }
 
-export interface ReplayHooks {
-  /** A dedicated connection for blocking reads (follow mode); the caller closes it. */
-  openBlockingConnection(): Redis | Cluster;
-  releaseBlockingConnection(connection: Redis | Cluster): void;
-  isClosed(): boolean;
-}
-
-/** How long one blocking read waits before checking whether the client was closed. */
-const FOLLOW_BLOCK_MS = 1000;
+/** Subscribes to the live feed of the plan's namespace and agent (follow mode). */
+export type Subscribe = (plan: ReplayPlan) => Promise<LogSubscription>;
 
 /**
  * An agent's history in commit order, read page by page so memory stays bounded however long the
- * history. With `follow`, continues with live commits read from the namespace's log, starting
- * right after the last event of the history: commit and index are one atomic script, so there is
- * neither a gap nor a duplicate at the switch.
+ * history. With `follow`, continues with live commits from the client's shared log reader.
+ *
+ * No gap, no duplicate: a subscription starts by asking for a catch-up, a page read of the index
+ * from the next commitTs wanted, made after the subscription took its place in the feed (the index
+ * then covers everything the feed has passed); feed events below the next commitTs wanted are
+ * skipped. A follower too slow for its bounded queue is asked to catch up the same way.
+ *
+ * `signal` ends the replay at once, also while it waits for a commit: the subscription is left.
  */
 export async function* replayEvents(
   repository: RecordRepository,
   plan: ReplayPlan,
-  hooks: ReplayHooks,
+  subscribe: Subscribe,
+  signal: AbortSignal,
 ): AsyncGenerator<LoggedEvent, void, undefined> {
   let nextTs = plan.startTs;
+  for await (const event of history(repository, plan, nextTs)) {
+    if (signal.aborted) return;
+    // A commit whose log entry was removed (compacted history) has no txId: nothing to deliver.
+    if (event.txId !== '') yield event;
+    nextTs = event.commitTs + 1;
+  }
+  if (!plan.follow || nextTs > plan.endTs || signal.aborted) return;
+
+  const subscription = await subscribe(plan);
+  const leave = (): void => subscription.close();
+  signal.addEventListener('abort', leave, { once: true });
+  try {
+    if (signal.aborted) return;
+    for (;;) {
+      const item = await subscription.next();
+      if (item.kind === 'closed') return;
+      if (item.kind === 'catchUp') {
+        for await (const event of history(repository, plan, nextTs)) {
+          if (subscription.isClosed) return;
+          if (event.txId !== '') yield event;
+          nextTs = event.commitTs + 1;
+        }
+      } else if (item.event.commitTs >= nextTs) {
+        if (item.event.commitTs > plan.endTs) return;
+        yield item.event;
+        nextTs = item.event.commitTs + 1;
+      }
+      if (nextTs > plan.endTs) return;
+    }
+  } finally {
+    signal.removeEventListener('abort', leave);
+    subscription.close();
+  }
+}
+
+/** The agent's logged events from `fromTs` to the plan's endTs, a page at a time. */
+async function* history(
+  repository: RecordRepository,
+  plan: ReplayPlan,
+  fromTs: number,
+): AsyncGenerator<LoggedEvent, void, undefined> {
   const fetch = (from: number) =>
     repository.replayPage(plan.namespace, plan.agentId, from, plan.endTs, plan.pageSize);
   // The next page is read while this one is delivered: Redis and the consumer work side by side,
   // and memory holds at most two pages.
-  let pending: Promise<LoggedEvent[]> | undefined = fetch(nextTs);
+  let pending: Promise<LoggedEvent[]> | undefined = fetch(fromTs);
   while (pending) {
     const page: LoggedEvent[] = await pending;
     pending = undefined;
@@ -44,40 +84,49 @@ export async function* replayEvents(
       pending = fetch(page[page.length - 1]!.commitTs + 1);
       pending.catch(() => undefined); // awaited on the next turn; never unhandled meanwhile
     }
-    for (const event of page) {
-      // A commit whose log entry was removed (compacted history) has no txId: nothing to deliver.
-      if (event.txId !== '') yield event;
-      nextTs = event.commitTs + 1;
-    }
+    yield* page;
   }
-  if (!plan.follow || nextTs > plan.endTs) return;
+}
 
-  const connection = hooks.openBlockingConnection();
-  try {
-    let afterTs = nextTs - 1;
-    while (!hooks.isClosed()) {
-      let batch: { events: LoggedEvent[]; lastTs: number };
-      try {
-        batch = await repository.readLogAfter(
-          connection,
-          plan.namespace,
-          plan.agentId,
-          afterTs,
-          FOLLOW_BLOCK_MS,
-          plan.pageSize,
-        );
-      } catch (error) {
-        if (hooks.isClosed()) return;
-        throw error;
-      }
-      for (const event of batch.events) {
-        if (event.commitTs > plan.endTs) return;
-        yield event;
-      }
-      if (batch.lastTs >= plan.endTs) return;
-      afterTs = batch.lastTs;
-    }
-  } finally {
-    hooks.releaseBlockingConnection(connection);
-  }
+/**
+ * An iterable over `start(signal)` whose iterator's return() ends it at once, even while it waits
+ * for a commit (an async generator's own return() would wait for its next event), and which also
+ * ends when the caller's `given` signal aborts.
+ */
+export function abortable<T>(
+  start: (signal: AbortSignal) => AsyncGenerator<T, void, undefined>,
+  given: AbortSignal | undefined,
+): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      const controller = new AbortController();
+      const abort = (): void => controller.abort();
+      if (given?.aborted) controller.abort();
+      else given?.addEventListener('abort', abort, { once: true });
+      const generator = start(controller.signal);
+      const release = <R>(result: R): R => {
+        given?.removeEventListener('abort', abort);
+        return result;
+      };
+      return {
+        next: async () => {
+          try {
+            const result = await generator.next();
+            return result.done ? release(result) : result;
+          } catch (error) {
+            release(undefined);
+            throw error;
+          }
+        },
+        return: (value?: unknown) => {
+          controller.abort();
+          return generator.return(value as undefined).then(release);
+        },
+        throw: (error?: unknown) => {
+          controller.abort();
+          return generator.throw(error).then(release);
+        },
+      };
+    },
+  };
 }

@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Redis, Cluster } from 'ioredis';
 import { ClientClosedError, TransactionConflictError, ValidationError } from '../errors';
-import { RecordRepository, type LoggedEvent } from '../storage/record.repository';
+import { RecordRepository } from '../storage/record.repository';
 import type { TransactionRepository } from '../storage/transaction.repository';
 import { mutation } from '../transaction/mutation';
 import { Transaction } from '../transaction/transaction';
@@ -18,7 +17,8 @@ import {
 import { dropConnection, duplicateConnection } from './connection';
 import { encodeCursor } from '../validation/cursor';
 import { validatePage, type Page } from '../validation/page';
-import { replayEvents } from './replay';
+import { LiveLog } from '../follow/live-log';
+import { abortable, replayEvents } from './replay';
 import { commitUntilKnown, retryDelayMs, sleep, toStateResult } from './client-support';
 import { TransactionSlots } from './transaction-slots';
 import { TransactionStarter } from './transaction-starter';
@@ -55,7 +55,7 @@ const currentTransaction = new AsyncLocalStorage<Transaction>();
  */
 export class Statehouse implements StatehouseApi {
   private closed = false;
-  private readonly followers = new Set<Redis | Cluster>();
+  private readonly live: LiveLog;
   private readonly context: TransactionContext;
 
   private readonly records: RecordRepository;
@@ -73,6 +73,13 @@ export class Statehouse implements StatehouseApi {
     this.records = new RecordRepository(transactions.redis, (namespace) =>
       transactions.keys(namespace),
     );
+    this.live = new LiveLog({
+      redis: transactions.redis,
+      keys: (namespace) => transactions.keys(namespace),
+      open: () => duplicateConnection(transactions.redis, true),
+      drop: dropConnection,
+      maxQueued: options.replayPageSize,
+    });
     this.context = {
       repository: transactions,
       records: this.records,
@@ -311,18 +318,22 @@ export class Statehouse implements StatehouseApi {
       follow,
       pageSize: this.options.replayPageSize,
     };
-    return replayEvents(this.records, plan, {
-      openBlockingConnection: () => {
-        const connection = duplicateConnection(this.records.redis, true);
-        this.followers.add(connection);
-        return connection;
-      },
-      releaseBlockingConnection: (connection) => {
-        this.followers.delete(connection);
-        dropConnection(connection);
-      },
-      isClosed: () => this.closed,
-    }) as AsyncIterable<LoggedEvent> as AsyncIterable<ReplayEvent>;
+    const signal = validateSignal(args.signal);
+    return abortable(
+      (aborted) =>
+        replayEvents(
+          this.records,
+          plan,
+          (followed) => this.live.subscribe(followed.namespace, followed.agentId, followed.endTs),
+          aborted,
+        ),
+      signal,
+    ) as AsyncIterable<ReplayEvent>;
+  }
+
+  /** Follow-mode replays waiting for new commits right now, on the client's shared log reader. */
+  get followers(): number {
+    return this.live.followers;
   }
 
   /**
@@ -344,7 +355,7 @@ export class Statehouse implements StatehouseApi {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const connection of this.followers) dropConnection(connection);
+    this.live.close();
     await stopEngine(this.engine);
   }
 
@@ -377,6 +388,11 @@ export class Statehouse implements StatehouseApi {
   private pageArgs(args: ListKeysInput, prefix: string): Page & { namespace: string } {
     return { namespace: this.namespaceOf(args.namespace), ...validatePage(args, prefix) };
   }
+}
+
+function validateSignal(signal: unknown): AbortSignal | undefined {
+  if (signal === undefined || signal instanceof AbortSignal) return signal;
+  throw new ValidationError('signal', 'must be an AbortSignal');
 }
 
 export type { TransactionState };

@@ -101,6 +101,8 @@ export interface ReplayInput {
   readonly endTs?: number;
   /** After the history, keep delivering new commits until the loop breaks or the client closes. */
   readonly follow?: boolean;
+  /** Ends the replay when aborted, at once (also while a follower waits for a commit). */
+  readonly signal?: AbortSignal;
 }
 
 export interface ReplayOperation {

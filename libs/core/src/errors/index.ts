@@ -12,3 +12,5 @@ export * from './client-closed.error';
 export * from './transaction-conflict.error';
 export * from './unauthenticated.error';
 export * from './permission-denied.error';
+export * from './too-many-followers.error';
+export * from './shutting-down.error';

@@ -16,7 +16,9 @@ export type StatehouseErrorCode =
   | 'CONFLICT'
   | 'CLIENT_CLOSED'
   | 'UNAUTHENTICATED'
-  | 'PERMISSION_DENIED';
+  | 'PERMISSION_DENIED'
+  | 'TOO_MANY_FOLLOWERS'
+  | 'SHUTTING_DOWN';
 
 /** The root of every error thrown by Statehouse. `code` is stable across releases. */
 export abstract class StatehouseError extends Error {

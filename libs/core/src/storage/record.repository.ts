@@ -1,4 +1,3 @@
-import type { Redis, Cluster } from 'ioredis';
 import { ScriptCode } from '../commands/script-code';
 import type { StatehouseConnection } from '../commands/scripts';
 import { ValidationError, VersionCompactedError, VersionNotFoundError } from '../errors';
@@ -257,49 +256,6 @@ export class RecordRepository {
       commitTs: Number(commitTs),
       operations: pairs(flat).map(([key, logged]) => ({ key, ...parseLoggedOperation(logged) })),
     }));
-  }
-
-  /**
-   * Blocks up to `blockMs` for log entries after `afterTs` on a dedicated connection, and returns
-   * the agent's events among them plus the last commitTs read (to continue from).
-   */
-  async readLogAfter(
-    connection: Redis | Cluster,
-    namespace: string,
-    agentId: string,
-    afterTs: number,
-    blockMs: number,
-    count: number,
-  ): Promise<{ events: LoggedEvent[]; lastTs: number }> {
-    const reply = await this.run(undefined, () =>
-      connection.xread(
-        'COUNT',
-        count,
-        'BLOCK',
-        blockMs,
-        'STREAMS',
-        this.keys(namespace).log,
-        `${afterTs}-0`,
-      ),
-    );
-    const entries = reply?.[0]?.[1] ?? [];
-    const prefix = agentPrefix(agentId);
-    const events: LoggedEvent[] = [];
-    let lastTs = afterTs;
-    for (const [id, fields] of entries) {
-      lastTs = Number(id.slice(0, id.indexOf('-')));
-      const operations: LoggedOperation[] = [];
-      for (let i = 2; i < fields.length; i += 2) {
-        if (fields[i]!.startsWith(prefix)) {
-          operations.push({
-            key: fields[i]!.slice(prefix.length),
-            ...parseLoggedOperation(fields[i + 1]!),
-          });
-        }
-      }
-      if (operations.length > 0) events.push({ txId: fields[1]!, commitTs: lastTs, operations });
-    }
-    return { events, lastTs };
   }
 
   async lastCommitTs(namespace: string): Promise<number> {
