@@ -1,7 +1,8 @@
 // The Debian tools some tests use besides Redis: the Python wire-compatibility test (python3-grpcio,
 // and protoc with its gRPC Python plugin to generate stubs from our .proto) and the tests that
 // start the server with its embedded redis-server; docker-compose for test/docker/compose.test.ts
-// (unless the docker CLI has the compose v2 plugin).
+// (unless the docker CLI has the compose v2 plugin); promtool (Debian's prometheus) for the test
+// that lints a real /metrics scrape.
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { aptInstall } from './exec.mjs';
@@ -16,6 +17,7 @@ const TOOLS = [
       spawnSync('/usr/bin/python3', ['-c', 'import grpc, google.protobuf'], { stdio: 'ignore' })
         .status === 0,
   },
+  { pkg: 'prometheus', ok: () => existsSync('/usr/bin/promtool') },
   {
     pkg: 'docker-compose',
     ok: () =>

@@ -4,6 +4,7 @@ import type { Statehouse } from '@statehouse/core';
 import { TokenAuthenticator } from './common/auth';
 import { REGISTRY_REDIS, SERVER_CONFIG, STATEHOUSE_CLIENT } from './common/injection-tokens';
 import type { ServerConfig } from './config/server-config';
+import { GrpcHealth } from './grpc/grpc-health';
 import { GrpcServer } from './grpc/grpc-server';
 import { StatehouseExtHandlers } from './grpc/statehouse-ext.handlers';
 import { StatehouseV1Handlers } from './grpc/statehouse-v1.handlers';
@@ -48,6 +49,7 @@ export class AppModule {
         BodyGateMiddleware,
         StatehouseV1Handlers,
         StatehouseExtHandlers,
+        GrpcHealth,
         GrpcServer,
       ],
     };

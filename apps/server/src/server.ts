@@ -36,12 +36,22 @@ export async function startServer(
   config: ServerConfig,
   logger = new JsonLogger(config.logLevel),
 ): Promise<RunningServer> {
+  for (const warning of config.warnings ?? []) logger.entry('warn', warning);
   let embedded: EmbeddedRedis | undefined;
   if (config.redisUrl === undefined && !config.clusterNodes) {
-    embedded = await startEmbeddedRedis({ dataDir: config.dataDir });
+    embedded = await startEmbeddedRedis({
+      dataDir: config.dataDir,
+      ...(config.embeddedRedisPort ? { port: config.embeddedRedisPort } : {}),
+      onStaleLock: (stale) =>
+        logger.entry('warn', 'took over the stale lock of the data directory', {
+          dataDir: config.dataDir,
+          stale,
+        }),
+    });
     logger.entry('info', 'started an embedded redis-server', {
       url: embedded.url,
       dataDir: config.dataDir,
+      lockFile: embedded.lockFile,
       persistence: 'AOF, appendfsync always',
     });
   }
@@ -87,7 +97,22 @@ export async function startServer(
 
     const app = await NestFactory.create<NestExpressApplication>(
       AppModule.forResources({ config, client, registryRedis, logger }),
-      { logger, abortOnError: false, bodyParser: false },
+      {
+        logger,
+        abortOnError: false,
+        bodyParser: false,
+        ...(config.tls
+          ? {
+              httpsOptions: {
+                cert: config.tls.cert,
+                key: config.tls.key,
+                ...(config.tls.clientCa
+                  ? { ca: config.tls.clientCa, requestCert: true, rejectUnauthorized: true }
+                  : {}),
+              },
+            }
+          : {}),
+      },
     );
     app.disable('x-powered-by');
     // Once shutdown begins, every answer closes its connection, so keep-alive clients move to
@@ -108,12 +133,16 @@ export async function startServer(
     await app.listen(config.httpPort, config.host);
     const httpPort = (app.getHttpServer() as { address(): AddressInfo }).address().port;
     const grpcPort = await app.get(GrpcServer).listen();
+    embedded?.describeOwner({ grpcPort, httpPort });
     logger.entry('info', 'statehouse server ready', {
       host: config.host,
+      ...(config.grpcHost ? { grpcHost: config.grpcHost } : {}),
       grpcPort,
       httpPort,
+      tls: config.tls ? (config.tls.clientCa ? 'mutual' : 'server') : 'none',
       auth: config.tokens.size > 0 ? `${config.tokens.size} token(s)` : 'none',
-      redis: config.clusterNodes ? `cluster of ${config.clusterNodes.length} seed node(s)` : 'one',
+      redis: redactedAddress(redisUrl),
+      ...(embedded ? { embeddedRedis: { pid: embedded.pid, dataDir: config.dataDir } } : {}),
       durability: config.durability ?? 'primary',
     });
     const nodeWarning = nodeSupportWarning();
@@ -152,6 +181,19 @@ export async function startServer(
   } catch (error) {
     await closeOpened();
     throw error;
+  }
+}
+
+/** A Redis address for logs: the URL without its password (`cluster:` and its nodes as given). */
+function redactedAddress(redisUrl: string): string {
+  if (!/^rediss?:\/\//.test(redisUrl)) return redisUrl;
+  try {
+    const url = new URL(redisUrl);
+    url.password = '';
+    url.username = '';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return redisUrl.replace(/\/\/[^@/]*@/, '//');
   }
 }
 

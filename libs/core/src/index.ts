@@ -38,6 +38,8 @@ export { namespaceTag } from './storage/keys';
 export * from './errors';
 export { startEmbeddedRedis, EmbeddedRedisError, freePort } from './embedded/embedded-redis';
 export type { EmbeddedRedis, EmbeddedRedisOptions } from './embedded/embedded-redis';
+export { DataDirLockedError, type DataDirLockHolder } from './embedded/data-dir-locked.error';
+export { LOCK_FILE } from './embedded/data-dir-lock';
 export type {
   StatehouseApi,
   TransactionApi,

@@ -1,13 +1,12 @@
 import { ValidationError } from '@statehouse/core';
 import type { ServerConfig } from '../config/server-config';
-import type { MetricsService } from '../observability/metrics.service';
 import { TokenAuthenticator } from './auth';
 
 describe('TokenAuthenticator.namespaceOf', () => {
-  const auth = new TokenAuthenticator(
-    { namespace: 'default', tokens: new Map() } as unknown as ServerConfig,
-    {} as MetricsService,
-  );
+  const auth = new TokenAuthenticator({
+    namespace: 'default',
+    tokens: new Map(),
+  } as unknown as ServerConfig);
 
   it("gives the server's default for none, and a valid namespace as it is", () => {
     expect(auth.namespaceOf('')).toBe('default');

@@ -3,7 +3,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PermissionDeniedError, UnauthenticatedError, validateNamespace } from '@statehouse/core';
 import { SERVER_CONFIG } from './injection-tokens';
 import type { ServerConfig } from '../config/server-config';
-import { MetricsService } from '../observability/metrics.service';
 
 /** Who is calling: the namespaces its token may use, or every namespace without authentication. */
 export interface Principal {
@@ -24,10 +23,7 @@ const ANYONE: Principal = { namespaces: '*', owner: '', id: 'anonymous' };
 export class TokenAuthenticator {
   private readonly principals = new Map<string, Principal>();
 
-  constructor(
-    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
-    private readonly metrics: MetricsService,
-  ) {
+  constructor(@Inject(SERVER_CONFIG) private readonly config: ServerConfig) {
     for (const [token, namespaces] of config.tokens) {
       this.principals.set(token, {
         namespaces,
@@ -72,14 +68,10 @@ export class TokenAuthenticator {
     return namespace;
   }
 
-  /**
-   * PermissionDeniedError unless the principal may use `namespace`. Every request's namespace
-   * passes here, so it is also where the metrics learn which namespaces are served.
-   */
+  /** PermissionDeniedError unless the principal may use `namespace`. */
   authorize(principal: Principal, namespace: string, txId?: string): void {
     if (principal.namespaces !== '*' && !principal.namespaces.has(namespace)) {
       throw new PermissionDeniedError(namespace, txId);
     }
-    this.metrics.namespaceServed(namespace);
   }
 }

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from './server-config';
 
 const problems = (env: NodeJS.ProcessEnv, argv: string[] = []): readonly string[] => {
@@ -222,5 +226,119 @@ describe('loadConfig', () => {
     expect(problems({}, ['--grpc-port', '9000', '--http-port', '9000'])).toEqual([
       expect.stringContaining('give them different ports'),
     ]);
+  });
+
+  it("takes the gRPC address from the daemon's STATEHOUSE_ADDR; the flags win over it", () => {
+    expect(loadConfig({ STATEHOUSE_ADDR: '127.0.0.1:6000' }, [])).toMatchObject({
+      host: '127.0.0.1',
+      grpcPort: 6000,
+    });
+    expect(
+      loadConfig({ STATEHOUSE_ADDR: '[::1]:6000', STATEHOUSE_GRPC_PORT: '7000' }, []),
+    ).toMatchObject({ host: '127.0.0.1', grpcHost: '::1', grpcPort: 6000 });
+    expect(loadConfig({ STATEHOUSE_ADDR: ':6000', STATEHOUSE_HOST: '::1' }, [])).toMatchObject({
+      host: '::1',
+      grpcPort: 6000,
+    });
+    expect(
+      loadConfig({ STATEHOUSE_ADDR: 'localhost:6000' }, ['--grpc-port', '7000', '--host', '::1']),
+    ).toMatchObject({ host: '::1', grpcPort: 7000 });
+    expect(loadConfig({ STATEHOUSE_ADDR: 'localhost:6000' }, []).grpcHost).toBe('localhost');
+    // Exposing gRPC needs tokens as much as exposing HTTP does.
+    expect(problems({ STATEHOUSE_ADDR: '0.0.0.0:50051' })).toEqual([
+      expect.stringMatching(/^STATEHOUSE_ADDR 0\.0\.0\.0:50051 exposes the server/),
+    ]);
+    expect(problems({ STATEHOUSE_ADDR: '50051' })).toEqual([
+      expect.stringContaining('STATEHOUSE_ADDR must be host:port'),
+    ]);
+  });
+
+  it("reads the daemon's STATEHOUSE_DATA_DIR; --data-dir wins", () => {
+    expect(loadConfig({ STATEHOUSE_DATA_DIR: '/var/lib/sh' }, []).dataDir).toBe('/var/lib/sh');
+    expect(loadConfig({ STATEHOUSE_DATA_DIR: '/a' }, ['--data-dir', '/b']).dataDir).toBe('/b');
+  });
+
+  it('warns with the replacement of STATEHOUSE_USE_MEMORY and RUST_LOG', () => {
+    expect(loadConfig({}, []).warnings).toEqual([]);
+    expect(loadConfig({ STATEHOUSE_USE_MEMORY: 'true', RUST_LOG: 'info' }, []).warnings).toEqual([
+      expect.stringContaining('no in-memory mode'),
+      expect.stringContaining('set --log-level (STATEHOUSE_LOG_LEVEL)'),
+    ]);
+  });
+
+  it('reads the port of the embedded redis-server, the idle timeout and --metrics-public', () => {
+    expect(
+      loadConfig({ STATEHOUSE_EMBEDDED_REDIS_PORT: '6400' }, [
+        '--grpc-idle-timeout-ms',
+        '60000',
+        '--metrics-public',
+      ]),
+    ).toMatchObject({ embeddedRedisPort: 6400, grpcIdleTimeoutMs: 60000, metricsPublic: true });
+    expect(loadConfig({}, [])).toMatchObject({ grpcIdleTimeoutMs: 300000, metricsPublic: false });
+    expect(loadConfig({}, []).embeddedRedisPort).toBeUndefined();
+    expect(problems({ REDIS_URL: 'redis://a:1' }, ['--embedded-redis-port', '6400'])).toEqual([
+      expect.stringContaining('applies only to the embedded redis-server'),
+    ]);
+  });
+
+  describe('TLS files', () => {
+    let dir: string;
+    const file = (name: string) => join(dir, name);
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'statehouse-config-tls-'));
+      for (const name of ['a', 'b']) {
+        execFileSync(
+          'openssl',
+          [
+            'req',
+            '-x509',
+            '-newkey',
+            'ec',
+            '-pkeyopt',
+            'ec_paramgen_curve:prime256v1',
+            '-nodes',
+          ].concat([
+            '-keyout',
+            `${name}.key`,
+            '-out',
+            `${name}.pem`,
+            '-days',
+            '1',
+            '-subj',
+            `/CN=${name}`,
+          ]),
+          { cwd: dir, stdio: 'ignore' },
+        );
+      }
+      writeFileSync(file('junk.pem'), 'not a certificate');
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('reads a certificate, its key and a client CA', () => {
+      const { tls } = loadConfig(
+        { STATEHOUSE_TLS_CERT: file('a.pem'), STATEHOUSE_TLS_KEY: file('a.key') },
+        ['--tls-client-ca', file('b.pem')],
+      );
+      expect(tls).toMatchObject({ certFile: file('a.pem'), clientCaFile: file('b.pem') });
+      expect(tls!.cert.toString()).toContain('BEGIN CERTIFICATE');
+    });
+
+    it('refuses one of certificate and key alone, unreadable or wrong files, and a mismatched key', () => {
+      expect(problems({ STATEHOUSE_TLS_CERT: file('a.pem') })).toEqual([
+        expect.stringContaining('--tls-cert is set without --tls-key'),
+      ]);
+      expect(problems({}, ['--tls-client-ca', file('b.pem')])).toEqual([
+        expect.stringContaining('--tls-client-ca needs --tls-cert and --tls-key'),
+      ]);
+      expect(problems({}, ['--tls-cert', file('none.pem'), '--tls-key', file('a.key')])).toEqual([
+        `--tls-cert ${file('none.pem')} cannot be read: ENOENT`,
+      ]);
+      expect(problems({}, ['--tls-cert', file('junk.pem'), '--tls-key', file('a.key')])).toEqual([
+        expect.stringContaining(`--tls-cert ${file('junk.pem')} is not a PEM certificate`),
+      ]);
+      expect(problems({}, ['--tls-cert', file('a.pem'), '--tls-key', file('b.key')])).toEqual([
+        `--tls-key ${file('b.key')} is not the private key of --tls-cert ${file('a.pem')}`,
+      ]);
+    });
   });
 });

@@ -1,40 +1,26 @@
 /**
  * The server's configuration, from environment variables and command-line flags (a flag wins over
  * its variable), validated at start: every problem is reported at once, with what to do about it.
+ * FLAGS below is the one table of settings: each flag's variables, description and default, which
+ * `--help` prints.
  *
- *   flag                 variable                    default
- *   --host               STATEHOUSE_HOST             127.0.0.1
- *   --grpc-port          STATEHOUSE_GRPC_PORT        50051   (0: any free port)
- *   --http-port          STATEHOUSE_HTTP_PORT        8080    (0: any free port)
- *   --redis-url          STATEHOUSE_REDIS_URL, REDIS_URL   none: start an embedded redis-server
- *   --redis-cluster-nodes STATEHOUSE_REDIS_CLUSTER_NODES none  host:port,host:port,... of a Redis Cluster
- *   --redis-password     STATEHOUSE_REDIS_PASSWORD   none    for the cluster nodes (a URL carries its own)
- *   --durability         STATEHOUSE_DURABILITY       primary primary | replicated (wait for replicas: WAIT)
- *   --replicas           STATEHOUSE_REPLICAS         1       with replicated: replicas that must acknowledge
- *   --replication-timeout-ms STATEHOUSE_REPLICATION_TIMEOUT_MS 1000  with replicated: how long to wait
- *   --data-dir           STATEHOUSE_DATA_DIR         data    (the embedded redis-server's AOF)
- *   --tokens             STATEHOUSE_TOKENS           none    JSON {"<token>": ["<namespace>" | "*", ...]}
- *   --insecure           STATEHOUSE_INSECURE=true    false   allow a non-loopback host without tokens
- *   --log-level          STATEHOUSE_LOG_LEVEL        info    error | warn | info | debug
- *   --namespace          STATEHOUSE_NAMESPACE        default (the namespace of requests naming none)
- *   --shutdown-grace-ms  STATEHOUSE_SHUTDOWN_GRACE_MS 10000  how long in-flight requests may finish
- *   --max-large-bodies   STATEHOUSE_MAX_LARGE_BODIES 4      HTTP bodies over 1 MiB read at once (more: 503)
- *   --max-timeout-ms     STATEHOUSE_MAX_TIMEOUT_MS   3600000 the largest timeout a transaction may ask for
- *   --finished-retention-ms STATEHOUSE_FINISHED_RETENTION_MS 120000  how long a finished transaction
- *                                                    stays known ("already committed", commit retries)
- *   --max-open-transactions-per-namespace STATEHOUSE_MAX_OPEN_TRANSACTIONS_PER_NAMESPACE 50000
- *                                                    transactions open at once in one namespace
- *   --max-staged-bytes-per-namespace STATEHOUSE_MAX_STAGED_BYTES_PER_NAMESPACE 268435456 (256 MiB)
- *                                                    bytes staged at once by a namespace's open transactions
- *   --max-followers-per-token STATEHOUSE_MAX_FOLLOWERS_PER_TOKEN 100  open follow-mode replays per
- *                        token (without tokens: of all callers together); more get 429 / RESOURCE_EXHAUSTED
+ * STATEHOUSE_ADDR (the official daemon's variable) is the gRPC listen address, `host:port`,
+ * `[v6]:port` or `:port` (port only). It is more specific than STATEHOUSE_HOST and
+ * STATEHOUSE_GRPC_PORT, so it wins over them for gRPC (HTTP keeps STATEHOUSE_HOST); the flags
+ * --host and --grpc-port win over it.
  */
 import { ValidationError, validateNamespace } from '@statehouse/core';
+import { readTls, type TlsConfig } from './tls-files';
+
+export type { TlsConfig } from './tls-files';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 export interface ServerConfig {
+  /** The HTTP listener's address (and gRPC's, unless grpcHost says otherwise). */
   readonly host: string;
+  /** The gRPC listener's address; default: host. */
+  readonly grpcHost?: string;
   readonly grpcPort: number;
   readonly httpPort: number;
   /** Undefined (and no cluster nodes): start an embedded redis-server. */
@@ -47,12 +33,19 @@ export interface ServerConfig {
   readonly durability?: 'primary' | 'replicated';
   readonly replication?: { readonly replicas: number; readonly timeoutMs: number };
   readonly dataDir: string;
+  /** The embedded redis-server's port on 127.0.0.1; undefined: a free one. */
+  readonly embeddedRedisPort?: number;
   /**
    * Bearer token -> namespaces it may use ('*': all; so a namespace named `*` cannot be granted
    * alone). Empty: no authentication.
    */
   readonly tokens: ReadonlyMap<string, ReadonlySet<string> | '*'>;
   readonly insecure: boolean;
+  /** /metrics without a token even when tokens are configured. */
+  readonly metricsPublic?: boolean;
+  readonly tls?: TlsConfig;
+  /** A gRPC connection without calls for this long is closed (GOAWAY). Default 300000. */
+  readonly grpcIdleTimeoutMs?: number;
   readonly logLevel: LogLevel;
   readonly namespace: string;
   readonly shutdownGraceMs: number;
@@ -65,6 +58,8 @@ export interface ServerConfig {
   readonly limits?: ServerLimits;
   /** Most follow-mode replays open at once per token (without tokens: of all callers together). */
   readonly maxFollowersPerToken?: number;
+  /** What the server logs as warnings at start (variables of the official daemon it ignores). */
+  readonly warnings?: readonly string[];
 }
 
 /** What the server passes to the engine as its options of the same names. */
@@ -94,45 +89,192 @@ export class ConfigError extends Error {
   }
 }
 
-const FLAGS: Record<string, { variable: string[]; boolean?: boolean }> = {
-  host: { variable: ['STATEHOUSE_HOST'] },
-  'grpc-port': { variable: ['STATEHOUSE_GRPC_PORT'] },
-  'http-port': { variable: ['STATEHOUSE_HTTP_PORT'] },
-  'redis-url': { variable: ['STATEHOUSE_REDIS_URL', 'REDIS_URL'] },
-  'redis-cluster-nodes': { variable: ['STATEHOUSE_REDIS_CLUSTER_NODES'] },
-  'redis-password': { variable: ['STATEHOUSE_REDIS_PASSWORD'] },
-  durability: { variable: ['STATEHOUSE_DURABILITY'] },
-  replicas: { variable: ['STATEHOUSE_REPLICAS'] },
-  'replication-timeout-ms': { variable: ['STATEHOUSE_REPLICATION_TIMEOUT_MS'] },
-  'data-dir': { variable: ['STATEHOUSE_DATA_DIR'] },
-  tokens: { variable: ['STATEHOUSE_TOKENS'] },
-  insecure: { variable: ['STATEHOUSE_INSECURE'], boolean: true },
-  'log-level': { variable: ['STATEHOUSE_LOG_LEVEL'] },
-  namespace: { variable: ['STATEHOUSE_NAMESPACE'] },
-  'shutdown-grace-ms': { variable: ['STATEHOUSE_SHUTDOWN_GRACE_MS'] },
-  'max-large-bodies': { variable: ['STATEHOUSE_MAX_LARGE_BODIES'] },
-  'max-timeout-ms': { variable: ['STATEHOUSE_MAX_TIMEOUT_MS'] },
-  'finished-retention-ms': { variable: ['STATEHOUSE_FINISHED_RETENTION_MS'] },
+export interface FlagSpec {
+  readonly variable: string[];
+  /** A switch: `--flag` alone means true. */
+  readonly boolean?: boolean;
+  /** What to write after the flag in --help (`<value>` unless said). */
+  readonly value?: string;
+  readonly description: string;
+  readonly default: string;
+}
+
+/** Every setting: flag -> its variables (the first is its name in messages), help and default. */
+export const FLAGS: Record<string, FlagSpec> = {
+  host: {
+    variable: ['STATEHOUSE_HOST'],
+    value: '<address>',
+    description: 'Address the HTTP and gRPC listeners bind (not loopback: needs --tokens)',
+    default: '127.0.0.1',
+  },
+  'grpc-port': {
+    variable: ['STATEHOUSE_GRPC_PORT'],
+    value: '<port>',
+    description: 'gRPC port (statehouse.v1); 0: any free port. STATEHOUSE_ADDR also sets it',
+    default: '50051',
+  },
+  'http-port': {
+    variable: ['STATEHOUSE_HTTP_PORT'],
+    value: '<port>',
+    description: 'HTTP/JSON API port; 0: any free port',
+    default: '8080',
+  },
+  'redis-url': {
+    variable: ['STATEHOUSE_REDIS_URL', 'REDIS_URL'],
+    value: '<url>',
+    description: 'redis:// or rediss:// URL of the Redis to use',
+    default: 'none: start an embedded redis-server',
+  },
+  'redis-cluster-nodes': {
+    variable: ['STATEHOUSE_REDIS_CLUSTER_NODES'],
+    value: '<nodes>',
+    description: 'host:port,... seed nodes of a Redis Cluster (instead of --redis-url)',
+    default: 'none',
+  },
+  'redis-password': {
+    variable: ['STATEHOUSE_REDIS_PASSWORD'],
+    value: '<password>',
+    description: 'Password of the cluster nodes (a URL carries its own)',
+    default: 'none',
+  },
+  durability: {
+    variable: ['STATEHOUSE_DURABILITY'],
+    value: '<mode>',
+    description: 'primary, or replicated: a commit also waits for replicas (WAIT)',
+    default: 'primary',
+  },
+  replicas: {
+    variable: ['STATEHOUSE_REPLICAS'],
+    value: '<n>',
+    description: 'With replicated: replicas that must acknowledge a commit',
+    default: '1',
+  },
+  'replication-timeout-ms': {
+    variable: ['STATEHOUSE_REPLICATION_TIMEOUT_MS'],
+    value: '<ms>',
+    description: 'With replicated: how long a commit waits for its replicas',
+    default: '1000',
+  },
+  'data-dir': {
+    variable: ['STATEHOUSE_DATA_DIR'],
+    value: '<dir>',
+    description: "The embedded redis-server's AOF files (locked: one server per directory)",
+    default: 'data',
+  },
+  'embedded-redis-port': {
+    variable: ['STATEHOUSE_EMBEDDED_REDIS_PORT'],
+    value: '<port>',
+    description: 'Port of the embedded redis-server on 127.0.0.1; 0: any free port',
+    default: '0',
+  },
+  tokens: {
+    variable: ['STATEHOUSE_TOKENS'],
+    value: '<json>',
+    description: 'Bearer tokens: JSON {"<token>": ["<namespace>" | "*", ...]}',
+    default: 'none: no authentication',
+  },
+  insecure: {
+    variable: ['STATEHOUSE_INSECURE'],
+    boolean: true,
+    description: 'Allow a non-loopback --host without tokens (logs a warning)',
+    default: 'false',
+  },
+  'metrics-public': {
+    variable: ['STATEHOUSE_METRICS_PUBLIC'],
+    boolean: true,
+    description: 'Serve /metrics without a token even when tokens are configured',
+    default: 'false',
+  },
+  'tls-cert': {
+    variable: ['STATEHOUSE_TLS_CERT'],
+    value: '<file>',
+    description: 'PEM certificate (chain): serve HTTPS and gRPC over TLS; needs --tls-key',
+    default: 'none: plaintext',
+  },
+  'tls-key': {
+    variable: ['STATEHOUSE_TLS_KEY'],
+    value: '<file>',
+    description: 'PEM private key of --tls-cert',
+    default: 'none',
+  },
+  'tls-client-ca': {
+    variable: ['STATEHOUSE_TLS_CLIENT_CA'],
+    value: '<file>',
+    description: 'PEM CA: require client certificates it signed (mutual TLS)',
+    default: 'none: no client certificates',
+  },
+  'grpc-idle-timeout-ms': {
+    variable: ['STATEHOUSE_GRPC_IDLE_TIMEOUT_MS'],
+    value: '<ms>',
+    description: 'Close a gRPC connection that made no call for this long',
+    default: '300000',
+  },
+  'log-level': {
+    variable: ['STATEHOUSE_LOG_LEVEL'],
+    value: '<level>',
+    description: 'error, warn, info or debug (JSON lines on stdout)',
+    default: 'info',
+  },
+  namespace: {
+    variable: ['STATEHOUSE_NAMESPACE'],
+    value: '<name>',
+    description: 'The namespace of requests that name none',
+    default: 'default',
+  },
+  'shutdown-grace-ms': {
+    variable: ['STATEHOUSE_SHUTDOWN_GRACE_MS'],
+    value: '<ms>',
+    description: 'On SIGTERM, how long in-flight requests may finish (replays end at once)',
+    default: '10000',
+  },
+  'max-large-bodies': {
+    variable: ['STATEHOUSE_MAX_LARGE_BODIES'],
+    value: '<n>',
+    description: 'HTTP bodies over 1 MiB read at once per process; one more gets 503 SERVER_BUSY',
+    default: '4',
+  },
+  'max-timeout-ms': {
+    variable: ['STATEHOUSE_MAX_TIMEOUT_MS'],
+    value: '<ms>',
+    description: 'The largest timeout a transaction may ask for, on every API',
+    default: '3600000 (1 hour)',
+  },
+  'finished-retention-ms': {
+    variable: ['STATEHOUSE_FINISHED_RETENTION_MS'],
+    value: '<ms>',
+    description:
+      'How long a finished transaction stays known (already committed, retries); >= 1000',
+    default: '120000',
+  },
   'max-open-transactions-per-namespace': {
     variable: ['STATEHOUSE_MAX_OPEN_TRANSACTIONS_PER_NAMESPACE'],
+    value: '<n>',
+    description: 'Transactions open at once in one namespace; more: RESOURCE_EXHAUSTED / 429',
+    default: '50000',
   },
-  'max-staged-bytes-per-namespace': { variable: ['STATEHOUSE_MAX_STAGED_BYTES_PER_NAMESPACE'] },
-  'max-followers-per-token': { variable: ['STATEHOUSE_MAX_FOLLOWERS_PER_TOKEN'] },
+  'max-staged-bytes-per-namespace': {
+    variable: ['STATEHOUSE_MAX_STAGED_BYTES_PER_NAMESPACE'],
+    value: '<bytes>',
+    description: "Bytes staged at once by a namespace's open transactions; more: 429",
+    default: '268435456 (256 MiB)',
+  },
+  'max-followers-per-token': {
+    variable: ['STATEHOUSE_MAX_FOLLOWERS_PER_TOKEN'],
+    value: '<n>',
+    description: 'Open follow-mode replays per token (no tokens: of all callers); more: 429',
+    default: '100',
+  },
 };
 
-export const USAGE = `Usage: npm start -- [flags]   (or node apps/server/dist/main.js [flags])
-
-Flags (each also read from its environment variable; a flag wins):
-${Object.entries(FLAGS)
-  .map(
-    ([flag, { variable, boolean }]) =>
-      `  --${flag}${boolean ? '' : ' <value>'}`.padEnd(32) + ` ${variable.join(', ')}`,
-  )
-  .join('\n')}
-
-Without a Redis URL or cluster nodes the server starts its own redis-server (AOF, appendfsync
-always) with its data in --data-dir, and stops it on shutdown.
-`;
+/** Variables of the official daemon that this server reads differently, and what to use. */
+const REPLACED_VARIABLES: Record<string, string> = {
+  STATEHOUSE_USE_MEMORY:
+    'STATEHOUSE_USE_MEMORY is ignored: this server keeps its state in Redis and has no in-memory ' +
+    'mode. For throwaway state, point --redis-url (STATEHOUSE_REDIS_URL) at a Redis without ' +
+    "persistence (redis-server --save '' --appendonly no)",
+  RUST_LOG:
+    'RUST_LOG is ignored: set --log-level (STATEHOUSE_LOG_LEVEL) to error, warn, info or debug',
+};
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -140,32 +282,48 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): ServerConfig {
   const problems: string[] = [];
   const raw = readRaw(env, argv, problems);
-  const value = (flag: string): string | undefined => raw.get(flag);
+  const value = (flag: string): string | undefined => raw.get(flag)?.text;
+  const named = (flag: string): string => `--${flag} (${FLAGS[flag]!.variable[0]})`;
 
-  const port = (flag: string, fallback: number): number => {
-    const text = value(flag);
-    if (text === undefined) return fallback;
+  const parsePort = (text: string, what: string, fallback: number): number => {
     const n = Number(text);
     if (!/^\d+$/.test(text) || n > 65535) {
-      problems.push(
-        `--${flag} (${FLAGS[flag]!.variable[0]}) must be a port number 0-65535, got "${text}"`,
-      );
+      problems.push(`${what} must be a port number 0-65535, got "${text}"`);
       return fallback;
     }
     return n;
+  };
+  const port = (flag: string, fallback: number): number => {
+    const text = value(flag);
+    return text === undefined ? fallback : parsePort(text, named(flag), fallback);
   };
   const bool = (flag: string): boolean => {
     const text = value(flag);
     if (text === undefined) return false;
     if (/^(1|true|yes)$/i.test(text)) return true;
     if (/^(0|false|no|)$/i.test(text)) return false;
-    problems.push(`--${flag} (${FLAGS[flag]!.variable[0]}) must be true or false, got "${text}"`);
+    problems.push(`${named(flag)} must be true or false, got "${text}"`);
     return false;
   };
 
   const host = value('host') ?? '127.0.0.1';
-  const grpcPort = port('grpc-port', 50051);
   const httpPort = port('http-port', 8080);
+  let grpcHost = host;
+  let grpcPort = port('grpc-port', 50051);
+  const addr = env.STATEHOUSE_ADDR;
+  if (addr !== undefined && addr.trim() !== '') {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]*):([^:]*)$/.exec(addr.trim());
+    if (!match) {
+      problems.push(
+        `STATEHOUSE_ADDR must be host:port, [v6]:port or :port (the gRPC listen address), got "${addr}"`,
+      );
+    } else {
+      if (match[1] && raw.get('host')?.from !== 'flag') grpcHost = match[1].replace(/^\[|\]$/g, '');
+      if (raw.get('grpc-port')?.from !== 'flag') {
+        grpcPort = parsePort(match[2]!, 'the port of STATEHOUSE_ADDR', grpcPort);
+      }
+    }
+  }
   if (grpcPort !== 0 && grpcPort === httpPort) {
     problems.push(`--grpc-port and --http-port are both ${grpcPort}: give them different ports`);
   }
@@ -181,6 +339,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
       '--redis-url and --redis-cluster-nodes are both set: give the URL of one Redis, or the nodes of a cluster',
     );
   }
+  const embeddedRedisPort = port('embedded-redis-port', 0);
+  if (embeddedRedisPort !== 0 && (redisUrl !== undefined || clusterNodes)) {
+    problems.push(
+      '--embedded-redis-port applies only to the embedded redis-server, not with --redis-url or --redis-cluster-nodes',
+    );
+  }
   const durability = value('durability') ?? 'primary';
   if (durability !== 'primary' && durability !== 'replicated') {
     problems.push(
@@ -191,9 +355,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
     const text = value(flag);
     if (text === undefined) return fallback;
     if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
-      problems.push(
-        `--${flag} (${FLAGS[flag]!.variable[0]}) must be a whole number from 1 to ${max}, got "${text}"`,
-      );
+      problems.push(`${named(flag)} must be a whole number from 1 to ${max}, got "${text}"`);
       return fallback;
     }
     return Number(text);
@@ -211,8 +373,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
     );
   }
   const maxFollowersPerToken = positive('max-followers-per-token', 100, 1_000_000);
+  const grpcIdleTimeoutMs = positive('grpc-idle-timeout-ms', 300_000, 86_400_000);
   const tokens = parseTokens(value('tokens'), problems);
   const insecure = bool('insecure');
+  const metricsPublic = bool('metrics-public');
+  const tls = readTls(value('tls-cert'), value('tls-key'), value('tls-client-ca'), problems);
   const logLevel = value('log-level') ?? 'info';
   if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) {
     problems.push(
@@ -233,19 +398,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
       `--shutdown-grace-ms (STATEHOUSE_SHUTDOWN_GRACE_MS) must be a number of milliseconds, got "${graceText}"`,
     );
   }
-  const largeText = value('max-large-bodies') ?? '4';
-  const maxLargeBodies = Number(largeText);
-  if (!/^\d+$/.test(largeText) || maxLargeBodies < 1) {
-    problems.push(
-      `--max-large-bodies (STATEHOUSE_MAX_LARGE_BODIES) must be a whole number of at least 1, got "${largeText}"`,
-    );
-  }
-  if (!LOOPBACK.has(host) && tokens.size === 0 && !insecure) {
-    problems.push(
-      `--host ${host} exposes the server beyond this machine without authentication: configure ` +
-        `tokens (STATEHOUSE_TOKENS='{"<token>": ["<namespace>"]}'), bind 127.0.0.1, or pass ` +
-        '--insecure (STATEHOUSE_INSECURE=true) to accept the risk',
-    );
+  const maxLargeBodies = positive('max-large-bodies', 4, 10_000);
+  for (const exposed of new Set([host, grpcHost])) {
+    if (!LOOPBACK.has(exposed) && tokens.size === 0 && !insecure) {
+      const which = exposed === host ? `--host ${exposed}` : `STATEHOUSE_ADDR ${addr}`;
+      problems.push(
+        `${which} exposes the server beyond this machine without authentication: configure ` +
+          `tokens (STATEHOUSE_TOKENS='{"<token>": ["<namespace>"]}'), bind 127.0.0.1, or pass ` +
+          '--insecure (STATEHOUSE_INSECURE=true) to accept the risk',
+      );
+    }
   }
   const limits: ServerLimits = {
     maxTimeoutMs: positive('max-timeout-ms', DEFAULT_LIMITS.maxTimeoutMs, 2 ** 31 - 1),
@@ -271,9 +433,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
     );
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  const warnings = Object.entries(REPLACED_VARIABLES)
+    .filter(([variable]) => env[variable] !== undefined)
+    .map(([, warning]) => warning);
   return {
     limits,
     host,
+    ...(grpcHost !== host ? { grpcHost } : {}),
     grpcPort,
     httpPort,
     redisUrl,
@@ -282,27 +448,33 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
     durability: durability as 'primary' | 'replicated',
     ...(durability === 'replicated' ? { replication } : {}),
     dataDir: value('data-dir') ?? 'data',
+    ...(embeddedRedisPort !== 0 ? { embeddedRedisPort } : {}),
     tokens,
     insecure,
+    metricsPublic,
+    ...(tls ? { tls } : {}),
+    grpcIdleTimeoutMs,
     logLevel: logLevel as LogLevel,
     namespace,
     shutdownGraceMs,
     maxLargeBodies,
     maxFollowersPerToken,
+    warnings,
   };
 }
 
-/** Flags first, then variables: flag name -> text. */
+/** Flags first, then variables: flag name -> text, and whether a flag or a variable gave it. */
 function readRaw(
   env: NodeJS.ProcessEnv,
   argv: readonly string[],
   problems: string[],
-): Map<string, string> {
-  const raw = new Map<string, string>();
+): Map<string, { text: string; from: 'flag' | 'variable' }> {
+  const raw = new Map<string, { text: string; from: 'flag' | 'variable' }>();
   for (const [flag, { variable }] of Object.entries(FLAGS)) {
     const name = variable.find((v) => env[v] !== undefined);
-    if (name !== undefined) raw.set(flag, env[name]!);
+    if (name !== undefined) raw.set(flag, { text: env[name]!, from: 'variable' });
   }
+  const set = (flag: string, text: string) => raw.set(flag, { text, from: 'flag' });
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
@@ -311,9 +483,9 @@ function readRaw(
       problems.push(`unknown argument "${arg}"`);
       continue;
     }
-    if (match[2] !== undefined) raw.set(match[1]!, match[2]);
-    else if (spec.boolean) raw.set(match[1]!, 'true');
-    else if (i + 1 < argv.length) raw.set(match[1]!, argv[++i]!);
+    if (match[2] !== undefined) set(match[1]!, match[2]);
+    else if (spec.boolean) set(match[1]!, 'true');
+    else if (i + 1 < argv.length) set(match[1]!, argv[++i]!);
     else problems.push(`--${match[1]} needs a value`);
   }
   return raw;

@@ -1,8 +1,10 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { protoPath as HEALTH_PROTO } from 'grpc-health-check';
 import { PROTO_DIR as EXT_PROTO_DIR } from '@statehouse/client';
 import { ValidationError } from '@statehouse/core';
 import { TokenAuthenticator, type Principal } from '../common/auth';
@@ -12,6 +14,7 @@ import { SERVER_CONFIG } from '../common/injection-tokens';
 import type { ServerConfig } from '../config/server-config';
 import { JsonLogger } from '../observability/json-logger';
 import { MetricsService } from '../observability/metrics.service';
+import { GrpcHealth } from './grpc-health';
 import { StatehouseExtHandlers } from './statehouse-ext.handlers';
 import { StatehouseV1Handlers, type CallContext } from './statehouse-v1.handlers';
 import { refuseTruncatedStrings } from './strict-protobuf';
@@ -32,6 +35,8 @@ const NEVER_ABORTED = new AbortController().signal;
 
 /** A request that did not decode: answered INVALID_ARGUMENT instead of grpc-js' INTERNAL. */
 const MALFORMED = Symbol('malformed');
+/** Services open without a token: probes (grpc.health.v1) and server reflection, as on HTTP. */
+const PUBLIC_SERVICE = /^\/grpc\.(health|reflection)\./;
 
 type Handler = (request: Record<string, unknown>, context: CallContext) => Promise<object>;
 type StreamHandler = (
@@ -47,6 +52,9 @@ type StreamHandler = (
  * gets a request id (`x-request-id` metadata, or a new one, sent back), is measured and logged,
  * and every error leaves as a status with a clear message and the stable code in the
  * `statehouse-code` trailer.
+ * Beside them, unauthenticated: grpc.health.v1.Health (GrpcHealth) and server reflection (v1 and
+ * v1alpha, describing all three), so grpcurl and Kubernetes gRPC probes work. With --tls-cert it
+ * serves TLS (with --tls-client-ca, only to clients with a certificate that CA signed).
  */
 @Injectable()
 export class GrpcServer implements OnApplicationShutdown {
@@ -61,6 +69,7 @@ export class GrpcServer implements OnApplicationShutdown {
     private readonly auth: TokenAuthenticator,
     private readonly metrics: MetricsService,
     private readonly logger: JsonLogger,
+    private readonly health: GrpcHealth,
   ) {}
 
   /** The port it listens on (the configured one, or the one picked for port 0). */
@@ -72,6 +81,11 @@ export class GrpcServer implements OnApplicationShutdown {
     const server = new grpc.Server({
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       interceptors: [this.authenticateBeforeMessage()],
+      // A connection without calls is closed (GOAWAY) after the idle timeout; clients reconnect
+      // on their next call. Keepalive pings find dead peers of open streams (a follow replay).
+      'grpc.max_connection_idle_ms': this.config.grpcIdleTimeoutMs ?? 300_000,
+      'grpc.keepalive_time_ms': 120_000,
+      'grpc.keepalive_timeout_ms': 20_000,
     });
     const services: Array<[proto: string, service: string, handlers: object]> = [
       ['statehouse/v1/statehouse.proto', 'statehouse.v1.StatehouseService', this.v1],
@@ -90,20 +104,43 @@ export class GrpcServer implements OnApplicationShutdown {
           handlers,
         );
         implementation[method] = definition.responseStream
-          ? this.streaming(method, handler as StreamHandler)
-          : this.unary(method, handler as Handler);
+          ? this.streaming(`/${name}/${method}`, handler as StreamHandler)
+          : this.unary(`/${name}/${method}`, handler as Handler);
       }
       server.addService(methods, implementation);
     }
+    this.health.addToServer(server);
+    new ReflectionService({
+      ...protoLoader.loadSync(
+        services.map(([proto]) => proto),
+        LOADER_OPTIONS,
+      ),
+      ...protoLoader.loadSync('health/v1/health.proto', {
+        ...LOADER_OPTIONS,
+        includeDirs: [dirname(dirname(dirname(HEALTH_PROTO)))],
+      }),
+    }).addToServer(server);
+    await this.health.start();
+    const host = this.config.grpcHost ?? this.config.host;
     this.boundPort = await new Promise<number>((resolve, reject) =>
       server.bindAsync(
-        `${this.config.host}:${this.config.grpcPort}`,
-        grpc.ServerCredentials.createInsecure(),
+        `${host.includes(':') ? `[${host}]` : host}:${this.config.grpcPort}`,
+        this.credentials(),
         (error, port) => (error ? reject(error) : resolve(port)),
       ),
     );
     this.server = server;
     return this.boundPort;
+  }
+
+  private credentials(): grpc.ServerCredentials {
+    const tls = this.config.tls;
+    if (!tls) return grpc.ServerCredentials.createInsecure();
+    return grpc.ServerCredentials.createSsl(
+      tls.clientCa ?? null,
+      [{ cert_chain: tls.cert, private_key: tls.key }],
+      tls.clientCa !== undefined,
+    );
   }
 
   /** Stops accepting calls, lets running ones finish (up to the grace period), then cancels them. */
@@ -117,6 +154,8 @@ export class GrpcServer implements OnApplicationShutdown {
    */
   drain(): Promise<void> {
     return (this.draining ??= new Promise<void>((resolve) => {
+      // NOT_SERVING for probes, and Watch streams end so they do not hold the grace period.
+      this.health.stop();
       const server = this.server;
       this.server = undefined;
       if (!server) return resolve();
@@ -184,28 +223,30 @@ export class GrpcServer implements OnApplicationShutdown {
    * again for their principal (a map lookup).
    */
   private authenticateBeforeMessage(): grpc.ServerInterceptor {
-    return (_method, call) =>
-      new grpc.ServerInterceptingCall(call, {
-        start: (next) =>
-          next({
-            onReceiveMetadata: (metadata, nextMetadata) => {
-              try {
-                this.principal(metadata);
-              } catch (error) {
-                const mapped = mapError(error);
-                const trailer = new grpc.Metadata();
-                trailer.set('statehouse-code', mapped.code);
-                call.sendStatus({
-                  code: mapped.grpcStatus,
-                  details: mapped.message,
-                  metadata: trailer,
-                });
-                return;
-              }
-              nextMetadata(metadata);
-            },
-          }),
-      });
+    return (method, call) =>
+      PUBLIC_SERVICE.test(method.path)
+        ? new grpc.ServerInterceptingCall(call)
+        : new grpc.ServerInterceptingCall(call, {
+            start: (next) =>
+              next({
+                onReceiveMetadata: (metadata, nextMetadata) => {
+                  try {
+                    this.principal(metadata);
+                  } catch (error) {
+                    const mapped = mapError(error);
+                    const trailer = new grpc.Metadata();
+                    trailer.set('statehouse-code', mapped.code);
+                    call.sendStatus({
+                      code: mapped.grpcStatus,
+                      details: mapped.message,
+                      metadata: trailer,
+                    });
+                    return;
+                  }
+                  nextMetadata(metadata);
+                },
+              }),
+          });
   }
 
   private requestId(
@@ -248,7 +289,12 @@ export class GrpcServer implements OnApplicationShutdown {
   private finish(method: string, requestId: string, started: bigint, code: grpc.status): void {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     this.metrics.rpcDuration.observe(
-      { transport: 'grpc', method, code: grpc.status[code] },
+      {
+        transport: 'grpc',
+        method: method.slice(method.lastIndexOf('/') + 1),
+        route: method,
+        code: grpc.status[code],
+      },
       seconds,
     );
     if (this.logger.enabled('debug')) {

@@ -45,6 +45,7 @@ export class StatehouseExtHandlers {
       detached: true,
       ...(request.timeout_ms === undefined ? {} : { timeoutMs: Number(request.timeout_ms) }),
     });
+    this.metrics.begun();
     return { txn_id: tx.id, namespace };
   }
 

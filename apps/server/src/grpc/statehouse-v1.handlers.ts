@@ -45,6 +45,7 @@ export class StatehouseV1Handlers {
 
   async BeginTransaction(request: Request, context: CallContext): Promise<object> {
     const timeout = request.timeout_ms;
+    this.metrics.begun();
     return {
       txn_id: await this.transactions.begin(
         timeout === undefined ? undefined : Number(timeout),

@@ -1,6 +1,7 @@
 import {
   Controller,
   Get,
+  Headers,
   HttpCode,
   Inject,
   Res,
@@ -8,15 +9,23 @@ import {
 } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Statehouse } from '@statehouse/core';
-import { STATEHOUSE_CLIENT } from '../common/injection-tokens';
+import { TokenAuthenticator } from '../common/auth';
+import { SERVER_CONFIG, STATEHOUSE_CLIENT } from '../common/injection-tokens';
+import type { ServerConfig } from '../config/server-config';
 import { MetricsService } from '../observability/metrics.service';
 import { SERVER_VERSION } from '../version';
 
-/** Liveness, readiness, version and metrics: unauthenticated, for probes and scrapers. */
+/**
+ * Liveness, readiness and version: unauthenticated, for probes, and they disclose no data.
+ * Metrics: with tokens configured, any valid token may read them (they carry no namespace's
+ * name or data), unless --metrics-public opens them to anonymous scrapers.
+ */
 @Controller()
 export class HealthController {
   constructor(
     @Inject(STATEHOUSE_CLIENT) private readonly client: Statehouse,
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    private readonly auth: TokenAuthenticator,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -26,12 +35,13 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready when Redis answers (a read of the default namespace's commit counter). */
+  /** Ready when Redis answers (a read of the default namespace's commit counter, not shown). */
   @Get('readyz')
   @HttpCode(200)
-  async readyz(): Promise<{ status: 'ready'; lastCommitTs: number }> {
+  async readyz(): Promise<{ status: 'ready' }> {
     try {
-      return { status: 'ready', lastCommitTs: await this.client.lastCommitTs() };
+      await this.client.lastCommitTs();
+      return { status: 'ready' };
     } catch (error) {
       throw new ServiceUnavailableException(
         `not ready: ${error instanceof Error ? error.message : String(error)}`,
@@ -45,7 +55,12 @@ export class HealthController {
   }
 
   @Get('metrics')
-  async prometheus(@Res() response: Response): Promise<void> {
+  async prometheus(
+    @Headers('authorization') authorization: string | undefined,
+    @Res() response: Response,
+  ): Promise<void> {
+    // Throws UnauthenticatedError (401 problem+json) when tokens are on and this one is not valid.
+    if (!this.config.metricsPublic) this.auth.authenticate(authorization);
     response.setHeader('content-type', this.metrics.registry.contentType);
     response.send(await this.metrics.registry.metrics());
   }

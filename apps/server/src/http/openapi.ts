@@ -325,9 +325,14 @@ export const OPENAPI_DOCUMENT = {
     },
     '/metrics': {
       get: {
-        summary: 'Prometheus metrics (statehouse_*)',
-        security: [],
-        responses: { '200': { description: 'text/plain exposition format' } },
+        summary:
+          'Prometheus metrics (statehouse_*, process_*, nodejs_*); with tokens configured a valid ' +
+          'token is needed, unless the server runs with --metrics-public',
+        security: [{}, { bearer: [] }],
+        responses: {
+          '200': { description: 'text/plain exposition format' },
+          '401': problem,
+        },
       },
     },
     '/v1/version': {

@@ -28,10 +28,11 @@ export class RequestContextMiddleware implements NestMiddleware {
     const started = process.hrtime.bigint();
     response.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      // The route pattern, never the raw URL: the label's values stay a bounded set.
       const route = (request.route as { path?: string } | undefined)?.path ?? 'unmatched';
       const method = `${request.method} ${route}`;
       this.metrics.rpcDuration.observe(
-        { transport: 'http', method, code: String(response.statusCode) },
+        { transport: 'http', method: request.method, route, code: String(response.statusCode) },
         seconds,
       );
       const level = response.statusCode >= 500 ? 'warn' : 'debug';

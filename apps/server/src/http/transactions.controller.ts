@@ -43,6 +43,7 @@ export class TransactionsController {
       timeoutMs: timeoutMs as number,
       detached: true,
     });
+    this.metrics.begun();
     return { txId: tx.id, namespace: tx.namespace };
   }
 

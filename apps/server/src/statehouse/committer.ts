@@ -38,6 +38,7 @@ export class Committer {
       buffered: true,
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
     });
+    this.metrics.begun();
     try {
       for (const [i, { op, input }] of operations.entries()) {
         if (op === 'write') await tx.write(input as WriteInput);

@@ -3,6 +3,11 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import { DataDirLock } from './data-dir-lock';
+import type { DataDirLockHolder } from './data-dir-locked.error';
+import { EmbeddedRedisError } from './embedded-redis.error';
+
+export { EmbeddedRedisError } from './embedded-redis.error';
 
 export interface EmbeddedRedisOptions {
   /** Where the AOF files go. Default `./data`. */
@@ -13,24 +18,27 @@ export interface EmbeddedRedisOptions {
   readonly appendfsync?: 'always' | 'everysec' | 'no';
   /** The redis-server binary. Default: `redis-server` from PATH. */
   readonly binary?: string;
+  /** Told when a stale lock of the data directory (its holder died) is taken over. */
+  readonly onStaleLock?: (stale: DataDirLockHolder) => void;
 }
 
 export interface EmbeddedRedis {
   readonly url: string;
   readonly port: number;
   readonly pid: number;
+  /** The data directory's lock file, held until the redis-server exits. */
+  readonly lockFile: string;
+  /** Adds details to the lock file (a server's ports), for the message of whoever finds it. */
+  describeOwner(details: Record<string, unknown>): void;
   /** Shuts Redis down cleanly (SIGTERM, it flushes the AOF) and waits for it to exit. */
   stop(): Promise<void>;
-}
-
-/** Raised when no redis-server can be started; the message says how to fix it. */
-export class EmbeddedRedisError extends Error {
-  override readonly name = 'EmbeddedRedisError';
 }
 
 /**
  * Starts a private redis-server bound to 127.0.0.1 with AOF persistence, for `npm start`, demos and
  * benchmarks. Production deployments point the client at their own Redis instead.
+ * The data directory is locked first (DataDirLock): while another live process uses it, this
+ * throws DataDirLockedError naming that process, and no redis-server is started on its files.
  */
 export async function startEmbeddedRedis(
   options: EmbeddedRedisOptions = {},
@@ -44,31 +52,19 @@ export async function startEmbeddedRedis(
   }
   const dataDir = resolve(options.dataDir ?? 'data');
   mkdirSync(dataDir, { recursive: true });
-  const port = options.port ?? (await freePort());
-  const child = spawn(
-    binary,
-    [
-      '--bind',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--dir',
-      dataDir,
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      options.appendfsync ?? 'always',
-      '--save',
-      '',
-      '--protected-mode',
-      'yes',
-      // Blocking-command timeouts (BullMQ's wait for the next due timeout job) are checked on
-      // Redis' timer: at the default 10 Hz a timeout fires up to 100 ms late; at 100 Hz, 10 ms.
-      '--hz',
-      '100',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const lock = DataDirLock.acquire(dataDir, options.onStaleLock);
+  let child: ChildProcess;
+  let port: number;
+  try {
+    port = options.port ?? (await freePort());
+    child = spawnRedis(binary, port, dataDir, options.appendfsync ?? 'always');
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  // The lock lives as long as the redis-server: released when it exits, whatever the cause.
+  child.once('exit', () => lock.release());
+  lock.describe({ redisPid: child.pid, redisPort: port });
   const url = `redis://127.0.0.1:${port}`;
   await waitForRedis(child, url);
   let exited = child.exitCode !== null;
@@ -82,11 +78,46 @@ export async function startEmbeddedRedis(
     url,
     port,
     pid: child.pid!,
+    lockFile: lock.file,
+    describeOwner: (details) => lock.describe(details),
     async stop() {
       if (!exited) child.kill('SIGTERM');
       await exit;
+      lock.release();
     },
   };
+}
+
+function spawnRedis(
+  binary: string,
+  port: number,
+  dataDir: string,
+  appendfsync: 'always' | 'everysec' | 'no',
+): ChildProcess {
+  return spawn(
+    binary,
+    [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--dir',
+      dataDir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      appendfsync,
+      '--save',
+      '',
+      '--protected-mode',
+      'yes',
+      // Blocking-command timeouts (BullMQ's wait for the next due timeout job) are checked on
+      // Redis' timer: at the default 10 Hz a timeout fires up to 100 ms late; at 100 Hz, 10 ms.
+      '--hz',
+      '100',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
 }
 
 async function waitForRedis(child: ChildProcess, url: string): Promise<void> {
