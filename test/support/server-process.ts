@@ -45,3 +45,11 @@ export function startServerProcess(args: string[], env: NodeJS.ProcessEnv): Prom
     void exited.then((code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
   });
 }
+
+/** SIGTERM to a server still running, then waits for it to exit; its exit code (or null). */
+export async function stopServerProcess(server: ServerProcess): Promise<number | null> {
+  if (server.child.exitCode === null && server.child.signalCode === null) {
+    server.child.kill('SIGTERM');
+  }
+  return server.exited;
+}

@@ -356,24 +356,18 @@ describe('tokens', () => {
       code: 'PERMISSION_DENIED',
       message: expect.stringContaining('begun with another token'),
     };
-    const writeWith = (client: V1, txn_id: string) =>
+    const writeWith = (client: V1, txn_id: string, key = 'k', by = 'intruder') =>
       client.call('Write', {
         txn_id,
         namespace: 'scoped',
         agent_id: 'owned',
-        key: 'k',
-        value: struct({ by: 'intruder' }),
+        key,
+        value: struct({ by }),
       });
     try {
       const unbound = (await reader.call<{ txn_id: string }>('BeginTransaction')).txn_id;
       const bound = (await reader.call<{ txn_id: string }>('BeginTransaction')).txn_id;
-      await reader.call('Write', {
-        txn_id: bound,
-        namespace: 'scoped',
-        agent_id: 'owned',
-        key: 'k',
-        value: struct({ by: 'reader' }),
-      });
+      await writeWith(reader, bound, 'k', 'reader');
       for (const intruder of intruders) {
         for (const txn_id of [unbound, bound]) {
           expect(await failure(writeWith(intruder, txn_id))).toMatchObject(denied);
@@ -382,13 +376,7 @@ describe('tokens', () => {
         }
       }
       // Both are still the reader's, open and usable.
-      await reader.call('Write', {
-        txn_id: unbound,
-        namespace: 'scoped',
-        agent_id: 'owned',
-        key: 'k2',
-        value: struct({ by: 'reader' }),
-      });
+      await writeWith(reader, unbound, 'k2', 'reader');
       await reader.call('Commit', { txn_id: unbound });
       await reader.call('Commit', { txn_id: bound });
       expect(

@@ -7,6 +7,7 @@ import { Statehouse } from '@statehouse/core';
 import { failure, struct, V1 } from './support/server';
 import {
   startServerProcess as startProcess,
+  stopServerProcess,
   type ServerProcess,
 } from '../../../test/support/server-process';
 
@@ -30,12 +31,7 @@ describe('three server processes on one Redis', () => {
 
   afterAll(async () => {
     clients.forEach((c) => c.close());
-    for (const server of servers) {
-      if (server.child.exitCode === null && server.child.signalCode === null) {
-        server.child.kill('SIGTERM');
-        await server.exited;
-      }
-    }
+    await Promise.all(servers.map(stopServerProcess));
   });
 
   it('serve one transaction begun on the first, written on the second, committed on the third', async () => {

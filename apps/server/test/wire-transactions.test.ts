@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { failure, struct, V1 } from './support/server';
-import { startServerProcess, type ServerProcess } from '../../../test/support/server-process';
+import {
+  startServerProcess,
+  stopServerProcess,
+  type ServerProcess,
+} from '../../../test/support/server-process';
 
 // A statehouse.v1 transaction is never begun again once it finished, whatever the retention of
 // finished transactions: two server processes on one Redis, the second one fresh (no cache).
@@ -50,12 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   clients.forEach((c) => c.close());
-  for (const server of servers) {
-    if (server.child.exitCode === null && server.child.signalCode === null) {
-      server.child.kill('SIGTERM');
-      await server.exited;
-    }
-  }
+  await Promise.all(servers.map(stopServerProcess));
   await redis.quit();
 });
 

@@ -17,7 +17,7 @@ import { Committer } from '../statehouse/committer';
 import { ReplayStreams } from '../statehouse/replay-streams';
 import { WireTransactions } from '../statehouse/wire-transactions';
 import { replayCall } from './replay-call';
-import { text, txnIdOf, type GrpcRequest } from './request-fields';
+import { replayOptionsOf, text, txnIdOf, type GrpcRequest } from './request-fields';
 import type { CallContext } from './statehouse-v1.handlers';
 
 type Request = GrpcRequest;
@@ -173,15 +173,7 @@ export class StatehouseExtHandlers {
       this.streams,
       context,
       follow,
-      (signal) =>
-        this.client.replay({
-          namespace,
-          agentId: text(request.agent_id),
-          ...(request.start_ts === undefined ? {} : { startTs: Number(request.start_ts) }),
-          ...(request.end_ts === undefined ? {} : { endTs: Number(request.end_ts) }),
-          follow,
-          signal,
-        }),
+      (signal) => this.client.replay(replayOptionsOf(request, namespace, follow, signal)),
       (event, stop) =>
         write(
           {

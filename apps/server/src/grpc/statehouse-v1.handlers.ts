@@ -9,7 +9,7 @@ import { ReplayStreams } from '../statehouse/replay-streams';
 import { WireTransactions } from '../statehouse/wire-transactions';
 import { replayCall } from './replay-call';
 import { SERVER_VERSION } from '../version';
-import { text, txnIdOf, type GrpcRequest } from './request-fields';
+import { replayOptionsOf, text, txnIdOf, type GrpcRequest } from './request-fields';
 import { jsonToStruct, structToJson, type StructMessage } from './struct';
 
 /** What every handler gets besides its request. */
@@ -176,14 +176,7 @@ export class StatehouseV1Handlers {
       this.streams,
       context,
       false,
-      (signal) =>
-        this.client.replay({
-          namespace,
-          agentId: text(request.agent_id),
-          ...(request.start_ts === undefined ? {} : { startTs: Number(request.start_ts) }),
-          ...(request.end_ts === undefined ? {} : { endTs: Number(request.end_ts) }),
-          signal,
-        }),
+      (signal) => this.client.replay(replayOptionsOf(request, namespace, false, signal)),
       (event, stop) =>
         write(
           {

@@ -14,7 +14,11 @@ import grpc  # noqa: E402
 from statehouse.v1 import statehouse_pb2 as pb  # noqa: E402
 from statehouse.v1 import statehouse_pb2_grpc as rpc  # noqa: E402
 
-stub = rpc.StatehouseServiceStub(grpc.insecure_channel(sys.argv[2]))
+# Without BDP probing the stream's flow-control window stays at 64 KiB, so the server cannot push
+# the whole history into this process' buffers ahead of the slow reads: the stream is still being
+# written when the server shuts down, whatever the timing.
+channel = grpc.insecure_channel(sys.argv[2], options=[("grpc.http2.bdp_probe", 0)])
+stub = rpc.StatehouseServiceStub(channel)
 events = 0
 error = None
 try:
