@@ -18,6 +18,15 @@ for (const lib of readdirSync(join(root, 'libs'))) {
   });
 }
 
+// The Lua scripts of each app (apps/<app>/src/statehouse/commands), next to its compiled JavaScript.
+for (const app of readdirSync(join(root, 'apps'))) {
+  const from = join(root, 'apps', app, 'src', 'statehouse', 'commands');
+  if (!existsSync(from)) continue;
+  const to = join(root, 'apps', app, 'dist', 'statehouse', 'commands');
+  rmSync(to, { recursive: true, force: true });
+  cpSync(from, to, { recursive: true });
+}
+
 // The .proto files of each app, next to its compiled JavaScript (loaded at run time).
 for (const app of readdirSync(join(root, 'apps'))) {
   const from = join(root, 'apps', app, 'src', 'grpc', 'proto');

@@ -85,6 +85,7 @@ export async function startServer(
       // The engine opens (and closes) its own connection to one Redis; a cluster's is ours.
       redis: config.clusterNodes ? connection() : redisUrl,
       namespace: config.namespace,
+      ...(config.keyPrefix ? { keyPrefix: config.keyPrefix } : {}),
       ...limits,
       // A transaction naming no timeout gets 30 s (the Statehouse SDK's), or the maximum if lower.
       defaultTimeoutMs: Math.min(30_000, limits.maxTimeoutMs),

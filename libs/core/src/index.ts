@@ -48,3 +48,5 @@ export type {
 } from './client/statehouse.api';
 export { retryDelayMs } from './client/client-support';
 export { abortable } from './client/replay';
+export { defineScriptsOn, readScriptFolder } from './commands/scripts';
+export type { ScriptDefinition } from './commands/scripts';

@@ -36,6 +36,16 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads --key-prefix (default sh) and refuses one that would break the hash tags', () => {
+    expect(loadConfig({}, []).keyPrefix).toBeUndefined();
+    expect(loadConfig({ STATEHOUSE_KEY_PREFIX: 'tenant-2' }, []).keyPrefix).toBe('tenant-2');
+    expect(loadConfig({}, ['--key-prefix', 'blue:app']).keyPrefix).toBe('blue:app');
+    expect(problems({}, ['--key-prefix', 'a{b}'])).toEqual([
+      expect.stringContaining('--key-prefix (STATEHOUSE_KEY_PREFIX) must not hold { or }'),
+    ]);
+    expect(problems({}, ['--key-prefix', ''])).toHaveLength(1);
+  });
+
   it('caps follow-mode replays per token at 100 unless told otherwise, and refuses a bad cap', () => {
     expect(loadConfig({}, []).maxFollowersPerToken).toBe(100);
     expect(loadConfig({ STATEHOUSE_MAX_FOLLOWERS_PER_TOKEN: '5' }, []).maxFollowersPerToken).toBe(

@@ -48,6 +48,8 @@ export interface ServerConfig {
   readonly grpcIdleTimeoutMs?: number;
   readonly logLevel: LogLevel;
   readonly namespace: string;
+  /** Prefix of every Redis key and of the timeout queue (the engine's keyPrefix). Default 'sh'. */
+  readonly keyPrefix?: string;
   readonly shutdownGraceMs: number;
   /**
    * HTTP request bodies over 1 MiB (or of unknown length) read and parsed at the same time; one
@@ -214,6 +216,13 @@ export const FLAGS: Record<string, FlagSpec> = {
     value: '<level>',
     description: 'error, warn, info or debug (JSON lines on stdout)',
     default: 'info',
+  },
+  'key-prefix': {
+    variable: ['STATEHOUSE_KEY_PREFIX'],
+    value: '<prefix>',
+    description:
+      'Prefix of every Redis key (and of the timeout queue): deployments with their own prefix share one Redis',
+    default: 'sh',
   },
   namespace: {
     variable: ['STATEHOUSE_NAMESPACE'],
@@ -391,6 +400,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
       `--namespace (STATEHOUSE_NAMESPACE) ${namespaceProblem}, got ${JSON.stringify(namespace)}`,
     );
   }
+  const keyPrefix = value('key-prefix') ?? 'sh';
+  const keyPrefixProblem = /[{}]/.test(keyPrefix) ? 'must not hold { or }' : problemOf(keyPrefix);
+  if (keyPrefixProblem !== null) {
+    problems.push(
+      `--key-prefix (STATEHOUSE_KEY_PREFIX) ${keyPrefixProblem}, got ${JSON.stringify(keyPrefix)}`,
+    );
+  }
   const graceText = value('shutdown-grace-ms') ?? '10000';
   const shutdownGraceMs = Number(graceText);
   if (!/^\d+$/.test(graceText)) {
@@ -456,6 +472,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
     grpcIdleTimeoutMs,
     logLevel: logLevel as LogLevel,
     namespace,
+    ...(keyPrefix !== 'sh' ? { keyPrefix } : {}),
     shutdownGraceMs,
     maxLargeBodies,
     maxFollowersPerToken,

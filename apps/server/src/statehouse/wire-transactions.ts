@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import {
@@ -8,6 +9,8 @@ import {
   TransactionError,
   TransactionNotFoundError,
   ValidationError,
+  defineScriptsOn,
+  readScriptFolder,
   readTransactionId,
   type Statehouse,
   type Transaction,
@@ -20,7 +23,7 @@ import type { ServerConfig } from '../config/server-config';
 /**
  * Transactions as the Statehouse wire protocol has them: BeginTransaction names no namespace, and a
  * transaction belongs to the namespace of its first Write or Delete. A transaction begun here is a
- * small record in Redis (`sh:txn:{<uuid>}`: deadline, state, owner, namespace once bound), so that
+ * small record in Redis (`<keyPrefix>:txn:{<uuid>}`, script commands/wireTransaction-1.lua: deadline, state, owner, namespace once bound), so that
  * any server process can continue it; its first write binds the namespace atomically and begins the
  * engine's transaction `<namespace>~<uuid>` with the same deadline (an idempotent begin, so two
  * processes racing on the first write agree). Engine ids (`<namespace>~<uuid>`, from the HTTP API
@@ -51,7 +54,7 @@ export class WireTransactions {
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     private readonly auth: TokenAuthenticator,
   ) {
-    this.redis.defineCommand('statehouseWireTransaction', { numberOfKeys: 1, lua: WIRE_SCRIPT });
+    defineScriptsOn(this.redis, WIRE_SCRIPTS);
   }
 
   /** BeginTransaction: a transaction bound to no namespace yet, owned by `principal`; returns its id (a uuid). */
@@ -201,7 +204,7 @@ export class WireTransactions {
           (key: string, ...args: Array<string | number>) => Promise<Array<number | string>>
         >
       )['statehouseWireTransaction']!;
-      return await command.call(this.redis, `sh:txn:{${uuid}}`, ...args);
+      return await command.call(this.redis, `${this.client.keyPrefix}:txn:{${uuid}}`, ...args);
     } catch (error) {
       if (error instanceof StatehouseError) throw error;
       throw new StorageUnavailableError((error as Error).message, { cause: error });
@@ -209,8 +212,11 @@ export class WireTransactions {
   }
 }
 
+/** The server's own scripts (statehouseWireTransaction), loaded like the engine's. */
+const WIRE_SCRIPTS = readScriptFolder(join(__dirname, 'commands'));
 const CACHE_SIZE = 100_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// Replies of commands/wireTransaction-1.lua.
 const OK = 0;
 const UNBOUND = 1;
 const BOUND = 1;
@@ -219,70 +225,3 @@ const ABORTED = -2;
 const TIMED_OUT = -3;
 const OTHER_NAMESPACE = -4;
 const NOT_OWNER = -5;
-
-/**
- * KEYS[1] the wire transaction's record: hash deadline (ms, Redis clock), state ('open' |
- * 'aborted'), owner (a hash of the token that began it; absent without tokens), namespace (once
- * bound). It expires after the deadline plus the retention of finished transactions. ARGV[1] is
- * the action:
- *   begin, timeoutMs, retentionMs, owner -> { 0, deadline }
- *   bind, owner, namespace -> { 0, namespace, remainingMs, owner } bound (now, or before to this
- *                        namespace; remainingMs <= 0: past its deadline)
- *                        { 1 } unbound (namespace '': only looking)
- *                        { -1 } not found, { -2 } aborted, { -3 } past its deadline while unbound,
- *                        { -4, namespace } bound to another namespace, { -5 } another token's
- *   abort, owner       -> { 0 } aborted now (unbound), { 1, namespace } bound: abort it there,
- *                        { 2 } already aborted, { -1 } not found, { -5 } another token's
- * Every check comes before the first write.
- */
-const WIRE_SCRIPT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local action = ARGV[1]
-if action == 'begin' then
-  local deadline = now + tonumber(ARGV[2])
-  redis.call('HSET', KEYS[1], 'deadline', deadline, 'state', 'open')
-  if ARGV[4] ~= '' then
-    redis.call('HSET', KEYS[1], 'owner', ARGV[4])
-  end
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + tonumber(ARGV[3]))
-  return { 0, deadline }
-end
-local tx = redis.call('HMGET', KEYS[1], 'deadline', 'state', 'namespace', 'owner')
-if not tx[1] then
-  return { -1 }
-end
-if tx[4] and tx[4] ~= ARGV[2] then
-  return { -5 }
-end
-local owner = tx[4] or ''
-local deadline = tonumber(tx[1])
-if action == 'abort' then
-  if tx[3] then
-    return { 1, tx[3] }
-  end
-  if tx[2] == 'aborted' then
-    return { 2 }
-  end
-  redis.call('HSET', KEYS[1], 'state', 'aborted')
-  return { 0 }
-end
--- bind
-if tx[3] then
-  if ARGV[3] ~= '' and ARGV[3] ~= tx[3] then
-    return { -4, tx[3] }
-  end
-  return { 0, tx[3], deadline - now, owner }
-end
-if tx[2] == 'aborted' then
-  return { -2 }
-end
-if now >= deadline then
-  return { -3 }
-end
-if ARGV[3] == '' then
-  return { 1 }
-end
-redis.call('HSET', KEYS[1], 'namespace', ARGV[3])
-return { 0, ARGV[3], deadline - now, owner }
-`;

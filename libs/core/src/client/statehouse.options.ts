@@ -38,7 +38,11 @@ export interface StatehouseOptions {
   maxStagedBytesPerNamespace?: number;
   /** Run the timeout worker in this process (default true), or set its concurrency. */
   timeoutWorker?: boolean | { concurrency?: number };
-  /** BullMQ key prefix of the timeout queue. Default `"{sh-timeouts}"` (one Redis Cluster slot). */
+  /**
+   * BullMQ key prefix of the timeout queue. Default `"{<keyPrefix>-timeouts}"` (one Redis Cluster
+   * slot; `"{sh-timeouts}"` with the default keyPrefix), so deployments with their own keyPrefix
+   * on one Redis never take each other's timeout jobs.
+   */
   queuePrefix?: string;
   /** Events per page when replaying. Default 256. */
   replayPageSize?: number;
@@ -144,7 +148,7 @@ export function resolveOptions(options: StatehouseOptions): ResolvedOptions {
               1000,
             ),
           },
-    queuePrefix: validateName(option('queuePrefix', '{sh-timeouts}'), 'queuePrefix'),
+    queuePrefix: validateName(option('queuePrefix', `{${keyPrefix}-timeouts}`), 'queuePrefix'),
     replayPageSize: validateInteger(option('replayPageSize', 256), 'replayPageSize', 1, 10_000),
     maxOpenTransactions: validateInteger(
       option('maxOpenTransactions', 10_000),

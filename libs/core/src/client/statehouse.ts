@@ -136,6 +136,11 @@ export class Statehouse implements StatehouseApi {
     };
   }
 
+  /** The prefix of every Redis key this client uses (its `keyPrefix` option, default `sh`). */
+  get keyPrefix(): string {
+    return this.options.keyPrefix;
+  }
+
   /** Counters of this client (for metrics): timeouts its worker fired. */
   get stats(): Readonly<EngineStats> {
     return this.engine.stats;

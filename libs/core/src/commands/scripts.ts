@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis, Cluster } from 'ioredis';
 import type { ScriptCode } from './script-code';
@@ -15,9 +15,16 @@ export interface ScriptDefinition {
 const FILE_NAME = /^([a-zA-Z]+)-(\d+|n)\.lua$/;
 const INCLUDE = /^--- @include "([a-zA-Z]+)"$/gm;
 
-function readScripts(dir: string): ScriptDefinition[] {
-  const include = (name: string): string =>
-    readFileSync(join(dir, 'includes', `${name}.lua`), 'utf8');
+/**
+ * The scripts of a folder: files `<name>-<keys>.lua` (`-n`: a batch script) whose lines
+ * `--- @include "<name>"` are replaced by `includes/<name>.lua` of that folder, or else of the
+ * engine's own includes (so a server's scripts share the engine's helpers).
+ */
+export function readScriptFolder(dir: string): ScriptDefinition[] {
+  const include = (name: string): string => {
+    const own = join(dir, 'includes', `${name}.lua`);
+    return readFileSync(existsSync(own) ? own : join(__dirname, 'includes', `${name}.lua`), 'utf8');
+  };
   return readdirSync(dir)
     .map((file) => FILE_NAME.exec(file))
     .filter((match): match is RegExpExecArray => match !== null)
@@ -42,7 +49,7 @@ function assertUnique(definitions: ScriptDefinition[]): ScriptDefinition[] {
 
 /** Every script, read once per process from the folder next to this file. */
 export function scriptDefinitions(): ScriptDefinition[] {
-  cached ??= assertUnique(readScripts(__dirname));
+  cached ??= assertUnique(readScriptFolder(__dirname));
   return cached;
 }
 
@@ -162,9 +169,19 @@ export type StatehouseConnection = (Redis | Cluster) & StatehouseCommands;
 
 /** Defines every script on the connection (EVALSHA, with EVAL on a cache miss). Idempotent. */
 export function defineScripts(redis: Redis | Cluster): StatehouseConnection {
-  const connection = redis as StatehouseConnection;
+  return defineScriptsOn(redis, scriptDefinitions()) as StatehouseConnection;
+}
+
+/**
+ * Defines the given scripts (from `readScriptFolder`) on the connection as methods named after
+ * their `command`. Idempotent.
+ */
+export function defineScriptsOn(
+  redis: Redis | Cluster,
+  definitions: readonly ScriptDefinition[],
+): Redis | Cluster {
   const clusterPipelining = (redis as Cluster).isCluster && redis.options.enableAutoPipelining;
-  for (const { command, numberOfKeys, lua } of scriptDefinitions()) {
+  for (const { command, numberOfKeys, lua } of definitions) {
     // A Cluster's auto-pipelining routes a script call by its first string argument, which for a
     // script with a variable number of keys is not its first key: its calls would share pipelines
     // across masters ("All keys in the pipeline should belong to the same slots allocation
@@ -173,9 +190,9 @@ export function defineScripts(redis: Redis | Cluster): StatehouseConnection {
       const ignored = ((redis as Cluster).options.autoPipeliningIgnoredCommands ??= []);
       if (!ignored.includes(command)) ignored.push(command);
     }
-    if (typeof (connection as unknown as Record<string, unknown>)[command] !== 'function') {
+    if (typeof (redis as unknown as Record<string, unknown>)[command] !== 'function') {
       redis.defineCommand(command, numberOfKeys === undefined ? { lua } : { numberOfKeys, lua });
     }
   }
-  return connection;
+  return redis;
 }
