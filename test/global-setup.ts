@@ -13,6 +13,7 @@ import { startRedisContainer, type RedisContainer } from './support/redis-contai
 
 declare global {
   var __STATEHOUSE_REDIS_CONTAINER__: RedisContainer | undefined;
+  var __STATEHOUSE_REDIS_READY__: boolean | undefined;
 }
 
 const NO_RUNTIME_HELP = [
@@ -24,6 +25,9 @@ const NO_RUNTIME_HELP = [
 ].join('\n');
 
 export default async function globalSetup(): Promise<void> {
+  // Each project that needs Redis names this setup; the first one run provides it for all.
+  if (globalThis.__STATEHOUSE_REDIS_READY__) return;
+  globalThis.__STATEHOUSE_REDIS_READY__ = true;
   const supplied = process.env.REDIS_URL;
   if (supplied) {
     await ping(supplied);

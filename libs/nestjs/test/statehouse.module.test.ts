@@ -5,12 +5,10 @@ import { ClientClosedError, Statehouse, type StatehouseApi } from '@statehouse/c
 import {
   InjectStatehouse,
   STATEHOUSE,
-  StatehouseHealthIndicator,
   StatehouseModule,
   Transactional,
   currentTransaction,
 } from '@statehouse/nestjs';
-import { startTestServer } from '../../../apps/server/test/support/server';
 import { startLocalCluster } from '../../../test/support/redis-cluster';
 
 const redisUrl = (): string => process.env.REDIS_URL!;
@@ -202,32 +200,4 @@ describe('StatehouseModule.forRoot with Redis Cluster nodes', () => {
       await cluster.stop();
     }
   }, 30_000);
-});
-
-describe('StatehouseModule.forRoot with a Statehouse server', () => {
-  it('uses the network client, and the health indicator says up, then down', async () => {
-    const server = await startTestServer();
-    const app = await appWith([
-      StatehouseModule.forRoot({
-        server: { url: `127.0.0.1:${server.grpcPort}`, callTimeoutMs: 1000 },
-        namespace: namespace(),
-      }),
-    ]);
-    try {
-      const memory = app.get(MemoryService);
-      await memory.remember('agent', 'over the network');
-      expect((await memory.statehouse.getState({ agentId: 'agent', key: 'facts' })).value).toEqual({
-        facts: ['over the network'],
-      });
-      const health = app.get(StatehouseHealthIndicator);
-      expect(await health.isHealthy()).toEqual({ statehouse: { status: 'up', lastCommitTs: 1 } });
-      await server.close();
-      expect(await health.isHealthy('store', 1500)).toEqual({
-        store: { status: 'down', message: expect.stringContaining('did not answer') },
-      });
-    } finally {
-      await app.close();
-      await server.close();
-    }
-  });
 });

@@ -16,3 +16,9 @@ export {
   type LocalCluster,
   type LocalClusterOptions,
 } from './redis-cluster';
+export {
+  startStatehouseServer,
+  StatehouseServerStartError,
+  type StatehouseServer,
+  type StatehouseServerOptions,
+} from './statehouse-server';

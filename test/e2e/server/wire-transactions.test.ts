@@ -1,22 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { failure, struct, V1 } from './support/server';
+import { failure, struct, V1 } from '../../../apps/server/test/support/server';
 import {
   startServerProcess,
   stopServerProcess,
   type ServerProcess,
-} from '../../../test/support/server-process';
+} from '../../support/server-process';
 
 // A statehouse.v1 transaction is never begun again once it finished, whatever the retention of
 // finished transactions: two server processes on one Redis, the second one fresh (no cache).
 
 const RETENTION_MS = 1000;
-
-function testEnv(): NodeJS.ProcessEnv {
-  const redisUrl = process.env.REDIS_URL;
-  if (!redisUrl) throw new Error('REDIS_URL is not set: run the tests with `npm test`');
-  return { ...process.env, STATEHOUSE_REDIS_URL: redisUrl };
-}
 
 const servers: ServerProcess[] = [];
 const clients: V1[] = [];
@@ -30,7 +24,7 @@ interface Server {
 }
 
 async function startServer(args: string[]): Promise<Server> {
-  const server = await startServerProcess(args, testEnv());
+  const server = await startServerProcess(args);
   servers.push(server);
   const v1 = new V1(server.grpcPort);
   const ext = new V1(server.grpcPort, undefined, 'ext');

@@ -8,7 +8,7 @@ import {
 } from '@statehouse/core';
 import { StatehouseClient } from '@statehouse/client';
 import { freePort } from '@statehouse/core';
-import { startTestServer } from '../../../apps/server/test/support/server';
+import { startServerProcess } from '../../support/server-process';
 import { followerGauge } from '../../../apps/server/test/support/followers';
 
 // What only the network client has: connecting, tokens, an unreachable server, closing.
@@ -28,7 +28,7 @@ it('fails to connect to an unreachable server with StorageUnavailableError, sayi
 
 it('sends its token; a missing one or a namespace outside its scope is refused', async () => {
   const TOKEN = 'client-token-0123456789ab';
-  const server = await startTestServer({ tokens: new Map([[TOKEN, new Set(['mine'])]]) });
+  const server = await startServerProcess(['--tokens', JSON.stringify({ [TOKEN]: ['mine'] })]);
   const url = `127.0.0.1:${server.grpcPort}`;
   try {
     await expect(StatehouseClient.connect({ url, namespace: 'mine' })).rejects.toBeInstanceOf(
@@ -45,12 +45,12 @@ it('sends its token; a missing one or a namespace outside its scope is refused',
       ClientClosedError,
     );
   } finally {
-    await server.close();
+    await server.stop();
   }
 });
 
 it('reports a commit whose answer never came from the server as CommitUnknownError naming the server', async () => {
-  const server = await startTestServer();
+  const server = await startServerProcess();
   const client = await StatehouseClient.connect({
     url: `127.0.0.1:${server.grpcPort}`,
     namespace: 'client-lost-commit',
@@ -59,7 +59,7 @@ it('reports a commit whose answer never came from the server as CommitUnknownErr
   try {
     const tx = await client.beginTransaction();
     await tx.write({ agentId: 'a', key: 'k', value: { v: 1 } });
-    await server.close();
+    await server.stop();
     const error = await tx.commit().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CommitUnknownError);
     expect((error as CommitUnknownError).reason).toBe('server');
@@ -71,7 +71,7 @@ it('reports a commit whose answer never came from the server as CommitUnknownErr
 });
 
 it('refuses a value nested too deep or holding a cycle as the engine does, naming the value', async () => {
-  const server = await startTestServer();
+  const server = await startServerProcess();
   const client = await StatehouseClient.connect({
     url: `127.0.0.1:${server.grpcPort}`,
     namespace: `deep-${Date.now()}`,
@@ -95,12 +95,12 @@ it('refuses a value nested too deep or holding a cycle as the engine does, namin
     expect(await tx.commit()).toBeGreaterThan(0);
   } finally {
     await client.close();
-    await server.close();
+    await server.stop();
   }
 });
 
 it('ends a follower at once when it leaves while waiting for a commit (return(), its signal, close())', async () => {
-  const server = await startTestServer();
+  const server = await startServerProcess();
   const base = `http://127.0.0.1:${server.httpPort}`;
   const client = await StatehouseClient.connect({
     url: `127.0.0.1:${server.grpcPort}`,
@@ -149,6 +149,6 @@ it('ends a follower at once when it leaves while waiting for a commit (return(),
     }
   } finally {
     await client.close();
-    await server.close();
+    await server.stop();
   }
 });

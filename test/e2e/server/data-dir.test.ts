@@ -12,20 +12,17 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, LOCK_FILE } from '@statehouse/core';
-import { startServerProcess, type ServerProcess } from '../../../test/support/server-process';
-import { SERVER_VERSION } from '../src/version';
+import {
+  startServerProcess,
+  withoutRedisUrl,
+  type ServerProcess,
+} from '../../support/server-process';
+import { SERVER_VERSION } from '../../../apps/server/src/version';
 
 // The server as users run it, with its embedded redis-server: one server per data directory,
 // the official daemon's variables, --version, and where its Redis is.
 
-const MAIN = join(__dirname, '..', 'dist', 'main.js');
-
-function withoutRedisUrl(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env, ...extra };
-  delete env.REDIS_URL;
-  delete env.STATEHOUSE_REDIS_URL;
-  return env;
-}
+const MAIN = join(__dirname, '..', '..', '..', 'apps', 'server', 'dist', 'main.js');
 
 /** Runs main.js to its exit. */
 function run(

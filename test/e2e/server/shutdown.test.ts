@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { startServerProcess } from '../../../test/support/server-process';
-import { grpcFollower, httpFollower } from './support/followers';
-import { V1 } from './support/server';
+import { startServerProcess } from '../../support/server-process';
+import { grpcFollower, httpFollower } from '../../../apps/server/test/support/followers';
+import { V1 } from '../../../apps/server/test/support/server';
 
 // SIGTERM with live replay streams of every kind and requests in flight: every stream ends at once
 // with its final event, HTTP and gRPC drain side by side, and the process exits within the grace
@@ -9,14 +9,8 @@ import { V1 } from './support/server';
 
 const GRACE_MS = 3000;
 
-function testEnv(): NodeJS.ProcessEnv {
-  const redisUrl = process.env.REDIS_URL;
-  if (!redisUrl) throw new Error('REDIS_URL is not set: run the tests with `npm test`');
-  return { ...process.env, STATEHOUSE_REDIS_URL: redisUrl };
-}
-
 it('ends every replay stream with a final event and exits within the grace period', async () => {
-  const server = await startServerProcess(['--shutdown-grace-ms', String(GRACE_MS)], testEnv());
+  const server = await startServerProcess(['--shutdown-grace-ms', String(GRACE_MS)]);
   const base = `http://127.0.0.1:${server.httpPort}`;
   const ns = `s-${randomBytes(5).toString('hex')}`;
   const commit = async (agentId: string, value: object): Promise<number> => {

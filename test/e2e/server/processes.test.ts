@@ -4,28 +4,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Statehouse } from '@statehouse/core';
-import { failure, struct, V1 } from './support/server';
+import { failure, struct, V1 } from '../../../apps/server/test/support/server';
 import {
   startServerProcess as startProcess,
   stopServerProcess,
+  withoutRedisUrl,
   type ServerProcess,
-} from '../../../test/support/server-process';
+} from '../../support/server-process';
 
 // The server as users run it: separate processes (the built apps/server/dist/main.js), several on
 // one Redis, killed with SIGKILL, started without a Redis and stopped with SIGTERM.
-
-function testEnv(): NodeJS.ProcessEnv {
-  const redisUrl = process.env.REDIS_URL;
-  if (!redisUrl) throw new Error('REDIS_URL is not set: run the tests with `npm test`');
-  return { ...process.env, STATEHOUSE_REDIS_URL: redisUrl };
-}
 
 describe('three server processes on one Redis', () => {
   const servers: ServerProcess[] = [];
   const clients: V1[] = [];
 
   beforeAll(async () => {
-    for (let i = 0; i < 3; i++) servers.push(await startProcess([], testEnv()));
+    for (let i = 0; i < 3; i++) servers.push(await startProcess());
     clients.push(...servers.map((s) => new V1(s.grpcPort)));
   });
 
@@ -112,7 +107,7 @@ describe('three server processes on one Redis', () => {
 
 describe('a server stopped with SIGTERM while keep-alive clients keep sending', () => {
   it('stops without waiting for the clients to go away, and answers what it accepted', async () => {
-    const server = await startProcess([], testEnv());
+    const server = await startProcess();
     const base = `http://127.0.0.1:${server.httpPort}`;
     let exited = false;
     void server.exited.then(() => (exited = true));
@@ -153,9 +148,7 @@ describe('a server stopped with SIGTERM while keep-alive clients keep sending', 
 describe('the server without a configured Redis', () => {
   it('starts its own redis-server, serves, and on SIGTERM stops cleanly with it', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'statehouse-data-'));
-    const env = { ...process.env };
-    delete env.REDIS_URL;
-    delete env.STATEHOUSE_REDIS_URL;
+    const env = withoutRedisUrl();
     try {
       const server = await startProcess(['--data-dir', dataDir], env);
       const embedded = server.lines.find((l) => l.msg === 'started an embedded redis-server');

@@ -1,0 +1,16 @@
+import { StatehouseClient } from '@statehouse/client';
+import { describeConformance } from '../../support/conformance';
+import { startServerProcess, type ServerProcess } from '../../support/server-process';
+
+// The shared StatehouseApi suite against the network client, through a real server.
+let server: ServerProcess;
+
+beforeAll(async () => {
+  server = await startServerProcess();
+});
+
+afterAll(() => server.stop());
+
+describeConformance('network StatehouseClient', {
+  connect: (namespace) => StatehouseClient.connect({ url: server.url, namespace }),
+});
