@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis, Cluster } from 'ioredis';
+import { MARKS } from '../storage/marks';
 import type { ScriptCode } from './script-code';
 
 /** A Lua script of this folder, ready for ioredis' `defineCommand`. */
@@ -15,9 +16,35 @@ export interface ScriptDefinition {
 const FILE_NAME = /^([a-zA-Z]+)-(\d+|n)\.lua$/;
 const INCLUDE = /^--- @include "([a-zA-Z]+)"$/gm;
 
+/** The include that is no file: the marks of storage/marks.ts, generated from them. */
+export const MARKS_INCLUDE = 'marks';
+
+/** A Lua string literal of `text`'s UTF-8 bytes, each as a three-digit decimal escape. */
+function luaBytes(text: string): string {
+  const escapes = [...Buffer.from(text, 'utf8')].map(
+    (byte) => `\\${String(byte).padStart(3, '0')}`,
+  );
+  return `'${escapes.join('')}'`;
+}
+
+/**
+ * `--- @include "marks"`: each mark of storage/marks.ts as a local of the same name and bytes
+ * (`local SEPARATOR = ` NUL as a decimal escape). Generated from the TypeScript constants, so the two languages
+ * cannot disagree on a name or a byte. A script includes it before any include that uses a mark
+ * (marks.spec.ts checks both).
+ */
+export function marksInclude(): string {
+  return [
+    '-- The marks of storage/marks.ts, generated from them by commands/scripts.ts.',
+    ...Object.entries(MARKS).map(([name, mark]) => `local ${name} = ${luaBytes(mark)}`),
+  ].join('\n');
+}
+
 function readScripts(dir: string): ScriptDefinition[] {
   const include = (name: string): string =>
-    readFileSync(join(dir, 'includes', `${name}.lua`), 'utf8');
+    name === MARKS_INCLUDE
+      ? marksInclude()
+      : readFileSync(join(dir, 'includes', `${name}.lua`), 'utf8');
   return readdirSync(dir)
     .map((file) => FILE_NAME.exec(file))
     .filter((match): match is RegExpExecArray => match !== null)
