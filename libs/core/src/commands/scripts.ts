@@ -28,10 +28,10 @@ function luaBytes(text: string): string {
 }
 
 /**
- * `--- @include "marks"`: each mark of storage/marks.ts as a local of the same name and bytes
- * (`local SEPARATOR = ` NUL as a decimal escape). Generated from the TypeScript constants, so the two languages
- * cannot disagree on a name or a byte. A script includes it before any include that uses a mark
- * (marks.spec.ts checks both).
+ * `--- @include "marks"`: each mark of storage/marks.ts as a Lua local of the same name and bytes.
+ * Generated from the TypeScript constants when the scripts are read, so the two languages cannot
+ * disagree on a name or a byte. A script includes it first, before any include that uses a mark
+ * (marks.spec.ts checks that, and marks.test.ts the bytes Redis sees).
  */
 export function marksInclude(): string {
   return [
