@@ -14,6 +14,7 @@
           { -1 }              no such transaction (NOT_FOUND)
           { -2, 'committed' } committed: cannot abort (NOT_OPEN)
 ]]
+--- @include "marks"
 --- @include "replicateCommands"
 --- @include "nowMs"
 --- @include "releaseStaged"

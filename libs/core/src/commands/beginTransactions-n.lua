@@ -35,7 +35,7 @@ local out = { now }
 local index = {}
 for i = 2, #KEYS do
   local arg = ARGV[i + 2]
-  local existing, chosen = false, string.byte(arg, 1) == 107 -- 'k'
+  local existing, chosen = false, string.sub(arg, 1, 1) == 'k'
   if chosen then
     arg = string.sub(arg, 2)
     existing = redis.call('HGET', KEYS[i], 'deadline')

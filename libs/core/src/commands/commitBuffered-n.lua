@@ -32,6 +32,7 @@
           -2, state    the transaction already finished otherwise (aborted on a conflict)
           -9, record   CONFLICT: nothing applied, recorded as aborted
 ]]
+--- @include "marks"
 --- @include "replicateCommands"
 --- @include "nowMs"
 --- @include "commitClock"
@@ -85,8 +86,8 @@ local function commit(a)
   for j = first, first + 3 * n - 1, 3 do
     local kind, field = ARGV[j], ARGV[j + 1]
     if kind == 'a' then
-      local agentEnd = string.find(field, '\0', 1, true)
-      local prefixEnd = string.find(field, '\0', agentEnd + 1, true)
+      local agentEnd = string.find(field, SEPARATOR, 1, true)
+      local prefixEnd = string.find(field, SEPARATOR, agentEnd + 1, true)
       ops[#ops + 1] = {
         append = string.sub(field, prefixEnd + 1),
         agent = string.sub(field, 1, agentEnd - 1),

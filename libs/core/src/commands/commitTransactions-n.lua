@@ -42,6 +42,7 @@
   came into existence or was deleted: a listing's phantom check. The ordered index also holds
   agentId ENQ key for every record that ever existed (listings as of a commitTs).
 ]]
+--- @include "marks"
 --- @include "replicateCommands"
 --- @include "nowMs"
 --- @include "releaseStaged"
@@ -67,15 +68,15 @@ local function commit(txKey, token, txId)
   local meta, ops, staged, conditions = {}, {}, {}, {}
   for i = 1, #raw, 2 do
     local field = raw[i]
-    local first = string.byte(field, 1)
-    if first == 1 then
+    local first = string.sub(field, 1, 1) -- every mark is one byte
+    if first == CONDITION_MARK then
       staged[#staged + 1] = field
       conditions[#conditions + 1] = { record = string.sub(field, 2), expected = raw[i + 1] }
-    elseif first == 4 then
+    elseif first == APPEND_MARK then
       local entry = raw[i + 1]
       local colon = string.find(entry, ':', 1, true)
-      local agentEnd = string.find(field, '\0', 2, true)
-      local prefixEnd = string.find(field, '\0', agentEnd + 1, true)
+      local agentEnd = string.find(field, SEPARATOR, 2, true)
+      local prefixEnd = string.find(field, SEPARATOR, agentEnd + 1, true)
       staged[#staged + 1] = field
       ops[#ops + 1] = {
         append = string.sub(field, prefixEnd + 1),
@@ -85,17 +86,17 @@ local function commit(txKey, token, txId)
         write = true,
         json = string.sub(entry, colon + 3),
       }
-    elseif first == 3 then
+    elseif first == MEMBERSHIP_CONDITION_MARK then
       staged[#staged + 1] = field
-      conditions[#conditions + 1] = { record = string.sub(field, 2) .. '\2', expected = raw[i + 1] }
-    elseif string.find(field, '\0', 1, true) then
+      conditions[#conditions + 1] = { record = string.sub(field, 2) .. MEMBERSHIP_MARK, expected = raw[i + 1] }
+    elseif string.find(field, SEPARATOR, 1, true) then
       local entry = raw[i + 1]
       local colon = string.find(entry, ':', 1, true)
       staged[#staged + 1] = field
       ops[#ops + 1] = {
         field = field,
         seq = tonumber(string.sub(entry, 1, colon - 1)),
-        write = string.byte(entry, colon + 1) == 119, -- 'w'
+        write = string.sub(entry, colon + 1, colon + 1) == 'w',
         json = string.sub(entry, colon + 3),
       }
     else

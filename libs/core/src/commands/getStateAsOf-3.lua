@@ -12,6 +12,7 @@
           { -8 }                           that version's history was removed (VERSION_COMPACTED)
           { -10, lastCommitTs }            atTs is after the namespace's last commit (FUTURE)
 ]]
+--- @include "marks"
 --- @include "versionAsOf"
 --- @include "loggedValue"
 

@@ -19,6 +19,7 @@
           { -8, key }                a version index or log entry needed was removed (COMPACTED)
           { -10, lastCommitTs }      atTs is after the namespace's last commit (FUTURE)
 ]]
+--- @include "marks"
 --- @include "versionAsOf"
 --- @include "loggedValue"
 
@@ -32,8 +33,8 @@ end
 local members = redis.call('ZRANGEBYLEX', indexKey, ARGV[2], ARGV[3], 'LIMIT', 0, budget)
 local out, found, last = {}, 0, false
 for _, member in ipairs(members) do
-  local key = string.sub(member, #agent + 2)
-  local record = agent .. '\0' .. key
+  local key = string.sub(member, #agent + #EVER_SEPARATOR + 1)
+  local record = agent .. SEPARATOR .. key
   local version, commitTs, deleted, json = versionAsOf(stateKey, record, atTs)
   if version < 0 then
     return { -8, key }

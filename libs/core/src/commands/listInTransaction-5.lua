@@ -23,6 +23,7 @@
             staged fields are the transaction's own operations on the agent's records
           { -1 } / { -2, state } / { -3 }   as for readInTransaction
 ]]
+--- @include "marks"
 --- @include "replicateCommands"
 --- @include "nowMs"
 --- @include "releaseStaged"
@@ -45,15 +46,15 @@ for _, field in ipairs(redis.call('ZRANGEBYLEX', indexKey, ARGV[2], ARGV[3], 'LI
   if withValues then
     local stored = redis.call('HGET', stateKey, field)
     committed[#committed + 1] = stored
-    redis.call('HSETNX', txKey, '\1' .. field, string.sub(stored, 1, string.find(stored, ' ', 1, true) - 1))
+    redis.call('HSETNX', txKey, CONDITION_MARK .. field, string.sub(stored, 1, string.find(stored, ' ', 1, true) - 1))
   else
     committed[#committed + 1] = ''
   end
 end
-redis.call('HSETNX', txKey, '\3' .. agent, redis.call('HGET', stateKey, agent .. '\2') or '0')
+redis.call('HSETNX', txKey, MEMBERSHIP_CONDITION_MARK .. agent, redis.call('HGET', stateKey, agent .. MEMBERSHIP_MARK) or '0')
 
 local staged = {}
-local prefix = agent .. '\0'
+local prefix = agent .. SEPARATOR
 local raw = redis.call('HGETALL', txKey)
 for i = 1, #raw, 2 do
   if string.sub(raw[i], 1, #prefix) == prefix then

@@ -19,6 +19,7 @@
           { -2, state }                not open (NOT_OPEN)
           { -3 }                       the deadline has passed; now timed out (TIMEOUT)
 ]]
+--- @include "marks"
 --- @include "replicateCommands"
 --- @include "nowMs"
 --- @include "releaseStaged"
@@ -37,5 +38,5 @@ if tx[3] then
   return { 0, 'staged', tx[3], stored }
 end
 local version = stored and string.sub(stored, 1, string.find(stored, ' ', 1, true) - 1) or '0'
-redis.call('HSETNX', txKey, '\1' .. ARGV[1], version)
+redis.call('HSETNX', txKey, CONDITION_MARK .. ARGV[1], version)
 return { 0, 'committed', stored }

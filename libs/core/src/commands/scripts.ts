@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis, Cluster } from 'ioredis';
+import { MARKS } from '../storage/marks';
 import type { ScriptCode } from './script-code';
 
 /** A Lua script of this folder, ready for ioredis' `defineCommand`. */
@@ -15,13 +16,38 @@ export interface ScriptDefinition {
 const FILE_NAME = /^([a-zA-Z]+)-(\d+|n)\.lua$/;
 const INCLUDE = /^--- @include "([a-zA-Z]+)"$/gm;
 
+/** The include that is no file: the marks of storage/marks.ts, generated from them. */
+export const MARKS_INCLUDE = 'marks';
+
+/** A Lua string literal of `text`'s UTF-8 bytes, each as a three-digit decimal escape. */
+function luaBytes(text: string): string {
+  const escapes = [...Buffer.from(text, 'utf8')].map(
+    (byte) => `\\${String(byte).padStart(3, '0')}`,
+  );
+  return `'${escapes.join('')}'`;
+}
+
+/**
+ * `--- @include "marks"`: each mark of storage/marks.ts as a Lua local of the same name and bytes.
+ * Generated from the TypeScript constants when the scripts are read, so the two languages cannot
+ * disagree on a name or a byte. A script includes it first, before any include that uses a mark
+ * (marks.spec.ts checks that, and marks.test.ts the bytes Redis sees).
+ */
+export function marksInclude(): string {
+  return [
+    '-- The marks of storage/marks.ts, generated from them by commands/scripts.ts.',
+    ...Object.entries(MARKS).map(([name, mark]) => `local ${name} = ${luaBytes(mark)}`),
+  ].join('\n');
+}
+
 /**
  * The scripts of a folder: files `<name>-<keys>.lua` (`-n`: a batch script) whose lines
- * `--- @include "<name>"` are replaced by `includes/<name>.lua` of that folder, or else of the
- * engine's own includes (so a server's scripts share the engine's helpers).
+ * `--- @include "<name>"` are replaced by the generated marks, `includes/<name>.lua` of that
+ * folder, or else the engine's own include (so a server's scripts share the engine's helpers).
  */
 export function readScriptFolder(dir: string): ScriptDefinition[] {
   const include = (name: string): string => {
+    if (name === MARKS_INCLUDE) return marksInclude();
     const own = join(dir, 'includes', `${name}.lua`);
     return readFileSync(existsSync(own) ? own : join(__dirname, 'includes', `${name}.lua`), 'utf8');
   };

@@ -27,6 +27,7 @@
           -5, max       too many bytes staged (TOO_MANY_BYTES)
           -12, max      the namespace's quota of staged bytes would be passed (QUOTA_STAGED_BYTES)
 ]]
+--- @include "marks"
 --- @include "replicateCommands"
 --- @include "nowMs"
 --- @include "releaseStaged"
@@ -63,7 +64,7 @@ local function stage(txKey, field, kind, json, ifVersion)
     local count, exact = 1, #entry
     local staged = redis.call('HGETALL', txKey)
     for i = 1, #staged, 2 do
-      if staged[i] ~= field and string.byte(staged[i], 1) ~= 1 and string.find(staged[i], '\0', 1, true) then
+      if staged[i] ~= field and string.sub(staged[i], 1, 1) ~= CONDITION_MARK and string.find(staged[i], SEPARATOR, 1, true) then
         count = count + 1
         exact = exact + #staged[i + 1]
       end
@@ -87,7 +88,7 @@ local function stage(txKey, field, kind, json, ifVersion)
     redis.call('HSET', txKey, field, entry, 'seq', seq, 'bytes', bytes)
   else
     redis.call('HSET', txKey, field, entry, 'seq', seq, 'bytes', bytes,
-      '\1' .. field, ifVersion == '0' and '!' or ifVersion)
+      CONDITION_MARK .. field, ifVersion == '0' and '!' or ifVersion)
   end
   return 0, 0
 end

@@ -16,6 +16,7 @@
   In every case but the third, the transaction leaves the deadline index and the ledger (a
   transaction whose hash expired before any sweep reached it gives its staged bytes back here).
 ]]
+--- @include "marks"
 --- @include "replicateCommands"
 --- @include "nowMs"
 --- @include "releaseStaged"

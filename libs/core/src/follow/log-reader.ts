@@ -1,5 +1,5 @@
 import type { Redis, Cluster } from 'ioredis';
-import { SEPARATOR } from '../storage/record-fields';
+import { SEPARATOR } from '../storage/marks';
 import type { LoggedOperation } from '../storage/record.repository';
 import { runCommand, toStorageError } from '../storage/redis-errors';
 import { parseLoggedOperation } from '../storage/stored-value';

@@ -18,7 +18,8 @@ export function namespaceTag(namespace: string): string {
  * `prod/eu`, `日本語`, `a{b`) is `~` followed by the lowercase hex of its UTF-8 bytes. `~` is not in
  * that alphabet and hex is one-to-one, so no two namespaces share a tag, and a tag never holds `{`,
  * `}` or `:`, so it cannot break out of its place. Agent ids and keys never appear in Redis key
- * names: they live inside hash fields and sorted-set members (see record-fields.ts).
+ * names: they live inside hash fields and sorted-set members (see record-fields.ts, and marks.ts
+ * for NUL, SOH and the other marks below).
  *
  *   <prefix>:{<tag>}:clock    string  the commit counter (last commitTs)
  *   <prefix>:{<tag>}:log      stream  one entry per commit, id `<commitTs>-0` (the history)

@@ -2,8 +2,8 @@ import { ScriptCode } from '../commands/script-code';
 import type { StatehouseConnection } from '../commands/scripts';
 import { ValidationError, VersionCompactedError, VersionNotFoundError } from '../errors';
 import type { NamespaceKeys } from './keys';
+import { EVER_SEPARATOR } from './marks';
 import {
-  EVER_SEPARATOR,
   agentIndexMember,
   agentPrefix,
   membershipField,

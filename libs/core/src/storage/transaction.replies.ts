@@ -8,13 +8,17 @@ import {
 } from '../transaction/transaction.machine';
 import type { TransactionId } from '../transaction/transaction-id';
 import type { JsonObject } from '../validation/validate';
-import { MEMBERSHIP_MARK, SEPARATOR } from './record-fields';
+import {
+  APPEND_MARK,
+  APPENDED_KEY_SEPARATOR,
+  APPENDED_LINE_SEPARATOR,
+  CONDITION_MARK,
+  MEMBERSHIP_MARK,
+  SEPARATOR,
+} from './marks';
 import { parseStoredRecord, type StoredRecord } from './stored-value';
 
 /** Replies of the transaction scripts: their shapes, and how refusals become errors. */
-
-/** Starts the transaction-hash field of a staged append ("EOT agentId NUL prefix NUL id"). */
-export const APPEND_MARK = '\u0004';
 
 /** Settings of the repository, fixed per client. */
 export interface RepositorySettings {
@@ -82,8 +86,8 @@ const NOTHING_APPENDED: ReadonlyMap<string, string> = new Map();
 export function parseAppended(reported: string): ReadonlyMap<string, string> {
   if (!reported) return NOTHING_APPENDED;
   const appended = new Map<string, string>();
-  for (const line of reported.split('\n')) {
-    const tab = line.indexOf('\t');
+  for (const line of reported.split(APPENDED_LINE_SEPARATOR)) {
+    const tab = line.indexOf(APPENDED_KEY_SEPARATOR);
     appended.set(line.slice(0, tab), line.slice(tab + 1));
   }
   return appended;
@@ -126,10 +130,10 @@ export function parseStagedOperations(fields: Record<string, string>): StagedOpe
   const staged: Array<StagedOperation & { seq: number }> = [];
   for (const [field, entry] of Object.entries(fields)) {
     const separator = field.indexOf(SEPARATOR);
-    if (separator < 0 || field.charCodeAt(0) === 1) continue; // metadata, or a condition
+    if (separator < 0 || field.startsWith(CONDITION_MARK)) continue; // metadata, or a condition
     const { seq, json } = parseStagedEntry(entry);
     if (field.startsWith(APPEND_MARK)) {
-      const [agentId, prefix] = field.slice(1).split(SEPARATOR);
+      const [agentId, prefix] = field.slice(APPEND_MARK.length).split(SEPARATOR);
       staged.push({ seq, agentId: agentId!, key: null, prefix, json });
     } else {
       staged.push({

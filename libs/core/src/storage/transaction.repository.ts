@@ -11,11 +11,11 @@ import type { TransactionId } from '../transaction/transaction-id';
 import type { JsonObject } from '../validation/validate';
 import { TransactionBatches, type BufferedCommit } from './transaction.batches';
 import { NamespaceKeys } from './keys';
-import { SEPARATOR, prefixRange, recordField } from './record-fields';
+import { APPEND_MARK, SEPARATOR } from './marks';
+import { prefixRange, recordField } from './record-fields';
 import { runCommand } from './redis-errors';
 import { parseStoredRecord, type StoredRecord } from './stored-value';
 import {
-  APPEND_MARK,
   parseListing,
   parseStagedEntry,
   parseStagedOperations,

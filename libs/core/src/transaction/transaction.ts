@@ -28,6 +28,7 @@ import type {
   TransactionReadResult,
   WriteInput,
 } from './transaction.types';
+import { recordField } from '../storage/record-fields';
 import type { CommitResult } from '../storage/transaction.repository';
 import type { TransactionId } from './transaction-id';
 import type { WriteBuffer } from './write-buffer';
@@ -411,7 +412,7 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
 
   /** `appendId` keeps each append apart: appends never replace one another. */
   private remember(staged: Mutation | PendingMutation, appendId?: string): void {
-    const record = appendId ?? `${staged.agentId}\u0000${staged.key}`;
+    const record = appendId ?? recordField(staged.agentId, staged.key ?? '');
     this.staged.delete(record);
     this.staged.set(record, staged);
   }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { LimitExceededError, TransactionNotFoundError } from '../errors';
-import { SEPARATOR, membershipField, recordField } from '../storage/record-fields';
+import { SEPARATOR } from '../storage/marks';
+import { membershipField, recordField } from '../storage/record-fields';
 import type { BufferedCommit, BufferedOperation } from '../storage/transaction.repository';
 import type { TransactionId } from './transaction-id';
 import type { JsonObject } from '../validation/validate';

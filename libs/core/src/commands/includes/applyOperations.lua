@@ -14,10 +14,10 @@ local function applyOperations(logKey, stateKey, indexKey, ops, commitTs, txId)
   local counters, appended = {}, {}
   for _, op in ipairs(ops) do
     if op.append then
-      local counter = op.agent .. '\3' .. op.prefix
+      local counter = op.agent .. APPEND_COUNTER_SEPARATOR .. op.prefix
       counters[counter] = (counters[counter] or tonumber(redis.call('HGET', stateKey, counter)) or 0) + 1
-      op.field = op.agent .. '\0' .. op.prefix .. string.format('%012d', counters[counter])
-      appended[#appended + 1] = op.append .. '\t' .. string.sub(op.field, #op.agent + 2)
+      op.field = op.agent .. SEPARATOR .. op.prefix .. string.format('%012d', counters[counter])
+      appended[#appended + 1] = op.append .. APPENDED_KEY_SEPARATOR .. string.sub(op.field, #op.agent + #SEPARATOR + 1)
     end
   end
   local logEntry = { 'tx', txId }
@@ -28,7 +28,7 @@ local function applyOperations(logKey, stateKey, indexKey, ops, commitTs, txId)
       fields[i] = op.field
     end
     local current = redis.call('HMGET', stateKey, unpack(fields))
-    local replayTs = '\1' .. string.format('%016d', commitTs)
+    local replayTs = REPLAY_SEPARATOR .. string.format('%016d', commitTs)
     local indexedAgents, membership = {}, {}
     for i, op in ipairs(ops) do
       local version, existed = 1, false
@@ -52,13 +52,13 @@ local function applyOperations(logKey, stateKey, indexKey, ops, commitTs, txId)
       end
       -- The version index lives in the same hash: "agentId NUL key NUL version" -> commitTs,
       -- negative for a delete (so point-in-time reads and listings know it without the log).
-      stateArgs[n + 3] = op.field .. '\0' .. version
+      stateArgs[n + 3] = op.field .. SEPARATOR .. version
       stateArgs[n + 4] = op.write and commitTs or -commitTs
-      local agent = string.sub(op.field, 1, string.find(op.field, '\0', 1, true) - 1)
+      local agent = string.sub(op.field, 1, string.find(op.field, SEPARATOR, 1, true) - 1)
       if op.write and not existed then
         -- Every record that ever existed, for listings as of a commitTs: agentId ENQ key.
         indexArgs[#indexArgs + 1] = 0
-        indexArgs[#indexArgs + 1] = agent .. '\5' .. string.sub(op.field, #agent + 2)
+        indexArgs[#indexArgs + 1] = agent .. EVER_SEPARATOR .. string.sub(op.field, #agent + #SEPARATOR + 1)
       end
       if not indexedAgents[agent] then
         indexedAgents[agent] = true
@@ -83,10 +83,10 @@ local function applyOperations(logKey, stateKey, indexKey, ops, commitTs, txId)
     redis.call('ZREM', indexKey, unpack(deleted))
   end
   for i = 1, #membershipArgs, 2 do
-    redis.call('HINCRBY', stateKey, membershipArgs[i] .. '\2', membershipArgs[i + 1])
+    redis.call('HINCRBY', stateKey, membershipArgs[i] .. MEMBERSHIP_MARK, membershipArgs[i + 1])
   end
   for counter, value in pairs(counters) do
     redis.call('HSET', stateKey, counter, value)
   end
-  return table.concat(appended, '\n')
+  return table.concat(appended, APPENDED_LINE_SEPARATOR)
 end

@@ -6,7 +6,7 @@ local function checkConditions(stateKey, conditions)
   for _, condition in ipairs(conditions) do
     local current = redis.call('HGET', stateKey, condition.record)
     local version, exists = 0, false
-    if not string.find(condition.record, '\0', 1, true) then
+    if not string.find(condition.record, SEPARATOR, 1, true) then
       version = tonumber(current) or 0 -- a membership count
     elseif current then
       local space = string.find(current, ' ', 1, true)

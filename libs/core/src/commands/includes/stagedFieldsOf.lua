@@ -3,7 +3,7 @@
 local function stagedFieldsOf(txKey)
   local fields = {}
   for _, field in ipairs(redis.call('HKEYS', txKey)) do
-    if string.find(field, '\0', 1, true) or string.byte(field, 1) == 3 then
+    if string.find(field, SEPARATOR, 1, true) or string.sub(field, 1, 1) == MEMBERSHIP_CONDITION_MARK then
       fields[#fields + 1] = field
     end
   end

@@ -17,7 +17,7 @@ local function versionAsOf(stateKey, record, atTs)
   local lo, hi, found, foundTs = 1, latest - 1, 0, 0
   while lo <= hi do
     local mid = math.floor((lo + hi) / 2)
-    local ts = tonumber(redis.call('HGET', stateKey, record .. '\0' .. mid))
+    local ts = tonumber(redis.call('HGET', stateKey, record .. SEPARATOR .. mid))
     if not ts then
       return -1, 0, false, nil
     end
