@@ -33,6 +33,8 @@ export default defineConfig(
       'bench/results/**',
       'coverage/**',
       'data/**',
+      // Written by proto-loader-gen-types (npm run proto:types); proto-types.spec.ts keeps them fresh.
+      '**/src/**/generated/**',
     ],
   },
   {

@@ -110,7 +110,7 @@ export class RemoteTransaction implements TransactionApi {
   }
 
   /** Learns the transaction's state from a refusal, as the embedded transaction does. */
-  private async track(call: Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
+  private async track<T>(call: Promise<T>): Promise<T> {
     try {
       return await call;
     } catch (error) {

@@ -19,7 +19,10 @@ import {
   type TransactionDescription,
   type TransactionState,
 } from '@statehouse/core';
-import { extServiceClient } from './proto';
+import type { StatehouseExtServiceClient } from './generated/statehouse_ts/v1/StatehouseExtService';
+import type { ReplayEvent__Output } from './generated/statehouse_ts/v1/ReplayEvent';
+import type { StateResult__Output } from './generated/statehouse_ts/v1/StateResult';
+import { extServiceClient, type ExtRequest, type ExtResponse, type ExtUnaryMethod } from './proto';
 import { remoteError } from './remote-errors';
 import { RemoteTransaction } from './remote-transaction';
 
@@ -34,18 +37,20 @@ export interface StatehouseClientOptions {
   readonly callTimeoutMs?: number;
 }
 
-export type Rpc = (
-  method: string,
-  request: object,
+/** One unary call of statehouse_ts.v1, typed from the .proto (scripts/proto-types.mjs). */
+export type Rpc = <M extends ExtUnaryMethod>(
+  method: M,
+  request: ExtRequest<M>,
   options?: { commit?: boolean },
-) => Promise<Record<string, unknown>>;
+) => Promise<ExtResponse<M>>;
 
-type Unary = (
-  request: object,
+/** The overload of a generated client method the unary calls use. */
+type Unary<M extends ExtUnaryMethod> = (
+  request: ExtRequest<M>,
   metadata: grpc.Metadata,
   options: grpc.CallOptions,
-  callback: (error: grpc.ServiceError | null, response: Record<string, unknown>) => void,
-) => void;
+  callback: (error: grpc.ServiceError | null, response?: ExtResponse<M>) => void,
+) => grpc.ClientUnaryCall;
 
 /**
  * A Statehouse server's client: the same API as the embedded `Statehouse` (`StatehouseApi`), over
@@ -59,11 +64,11 @@ type Unary = (
 export class StatehouseClient implements StatehouseApi {
   private closed = false;
   /** Replay calls in progress: close() cancels them (grpc-js' close() would wait for them). */
-  private readonly replays = new Set<grpc.ClientReadableStream<Record<string, unknown>>>();
+  private readonly replays = new Set<grpc.ClientReadableStream<ReplayEvent__Output>>();
   private readonly rpc: Rpc;
 
   private constructor(
-    private readonly grpcClient: grpc.Client,
+    private readonly grpcClient: StatehouseExtServiceClient,
     private readonly options: Required<Omit<StatehouseClientOptions, 'token'>> & { token?: string },
   ) {
     this.rpc = (method, request, { commit = false } = {}) => this.unary(method, request, commit);
@@ -154,24 +159,19 @@ export class StatehouseClient implements StatehouseApi {
 
   async listKeys(input: ListKeysInput): Promise<{ keys: string[]; cursor: string | null }> {
     const page = await this.rpc('ListKeys', this.page(input));
-    return {
-      keys: (page.keys as string[] | undefined) ?? [],
-      cursor: (page.cursor as string) || null,
-    };
+    return { keys: page.keys ?? [], cursor: page.cursor || null };
   }
 
   async scanPrefix(
     input: ScanPrefixInput,
   ): Promise<{ entries: StateEntry[]; cursor: string | null }> {
     const page = await this.rpc('ScanPrefix', { ...this.page(input), prefix: input?.prefix });
-    const entries = ((page.entries as Array<Record<string, unknown>> | undefined) ?? []).map(
-      (entry) => ({
-        key: String(entry.key),
-        value: JSON.parse(String(entry.value_json)) as JsonObject,
-        version: Number(entry.version),
-        commitTs: Number(entry.commit_ts),
-      }),
-    );
+    const entries = (page.entries ?? []).map((entry) => ({
+      key: String(entry.key),
+      value: JSON.parse(String(entry.value_json)) as JsonObject,
+      version: Number(entry.version),
+      commitTs: Number(entry.commit_ts),
+    }));
     return { entries, cursor: (page.cursor as string) || null };
   }
 
@@ -193,15 +193,7 @@ export class StatehouseClient implements StatehouseApi {
     input: ReplayInput,
     signal: AbortSignal,
   ): AsyncGenerator<ReplayEvent, void, undefined> {
-    const call = (
-      this.grpcClient as unknown as Record<
-        string,
-        (
-          request: object,
-          metadata: grpc.Metadata,
-        ) => grpc.ClientReadableStream<Record<string, unknown>>
-      >
-    ).Replay!(
+    const call = this.grpcClient.Replay(
       {
         namespace: input?.namespace ?? this.namespace,
         agent_id: input?.agentId,
@@ -215,17 +207,15 @@ export class StatehouseClient implements StatehouseApi {
     signal.addEventListener('abort', cancel, { once: true });
     this.replays.add(call);
     try {
-      for await (const event of call as AsyncIterable<Record<string, unknown>>) {
+      for await (const event of call as AsyncIterable<ReplayEvent__Output>) {
         yield {
           txId: String(event.txn_id),
           commitTs: Number(event.commit_ts),
-          operations: ((event.operations as Array<Record<string, unknown>> | undefined) ?? []).map(
-            (op) => ({
-              key: String(op.key),
-              value: JSON.parse(String(op.value_json)) as JsonObject | null,
-              version: Number(op.version),
-            }),
-          ),
+          operations: (event.operations ?? []).map((op) => ({
+            key: String(op.key),
+            value: JSON.parse(String(op.value_json)) as JsonObject | null,
+            version: Number(op.version),
+          })),
         };
       }
     } catch (error) {
@@ -253,17 +243,15 @@ export class StatehouseClient implements StatehouseApi {
     return Promise.resolve();
   }
 
-  private unary(
-    method: string,
-    request: object,
+  private unary<M extends ExtUnaryMethod>(
+    method: M,
+    request: ExtRequest<M>,
     commit: boolean,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<ExtResponse<M>> {
     this.assertOpen();
     const txId = (request as { txn_id?: string }).txn_id;
     return new Promise((resolve, reject) => {
-      const fn = (this.grpcClient as unknown as Record<string, Unary>)[method]!.bind(
-        this.grpcClient,
-      );
+      const fn = (this.grpcClient[method] as Unary<M>).bind(this.grpcClient);
       fn(
         request,
         this.metadata(),
@@ -277,7 +265,7 @@ export class StatehouseClient implements StatehouseApi {
                   ...(txId ? { txId } : {}),
                 }),
               )
-            : resolve(response),
+            : resolve(response!),
       );
     });
   }
@@ -288,7 +276,7 @@ export class StatehouseClient implements StatehouseApi {
     return metadata;
   }
 
-  private record(input: RecordRef): object {
+  private record(input: RecordRef): ExtRequest<'GetState'> {
     return {
       namespace: input?.namespace ?? this.namespace,
       agent_id: input?.agentId,
@@ -296,7 +284,7 @@ export class StatehouseClient implements StatehouseApi {
     };
   }
 
-  private page(input: ListKeysInput): object {
+  private page(input: ListKeysInput): ExtRequest<'ListKeys'> {
     return {
       namespace: input?.namespace ?? this.namespace,
       agent_id: input?.agentId,
@@ -310,7 +298,7 @@ export class StatehouseClient implements StatehouseApi {
   }
 }
 
-function stateResult(state: Record<string, unknown>): StateResult {
+function stateResult(state: StateResult__Output): StateResult {
   return {
     exists: state.exists === true,
     value: JSON.parse(

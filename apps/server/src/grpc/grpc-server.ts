@@ -5,7 +5,10 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { protoPath as HEALTH_PROTO } from 'grpc-health-check';
-import { PROTO_DIR as EXT_PROTO_DIR } from '@statehouse/client';
+import {
+  PROTO_DIR as EXT_PROTO_DIR,
+  LOADER_OPTIONS as CLIENT_LOADER_OPTIONS,
+} from '@statehouse/client';
 import { ValidationError } from '@statehouse/core';
 import { TokenAuthenticator, type Principal } from '../common/auth';
 import { mapError } from '../common/error-mapping';
@@ -15,19 +18,21 @@ import type { ServerConfig } from '../config/server-config';
 import { JsonLogger } from '../observability/json-logger';
 import { MetricsService } from '../observability/metrics.service';
 import { GrpcHealth } from './grpc-health';
+import type { CallContext, StreamHandler, UnaryHandler } from './rpc-handlers';
+import { bindHandlers } from './service-handlers';
 import { StatehouseExtHandlers } from './statehouse-ext.handlers';
-import { StatehouseV1Handlers, type CallContext } from './statehouse-v1.handlers';
+import { StatehouseV1Handlers } from './statehouse-v1.handlers';
 import { refuseTruncatedStrings } from './strict-protobuf';
 
 refuseTruncatedStrings();
 
 const PROTO_DIR = join(__dirname, 'proto');
+/**
+ * The client's options (what the generated types in ./generated and @statehouse/client assume;
+ * scripts/proto-types.mjs), with both services' .proto directories.
+ */
 export const LOADER_OPTIONS: protoLoader.Options = {
-  keepCase: true,
-  longs: Number,
-  enums: String,
-  defaults: false,
-  oneofs: true,
+  ...CLIENT_LOADER_OPTIONS,
   includeDirs: [PROTO_DIR, EXT_PROTO_DIR],
 };
 
@@ -38,12 +43,8 @@ const MALFORMED = Symbol('malformed');
 /** Services open without a token: probes (grpc.health.v1) and server reflection, as on HTTP. */
 const PUBLIC_SERVICE = /^\/grpc\.(health|reflection)\./;
 
-type Handler = (request: Record<string, unknown>, context: CallContext) => Promise<object>;
-type StreamHandler = (
-  request: Record<string, unknown>,
-  context: CallContext,
-  write: (message: object, ended?: AbortSignal) => Promise<void>,
-) => Promise<void>;
+type Handler = UnaryHandler<unknown, object>;
+type AnyStreamHandler = StreamHandler<unknown, object>;
 
 /**
  * The gRPC server (grpc-js, inside the Nest application) on `host:grpcPort`:
@@ -95,16 +96,17 @@ export class GrpcServer implements OnApplicationShutdown {
       const service = protoLoader.loadSync(proto, LOADER_OPTIONS)[name] as grpc.ServiceDefinition;
       const implementation: grpc.UntypedServiceImplementation = {};
       const methods: Record<string, grpc.MethodDefinition<unknown, object>> = {};
-      for (const [method, definition] of Object.entries(service)) {
+      // Throws at start, naming the RPCs without a handler (and handlers without an RPC).
+      for (const { method, definition, handler } of bindHandlers(service, handlers, {
+        proto,
+        service: name,
+      })) {
         methods[method] = {
           ...definition,
           requestDeserialize: tolerant(definition.requestDeserialize),
         };
-        const handler = (handlers as Record<string, Handler | StreamHandler>)[method]!.bind(
-          handlers,
-        );
         implementation[method] = definition.responseStream
-          ? this.streaming(`/${name}/${method}`, handler as StreamHandler)
+          ? this.streaming(`/${name}/${method}`, handler as AnyStreamHandler)
           : this.unary(`/${name}/${method}`, handler as Handler);
       }
       server.addService(methods, implementation);
@@ -188,7 +190,7 @@ export class GrpcServer implements OnApplicationShutdown {
 
   private streaming(
     method: string,
-    handler: StreamHandler,
+    handler: AnyStreamHandler,
   ): grpc.handleServerStreamingCall<unknown, object> {
     return (call) => {
       // First of all: a client that cancels or goes away ends the handler's work at once.
@@ -276,14 +278,14 @@ export class GrpcServer implements OnApplicationShutdown {
     return this.auth.authenticate(typeof value === 'string' ? value : undefined);
   }
 
-  private decoded(request: unknown): Record<string, unknown> {
+  private decoded(request: unknown): unknown {
     if (request !== null && typeof request === 'object' && MALFORMED in request) {
       throw new ValidationError(
         'request',
         `is not a valid protobuf message of this RPC (${String((request as Record<symbol, unknown>)[MALFORMED])})`,
       );
     }
-    return (request ?? {}) as Record<string, unknown>;
+    return request ?? {};
   }
 
   private finish(method: string, requestId: string, started: bigint, code: grpc.status): void {

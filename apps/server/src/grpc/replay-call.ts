@@ -1,6 +1,6 @@
 import { ShuttingDownError, type ReplayEvent } from '@statehouse/core';
 import type { ReplayStreams } from '../statehouse/replay-streams';
-import type { CallContext } from './statehouse-v1.handlers';
+import type { CallContext } from './rpc-handlers';
 
 /**
  * A Replay call of either gRPC service: registered with the server's replay streams (the follower

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { StatehouseExtServiceHandlers } from '@statehouse/client';
 import {
   parseJsonText,
   readTransactionId,
@@ -17,17 +18,23 @@ import { Committer } from '../statehouse/committer';
 import { ReplayStreams } from '../statehouse/replay-streams';
 import { WireTransactions } from '../statehouse/wire-transactions';
 import { replayCall } from './replay-call';
-import { replayOptionsOf, text, txnIdOf, type GrpcRequest } from './request-fields';
-import type { CallContext } from './statehouse-v1.handlers';
+import { replayOptionsOf, txnIdOf } from './request-fields';
+import type { CallContext, RpcHandlers, Rpcs, StreamWrite } from './rpc-handlers';
 
-type Request = GrpcRequest;
+/** The RPCs of statehouse_ts.v1.StatehouseExtService: types from its .proto (in @statehouse/client). */
+type Ext = Rpcs<StatehouseExtServiceHandlers>;
+
+/** The fields of a write (WriteRequest, or an Operation of CommitOperations). */
+type WriteFields = Pick<Ext['Write']['request'], 'agent_id' | 'key' | 'value_json' | 'if_version'>;
+/** The fields of a delete (DeleteRequest, or an Operation of CommitOperations). */
+type DeleteFields = Pick<Ext['Delete']['request'], 'agent_id' | 'key' | 'if_version'>;
 
 /**
  * statehouse_ts.v1.StatehouseExtService: what statehouse.v1 cannot express (see its .proto). The
  * transaction ids are engine ids (`<namespace>~<uuid>`), accepted by statehouse.v1 as well.
  */
 @Injectable()
-export class StatehouseExtHandlers {
+export class StatehouseExtHandlers implements RpcHandlers<Ext> {
   constructor(
     @Inject(STATEHOUSE_CLIENT) private readonly client: Statehouse,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
@@ -38,38 +45,50 @@ export class StatehouseExtHandlers {
     private readonly streams: ReplayStreams,
   ) {}
 
-  async BeginTransaction(request: Request, context: CallContext): Promise<object> {
+  async BeginTransaction(
+    request: Ext['BeginTransaction']['request'],
+    context: CallContext,
+  ): Promise<Ext['BeginTransaction']['response']> {
     const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
     const tx = await this.client.beginTransaction({
       namespace,
       detached: true,
-      ...(request.timeout_ms === undefined ? {} : { timeoutMs: Number(request.timeout_ms) }),
+      ...(request.timeout_ms === undefined ? {} : { timeoutMs: request.timeout_ms }),
     });
     this.metrics.begun();
     return { txn_id: tx.id, namespace };
   }
 
-  async Write(request: Request, context: CallContext): Promise<object> {
+  async Write(
+    request: Ext['Write']['request'],
+    context: CallContext,
+  ): Promise<Ext['Write']['response']> {
     const tx = await this.transactions.forOperation(txnIdOf(request), context.principal, undefined);
     await tx.write(writeInput(request));
     return {};
   }
 
-  async Delete(request: Request, context: CallContext): Promise<object> {
+  async Delete(
+    request: Ext['Delete']['request'],
+    context: CallContext,
+  ): Promise<Ext['Delete']['response']> {
     const tx = await this.transactions.forOperation(txnIdOf(request), context.principal, undefined);
     await tx.delete(deleteInput(request));
     return {};
   }
 
-  async Get(request: Request, context: CallContext): Promise<object> {
+  async Get(request: Ext['Get']['request'], context: CallContext): Promise<Ext['Get']['response']> {
     const tx = await this.transactions.forOperation(txnIdOf(request), context.principal, undefined);
-    const read = await tx.get({ agentId: text(request.agent_id), key: text(request.key) });
+    const read = await tx.get({ agentId: request.agent_id ?? '', key: request.key ?? '' });
     return { ...stateResult(read), staged: read.staged };
   }
 
-  async Commit(request: Request, context: CallContext): Promise<object> {
+  async Commit(
+    request: Ext['Commit']['request'],
+    context: CallContext,
+  ): Promise<Ext['Commit']['response']> {
     const id = txnIdOf(request);
-    const token = text(request.commit_token);
+    const token = request.commit_token ?? '';
     const tx = await this.transactions.forOperation(
       id,
       context.principal,
@@ -79,13 +98,19 @@ export class StatehouseExtHandlers {
     return { commit_ts: await this.committer.commit(tx), txn_id: id };
   }
 
-  async Abort(request: Request, context: CallContext): Promise<object> {
+  async Abort(
+    request: Ext['Abort']['request'],
+    context: CallContext,
+  ): Promise<Ext['Abort']['response']> {
     await this.transactions.abort(txnIdOf(request), context.principal);
     this.metrics.outcome('aborted');
     return {};
   }
 
-  async DescribeTransaction(request: Request, context: CallContext): Promise<object> {
+  async DescribeTransaction(
+    request: Ext['DescribeTransaction']['request'],
+    context: CallContext,
+  ): Promise<Ext['DescribeTransaction']['response']> {
     const id = txnIdOf(request);
     // Read from the right: a namespace may hold '~' itself.
     const namespace = readTransactionId(id)?.namespace ?? this.config.namespace;
@@ -103,9 +128,12 @@ export class StatehouseExtHandlers {
   }
 
   /** A whole transaction in one call: applied atomically in one script (a buffered transaction). */
-  async CommitOperations(request: Request, context: CallContext): Promise<object> {
+  async CommitOperations(
+    request: Ext['CommitOperations']['request'],
+    context: CallContext,
+  ): Promise<Ext['CommitOperations']['response']> {
     const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
-    const operations = Array.isArray(request.operations) ? (request.operations as Request[]) : [];
+    const operations = request.operations ?? [];
     const { commitTs, txId } = await this.committer.commitOperations(
       namespace,
       operations.map((operation) => ({
@@ -116,38 +144,47 @@ export class StatehouseExtHandlers {
     return { commit_ts: commitTs, txn_id: txId };
   }
 
-  async GetState(request: Request, context: CallContext): Promise<object> {
+  async GetState(
+    request: Ext['GetState']['request'],
+    context: CallContext,
+  ): Promise<Ext['GetState']['response']> {
     const record = {
       namespace: this.auth.authorizedNamespace(context.principal, request.namespace),
-      agentId: text(request.agent_id),
-      key: text(request.key),
+      agentId: request.agent_id ?? '',
+      key: request.key ?? '',
     };
     if (request.version !== undefined) {
       return stateResult(
-        await this.client.getStateAtVersion({ ...record, version: Number(request.version) }),
+        await this.client.getStateAtVersion({ ...record, version: request.version }),
       );
     }
     return stateResult(
       await this.client.getState(
-        request.at_ts === undefined ? record : { ...record, atTs: Number(request.at_ts) },
+        request.at_ts === undefined ? record : { ...record, atTs: request.at_ts },
       ),
     );
   }
 
-  async ListKeys(request: Request, context: CallContext): Promise<object> {
+  async ListKeys(
+    request: Ext['ListKeys']['request'],
+    context: CallContext,
+  ): Promise<Ext['ListKeys']['response']> {
     const page = await this.client.listKeys({
       namespace: this.auth.authorizedNamespace(context.principal, request.namespace),
-      agentId: text(request.agent_id),
+      agentId: request.agent_id ?? '',
       ...pageOf(request),
     });
     return { keys: page.keys, cursor: page.cursor ?? '' };
   }
 
-  async ScanPrefix(request: Request, context: CallContext): Promise<object> {
+  async ScanPrefix(
+    request: Ext['ScanPrefix']['request'],
+    context: CallContext,
+  ): Promise<Ext['ScanPrefix']['response']> {
     const page = await this.client.scanPrefix({
       namespace: this.auth.authorizedNamespace(context.principal, request.namespace),
-      agentId: text(request.agent_id),
-      prefix: text(request.prefix),
+      agentId: request.agent_id ?? '',
+      prefix: request.prefix ?? '',
       ...pageOf(request),
     });
     return {
@@ -163,9 +200,9 @@ export class StatehouseExtHandlers {
 
   /** Like statehouse.v1's Replay, with `follow`; ended at shutdown with UNAVAILABLE "server shutting down". */
   Replay(
-    request: Request,
+    request: Ext['Replay']['request'],
     context: CallContext,
-    write: (event: object, ended?: AbortSignal) => Promise<void>,
+    write: StreamWrite<Ext['Replay']['response']>,
   ): Promise<void> {
     const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
     const follow = request.follow === true;
@@ -190,7 +227,10 @@ export class StatehouseExtHandlers {
     );
   }
 
-  async LastCommitTs(request: Request, context: CallContext): Promise<object> {
+  async LastCommitTs(
+    request: Ext['LastCommitTs']['request'],
+    context: CallContext,
+  ): Promise<Ext['LastCommitTs']['response']> {
     return {
       commit_ts: await this.client.lastCommitTs(
         this.auth.authorizedNamespace(context.principal, request.namespace),
@@ -199,7 +239,7 @@ export class StatehouseExtHandlers {
   }
 }
 
-function stateResult(state: StateResult): object {
+function stateResult(state: StateResult): Ext['GetState']['response'] {
   return {
     exists: state.exists,
     value_json: JSON.stringify(state.value),
@@ -209,32 +249,32 @@ function stateResult(state: StateResult): object {
 }
 
 /** `value_json` as an object: refused when not JSON, nested too deep or holding an unsafe integer. */
-function parseValue(json: unknown): JsonObject {
-  if (typeof json !== 'string' || json === '') {
+function parseValue(json: string | undefined): JsonObject {
+  if (json === undefined || json === '') {
     throw new ValidationError('value_json', 'is required: a JSON object as text');
   }
   return parseJsonText(json, 'value_json') as JsonObject;
 }
 
-function writeInput(request: Request): WriteInput {
+function writeInput(request: WriteFields): WriteInput {
   return {
-    agentId: text(request.agent_id),
-    key: text(request.key),
+    agentId: request.agent_id ?? '',
+    key: request.key ?? '',
     value: parseValue(request.value_json),
-    ...(request.if_version === undefined ? {} : { ifVersion: Number(request.if_version) }),
+    ...(request.if_version === undefined ? {} : { ifVersion: request.if_version }),
   };
 }
 
-function deleteInput(request: Request): DeleteInput {
+function deleteInput(request: DeleteFields): DeleteInput {
   return {
-    agentId: text(request.agent_id),
-    key: text(request.key),
-    ...(request.if_version === undefined ? {} : { ifVersion: Number(request.if_version) }),
+    agentId: request.agent_id ?? '',
+    key: request.key ?? '',
+    ...(request.if_version === undefined ? {} : { ifVersion: request.if_version }),
   };
 }
 
-function pageOf(request: Request): { limit?: number; cursor?: string } {
-  const limit = Number(request.limit ?? 0);
-  const cursor = text(request.cursor);
+function pageOf(request: Ext['ListKeys']['request']): { limit?: number; cursor?: string } {
+  const limit = request.limit ?? 0;
+  const cursor = request.cursor ?? '';
   return { ...(limit > 0 ? { limit } : {}), ...(cursor ? { cursor } : {}) };
 }

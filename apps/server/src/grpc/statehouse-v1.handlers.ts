@@ -1,31 +1,28 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Statehouse, StateResult } from '@statehouse/core';
-import type { Principal } from '../common/auth';
 import { TokenAuthenticator } from '../common/auth';
 import { STATEHOUSE_CLIENT } from '../common/injection-tokens';
 import { MetricsService } from '../observability/metrics.service';
 import { Committer } from '../statehouse/committer';
 import { ReplayStreams } from '../statehouse/replay-streams';
 import { WireTransactions } from '../statehouse/wire-transactions';
-import { replayCall } from './replay-call';
 import { SERVER_VERSION } from '../version';
-import { replayOptionsOf, text, txnIdOf, type GrpcRequest } from './request-fields';
-import { jsonToStruct, structToJson, type StructMessage } from './struct';
+import type { StatehouseServiceHandlers } from './generated/statehouse/v1/StatehouseService';
+import { replayCall } from './replay-call';
+import { replayOptionsOf, txnIdOf } from './request-fields';
+import type { CallContext, RpcHandlers, Rpcs, StreamWrite } from './rpc-handlers';
+import { jsonToStruct, structToJson } from './struct';
 
-/** What every handler gets besides its request. */
-export interface CallContext {
-  readonly principal: Principal;
-  /** Resolves when the client cancels or goes away (for streams). */
-  readonly cancelled: () => boolean;
-  /** Aborted when the client cancels or goes away (streams; never for unary calls). */
-  readonly signal: AbortSignal;
-}
+/** The RPCs of statehouse.v1.StatehouseService: request and response types from its .proto. */
+type V1 = Rpcs<StatehouseServiceHandlers>;
 
-type Request = GrpcRequest;
-
-/** The twelve RPCs of statehouse.v1.StatehouseService, over the engine. */
+/**
+ * The twelve RPCs of statehouse.v1.StatehouseService, over the engine. Requests arrive as
+ * proto-loader decodes them: an absent field is undefined (a string field then reads as '', which
+ * the engine refuses with the field's name).
+ */
 @Injectable()
-export class StatehouseV1Handlers {
+export class StatehouseV1Handlers implements RpcHandlers<V1> {
   constructor(
     @Inject(STATEHOUSE_CLIENT) private readonly client: Statehouse,
     private readonly transactions: WireTransactions,
@@ -35,90 +32,108 @@ export class StatehouseV1Handlers {
     private readonly streams: ReplayStreams,
   ) {}
 
-  Health(): Promise<object> {
+  Health(): Promise<V1['Health']['response']> {
     return Promise.resolve({ status: 'ok' });
   }
 
-  Version(): Promise<object> {
+  Version(): Promise<V1['Version']['response']> {
     return Promise.resolve({ version: SERVER_VERSION.version, git_sha: SERVER_VERSION.gitSha });
   }
 
-  async BeginTransaction(request: Request, context: CallContext): Promise<object> {
-    const timeout = request.timeout_ms;
+  async BeginTransaction(
+    request: V1['BeginTransaction']['request'],
+    context: CallContext,
+  ): Promise<V1['BeginTransaction']['response']> {
     this.metrics.begun();
-    return {
-      txn_id: await this.transactions.begin(
-        timeout === undefined ? undefined : Number(timeout),
-        context.principal,
-      ),
-    };
+    return { txn_id: await this.transactions.begin(request.timeout_ms, context.principal) };
   }
 
-  async Write(request: Request, context: CallContext): Promise<object> {
+  async Write(
+    request: V1['Write']['request'],
+    context: CallContext,
+  ): Promise<V1['Write']['response']> {
     const tx = await this.transactions.forOperation(
       txnIdOf(request),
       context.principal,
       this.auth.namespaceOf(request.namespace),
     );
     await tx.write({
-      agentId: text(request.agent_id),
-      key: text(request.key),
-      value: structToJson(request.value as StructMessage | undefined),
+      agentId: request.agent_id ?? '',
+      key: request.key ?? '',
+      value: structToJson(request.value),
     });
     return {};
   }
 
-  async Delete(request: Request, context: CallContext): Promise<object> {
+  async Delete(
+    request: V1['Delete']['request'],
+    context: CallContext,
+  ): Promise<V1['Delete']['response']> {
     const tx = await this.transactions.forOperation(
       txnIdOf(request),
       context.principal,
       this.auth.namespaceOf(request.namespace),
     );
     await tx.delete({
-      agentId: text(request.agent_id),
-      key: text(request.key),
+      agentId: request.agent_id ?? '',
+      key: request.key ?? '',
     });
     return {};
   }
 
-  async Commit(request: Request, context: CallContext): Promise<object> {
+  async Commit(
+    request: V1['Commit']['request'],
+    context: CallContext,
+  ): Promise<V1['Commit']['response']> {
     const tx = await this.transactions.forOperation(txnIdOf(request), context.principal, undefined);
     return { commit_ts: await this.committer.commit(tx) };
   }
 
-  async Abort(request: Request, context: CallContext): Promise<object> {
+  async Abort(
+    request: V1['Abort']['request'],
+    context: CallContext,
+  ): Promise<V1['Abort']['response']> {
     await this.transactions.abort(txnIdOf(request), context.principal);
     this.metrics.outcome('aborted');
     return {};
   }
 
-  async GetState(request: Request, context: CallContext): Promise<object> {
+  async GetState(
+    request: V1['GetState']['request'],
+    context: CallContext,
+  ): Promise<V1['GetState']['response']> {
     const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
     return stateResponse(
       await this.client.getState({
         namespace,
-        agentId: text(request.agent_id),
-        key: text(request.key),
+        agentId: request.agent_id ?? '',
+        key: request.key ?? '',
       }),
     );
   }
 
-  async GetStateAtVersion(request: Request, context: CallContext): Promise<object> {
+  async GetStateAtVersion(
+    request: V1['GetStateAtVersion']['request'],
+    context: CallContext,
+  ): Promise<V1['GetStateAtVersion']['response']> {
     const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
     return stateResponse(
       await this.client.getStateAtVersion({
         namespace,
-        agentId: text(request.agent_id),
-        key: text(request.key),
-        version: Number(request.version ?? 0),
+        agentId: request.agent_id ?? '',
+        key: request.key ?? '',
+        version: request.version ?? 0,
       }),
     );
   }
 
   /** Every live key (statehouse.v1 has no pagination: the whole list in one message). */
-  async ListKeys(request: Request, context: CallContext): Promise<object> {
+  async ListKeys(
+    request: V1['ListKeys']['request'],
+    context: CallContext,
+  ): Promise<V1['ListKeys']['response']> {
     const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
-    const agentId = text(request.agent_id);
+    const agentId = request.agent_id ?? '';
     const keys: string[] = [];
     let cursor: string | null = null;
     do {
@@ -134,11 +149,14 @@ export class StatehouseV1Handlers {
     return { keys };
   }
 
-  async ScanPrefix(request: Request, context: CallContext): Promise<object> {
+  async ScanPrefix(
+    request: V1['ScanPrefix']['request'],
+    context: CallContext,
+  ): Promise<V1['ScanPrefix']['response']> {
     const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
-    const agentId = text(request.agent_id);
-    const prefix = text(request.prefix);
-    const entries: object[] = [];
+    const agentId = request.agent_id ?? '';
+    const prefix = request.prefix ?? '';
+    const entries: NonNullable<V1['ScanPrefix']['response']['entries']> = [];
     let cursor: string | null = null;
     do {
       const page = await this.client.scanPrefix({
@@ -167,9 +185,9 @@ export class StatehouseV1Handlers {
    * SDK's replay iterator raises it as a grpc.RpcError).
    */
   Replay(
-    request: Request,
+    request: V1['Replay']['request'],
     context: CallContext,
-    write: (event: object, ended?: AbortSignal) => Promise<void>,
+    write: StreamWrite<V1['Replay']['response']>,
   ): Promise<void> {
     const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
     return replayCall(
@@ -197,7 +215,7 @@ export class StatehouseV1Handlers {
   }
 }
 
-function stateResponse(state: StateResult): object {
+function stateResponse(state: StateResult): V1['GetState']['response'] {
   return {
     ...(state.value === null ? {} : { value: jsonToStruct(state.value) }),
     version: state.version,

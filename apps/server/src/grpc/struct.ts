@@ -6,28 +6,18 @@ import {
   type JsonObject,
   type JsonValue,
 } from '@statehouse/core';
+import type { Struct, Struct__Output } from './generated/google/protobuf/Struct';
+import type { Value, Value__Output } from './generated/google/protobuf/Value';
 
-/**
- * google.protobuf.Struct as @grpc/proto-loader gives and takes it (`oneofs: true`): Struct
- * `{ fields: { name: Value } }`, Value `{ kind, nullValue | numberValue | stringValue | boolValue |
- * structValue | listValue }`. Numbers travel as doubles; an integral one comes back an integer.
+/*
+ * google.protobuf.Struct as @grpc/proto-loader gives (`Struct__Output`) and takes (`Struct`) it
+ * (`oneofs: true`): Struct `{ fields: { name: Value } }`, Value `{ kind, nullValue | numberValue |
+ * stringValue | boolValue | structValue | listValue }`. Numbers travel as doubles; an integral one
+ * comes back an integer.
  *
  * Both directions walk without recursion and stop at MAX_VALUE_DEPTH levels (what the Python SDK
  * can decode), and build objects with defineProperty, so a field named `__proto__` stays a field.
  */
-export interface StructMessage {
-  fields?: Record<string, ValueMessage>;
-}
-
-interface ValueMessage {
-  kind?: string;
-  nullValue?: unknown;
-  numberValue?: number;
-  stringValue?: string;
-  boolValue?: boolean;
-  structValue?: StructMessage;
-  listValue?: { values?: ValueMessage[] };
-}
 
 /** A container being filled: where its children go, and the path to it (for errors). */
 interface Pending<From, To> {
@@ -38,7 +28,7 @@ interface Pending<From, To> {
 
 /** A request's Struct as a JSON object; ValidationError when it is absent or too deep. */
 export function structToJson(
-  struct: StructMessage | null | undefined,
+  struct: Struct__Output | null | undefined,
   field = 'value',
 ): JsonObject {
   if (struct === null || struct === undefined) {
@@ -47,13 +37,13 @@ export function structToJson(
   const root: JsonObject = {};
   // Depth-first with an explicit stack; `depth` of each entry is its level (root: 1).
   const stack: Array<
-    Pending<ValueMessage[] | StructMessage, JsonValue[] | JsonObject> & {
+    Pending<Value__Output[] | Struct__Output, JsonValue[] | JsonObject> & {
       depth: number;
     }
   > = [{ from: struct, into: root, path: field, depth: 1 }];
   while (stack.length > 0) {
     const { from, into, path, depth } = stack.pop()!;
-    const entries: Array<[string, ValueMessage, string]> = Array.isArray(from)
+    const entries: Array<[string, Value__Output, string]> = Array.isArray(from)
       ? from.map((value, i) => [String(i), value, `${path}[${i}]`])
       : Object.entries(from.fields ?? {}).map(([name, value]) => [name, value, `${path}.${name}`]);
     for (const [name, value, childPath] of entries) {
@@ -96,10 +86,10 @@ export function structToJson(
  * existed) is refused with LIMIT_EXCEEDED: statehouse.v1 clients could not decode it; HTTP and
  * statehouse_ts.v1 serve it.
  */
-export function jsonToStruct(json: JsonObject): StructMessage {
-  const root: StructMessage = { fields: {} };
+export function jsonToStruct(json: JsonObject): Struct {
+  const root: Struct = { fields: {} };
   const stack: Array<
-    Pending<JsonValue[] | JsonObject, ValueMessage[] | StructMessage> & {
+    Pending<JsonValue[] | JsonObject, Value[] | Struct> & {
       depth: number;
     }
   > = [{ from: json, into: root, path: 'value', depth: 1 }];
@@ -109,7 +99,7 @@ export function jsonToStruct(json: JsonObject): StructMessage {
       ? from.map((value, i) => [String(i), value])
       : Object.entries(from);
     for (const [name, value] of entries) {
-      let child: ValueMessage;
+      let child: Value;
       if (value === null) child = { nullValue: 'NULL_VALUE' };
       else if (typeof value === 'number') child = { numberValue: value };
       else if (typeof value === 'string') child = { stringValue: value };
@@ -125,11 +115,11 @@ export function jsonToStruct(json: JsonObject): StructMessage {
           );
         }
         if (Array.isArray(value)) {
-          const values: ValueMessage[] = [];
+          const values: Value[] = [];
           child = { listValue: { values } };
           stack.push({ from: value, into: values, path: '', depth: depth + 1 });
         } else {
-          const struct: StructMessage = { fields: {} };
+          const struct: Struct = { fields: {} };
           child = { structValue: struct };
           stack.push({ from: value, into: struct, path: '', depth: depth + 1 });
         }
