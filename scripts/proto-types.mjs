@@ -61,11 +61,13 @@ function filesUnder(dir) {
 }
 
 function generate(outRoot) {
-  // The generator of the proto-loader the server loads its protos with (the root one).
-  const generator = createRequire(join(root, 'package.json')).resolve(
-    '@grpc/proto-loader/build/bin/proto-loader-gen-types.js',
-  );
   for (const { proto, includeDir, outDir } of TARGETS) {
+    // The generator of the proto-loader that the generated files' package resolves (npm may nest
+    // a version of its own under it), so the types match the one they import.
+    const pkg = outDir.split('/').slice(0, 2).join('/');
+    const generator = createRequire(join(root, pkg, 'package.json')).resolve(
+      '@grpc/proto-loader/build/bin/proto-loader-gen-types.js',
+    );
     const out = join(outRoot, outDir);
     rmSync(out, { recursive: true, force: true }); // a message removed from the .proto goes too
     execFileSync(

@@ -2,7 +2,30 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { BeginTransactionRequest as _statehouse_ts_v1_BeginTransactionRequest, BeginTransactionRequest__Output as _statehouse_ts_v1_BeginTransactionRequest__Output } from './statehouse_ts/v1/BeginTransactionRequest';
+import type { BeginTransactionResponse as _statehouse_ts_v1_BeginTransactionResponse, BeginTransactionResponse__Output as _statehouse_ts_v1_BeginTransactionResponse__Output } from './statehouse_ts/v1/BeginTransactionResponse';
+import type { CommitOperationsRequest as _statehouse_ts_v1_CommitOperationsRequest, CommitOperationsRequest__Output as _statehouse_ts_v1_CommitOperationsRequest__Output } from './statehouse_ts/v1/CommitOperationsRequest';
+import type { CommitResponse as _statehouse_ts_v1_CommitResponse, CommitResponse__Output as _statehouse_ts_v1_CommitResponse__Output } from './statehouse_ts/v1/CommitResponse';
+import type { DeleteRequest as _statehouse_ts_v1_DeleteRequest, DeleteRequest__Output as _statehouse_ts_v1_DeleteRequest__Output } from './statehouse_ts/v1/DeleteRequest';
+import type { Empty as _statehouse_ts_v1_Empty, Empty__Output as _statehouse_ts_v1_Empty__Output } from './statehouse_ts/v1/Empty';
+import type { GetRequest as _statehouse_ts_v1_GetRequest, GetRequest__Output as _statehouse_ts_v1_GetRequest__Output } from './statehouse_ts/v1/GetRequest';
+import type { GetStateRequest as _statehouse_ts_v1_GetStateRequest, GetStateRequest__Output as _statehouse_ts_v1_GetStateRequest__Output } from './statehouse_ts/v1/GetStateRequest';
+import type { LastCommitTsResponse as _statehouse_ts_v1_LastCommitTsResponse, LastCommitTsResponse__Output as _statehouse_ts_v1_LastCommitTsResponse__Output } from './statehouse_ts/v1/LastCommitTsResponse';
+import type { ListKeysResponse as _statehouse_ts_v1_ListKeysResponse, ListKeysResponse__Output as _statehouse_ts_v1_ListKeysResponse__Output } from './statehouse_ts/v1/ListKeysResponse';
+import type { ListRequest as _statehouse_ts_v1_ListRequest, ListRequest__Output as _statehouse_ts_v1_ListRequest__Output } from './statehouse_ts/v1/ListRequest';
+import type { NamespaceRequest as _statehouse_ts_v1_NamespaceRequest, NamespaceRequest__Output as _statehouse_ts_v1_NamespaceRequest__Output } from './statehouse_ts/v1/NamespaceRequest';
+import type { Operation as _statehouse_ts_v1_Operation, Operation__Output as _statehouse_ts_v1_Operation__Output } from './statehouse_ts/v1/Operation';
+import type { ReadResult as _statehouse_ts_v1_ReadResult, ReadResult__Output as _statehouse_ts_v1_ReadResult__Output } from './statehouse_ts/v1/ReadResult';
+import type { ReplayEvent as _statehouse_ts_v1_ReplayEvent, ReplayEvent__Output as _statehouse_ts_v1_ReplayEvent__Output } from './statehouse_ts/v1/ReplayEvent';
+import type { ReplayOperation as _statehouse_ts_v1_ReplayOperation, ReplayOperation__Output as _statehouse_ts_v1_ReplayOperation__Output } from './statehouse_ts/v1/ReplayOperation';
+import type { ReplayRequest as _statehouse_ts_v1_ReplayRequest, ReplayRequest__Output as _statehouse_ts_v1_ReplayRequest__Output } from './statehouse_ts/v1/ReplayRequest';
+import type { ScanPrefixResponse as _statehouse_ts_v1_ScanPrefixResponse, ScanPrefixResponse__Output as _statehouse_ts_v1_ScanPrefixResponse__Output } from './statehouse_ts/v1/ScanPrefixResponse';
+import type { StateEntry as _statehouse_ts_v1_StateEntry, StateEntry__Output as _statehouse_ts_v1_StateEntry__Output } from './statehouse_ts/v1/StateEntry';
+import type { StateResult as _statehouse_ts_v1_StateResult, StateResult__Output as _statehouse_ts_v1_StateResult__Output } from './statehouse_ts/v1/StateResult';
 import type { StatehouseExtServiceClient as _statehouse_ts_v1_StatehouseExtServiceClient, StatehouseExtServiceDefinition as _statehouse_ts_v1_StatehouseExtServiceDefinition } from './statehouse_ts/v1/StatehouseExtService';
+import type { TransactionDescription as _statehouse_ts_v1_TransactionDescription, TransactionDescription__Output as _statehouse_ts_v1_TransactionDescription__Output } from './statehouse_ts/v1/TransactionDescription';
+import type { TransactionRequest as _statehouse_ts_v1_TransactionRequest, TransactionRequest__Output as _statehouse_ts_v1_TransactionRequest__Output } from './statehouse_ts/v1/TransactionRequest';
+import type { WriteRequest as _statehouse_ts_v1_WriteRequest, WriteRequest__Output as _statehouse_ts_v1_WriteRequest__Output } from './statehouse_ts/v1/WriteRequest';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -11,30 +34,30 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   statehouse_ts: {
     v1: {
-      BeginTransactionRequest: MessageTypeDefinition
-      BeginTransactionResponse: MessageTypeDefinition
-      CommitOperationsRequest: MessageTypeDefinition
-      CommitResponse: MessageTypeDefinition
-      DeleteRequest: MessageTypeDefinition
-      Empty: MessageTypeDefinition
-      GetRequest: MessageTypeDefinition
-      GetStateRequest: MessageTypeDefinition
-      LastCommitTsResponse: MessageTypeDefinition
-      ListKeysResponse: MessageTypeDefinition
-      ListRequest: MessageTypeDefinition
-      NamespaceRequest: MessageTypeDefinition
-      Operation: MessageTypeDefinition
-      ReadResult: MessageTypeDefinition
-      ReplayEvent: MessageTypeDefinition
-      ReplayOperation: MessageTypeDefinition
-      ReplayRequest: MessageTypeDefinition
-      ScanPrefixResponse: MessageTypeDefinition
-      StateEntry: MessageTypeDefinition
-      StateResult: MessageTypeDefinition
+      BeginTransactionRequest: MessageTypeDefinition<_statehouse_ts_v1_BeginTransactionRequest, _statehouse_ts_v1_BeginTransactionRequest__Output>
+      BeginTransactionResponse: MessageTypeDefinition<_statehouse_ts_v1_BeginTransactionResponse, _statehouse_ts_v1_BeginTransactionResponse__Output>
+      CommitOperationsRequest: MessageTypeDefinition<_statehouse_ts_v1_CommitOperationsRequest, _statehouse_ts_v1_CommitOperationsRequest__Output>
+      CommitResponse: MessageTypeDefinition<_statehouse_ts_v1_CommitResponse, _statehouse_ts_v1_CommitResponse__Output>
+      DeleteRequest: MessageTypeDefinition<_statehouse_ts_v1_DeleteRequest, _statehouse_ts_v1_DeleteRequest__Output>
+      Empty: MessageTypeDefinition<_statehouse_ts_v1_Empty, _statehouse_ts_v1_Empty__Output>
+      GetRequest: MessageTypeDefinition<_statehouse_ts_v1_GetRequest, _statehouse_ts_v1_GetRequest__Output>
+      GetStateRequest: MessageTypeDefinition<_statehouse_ts_v1_GetStateRequest, _statehouse_ts_v1_GetStateRequest__Output>
+      LastCommitTsResponse: MessageTypeDefinition<_statehouse_ts_v1_LastCommitTsResponse, _statehouse_ts_v1_LastCommitTsResponse__Output>
+      ListKeysResponse: MessageTypeDefinition<_statehouse_ts_v1_ListKeysResponse, _statehouse_ts_v1_ListKeysResponse__Output>
+      ListRequest: MessageTypeDefinition<_statehouse_ts_v1_ListRequest, _statehouse_ts_v1_ListRequest__Output>
+      NamespaceRequest: MessageTypeDefinition<_statehouse_ts_v1_NamespaceRequest, _statehouse_ts_v1_NamespaceRequest__Output>
+      Operation: MessageTypeDefinition<_statehouse_ts_v1_Operation, _statehouse_ts_v1_Operation__Output>
+      ReadResult: MessageTypeDefinition<_statehouse_ts_v1_ReadResult, _statehouse_ts_v1_ReadResult__Output>
+      ReplayEvent: MessageTypeDefinition<_statehouse_ts_v1_ReplayEvent, _statehouse_ts_v1_ReplayEvent__Output>
+      ReplayOperation: MessageTypeDefinition<_statehouse_ts_v1_ReplayOperation, _statehouse_ts_v1_ReplayOperation__Output>
+      ReplayRequest: MessageTypeDefinition<_statehouse_ts_v1_ReplayRequest, _statehouse_ts_v1_ReplayRequest__Output>
+      ScanPrefixResponse: MessageTypeDefinition<_statehouse_ts_v1_ScanPrefixResponse, _statehouse_ts_v1_ScanPrefixResponse__Output>
+      StateEntry: MessageTypeDefinition<_statehouse_ts_v1_StateEntry, _statehouse_ts_v1_StateEntry__Output>
+      StateResult: MessageTypeDefinition<_statehouse_ts_v1_StateResult, _statehouse_ts_v1_StateResult__Output>
       StatehouseExtService: SubtypeConstructor<typeof grpc.Client, _statehouse_ts_v1_StatehouseExtServiceClient> & { service: _statehouse_ts_v1_StatehouseExtServiceDefinition }
-      TransactionDescription: MessageTypeDefinition
-      TransactionRequest: MessageTypeDefinition
-      WriteRequest: MessageTypeDefinition
+      TransactionDescription: MessageTypeDefinition<_statehouse_ts_v1_TransactionDescription, _statehouse_ts_v1_TransactionDescription__Output>
+      TransactionRequest: MessageTypeDefinition<_statehouse_ts_v1_TransactionRequest, _statehouse_ts_v1_TransactionRequest__Output>
+      WriteRequest: MessageTypeDefinition<_statehouse_ts_v1_WriteRequest, _statehouse_ts_v1_WriteRequest__Output>
     }
   }
 }

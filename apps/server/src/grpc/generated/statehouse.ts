@@ -2,7 +2,37 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { ListValue as _google_protobuf_ListValue, ListValue__Output as _google_protobuf_ListValue__Output } from './google/protobuf/ListValue';
+import type { Struct as _google_protobuf_Struct, Struct__Output as _google_protobuf_Struct__Output } from './google/protobuf/Struct';
+import type { Value as _google_protobuf_Value, Value__Output as _google_protobuf_Value__Output } from './google/protobuf/Value';
+import type { AbortRequest as _statehouse_v1_AbortRequest, AbortRequest__Output as _statehouse_v1_AbortRequest__Output } from './statehouse/v1/AbortRequest';
+import type { AbortResponse as _statehouse_v1_AbortResponse, AbortResponse__Output as _statehouse_v1_AbortResponse__Output } from './statehouse/v1/AbortResponse';
+import type { BeginTransactionRequest as _statehouse_v1_BeginTransactionRequest, BeginTransactionRequest__Output as _statehouse_v1_BeginTransactionRequest__Output } from './statehouse/v1/BeginTransactionRequest';
+import type { BeginTransactionResponse as _statehouse_v1_BeginTransactionResponse, BeginTransactionResponse__Output as _statehouse_v1_BeginTransactionResponse__Output } from './statehouse/v1/BeginTransactionResponse';
+import type { CommitRequest as _statehouse_v1_CommitRequest, CommitRequest__Output as _statehouse_v1_CommitRequest__Output } from './statehouse/v1/CommitRequest';
+import type { CommitResponse as _statehouse_v1_CommitResponse, CommitResponse__Output as _statehouse_v1_CommitResponse__Output } from './statehouse/v1/CommitResponse';
+import type { DeleteRequest as _statehouse_v1_DeleteRequest, DeleteRequest__Output as _statehouse_v1_DeleteRequest__Output } from './statehouse/v1/DeleteRequest';
+import type { DeleteResponse as _statehouse_v1_DeleteResponse, DeleteResponse__Output as _statehouse_v1_DeleteResponse__Output } from './statehouse/v1/DeleteResponse';
+import type { GetStateAtVersionRequest as _statehouse_v1_GetStateAtVersionRequest, GetStateAtVersionRequest__Output as _statehouse_v1_GetStateAtVersionRequest__Output } from './statehouse/v1/GetStateAtVersionRequest';
+import type { GetStateAtVersionResponse as _statehouse_v1_GetStateAtVersionResponse, GetStateAtVersionResponse__Output as _statehouse_v1_GetStateAtVersionResponse__Output } from './statehouse/v1/GetStateAtVersionResponse';
+import type { GetStateRequest as _statehouse_v1_GetStateRequest, GetStateRequest__Output as _statehouse_v1_GetStateRequest__Output } from './statehouse/v1/GetStateRequest';
+import type { GetStateResponse as _statehouse_v1_GetStateResponse, GetStateResponse__Output as _statehouse_v1_GetStateResponse__Output } from './statehouse/v1/GetStateResponse';
+import type { HealthRequest as _statehouse_v1_HealthRequest, HealthRequest__Output as _statehouse_v1_HealthRequest__Output } from './statehouse/v1/HealthRequest';
+import type { HealthResponse as _statehouse_v1_HealthResponse, HealthResponse__Output as _statehouse_v1_HealthResponse__Output } from './statehouse/v1/HealthResponse';
+import type { ListKeysRequest as _statehouse_v1_ListKeysRequest, ListKeysRequest__Output as _statehouse_v1_ListKeysRequest__Output } from './statehouse/v1/ListKeysRequest';
+import type { ListKeysResponse as _statehouse_v1_ListKeysResponse, ListKeysResponse__Output as _statehouse_v1_ListKeysResponse__Output } from './statehouse/v1/ListKeysResponse';
+import type { Operation as _statehouse_v1_Operation, Operation__Output as _statehouse_v1_Operation__Output } from './statehouse/v1/Operation';
+import type { ReplayEvent as _statehouse_v1_ReplayEvent, ReplayEvent__Output as _statehouse_v1_ReplayEvent__Output } from './statehouse/v1/ReplayEvent';
+import type { ReplayRequest as _statehouse_v1_ReplayRequest, ReplayRequest__Output as _statehouse_v1_ReplayRequest__Output } from './statehouse/v1/ReplayRequest';
+import type { ScanPrefixRequest as _statehouse_v1_ScanPrefixRequest, ScanPrefixRequest__Output as _statehouse_v1_ScanPrefixRequest__Output } from './statehouse/v1/ScanPrefixRequest';
+import type { ScanPrefixResponse as _statehouse_v1_ScanPrefixResponse, ScanPrefixResponse__Output as _statehouse_v1_ScanPrefixResponse__Output } from './statehouse/v1/ScanPrefixResponse';
+import type { StateEntry as _statehouse_v1_StateEntry, StateEntry__Output as _statehouse_v1_StateEntry__Output } from './statehouse/v1/StateEntry';
+import type { StatehouseError as _statehouse_v1_StatehouseError, StatehouseError__Output as _statehouse_v1_StatehouseError__Output } from './statehouse/v1/StatehouseError';
 import type { StatehouseServiceClient as _statehouse_v1_StatehouseServiceClient, StatehouseServiceDefinition as _statehouse_v1_StatehouseServiceDefinition } from './statehouse/v1/StatehouseService';
+import type { VersionRequest as _statehouse_v1_VersionRequest, VersionRequest__Output as _statehouse_v1_VersionRequest__Output } from './statehouse/v1/VersionRequest';
+import type { VersionResponse as _statehouse_v1_VersionResponse, VersionResponse__Output as _statehouse_v1_VersionResponse__Output } from './statehouse/v1/VersionResponse';
+import type { WriteRequest as _statehouse_v1_WriteRequest, WriteRequest__Output as _statehouse_v1_WriteRequest__Output } from './statehouse/v1/WriteRequest';
+import type { WriteResponse as _statehouse_v1_WriteResponse, WriteResponse__Output as _statehouse_v1_WriteResponse__Output } from './statehouse/v1/WriteResponse';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -11,43 +41,43 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   google: {
     protobuf: {
-      ListValue: MessageTypeDefinition
+      ListValue: MessageTypeDefinition<_google_protobuf_ListValue, _google_protobuf_ListValue__Output>
       NullValue: EnumTypeDefinition
-      Struct: MessageTypeDefinition
-      Value: MessageTypeDefinition
+      Struct: MessageTypeDefinition<_google_protobuf_Struct, _google_protobuf_Struct__Output>
+      Value: MessageTypeDefinition<_google_protobuf_Value, _google_protobuf_Value__Output>
     }
   }
   statehouse: {
     v1: {
-      AbortRequest: MessageTypeDefinition
-      AbortResponse: MessageTypeDefinition
-      BeginTransactionRequest: MessageTypeDefinition
-      BeginTransactionResponse: MessageTypeDefinition
-      CommitRequest: MessageTypeDefinition
-      CommitResponse: MessageTypeDefinition
-      DeleteRequest: MessageTypeDefinition
-      DeleteResponse: MessageTypeDefinition
+      AbortRequest: MessageTypeDefinition<_statehouse_v1_AbortRequest, _statehouse_v1_AbortRequest__Output>
+      AbortResponse: MessageTypeDefinition<_statehouse_v1_AbortResponse, _statehouse_v1_AbortResponse__Output>
+      BeginTransactionRequest: MessageTypeDefinition<_statehouse_v1_BeginTransactionRequest, _statehouse_v1_BeginTransactionRequest__Output>
+      BeginTransactionResponse: MessageTypeDefinition<_statehouse_v1_BeginTransactionResponse, _statehouse_v1_BeginTransactionResponse__Output>
+      CommitRequest: MessageTypeDefinition<_statehouse_v1_CommitRequest, _statehouse_v1_CommitRequest__Output>
+      CommitResponse: MessageTypeDefinition<_statehouse_v1_CommitResponse, _statehouse_v1_CommitResponse__Output>
+      DeleteRequest: MessageTypeDefinition<_statehouse_v1_DeleteRequest, _statehouse_v1_DeleteRequest__Output>
+      DeleteResponse: MessageTypeDefinition<_statehouse_v1_DeleteResponse, _statehouse_v1_DeleteResponse__Output>
       ErrorCode: EnumTypeDefinition
-      GetStateAtVersionRequest: MessageTypeDefinition
-      GetStateAtVersionResponse: MessageTypeDefinition
-      GetStateRequest: MessageTypeDefinition
-      GetStateResponse: MessageTypeDefinition
-      HealthRequest: MessageTypeDefinition
-      HealthResponse: MessageTypeDefinition
-      ListKeysRequest: MessageTypeDefinition
-      ListKeysResponse: MessageTypeDefinition
-      Operation: MessageTypeDefinition
-      ReplayEvent: MessageTypeDefinition
-      ReplayRequest: MessageTypeDefinition
-      ScanPrefixRequest: MessageTypeDefinition
-      ScanPrefixResponse: MessageTypeDefinition
-      StateEntry: MessageTypeDefinition
-      StatehouseError: MessageTypeDefinition
+      GetStateAtVersionRequest: MessageTypeDefinition<_statehouse_v1_GetStateAtVersionRequest, _statehouse_v1_GetStateAtVersionRequest__Output>
+      GetStateAtVersionResponse: MessageTypeDefinition<_statehouse_v1_GetStateAtVersionResponse, _statehouse_v1_GetStateAtVersionResponse__Output>
+      GetStateRequest: MessageTypeDefinition<_statehouse_v1_GetStateRequest, _statehouse_v1_GetStateRequest__Output>
+      GetStateResponse: MessageTypeDefinition<_statehouse_v1_GetStateResponse, _statehouse_v1_GetStateResponse__Output>
+      HealthRequest: MessageTypeDefinition<_statehouse_v1_HealthRequest, _statehouse_v1_HealthRequest__Output>
+      HealthResponse: MessageTypeDefinition<_statehouse_v1_HealthResponse, _statehouse_v1_HealthResponse__Output>
+      ListKeysRequest: MessageTypeDefinition<_statehouse_v1_ListKeysRequest, _statehouse_v1_ListKeysRequest__Output>
+      ListKeysResponse: MessageTypeDefinition<_statehouse_v1_ListKeysResponse, _statehouse_v1_ListKeysResponse__Output>
+      Operation: MessageTypeDefinition<_statehouse_v1_Operation, _statehouse_v1_Operation__Output>
+      ReplayEvent: MessageTypeDefinition<_statehouse_v1_ReplayEvent, _statehouse_v1_ReplayEvent__Output>
+      ReplayRequest: MessageTypeDefinition<_statehouse_v1_ReplayRequest, _statehouse_v1_ReplayRequest__Output>
+      ScanPrefixRequest: MessageTypeDefinition<_statehouse_v1_ScanPrefixRequest, _statehouse_v1_ScanPrefixRequest__Output>
+      ScanPrefixResponse: MessageTypeDefinition<_statehouse_v1_ScanPrefixResponse, _statehouse_v1_ScanPrefixResponse__Output>
+      StateEntry: MessageTypeDefinition<_statehouse_v1_StateEntry, _statehouse_v1_StateEntry__Output>
+      StatehouseError: MessageTypeDefinition<_statehouse_v1_StatehouseError, _statehouse_v1_StatehouseError__Output>
       StatehouseService: SubtypeConstructor<typeof grpc.Client, _statehouse_v1_StatehouseServiceClient> & { service: _statehouse_v1_StatehouseServiceDefinition }
-      VersionRequest: MessageTypeDefinition
-      VersionResponse: MessageTypeDefinition
-      WriteRequest: MessageTypeDefinition
-      WriteResponse: MessageTypeDefinition
+      VersionRequest: MessageTypeDefinition<_statehouse_v1_VersionRequest, _statehouse_v1_VersionRequest__Output>
+      VersionResponse: MessageTypeDefinition<_statehouse_v1_VersionResponse, _statehouse_v1_VersionResponse__Output>
+      WriteRequest: MessageTypeDefinition<_statehouse_v1_WriteRequest, _statehouse_v1_WriteRequest__Output>
+      WriteResponse: MessageTypeDefinition<_statehouse_v1_WriteResponse, _statehouse_v1_WriteResponse__Output>
     }
   }
 }
