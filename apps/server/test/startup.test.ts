@@ -1,9 +1,17 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { JsonLogger } from '../src/observability/json-logger';
-import { startServer } from '../src/server';
+import { startTestServer } from './support/server';
 
 // Starting the server: what it says when it cannot, and when it runs exposed.
+
+/** A logger at 'warn' that keeps its JSON lines in `lines`. */
+function collecting(lines: Array<Record<string, unknown>>): JsonLogger {
+  return new JsonLogger(
+    'warn',
+    (line) => void lines.push(JSON.parse(line) as Record<string, unknown>),
+  );
+}
 
 it('says how to install redis-server or point at a Redis when it has none to start', async () => {
   // As users start it (a process), with a PATH where no redis-server is found.
@@ -30,23 +38,9 @@ it('says how to install redis-server or point at a Redis when it has none to sta
 it('warns in its log when it serves beyond loopback without tokens (--insecure)', async () => {
   const lines: Array<Record<string, unknown>> = [];
   const logged = await (async () => {
-    const running = await startServer(
-      {
-        host: '0.0.0.0',
-        grpcPort: 0,
-        httpPort: 0,
-        redisUrl: process.env.REDIS_URL!,
-        dataDir: 'data',
-        tokens: new Map(),
-        insecure: true,
-        logLevel: 'warn',
-        namespace: 'default',
-        shutdownGraceMs: 1000,
-      },
-      new JsonLogger(
-        'warn',
-        (line) => void lines.push(JSON.parse(line) as Record<string, unknown>),
-      ),
+    const running = await startTestServer(
+      { host: '0.0.0.0', insecure: true, logLevel: 'warn', shutdownGraceMs: 1000 },
+      collecting(lines),
     );
     await running.close();
     return lines;
@@ -61,20 +55,9 @@ it('warns in its log when it serves beyond loopback without tokens (--insecure)'
 
 it('says at start when the Node.js it runs on is past its end of life (Node 20) or not an LTS', async () => {
   const lines: Array<Record<string, unknown>> = [];
-  const running = await startServer(
-    {
-      host: '127.0.0.1',
-      grpcPort: 0,
-      httpPort: 0,
-      redisUrl: process.env.REDIS_URL!,
-      dataDir: 'data',
-      tokens: new Map(),
-      insecure: false,
-      logLevel: 'warn',
-      namespace: 'default',
-      shutdownGraceMs: 1000,
-    },
-    new JsonLogger('warn', (line) => void lines.push(JSON.parse(line) as Record<string, unknown>)),
+  const running = await startTestServer(
+    { logLevel: 'warn', shutdownGraceMs: 1000 },
+    collecting(lines),
   );
   await running.close();
   const [major] = process.versions.node.split('.').map(Number);
@@ -93,22 +76,15 @@ it('says at start when the Node.js it runs on is past its end of life (Node 20) 
 
 it("warns at start when durability 'replicated' has fewer replicas than it needs, and says it per commit", async () => {
   const lines: Array<Record<string, unknown>> = [];
-  const running = await startServer(
+  const running = await startTestServer(
     {
-      host: '127.0.0.1',
-      grpcPort: 0,
-      httpPort: 0,
-      redisUrl: process.env.REDIS_URL!, // the test Redis has no replica
-      dataDir: 'data',
-      tokens: new Map(),
-      insecure: false,
+      // The test Redis has no replica.
       logLevel: 'warn',
-      namespace: 'default',
       shutdownGraceMs: 1000,
       durability: 'replicated',
       replication: { replicas: 1, timeoutMs: 50 },
     },
-    new JsonLogger('warn', (line) => void lines.push(JSON.parse(line) as Record<string, unknown>)),
+    collecting(lines),
   );
   try {
     expect(lines).toContainEqual(

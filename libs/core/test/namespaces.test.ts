@@ -6,25 +6,10 @@ import calculateSlot from 'cluster-key-slot';
 import { Redis } from 'ioredis';
 import { Statehouse, ValidationError, namespaceTag } from '@statehouse/core';
 import { closeClients, collect, connectClient, eventually, redisUrl } from './support/statehouse';
+import { ODD_NAMESPACES } from '../../../test/support/namespace-names';
 
 /** The namespaces of this file, exactly as named: the file has key prefixes of its own. */
-const NAMESPACES = [
-  'team:alpha',
-  'prod/eu',
-  'my namespace',
-  '日本語',
-  '🦜',
-  'a{b',
-  'a}b',
-  '{x}',
-  '~',
-  'a~b',
-  '100%',
-  '*',
-  'é'.repeat(128), // 256 UTF-8 bytes
-  'default',
-  'my-ns.v1',
-];
+const NAMESPACES = [...ODD_NAMESPACES, 'é'.repeat(128), 'default', 'my-ns.v1'];
 
 let admin: Redis;
 let prefix: string;

@@ -1,3 +1,4 @@
+import { LONG_NAMESPACES, ODD_NAMESPACES } from '../../../../test/support/namespace-names';
 import calculateSlot from 'cluster-key-slot';
 import { validateNamespace } from '../validation/validate';
 import { NamespaceKeys, namespaceTag } from './keys';
@@ -78,25 +79,7 @@ describe('NamespaceKeys', () => {
 });
 
 /** Namespaces the daemon accepts and the old rule refused. */
-const NEW_NAMESPACES = [
-  'team:alpha',
-  'prod/eu',
-  'my namespace',
-  '日本語',
-  '🦜',
-  'a{b',
-  'a}b',
-  '{a}',
-  'a:{b}:c',
-  '~',
-  '~61',
-  'my~ns',
-  '100%',
-  '*',
-  'x'.repeat(65),
-  'x'.repeat(256),
-  '日'.repeat(85),
-];
+const NEW_NAMESPACES = [...ODD_NAMESPACES, 'my~ns', ...LONG_NAMESPACES];
 
 describe('NamespaceKeys of any valid namespace', () => {
   it.each([
