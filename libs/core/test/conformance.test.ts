@@ -3,7 +3,7 @@ import { describeConformance } from '../../../test/support/conformance';
 import { redisUrl } from './support/statehouse';
 
 // The shared StatehouseApi suite against the embedded engine (the same suite runs against the
-// network client in libs/client/test/conformance.test.ts).
+// network client in test/e2e/client/conformance.test.ts).
 describeConformance('embedded Statehouse', {
   connect: (namespace) => Statehouse.connect({ redis: redisUrl(), namespace }),
 });

@@ -34,7 +34,7 @@ import type { ServerConfig } from '../config/server-config';
  * transaction begun with a chosen id until its deadline plus the retention even when it finished
  * earlier (finishTransaction.lua). So within the deadline the idempotent begin finds it, and past
  * the deadline nothing is begun: the engine reports what it remembers, or TransactionNotFoundError.
- * (Test: apps/server/test/wire-transactions.test.ts.)
+ * (Test: test/e2e/server/wire-transactions.test.ts.)
  *
  * A transaction belongs to the token that began it (when the server has tokens): another token
  * cannot bind, write, commit or abort it (PermissionDeniedError).
