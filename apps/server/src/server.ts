@@ -81,7 +81,7 @@ export async function startServer(
       // Requests see a lost connection as STORAGE_UNAVAILABLE; the connection's errors (one per
       // failed reconnect attempt) are reported: counted, and logged at most every 30 s. The engine
       // reports those of a cluster given to it too: the same error is counted once.
-      redis.on('error', (error) => backgroundErrors.report(error, 'redis-connection'));
+      redis.on('error', (error: Error) => backgroundErrors.report(error, 'redis-connection'));
       opened.push(async () => void (await redis.quit().catch(() => redis.disconnect())));
       return redis;
     };

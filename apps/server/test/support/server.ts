@@ -8,9 +8,13 @@ import { LOADER_OPTIONS } from '../../src/grpc/grpc-server';
 
 export const PROTO_DIR = join(__dirname, '..', '..', 'src', 'grpc', 'proto');
 
-/** A server on the test Redis, on free ports, logging only errors (to the test output). */
+/**
+ * A server on the test Redis, on free ports, logging only errors (to the test output, or to
+ * `logger`).
+ */
 export async function startTestServer(
   overrides: Partial<ServerConfig> = {},
+  logger = new JsonLogger('error'),
 ): Promise<RunningServer> {
   const redisUrl = process.env.REDIS_URL;
   if (!redisUrl) throw new Error('REDIS_URL is not set: run the tests with `npm test`');
@@ -27,7 +31,7 @@ export async function startTestServer(
     shutdownGraceMs: 5000,
     ...overrides,
   };
-  return startServer(config, new JsonLogger('error'));
+  return startServer(config, logger);
 }
 
 type Callback = (error: grpc.ServiceError | null, response: Record<string, unknown>) => void;
