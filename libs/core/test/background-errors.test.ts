@@ -149,11 +149,7 @@ describe('a lost Redis connection', () => {
       await eventually(() => failedAttempts >= 4);
       const lines = stderr.lines().filter((line) => line.startsWith('[statehouse]'));
       expect(lines).toEqual([
-        expect.stringMatching(
-          new RegExp(
-            `^\\[statehouse\\] redis-connection: .*ECONNREFUSED 127\\.0\\.0\\.1:${redis.port}`,
-          ),
-        ),
+        expect.stringMatching(/^\[statehouse\] redis-connection: .*(ECONNRESET|ECONNREFUSED)/),
       ]);
     } finally {
       stderr.restore();
