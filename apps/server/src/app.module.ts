@@ -14,6 +14,7 @@ import { BodyGateMiddleware } from './http/body-gate.middleware';
 import { RequestContextMiddleware } from './http/request-context';
 import { StateController } from './http/state.controller';
 import { TransactionsController } from './http/transactions.controller';
+import { BackgroundErrors } from './observability/background-errors';
 import { JsonLogger } from './observability/json-logger';
 import { MetricsService } from './observability/metrics.service';
 import { Committer } from './statehouse/committer';
@@ -26,12 +27,19 @@ export interface AppResources {
   readonly client: Statehouse;
   readonly registryRedis: Redis | Cluster;
   readonly logger: JsonLogger;
+  readonly backgroundErrors: BackgroundErrors;
 }
 
 /** The server: gRPC (statehouse.v1) and HTTP over one engine client. */
 @Module({})
 export class AppModule {
-  static forResources({ config, client, registryRedis, logger }: AppResources): DynamicModule {
+  static forResources({
+    config,
+    client,
+    registryRedis,
+    logger,
+    backgroundErrors,
+  }: AppResources): DynamicModule {
     return {
       module: AppModule,
       controllers: [HealthController, DocsController, TransactionsController, StateController],
@@ -40,6 +48,7 @@ export class AppModule {
         { provide: STATEHOUSE_CLIENT, useValue: client },
         { provide: REGISTRY_REDIS, useValue: registryRedis },
         { provide: JsonLogger, useValue: logger },
+        { provide: BackgroundErrors, useValue: backgroundErrors },
         TokenAuthenticator,
         MetricsService,
         WireTransactions,

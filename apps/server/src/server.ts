@@ -14,6 +14,7 @@ import { JSON_BODY_OPTIONS } from './http/body';
 import { ProblemFilter } from './http/problem.filter';
 import { ReplayStreams } from './statehouse/replay-streams';
 import { RequestContextMiddleware } from './http/request-context';
+import { BackgroundErrors } from './observability/background-errors';
 import { JsonLogger } from './observability/json-logger';
 import { nodeSupportWarning } from './runtime/node-support';
 
@@ -65,6 +66,7 @@ export async function startServer(
     for (const close of opened.reverse()) await close().catch(() => undefined);
   };
   if (embedded) opened.push(() => embedded.stop());
+  const backgroundErrors = new BackgroundErrors(logger);
   try {
     const connection = () => {
       const redis = config.clusterNodes
@@ -76,7 +78,10 @@ export async function startServer(
             },
           })
         : new Redis(redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 2000 });
-      redis.on('error', () => undefined); // reported per request as STORAGE_UNAVAILABLE
+      // Requests see a lost connection as STORAGE_UNAVAILABLE; the connection's errors (one per
+      // failed reconnect attempt) are reported: counted, and logged at most every 30 s. The engine
+      // reports those of a cluster given to it too: the same error is counted once.
+      redis.on('error', (error: Error) => backgroundErrors.report(error, 'redis-connection'));
       opened.push(async () => void (await redis.quit().catch(() => redis.disconnect())));
       return redis;
     };
@@ -91,13 +96,14 @@ export async function startServer(
       defaultTimeoutMs: Math.min(30_000, limits.maxTimeoutMs),
       durability: config.durability ?? 'primary',
       ...(config.replication ? { replication: config.replication } : {}),
+      onError: backgroundErrors.report,
     });
     opened.push(() => client.close());
     const registryRedis = connection();
     if (config.replication) await warnOfMissingReplicas(registryRedis, config.replication, logger);
 
     const app = await NestFactory.create<NestExpressApplication>(
-      AppModule.forResources({ config, client, registryRedis, logger }),
+      AppModule.forResources({ config, client, registryRedis, logger, backgroundErrors }),
       {
         logger,
         abortOnError: false,

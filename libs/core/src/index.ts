@@ -14,6 +14,18 @@ export type {
   TransactionOptions,
 } from './client/statehouse.types';
 export type { StatehouseOptions } from './client/statehouse.options';
+export {
+  BACKGROUND_ERROR_SOURCES,
+  type BackgroundErrorHandler,
+  type BackgroundErrorSource,
+} from './reporting/background-errors';
+export {
+  ErrorThrottle,
+  THROTTLE_INTERVAL_MS,
+  describeBackgroundError,
+  stderrErrorHandler,
+  type ErrorThrottleOptions,
+} from './reporting/error-throttle';
 export type { EngineStats } from './client/engine';
 export { Transaction } from './transaction/transaction';
 export type {

@@ -9,6 +9,7 @@ import { DiscoveryModule, DiscoveryService, MetadataScanner, Reflector } from '@
 import { Cluster } from 'ioredis';
 import { StatehouseClient } from '@statehouse/client';
 import { Statehouse, type StatehouseApi } from '@statehouse/core';
+import { nestLoggerErrorHandler } from './statehouse-error-logger';
 import { StatehouseHealthIndicator } from './statehouse.health';
 import { STATEHOUSE } from './statehouse.constants';
 import {
@@ -18,17 +19,25 @@ import {
 } from './statehouse.module-definition';
 import { CLIENT_OF_INSTANCE, TRANSACTIONAL } from './transactional.decorator';
 
-/** Connects the client the options describe: the embedded engine, or the network client. */
+/**
+ * Connects the client the options describe: the embedded engine, or the network client. The
+ * engine's background errors go to `onError`, by default to Nest's Logger (context `Statehouse`).
+ */
 export async function connectStatehouse(options: StatehouseModuleOptions): Promise<StatehouseApi> {
   if ('cluster' in options) {
     const { cluster, ...engine } = options;
+    // The engine reports this cluster's errors (onError) from the moment it is given: before any
+    // of them can be emitted, as the cluster connects asynchronously.
     const redis = new Cluster(cluster.nodes, {
       ...cluster.options,
       redisOptions: { maxRetriesPerRequest: 2, ...cluster.options?.redisOptions },
     });
-    redis.on('error', () => undefined); // reported per call as StorageUnavailableError
     try {
-      const client = await Statehouse.connect({ ...engine, redis });
+      const client = await Statehouse.connect({
+        ...engine,
+        redis,
+        onError: engine.onError ?? nestLoggerErrorHandler(),
+      });
       // The engine leaves a connection it was given open: close the one opened here with it.
       const close = client.close.bind(client);
       return Object.assign(client, {
@@ -52,7 +61,7 @@ export async function connectStatehouse(options: StatehouseModuleOptions): Promi
       ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
     });
   }
-  return Statehouse.connect(options);
+  return Statehouse.connect({ ...options, onError: options.onError ?? nestLoggerErrorHandler() });
 }
 
 /**

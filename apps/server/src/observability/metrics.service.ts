@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Statehouse } from '@statehouse/core';
 import { STATEHOUSE_CLIENT } from '../common/injection-tokens';
+import { BackgroundErrors } from './background-errors';
 
 const LINT_FAILING_DEFAULTS = [
   'nodejs_active_handles_total',
@@ -61,7 +62,7 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(@Inject(STATEHOUSE_CLIENT) client: Statehouse) {
+  constructor(@Inject(STATEHOUSE_CLIENT) client: Statehouse, backgroundErrors: BackgroundErrors) {
     new Counter({
       name: 'statehouse_timeouts_fired_total',
       help: 'Transactions this process timed out (its timeout worker)',
@@ -69,6 +70,20 @@ export class MetricsService {
       collect() {
         this.reset();
         this.inc(client.stats.timeoutsFired);
+      },
+    });
+    // Counted from the start (errors come before the application does), every source shown.
+    new Counter({
+      name: 'statehouse_background_errors_total',
+      help:
+        'Errors of background work that no request reports, by source: timeout-sweep, ' +
+        'timeout-worker, timeout-queue, redis-connection (each failed reconnect attempt), ' +
+        'follow-reader',
+      labelNames: ['source'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [source, count] of backgroundErrors.totals) this.inc({ source }, count);
       },
     });
     collectDefaultMetrics({ register: this.registry });

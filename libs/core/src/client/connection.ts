@@ -12,14 +12,8 @@ const MAX_RECONNECT_DELAY_MS = 500;
  */
 const CONNECT_TIMEOUT_MS = 2000;
 
-/**
- * Connection errors reach callers as StorageUnavailableError through their commands; the 'error'
- * events ioredis also emits would otherwise be printed as "Unhandled error event".
- */
-function silenceErrorEvents(redis: Redis | Cluster): Redis | Cluster {
-  redis.on('error', () => undefined);
-  return redis;
-}
+/** Called with every connection opened here, so that its 'error' events are reported. */
+export type ConnectionWatcher = (connection: Redis | Cluster, owned: boolean) => void;
 
 export interface OpenedConnection {
   readonly redis: Redis | Cluster;
@@ -39,6 +33,7 @@ function isClient(value: unknown): value is Redis | Cluster {
 /** Connects to Redis from a URL, an options object or an existing ioredis client. */
 export async function openConnection(
   target: string | RedisOptions | Redis | Cluster,
+  watch: ConnectionWatcher,
 ): Promise<OpenedConnection> {
   if (target === null || (typeof target !== 'string' && typeof target !== 'object')) {
     throw new ValidationError(
@@ -72,7 +67,10 @@ export async function openConnection(
         'flight at a reconnect pending forever); Statehouse commits are safe to resend',
     );
   }
-  if (isClient(target)) return { redis: target, owned: false };
+  if (isClient(target)) {
+    watch(target, false);
+    return { redis: target, owned: false };
+  }
   const options: RedisOptions = {
     lazyConnect: true,
     enableAutoPipelining: true,
@@ -83,10 +81,16 @@ export async function openConnection(
   };
   const redis =
     typeof target === 'string' ? new Redis(target, options) : new Redis({ ...options, ...target });
-  silenceErrorEvents(redis);
+  // The first connection's failure is thrown by connect() below (StorageUnavailableError): the
+  // 'error' event ioredis emits with it must not be reported a second time, nor printed as an
+  // "Unhandled error event". Once connected, every error is reported.
+  const connecting = (): void => undefined;
+  redis.on('error', connecting);
   try {
     await redis.connect();
     redis.options.retryStrategy = (attempt) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS);
+    watch(redis, true);
+    redis.off('error', connecting);
     return { redis, owned: true };
   } catch (error) {
     dropConnection(redis);
@@ -113,7 +117,11 @@ export function redactUrl(url: string): string {
 }
 
 /** A second connection with the same settings, for BullMQ and blocking reads. */
-export function duplicateConnection(redis: Redis | Cluster, blocking: boolean): Redis | Cluster {
+export function duplicateConnection(
+  redis: Redis | Cluster,
+  blocking: boolean,
+  watch: ConnectionWatcher,
+): Redis | Cluster {
   const overrides: RedisOptions = blocking
     ? { maxRetriesPerRequest: null, enableAutoPipelining: false, lazyConnect: false }
     : { lazyConnect: false };
@@ -122,16 +130,18 @@ export function duplicateConnection(redis: Redis | Cluster, blocking: boolean): 
     // cluster-level maxRetriesPerRequest must match for blocking commands.
     const cluster = redis as Cluster;
     const { redisOptions, ...clusterOptions } = cluster.options;
-    return silenceErrorEvents(
-      cluster.duplicate([], {
-        ...clusterOptions,
-        lazyConnect: false,
-        ...(blocking ? { enableAutoPipelining: false, maxRetriesPerRequest: null } : {}),
-        redisOptions: { ...redisOptions, ...overrides },
-      }),
-    );
+    const duplicate = cluster.duplicate([], {
+      ...clusterOptions,
+      lazyConnect: false,
+      ...(blocking ? { enableAutoPipelining: false, maxRetriesPerRequest: null } : {}),
+      redisOptions: { ...redisOptions, ...overrides },
+    });
+    watch(duplicate, true);
+    return duplicate;
   }
-  return silenceErrorEvents((redis as Redis).duplicate(overrides));
+  const duplicate = (redis as Redis).duplicate(overrides);
+  watch(duplicate, true);
+  return duplicate;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Redis, Cluster } from 'ioredis';
+import { BackgroundErrorReporter } from '../reporting/background-error-reporter';
 import { TransactionRepository } from '../storage/transaction.repository';
 import { TimeoutQueue } from '../timeouts/timeout.queue';
 import { sweepTimeouts } from '../timeouts/timeout-sweeper';
@@ -23,6 +24,8 @@ export interface Engine {
   readonly ownedConnections: Array<Redis | Cluster>;
   /** Counters of this process' engine (for metrics). */
   readonly stats: EngineStats;
+  /** Where background errors go (the `onError` option); watches every connection. */
+  readonly errors: BackgroundErrorReporter;
 }
 
 export interface EngineStats {
@@ -33,8 +36,10 @@ export interface EngineStats {
 /** Connects to Redis and, unless switched off, starts this process's timeout worker. */
 export async function startEngine(options: StatehouseOptions): Promise<Engine> {
   const resolved = resolveOptions(validateArgs<StatehouseOptions>(options, 'connect'));
-  const { redis, owned } = await openConnection(options.redis);
-  const queueConnection = duplicateConnection(redis, false);
+  const errors = new BackgroundErrorReporter(resolved.onError);
+  const watch = errors.watch.bind(errors);
+  const { redis, owned } = await openConnection(options.redis, watch);
+  const queueConnection = duplicateConnection(redis, false, watch);
   const owners = owned ? [redis, queueConnection] : [queueConnection];
   const repository = new TransactionRepository(redis, resolved.keyPrefix, {
     maxOperations: resolved.maxOperationsPerTransaction,
@@ -49,11 +54,12 @@ export async function startEngine(options: StatehouseOptions): Promise<Engine> {
     queueConnection,
     resolved.queuePrefix,
     resolved.timeoutResolutionMs,
+    errors.report,
   );
   const stats: EngineStats = { timeoutsFired: 0 };
   let worker: TimeoutWorker | undefined;
   if (resolved.timeoutWorker) {
-    const workerConnection = duplicateConnection(redis, true);
+    const workerConnection = duplicateConnection(redis, true, watch);
     owners.push(workerConnection);
     worker = new TimeoutWorker(
       workerConnection,
@@ -63,7 +69,7 @@ export async function startEngine(options: StatehouseOptions): Promise<Engine> {
         stats.timeoutsFired += result.timedOut;
         return result;
       },
-      resolved.timeoutWorker,
+      { ...resolved.timeoutWorker, onError: errors.report },
     );
   }
   return {
@@ -73,11 +79,17 @@ export async function startEngine(options: StatehouseOptions): Promise<Engine> {
     worker,
     ownedConnections: owners,
     stats,
+    errors,
   };
 }
 
 /** Stops the worker and queue and closes the owned connections, gracefully if Redis answers. */
-export async function stopEngine({ worker, queue, ownedConnections }: Engine): Promise<void> {
+export async function stopEngine({
+  worker,
+  queue,
+  ownedConnections,
+  errors,
+}: Engine): Promise<void> {
   // Graceful first (running timeout jobs finish, queued commands drain); if Redis is gone,
   // give up after CLOSE_GRACE_MS and drop the connections rather than hang the caller.
   const graceful = (async () => {
@@ -86,6 +98,9 @@ export async function stopEngine({ worker, queue, ownedConnections }: Engine): P
     await Promise.all(ownedConnections.map((connection) => connection.quit()));
   })();
   const finished = await withinMs(graceful, CLOSE_GRACE_MS);
+  // Redis did not answer within the grace period (its connection errors are reported): the forced
+  // close can only fail the same way, after this client is closed, so its failure is not reported.
   if (!finished) void worker?.close(true).catch(() => undefined);
   for (const connection of ownedConnections) dropConnection(connection); // no-op once quit
+  errors.close();
 }

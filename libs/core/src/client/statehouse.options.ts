@@ -1,6 +1,8 @@
 import type { Redis, Cluster, RedisOptions } from 'ioredis';
 import { validateInteger, validateName, validateNamespace } from '../validation/validate';
 import { ValidationError } from '../errors';
+import type { BackgroundErrorHandler } from '../reporting/background-errors';
+import { stderrErrorHandler } from '../reporting/error-throttle';
 
 export interface StatehouseOptions {
   /** A Redis URL (`redis://host:6379/0`), an ioredis options object, or an existing ioredis instance. */
@@ -66,6 +68,15 @@ export interface StatehouseOptions {
    * to wait (default 1000 ms).
    */
   replication?: { replicas?: number; timeoutMs?: number };
+  /**
+   * Receives every error of the client's background work, which no call reports: a failed
+   * timeout sweep, the timeout worker's and queue's errors, lost Redis connections (one per failed
+   * reconnect attempt of each connection), the follow-mode reader's. `source` says which. Errors
+   * of a call are thrown to its caller, never reported here. Default: one line
+   * `[statehouse] <source>: <message>` on stderr, at most one per source every 30 s, saying how
+   * many were suppressed since the previous one. It must not throw.
+   */
+  onError?: BackgroundErrorHandler;
 }
 
 export interface ResolvedOptions {
@@ -87,6 +98,7 @@ export interface ResolvedOptions {
   readonly maxWaitMs: number;
   /** Set with `durability: 'replicated'`. */
   readonly replication: { readonly replicas: number; readonly timeoutMs: number } | undefined;
+  readonly onError: BackgroundErrorHandler;
 }
 
 /** The Lua stack bounds how many operations one script can unpack. */
@@ -164,7 +176,16 @@ export function resolveOptions(options: StatehouseOptions): ResolvedOptions {
       60_000,
     ),
     replication: resolveReplication(options),
+    onError: resolveOnError(options.onError),
   };
+}
+
+function resolveOnError(onError: unknown): BackgroundErrorHandler {
+  if (onError === undefined) return stderrErrorHandler();
+  if (typeof onError !== 'function') {
+    throw new ValidationError('onError', 'must be a function (error, source) => void');
+  }
+  return onError as BackgroundErrorHandler;
 }
 
 function resolveReplication(options: StatehouseOptions): ResolvedOptions['replication'] {

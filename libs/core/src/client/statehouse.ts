@@ -76,9 +76,11 @@ export class Statehouse implements StatehouseApi {
     this.live = new LiveLog({
       redis: transactions.redis,
       keys: (namespace) => transactions.keys(namespace),
-      open: () => duplicateConnection(transactions.redis, true),
+      open: () =>
+        duplicateConnection(transactions.redis, true, engine.errors.watch.bind(engine.errors)),
       drop: dropConnection,
       maxQueued: options.replayPageSize,
+      onError: (error) => engine.errors.report(error, 'follow-reader'),
     });
     this.context = {
       repository: transactions,

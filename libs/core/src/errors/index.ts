@@ -14,3 +14,4 @@ export * from './unauthenticated.error';
 export * from './permission-denied.error';
 export * from './too-many-followers.error';
 export * from './shutting-down.error';
+export * from './timeout-sweep.error';

@@ -18,7 +18,8 @@ export type StatehouseErrorCode =
   | 'UNAUTHENTICATED'
   | 'PERMISSION_DENIED'
   | 'TOO_MANY_FOLLOWERS'
-  | 'SHUTTING_DOWN';
+  | 'SHUTTING_DOWN'
+  | 'TIMEOUT_SWEEP_FAILED';
 
 /** The root of every error thrown by Statehouse. `code` is stable across releases. */
 export abstract class StatehouseError extends Error {

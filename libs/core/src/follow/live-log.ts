@@ -12,6 +12,8 @@ export interface LiveLogOptions {
   readonly drop: (connection: Redis | Cluster) => void;
   /** Events a follower may have queued before it must catch up from the index instead. */
   readonly maxQueued: number;
+  /** Where the readers' own failures go (those no follower is told of). */
+  readonly onError: (error: Error) => void;
 }
 
 /**
@@ -55,6 +57,7 @@ export class LiveLog {
         drop: this.options.drop,
         count: this.options.maxQueued,
         multiple: !cluster,
+        onError: this.options.onError,
       });
       this.readers.set(group, reader);
     }

@@ -1,5 +1,6 @@
 import type { Redis, Cluster } from 'ioredis';
 import { SEPARATOR } from '../storage/marks';
+import { asError, isConnectionError } from '../reporting/background-errors';
 import type { LoggedOperation } from '../storage/record.repository';
 import { runCommand, toStorageError } from '../storage/redis-errors';
 import { parseLoggedOperation } from '../storage/stored-value';
@@ -23,6 +24,8 @@ export interface LogReaderDeps {
   readonly count: number;
   /** True when one read may cover several namespaces (one Redis); false on a Cluster (one slot each). */
   readonly multiple: boolean;
+  /** Where the reader's own failures go (those no follower is told of). */
+  readonly onError: (error: Error) => void;
 }
 
 interface FollowedLog {
@@ -152,7 +155,10 @@ export class LogReader {
     try {
       if (this.deps.multiple) {
         // Without CLIENT ID (a managed Redis may rename CLIENT) no interrupts: BLOCK_MS bounds the wait.
-        const id = await connection.client('ID').catch(() => undefined);
+        const id = await connection.client('ID').catch((error: unknown) => {
+          this.degraded('CLIENT ID', error);
+          return undefined;
+        });
         if (this.connection === connection && id !== undefined) this.connectionId = Number(id);
       }
       while (this.connection === connection && this.logs.size > 0) {
@@ -212,6 +218,22 @@ export class LogReader {
     }
   }
 
+  /**
+   * A command the reader does without failed: followers still get every event, but one that
+   * follows a new namespace may wait up to BLOCK_MS for it. Reported, unless Redis is out of reach
+   * (the connection's own errors report that).
+   */
+  private degraded(command: string, error: unknown): void {
+    if (this.connection === undefined || isConnectionError(error)) return;
+    this.deps.onError(
+      new Error(
+        `${command} failed (${asError(error).message}): without it the shared follow reader cannot interrupt its ` +
+          `blocked read, so a replay that follows a new namespace may wait up to ${BLOCK_MS} ms`,
+        { cause: error },
+      ),
+    );
+  }
+
   /** Makes the blocked read return (CLIENT UNBLOCK) so that the next one covers every namespace. */
   private interrupt(): void {
     if (!this.deps.multiple || this.interrupting) return;
@@ -228,8 +250,9 @@ export class LogReader {
           // Not blocked yet (the read is on its way): try again shortly.
           await new Promise((resolve) => setTimeout(resolve, INTERRUPT_PAUSE_MS));
         }
-      } catch {
+      } catch (error) {
         // CLIENT UNBLOCK refused (a managed Redis may rename it): the read's BLOCK_MS ends it.
+        this.degraded('CLIENT UNBLOCK', error);
       } finally {
         this.interrupting = false;
       }

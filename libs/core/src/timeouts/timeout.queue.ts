@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis, Cluster } from 'ioredis';
+import { isConnectionError, type BackgroundErrorHandler } from '../reporting/background-errors';
 import { namespaceTag } from '../storage/keys';
 
 /**
@@ -32,6 +33,7 @@ export class TimeoutQueue {
     connection: Redis | Cluster,
     readonly prefix: string,
     private readonly resolutionMs: number,
+    onError: BackgroundErrorHandler,
   ) {
     this.queue = new Queue<SweepJobData>(TIMEOUT_QUEUE_NAME, {
       connection,
@@ -46,8 +48,11 @@ export class TimeoutQueue {
         backoff: { type: 'exponential', delay: 100 },
       },
     });
-    // Errors surface through the calls below; an unhandled 'error' event would crash the process.
-    this.queue.on('error', () => undefined);
+    // A failed add reaches its caller through ensureSweep; the queue's own errors (its
+    // connection's among them) are reported.
+    this.queue.on('error', (error) =>
+      onError(error, isConnectionError(error) ? 'redis-connection' : 'timeout-queue'),
+    );
   }
 
   /**

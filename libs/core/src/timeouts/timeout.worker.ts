@@ -1,5 +1,7 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis, Cluster } from 'ioredis';
+import { TimeoutSweepError } from '../errors';
+import { isConnectionError, type BackgroundErrorHandler } from '../reporting/background-errors';
 import { TIMEOUT_QUEUE_NAME, type SweepJobData } from './timeout.queue';
 
 /** Runs one sweep; `retryInMs` when the job came before its due time on the Redis clock. */
@@ -7,6 +9,8 @@ export type SweepHandler = (data: SweepJobData) => Promise<{ retryInMs?: number 
 
 export interface TimeoutWorkerOptions {
   readonly concurrency: number;
+  /** Where a failed sweep and the worker's own errors are reported. */
+  readonly onError: BackgroundErrorHandler;
 }
 
 /**
@@ -26,12 +30,23 @@ export class TimeoutWorker {
     this.worker = new Worker<SweepJobData>(
       TIMEOUT_QUEUE_NAME,
       async (job: Job<SweepJobData>, token?: string) => {
-        const { retryInMs } = await handler(job.data);
-        if (retryInMs !== undefined) {
-          // The job fired before its due time (the clocks of this host and Redis differ).
-          await job.moveToDelayed(Date.now() + retryInMs, token);
-          throw new DelayedError();
+        let retryInMs: number | undefined;
+        try {
+          ({ retryInMs } = await handler(job.data));
+          if (retryInMs !== undefined) {
+            // The job fired before its due time (the clocks of this host and Redis differ).
+            await job.moveToDelayed(Date.now() + retryInMs, token);
+          }
+        } catch (error) {
+          // BullMQ runs the job again (with backoff) and tells no one: report every failure.
+          const attempts = job.opts.attempts ?? 1;
+          options.onError(
+            new TimeoutSweepError(job.data.namespace, job.attemptsMade + 1, attempts, error),
+            'timeout-sweep',
+          );
+          throw error;
         }
+        if (retryInMs !== undefined) throw new DelayedError();
       },
       {
         connection,
@@ -41,8 +56,11 @@ export class TimeoutWorker {
         removeOnFail: { count: 0 },
       },
     );
-    // Connection errors are retried by ioredis; an unhandled 'error' event would crash the process.
-    this.worker.on('error', () => undefined);
+    // BullMQ's own failures (fetching, locking, moving jobs) and its connections' errors; it
+    // carries on by itself, so they are reported, not thrown.
+    this.worker.on('error', (error) =>
+      options.onError(error, isConnectionError(error) ? 'redis-connection' : 'timeout-worker'),
+    );
   }
 
   async waitUntilReady(): Promise<void> {
