@@ -7,8 +7,8 @@ import {
 } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { Cluster } from 'ioredis';
-import { StatehouseClient } from '@statehouse/client';
-import { Statehouse, type StatehouseApi } from '@statehouse/core';
+import type { StatehouseApi } from '@statehouse/contract';
+import { requirePackage } from './statehouse-packages';
 import { StatehouseHealthIndicator } from './statehouse.health';
 import { STATEHOUSE } from './statehouse.constants';
 import {
@@ -18,8 +18,24 @@ import {
 } from './statehouse.module-definition';
 import { CLIENT_OF_INSTANCE, TRANSACTIONAL } from './transactional.decorator';
 
-/** Connects the client the options describe: the embedded engine, or the network client. */
+/**
+ * Connects the client the options describe: the embedded engine (@statehouse/core), or the
+ * network client (@statehouse/client). Each is an optional peer dependency, required only here:
+ * StatehousePackageMissingError names the one to install when the options need it.
+ */
 export async function connectStatehouse(options: StatehouseModuleOptions): Promise<StatehouseApi> {
+  if ('server' in options) {
+    const { StatehouseClient } = requirePackage('@statehouse/client');
+    return StatehouseClient.connect({
+      url: options.server.url,
+      ...(options.server.token === undefined ? {} : { token: options.server.token }),
+      ...(options.server.callTimeoutMs === undefined
+        ? {}
+        : { callTimeoutMs: options.server.callTimeoutMs }),
+      ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+    });
+  }
+  const { Statehouse } = requirePackage('@statehouse/core');
   if ('cluster' in options) {
     const { cluster, ...engine } = options;
     const redis = new Cluster(cluster.nodes, {
@@ -41,16 +57,6 @@ export async function connectStatehouse(options: StatehouseModuleOptions): Promi
       redis.disconnect();
       throw error;
     }
-  }
-  if ('server' in options) {
-    return StatehouseClient.connect({
-      url: options.server.url,
-      ...(options.server.token === undefined ? {} : { token: options.server.token }),
-      ...(options.server.callTimeoutMs === undefined
-        ? {}
-        : { callTimeoutMs: options.server.callTimeoutMs }),
-      ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-    });
   }
   return Statehouse.connect(options);
 }

@@ -1,6 +1,6 @@
 import type { Redis, Cluster, RedisOptions } from 'ioredis';
-import { validateInteger, validateName, validateNamespace } from '../validation/validate';
-import { ValidationError } from '../errors';
+import { validateInteger, validateName, validateNamespace } from '@statehouse/contract';
+import { ValidationError } from '@statehouse/contract';
 
 export interface StatehouseOptions {
   /** A Redis URL (`redis://host:6379/0`), an ioredis options object, or an existing ioredis instance. */
