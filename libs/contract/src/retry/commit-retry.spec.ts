@@ -6,10 +6,9 @@ import { commitUntilKnown, unknownCommitDelayMs, UNKNOWN_COMMIT_RETRIES } from '
 function commitFailing(...errors: Error[]): { calls: number; commit: () => Promise<number> } {
   const state = {
     calls: 0,
-    commit: async (): Promise<number> => {
+    commit: (): Promise<number> => {
       const error = errors[state.calls++];
-      if (error) throw error;
-      return 42;
+      return error ? Promise.reject(error) : Promise.resolve(42);
     },
   };
   return state;
