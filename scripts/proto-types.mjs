@@ -10,7 +10,7 @@
 //   node scripts/proto-types.mjs --print-options   the loader options the types assume, as JSON
 //
 // The types describe what proto-loader decodes with GEN_OPTIONS, so those must be the options the
-// services are loaded with (LOADER_OPTIONS in libs/client/src/proto.ts, which the server spreads);
+// services are loaded with (LOADER_OPTIONS in libs/contract/src/proto/proto.ts, which the server spreads);
 // apps/server/src/grpc/proto-types.spec.ts checks both that and that the committed files are fresh.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -37,11 +37,11 @@ const TARGETS = [
     outDir: 'apps/server/src/grpc/generated',
   },
   {
-    // In @statehouse/client, beside its .proto: the client uses them, and the server imports them
-    // from the package (the client never depends on the server).
+    // In @statehouse/contract, beside its .proto: the network client and the server both import
+    // them from that package (neither depends on the other).
     proto: 'statehouse_ts/v1/statehouse_ts.proto',
-    includeDir: 'libs/client/proto',
-    outDir: 'libs/client/src/generated',
+    includeDir: 'libs/contract/proto',
+    outDir: 'libs/contract/src/generated',
   },
 ];
 

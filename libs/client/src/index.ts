@@ -1,4 +1,25 @@
 export { StatehouseClient, type StatehouseClientOptions } from './statehouse-client';
 export { RemoteTransaction } from './remote-transaction';
-export { LOADER_OPTIONS, PROTO_DIR } from './proto';
-export type { StatehouseExtServiceHandlers } from './generated/statehouse_ts/v1/StatehouseExtService';
+// The proto moved to @statehouse/contract; still exported here for those who imported it from us.
+export { LOADER_OPTIONS, PROTO_DIR, type StatehouseExtServiceHandlers } from '@statehouse/contract';
+// The errors the client throws: the same classes as the engine's (@statehouse/contract).
+export {
+  ClientClosedError,
+  CommitUnknownError,
+  LimitExceededError,
+  PermissionDeniedError,
+  QuotaExceededError,
+  ShuttingDownError,
+  StatehouseError,
+  StorageUnavailableError,
+  TooManyFollowersError,
+  TransactionConflictError,
+  TransactionError,
+  TransactionNotFoundError,
+  UnauthenticatedError,
+  ValidationError,
+  VersionCompactedError,
+  VersionNotFoundError,
+  type StatehouseApi,
+  type TransactionApi,
+} from '@statehouse/contract';

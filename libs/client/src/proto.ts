@@ -1,26 +1,13 @@
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import type { ProtoGrpcType } from './generated/statehouse_ts';
-import type {
-  StatehouseExtServiceClient,
-  StatehouseExtServiceDefinition,
-} from './generated/statehouse_ts/v1/StatehouseExtService';
-
-/** This package's .proto files (statehouse_ts.v1, the server's own service). */
-export const PROTO_DIR = join(__dirname, '..', 'proto');
-
-/**
- * How both services' messages are decoded, on the client and the server; the generated types
- * (./generated, scripts/proto-types.mjs) describe messages decoded so.
- */
-export const LOADER_OPTIONS: protoLoader.Options = {
-  keepCase: true,
-  longs: Number,
-  enums: String,
-  defaults: false,
-  oneofs: true,
-};
+import {
+  EXT_PROTO_FILE,
+  LOADER_OPTIONS,
+  PROTO_DIR,
+  type ProtoGrpcType,
+  type StatehouseExtServiceClient,
+  type StatehouseExtServiceDefinition,
+} from '@statehouse/contract';
 
 type ExtMethods = {
   [
@@ -46,7 +33,7 @@ export function extServiceClient(): new (
   address: string,
   credentials: grpc.ChannelCredentials,
 ) => StatehouseExtServiceClient {
-  const definition = protoLoader.loadSync('statehouse_ts/v1/statehouse_ts.proto', {
+  const definition = protoLoader.loadSync(EXT_PROTO_FILE, {
     ...LOADER_OPTIONS,
     includeDirs: [PROTO_DIR],
   });

@@ -1,40 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import {
-  ClientClosedError,
   CommitUnknownError,
-  LimitExceededError,
-  QuotaExceededError,
-  PermissionDeniedError,
-  ShuttingDownError,
-  StatehouseError,
+  errorCodeEntry,
   StorageUnavailableError,
-  TransactionConflictError,
   TransactionError,
-  TooManyFollowersError,
-  TransactionNotFoundError,
-  UnauthenticatedError,
-  ValidationError,
-  VersionCompactedError,
-  VersionNotFoundError,
-} from '@statehouse/core';
-
-/** The class of each stable code: the network client throws what the embedded one would. */
-const CLASSES: Record<string, abstract new (...args: never[]) => StatehouseError> = {
-  VALIDATION_FAILED: ValidationError,
-  TRANSACTION_NOT_FOUND: TransactionNotFoundError,
-  CONFLICT: TransactionConflictError,
-  LIMIT_EXCEEDED: LimitExceededError,
-  QUOTA_EXCEEDED: QuotaExceededError,
-  VERSION_NOT_FOUND: VersionNotFoundError,
-  VERSION_COMPACTED: VersionCompactedError,
-  STORAGE_UNAVAILABLE: StorageUnavailableError,
-  COMMIT_UNKNOWN: CommitUnknownError,
-  CLIENT_CLOSED: ClientClosedError,
-  UNAUTHENTICATED: UnauthenticatedError,
-  PERMISSION_DENIED: PermissionDeniedError,
-  TOO_MANY_FOLLOWERS: TooManyFollowersError,
-  SHUTTING_DOWN: ShuttingDownError,
-};
+  type StatehouseError,
+} from '@statehouse/contract';
 
 /**
  * The error a failed call means, with the server's message and stable code. A call that never got
@@ -61,7 +32,9 @@ export function remoteError(
       },
     );
   }
-  const Class = CLASSES[code] ?? TransactionError;
+  // The class of the stable code (contract's ERROR_CODES): the network client throws what the
+  // embedded one would.
+  const Class = errorCodeEntry(code)?.class ?? TransactionError;
   const remote = Object.create(Class.prototype as object) as StatehouseError &
     Record<string, unknown>;
   Object.defineProperties(remote, {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   serializeValue,
+  stateOfCode,
   TransactionError,
   type DeleteInput,
   type GetInput,
@@ -9,15 +10,8 @@ import {
   type TransactionReadResult,
   type TransactionState,
   type WriteInput,
-} from '@statehouse/core';
+} from '@statehouse/contract';
 import type { Rpc } from './statehouse-client';
-
-const STATE_OF_CODE: Partial<Record<string, TransactionState>> = {
-  CONFLICT: 'aborted',
-  TRANSACTION_ALREADY_COMMITTED: 'committed',
-  TRANSACTION_ALREADY_ABORTED: 'aborted',
-  TRANSACTION_TIMEOUT: 'timedOut',
-};
 
 /** A transaction on a Statehouse server: every operation is one call, checked by the server. */
 export class RemoteTransaction implements TransactionApi {
@@ -114,7 +108,7 @@ export class RemoteTransaction implements TransactionApi {
     try {
       return await call;
     } catch (error) {
-      const learned = STATE_OF_CODE[(error as { code?: string }).code ?? ''];
+      const learned = stateOfCode((error as { code?: string }).code);
       if (learned) this.knownState = learned;
       throw error;
     }

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import {
   abortable,
   ClientClosedError,
+  commitUntilKnown,
   TransactionConflictError,
   ValidationError,
   retryDelayMs,
@@ -18,10 +19,10 @@ import {
   type StateResult,
   type TransactionDescription,
   type TransactionState,
-} from '@statehouse/core';
-import type { StatehouseExtServiceClient } from './generated/statehouse_ts/v1/StatehouseExtService';
-import type { ReplayEvent__Output } from './generated/statehouse_ts/v1/ReplayEvent';
-import type { StateResult__Output } from './generated/statehouse_ts/v1/StateResult';
+  type ReplayEvent__Output,
+  type StatehouseExtServiceClient,
+  type StateResult__Output,
+} from '@statehouse/contract';
 import { extServiceClient, type ExtRequest, type ExtResponse, type ExtUnaryMethod } from './proto';
 import { remoteError } from './remote-errors';
 import { RemoteTransaction } from './remote-transaction';
@@ -132,7 +133,7 @@ export class StatehouseClient implements StatehouseApi {
       const tx = await this.beginTransaction(options);
       try {
         const result = await fn(tx);
-        if (tx.state === 'open') await tx.commit();
+        if (tx.state === 'open') await commitUntilKnown(() => tx.commit());
         return result;
       } catch (error) {
         if (tx.state === 'open') await tx.abort().catch(() => undefined);

@@ -13,3 +13,7 @@ export {
   type TransactionalOptions,
 } from './transactional.decorator';
 export { StatehouseHealthIndicator, type StatehouseHealthResult } from './statehouse.health';
+export {
+  StatehousePackageMissingError,
+  type StatehousePackage,
+} from './statehouse-package-missing.error';

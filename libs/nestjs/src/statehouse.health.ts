@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { StatehouseApi } from '@statehouse/core';
+import type { StatehouseApi } from '@statehouse/contract';
 import { STATEHOUSE } from './statehouse.constants';
 
 /** The shape @nestjs/terminus expects of a health indicator's result. */

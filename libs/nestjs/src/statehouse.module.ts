@@ -7,8 +7,8 @@ import {
 } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { Cluster } from 'ioredis';
-import { StatehouseClient } from '@statehouse/client';
-import { Statehouse, type StatehouseApi } from '@statehouse/core';
+import type { StatehouseApi } from '@statehouse/contract';
+import { requirePackage } from './statehouse-packages';
 import { nestLoggerErrorHandler } from './statehouse-error-logger';
 import { StatehouseHealthIndicator } from './statehouse.health';
 import { STATEHOUSE } from './statehouse.constants';
@@ -20,10 +20,24 @@ import {
 import { CLIENT_OF_INSTANCE, TRANSACTIONAL } from './transactional.decorator';
 
 /**
- * Connects the client the options describe: the embedded engine, or the network client. The
- * engine's background errors go to `onError`, by default to Nest's Logger (context `Statehouse`).
+ * Connects the client the options describe: the embedded engine (@statehouse/core), or the
+ * network client (@statehouse/client). Each is an optional peer dependency, required only here:
+ * StatehousePackageMissingError names the one to install when the options need it. The engine's
+ * background errors go to `onError`, by default to Nest's Logger (context `Statehouse`).
  */
 export async function connectStatehouse(options: StatehouseModuleOptions): Promise<StatehouseApi> {
+  if ('server' in options) {
+    const { StatehouseClient } = requirePackage('@statehouse/client');
+    return StatehouseClient.connect({
+      url: options.server.url,
+      ...(options.server.token === undefined ? {} : { token: options.server.token }),
+      ...(options.server.callTimeoutMs === undefined
+        ? {}
+        : { callTimeoutMs: options.server.callTimeoutMs }),
+      ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+    });
+  }
+  const { Statehouse } = requirePackage('@statehouse/core');
   if ('cluster' in options) {
     const { cluster, ...engine } = options;
     // The engine reports this cluster's errors (onError) from the moment it is given: before any
@@ -50,16 +64,6 @@ export async function connectStatehouse(options: StatehouseModuleOptions): Promi
       redis.disconnect();
       throw error;
     }
-  }
-  if ('server' in options) {
-    return StatehouseClient.connect({
-      url: options.server.url,
-      ...(options.server.token === undefined ? {} : { token: options.server.token }),
-      ...(options.server.callTimeoutMs === undefined
-        ? {}
-        : { callTimeoutMs: options.server.callTimeoutMs }),
-      ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-    });
   }
   return Statehouse.connect({ ...options, onError: options.onError ?? nestLoggerErrorHandler() });
 }

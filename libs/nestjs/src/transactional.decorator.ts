@@ -1,11 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { SetMetadata } from '@nestjs/common';
-import {
-  Statehouse,
-  type ApiTransactionOptions,
-  type StatehouseApi,
-  type TransactionApi,
-} from '@statehouse/core';
+import type { ApiTransactionOptions, StatehouseApi, TransactionApi } from '@statehouse/contract';
+import { optionalPackage } from './statehouse-packages';
 
 export interface TransactionalOptions {
   /** Server-side timeout of each attempt. Default: the client's. */
@@ -61,5 +57,9 @@ const transactionScope = new AsyncLocalStorage<TransactionApi>();
  * undefined. With the embedded engine `Statehouse.currentTransaction()` returns it too.
  */
 export function currentTransaction(): TransactionApi | undefined {
-  return transactionScope.getStore() ?? Statehouse.currentTransaction();
+  return (
+    transactionScope.getStore() ??
+    optionalPackage('@statehouse/core')?.Statehouse.currentTransaction() ??
+    undefined
+  );
 }

@@ -6,9 +6,10 @@ import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { protoPath as HEALTH_PROTO } from 'grpc-health-check';
 import {
+  EXT_PROTO_FILE,
   PROTO_DIR as EXT_PROTO_DIR,
-  LOADER_OPTIONS as CLIENT_LOADER_OPTIONS,
-} from '@statehouse/client';
+  LOADER_OPTIONS as CONTRACT_LOADER_OPTIONS,
+} from '@statehouse/contract';
 import { ValidationError } from '@statehouse/core';
 import { TokenAuthenticator, type Principal } from '../common/auth';
 import { mapError } from '../common/error-mapping';
@@ -28,11 +29,12 @@ refuseTruncatedStrings();
 
 const PROTO_DIR = join(__dirname, 'proto');
 /**
- * The client's options (what the generated types in ./generated and @statehouse/client assume;
- * scripts/proto-types.mjs), with both services' .proto directories.
+ * The contract's options (what the generated types in ./generated and @statehouse/contract assume;
+ * scripts/proto-types.mjs), with both services' .proto directories (statehouse_ts.v1 from the
+ * @statehouse/contract package).
  */
 export const LOADER_OPTIONS: protoLoader.Options = {
-  ...CLIENT_LOADER_OPTIONS,
+  ...CONTRACT_LOADER_OPTIONS,
   includeDirs: [PROTO_DIR, EXT_PROTO_DIR],
 };
 
@@ -90,7 +92,7 @@ export class GrpcServer implements OnApplicationShutdown {
     });
     const services: Array<[proto: string, service: string, handlers: object]> = [
       ['statehouse/v1/statehouse.proto', 'statehouse.v1.StatehouseService', this.v1],
-      ['statehouse_ts/v1/statehouse_ts.proto', 'statehouse_ts.v1.StatehouseExtService', this.ext],
+      [EXT_PROTO_FILE, 'statehouse_ts.v1.StatehouseExtService', this.ext],
     ];
     for (const [proto, name, handlers] of services) {
       const service = protoLoader.loadSync(proto, LOADER_OPTIONS)[name] as grpc.ServiceDefinition;

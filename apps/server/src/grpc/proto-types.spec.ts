@@ -6,7 +6,7 @@ import { LOADER_OPTIONS } from './grpc-server';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
 const SCRIPT = join(ROOT, 'scripts', 'proto-types.mjs');
-const GENERATED = ['apps/server/src/grpc/generated', 'libs/client/src/generated'];
+const GENERATED = ['apps/server/src/grpc/generated', 'libs/contract/src/generated'];
 
 function files(dir: string): Map<string, string> {
   const found = new Map<string, string>();

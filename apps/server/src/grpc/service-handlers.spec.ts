@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { LOADER_OPTIONS, PROTO_DIR as EXT_PROTO_DIR } from '@statehouse/client';
+import { LOADER_OPTIONS, PROTO_DIR as EXT_PROTO_DIR } from '@statehouse/contract';
 import type { StatehouseServiceHandlers } from './generated/statehouse/v1/StatehouseService';
 import type { RpcHandlers, Rpcs } from './rpc-handlers';
 import { bindHandlers } from './service-handlers';

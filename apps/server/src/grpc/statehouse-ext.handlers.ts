@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { StatehouseExtServiceHandlers } from '@statehouse/client';
+import type { StatehouseExtServiceHandlers } from '@statehouse/contract';
 import {
   parseJsonText,
   readTransactionId,
@@ -21,7 +21,7 @@ import { replayCall } from './replay-call';
 import { replayOptionsOf, txnIdOf } from './request-fields';
 import type { CallContext, RpcHandlers, Rpcs, StreamWrite } from './rpc-handlers';
 
-/** The RPCs of statehouse_ts.v1.StatehouseExtService: types from its .proto (in @statehouse/client). */
+/** The RPCs of statehouse_ts.v1.StatehouseExtService: types from its .proto (in @statehouse/contract). */
 type Ext = Rpcs<StatehouseExtServiceHandlers>;
 
 /** The fields of a write (WriteRequest, or an Operation of CommitOperations). */

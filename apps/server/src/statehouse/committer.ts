@@ -1,21 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  CommitUnknownError,
+  commitUntilKnown,
+  stateOfCode,
+  TransactionConflictError,
   ValidationError,
   type DeleteInput,
-  type Statehouse,
-  type Transaction,
   type WriteInput,
-} from '@statehouse/core';
+} from '@statehouse/contract';
+import type { Statehouse, Transaction } from '@statehouse/core';
 import { STATEHOUSE_CLIENT } from '../common/injection-tokens';
 import { MetricsService } from '../observability/metrics.service';
 
-const UNKNOWN_RETRIES = 3;
-
 /**
  * Commits for both APIs, measured. A commit whose outcome is unknown (Redis' answer lost) is
- * retried with the same transaction object, hence the same commit token: the retry returns the
- * commitTs if the first attempt committed, and never applies twice.
+ * retried with the same transaction object, hence the same commit token, by the contract's
+ * policy (commitUntilKnown): the retry returns the commitTs if the first attempt committed, and
+ * never applies twice.
  */
 @Injectable()
 export class Committer {
@@ -55,20 +55,16 @@ export class Committer {
   async commit(tx: Transaction): Promise<number> {
     const stop = this.metrics.commitDuration.startTimer();
     try {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const commitTs = await tx.commit();
-          this.metrics.outcome('committed');
-          return commitTs;
-        } catch (error) {
-          if (!(error instanceof CommitUnknownError) || attempt >= UNKNOWN_RETRIES) throw error;
-          await new Promise((done) => setTimeout(done, 100 * 2 ** attempt));
-        }
-      }
+      const commitTs = await commitUntilKnown(() => tx.commit());
+      this.metrics.outcome('committed');
+      return commitTs;
     } catch (error) {
-      const code = (error as { code?: string }).code;
       this.metrics.outcome(
-        code === 'CONFLICT' ? 'conflict' : code === 'TRANSACTION_TIMEOUT' ? 'timedOut' : 'failed',
+        error instanceof TransactionConflictError
+          ? 'conflict'
+          : stateOfCode((error as { code?: string }).code) === 'timedOut'
+            ? 'timedOut'
+            : 'failed',
       );
       throw error;
     } finally {

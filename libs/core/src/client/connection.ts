@@ -1,5 +1,5 @@
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
-import { StorageUnavailableError, ValidationError } from '../errors';
+import { StorageUnavailableError, ValidationError } from '@statehouse/contract';
 
 /** Commands fail (StorageUnavailableError) after this many reconnect attempts instead of hanging. */
 const MAX_RETRIES_PER_REQUEST = 2;

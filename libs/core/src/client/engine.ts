@@ -4,7 +4,7 @@ import { TransactionRepository } from '../storage/transaction.repository';
 import { TimeoutQueue } from '../timeouts/timeout.queue';
 import { sweepTimeouts } from '../timeouts/timeout-sweeper';
 import { TimeoutWorker } from '../timeouts/timeout.worker';
-import { validateArgs } from '../validation/validate';
+import { validateArgs } from '@statehouse/contract';
 import { withinMs } from './client-support';
 import { dropConnection, duplicateConnection, openConnection } from './connection';
 import { resolveOptions, type ResolvedOptions, type StatehouseOptions } from './statehouse.options';

@@ -1,6 +1,6 @@
 import type { Redis, Cluster, RedisOptions } from 'ioredis';
-import { validateInteger, validateName, validateNamespace } from '../validation/validate';
-import { ValidationError } from '../errors';
+import { validateInteger, validateName, validateNamespace } from '@statehouse/contract';
+import { ValidationError } from '@statehouse/contract';
 import type { BackgroundErrorHandler } from '../reporting/background-errors';
 import { stderrErrorHandler } from '../reporting/error-throttle';
 

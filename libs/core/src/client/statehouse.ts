@@ -1,5 +1,30 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { ClientClosedError, TransactionConflictError, ValidationError } from '../errors';
+import {
+  abortable,
+  ClientClosedError,
+  commitUntilKnown,
+  retryDelayMs,
+  sleep,
+  TransactionConflictError,
+  validateArgs,
+  validateBoolean,
+  validateInteger,
+  validateName,
+  validateNamespace,
+  ValidationError,
+  type BeginOptions,
+  type ListKeysInput,
+  type RecordRef,
+  type ReplayEvent,
+  type ResumeOptions,
+  type ReplayInput,
+  type ScanPrefixInput,
+  type StateEntry,
+  type StatehouseApi,
+  type StateResult,
+  type TransactionDescription,
+  type TransactionOptions,
+} from '@statehouse/contract';
 import { RecordRepository } from '../storage/record.repository';
 import type { TransactionRepository } from '../storage/transaction.repository';
 import { mutation } from '../transaction/mutation';
@@ -7,37 +32,16 @@ import { Transaction } from '../transaction/transaction';
 import type { TransactionContext } from '../transaction/transaction.types';
 import { parseTransactionId } from '../transaction/transaction-id';
 import type { TransactionState } from '../transaction/transaction.machine';
-import {
-  validateArgs,
-  validateBoolean,
-  validateInteger,
-  validateName,
-  validateNamespace,
-} from '../validation/validate';
 import { dropConnection, duplicateConnection } from './connection';
 import { encodeCursor } from '../validation/cursor';
 import { validatePage, type Page } from '../validation/page';
 import { LiveLog } from '../follow/live-log';
-import { abortable, replayEvents } from './replay';
-import { commitUntilKnown, retryDelayMs, sleep, toStateResult } from './client-support';
+import { replayEvents } from './replay';
+import { toStateResult } from './client-support';
 import { TransactionSlots } from './transaction-slots';
 import { TransactionStarter } from './transaction-starter';
 import { startEngine, stopEngine, type Engine, type EngineStats } from './engine';
 import type { ResolvedOptions, StatehouseOptions } from './statehouse.options';
-import type { StatehouseApi } from './statehouse.api';
-import type {
-  BeginOptions,
-  ListKeysInput,
-  RecordRef,
-  ReplayEvent,
-  ResumeOptions,
-  ReplayInput,
-  ScanPrefixInput,
-  StateEntry,
-  StateResult,
-  TransactionDescription,
-  TransactionOptions,
-} from './statehouse.types';
 
 const DEFAULT_MAX_RETRIES = 5;
 const COMMIT_TOKEN = /^[A-Za-z0-9._-]{8,64}$/;
@@ -242,7 +246,7 @@ export class Statehouse implements StatehouseApi {
       if (tx.state === 'open') await tx.abort().catch(() => undefined);
       throw error;
     }
-    if (tx.state === 'open') await commitUntilKnown(tx);
+    if (tx.state === 'open') await commitUntilKnown(() => tx.commit());
     return result;
   }
 

@@ -1,4 +1,4 @@
-import { LimitExceededError } from '../errors';
+import { LimitExceededError } from '@statehouse/contract';
 
 /** A taken slot: `expire(at)` sets when it frees itself at the latest; `release()` frees it now. */
 export interface Slot {

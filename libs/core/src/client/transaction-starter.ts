@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors';
+import { ValidationError } from '@statehouse/contract';
 import type { RecordRepository } from '../storage/record.repository';
 import { toStorageError } from '../storage/redis-errors';
 import type { TransactionRepository } from '../storage/transaction.repository';
@@ -11,9 +11,9 @@ import {
   type TransactionId,
 } from '../transaction/transaction-id';
 import { WriteBuffer } from '../transaction/write-buffer';
-import { validateBoolean, validateInteger } from '../validation/validate';
+import { validateBoolean, validateInteger } from '@statehouse/contract';
 import type { ResolvedOptions } from './statehouse.options';
-import type { BeginOptions } from './statehouse.types';
+import type { BeginOptions } from '@statehouse/contract';
 import type { TransactionSlots } from './transaction-slots';
 
 /** A slot outlives its transaction's deadline by this much before it is freed regardless. */

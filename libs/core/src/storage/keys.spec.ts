@@ -1,6 +1,6 @@
 import { LONG_NAMESPACES, ODD_NAMESPACES } from '../../../../test/support/namespace-names';
 import calculateSlot from 'cluster-key-slot';
-import { validateNamespace } from '../validation/validate';
+import { validateNamespace } from '@statehouse/contract';
 import { NamespaceKeys, namespaceTag } from './keys';
 
 const LOCAL_ID = '0f8fad5b-d9cb-469f-a165-70867728950e';

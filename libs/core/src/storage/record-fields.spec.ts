@@ -1,5 +1,5 @@
-import { ValidationError } from '../errors';
-import { validateName } from '../validation/validate';
+import { ValidationError } from '@statehouse/contract';
+import { validateName } from '@statehouse/contract';
 import {
   agentIndexMember,
   agentPrefix,

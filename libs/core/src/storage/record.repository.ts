@@ -1,6 +1,6 @@
 import { ScriptCode } from '../commands/script-code';
 import type { StatehouseConnection } from '../commands/scripts';
-import { ValidationError, VersionCompactedError, VersionNotFoundError } from '../errors';
+import { ValidationError, VersionCompactedError, VersionNotFoundError } from '@statehouse/contract';
 import type { NamespaceKeys } from './keys';
 import { EVER_SEPARATOR } from './marks';
 import {

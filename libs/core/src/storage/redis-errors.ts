@@ -1,4 +1,4 @@
-import { StatehouseError, StorageUnavailableError } from '../errors';
+import { StatehouseError, StorageUnavailableError } from '@statehouse/contract';
 
 /**
  * True when Redis itself answered with an error (a reply): the command was executed or refused,

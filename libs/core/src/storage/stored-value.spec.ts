@@ -1,4 +1,4 @@
-import { serializeValue, type JsonObject } from '../validation/validate';
+import { serializeValue, type JsonObject } from '@statehouse/contract';
 import { parseLoggedOperation, parseStoredRecord } from './stored-value';
 
 // The formats written by commands/commitTransaction-8.lua:

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../validation/validate';
+import type { JsonObject } from '@statehouse/contract';
 
 /** A record as stored in the state hash: `"<version> <commitTs> <json>"`, or without json for a tombstone. */
 export interface StoredRecord {

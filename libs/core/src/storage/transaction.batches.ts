@@ -1,6 +1,6 @@
 import { ScriptCode } from '../commands/script-code';
 import type { StatehouseConnection } from '../commands/scripts';
-import { CommitUnknownError, LimitExceededError, QuotaExceededError } from '../errors';
+import { CommitUnknownError, LimitExceededError, QuotaExceededError } from '@statehouse/contract';
 import { SNAPSHOTS } from '../transaction/transaction.machine';
 import type { TransactionId } from '../transaction/transaction-id';
 import { Batcher } from './batcher';

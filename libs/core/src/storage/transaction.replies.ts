@@ -1,13 +1,17 @@
 import type { ReplicationSettings } from './replication';
 import { ScriptCode } from '../commands/script-code';
-import { TransactionConflictError, TransactionError, TransactionNotFoundError } from '../errors';
+import {
+  TransactionConflictError,
+  TransactionError,
+  TransactionNotFoundError,
+} from '@statehouse/contract';
 import {
   isTransactionState,
   rejectionFor,
   type TransactionState,
 } from '../transaction/transaction.machine';
 import type { TransactionId } from '../transaction/transaction-id';
-import type { JsonObject } from '../validation/validate';
+import type { JsonObject, TransactionInfo } from '@statehouse/contract';
 import {
   APPEND_MARK,
   APPENDED_KEY_SEPARATOR,
@@ -35,13 +39,7 @@ export interface RepositorySettings {
   readonly replication: ReplicationSettings | undefined;
 }
 
-export interface TransactionInfo {
-  readonly state: TransactionState;
-  readonly deadline: number;
-  readonly createdAt: number;
-  readonly finishedAt: number | null;
-  readonly commitTs: number | null;
-}
+export type { TransactionInfo };
 
 export interface BeginResult {
   /** The deadline, ms on the Redis clock. */

@@ -1,14 +1,14 @@
 import type { Redis, Cluster } from 'ioredis';
 import { ScriptCode } from '../commands/script-code';
 import { defineScripts, type StatehouseConnection } from '../commands/scripts';
-import { TransactionNotFoundError } from '../errors';
+import { TransactionNotFoundError } from '@statehouse/contract';
 import {
   SNAPSHOTS,
   isTransactionState,
   type TransactionState,
 } from '../transaction/transaction.machine';
 import type { TransactionId } from '../transaction/transaction-id';
-import type { JsonObject } from '../validation/validate';
+import type { JsonObject } from '@statehouse/contract';
 import { TransactionBatches, type BufferedCommit } from './transaction.batches';
 import { NamespaceKeys } from './keys';
 import { APPEND_MARK, SEPARATOR } from './marks';

@@ -1,6 +1,6 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis, Cluster } from 'ioredis';
-import { TimeoutSweepError } from '../errors';
+import { TimeoutSweepError } from '@statehouse/contract';
 import { isConnectionError, type BackgroundErrorHandler } from '../reporting/background-errors';
 import { TIMEOUT_QUEUE_NAME, type SweepJobData } from './timeout.queue';
 

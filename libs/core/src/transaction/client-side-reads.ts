@@ -1,7 +1,8 @@
 import { encodeCursor } from '../validation/cursor';
 import type { RecordRepository } from '../storage/record.repository';
 import { mergeListing, type TransactionStateEntry } from './transaction-listing';
-import type { ReadOnlySnapshot, TransactionReadResult } from './transaction.types';
+import type { TransactionReadResult } from '@statehouse/contract';
+import type { ReadOnlySnapshot } from './transaction.types';
 import type { WriteBuffer } from './write-buffer';
 
 /**

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../validation/validate';
+import type { JsonObject } from '@statehouse/contract';
 
 /** An operation staged in a transaction, as `tx.mutations` lists it. */
 export interface Mutation {

@@ -1,4 +1,4 @@
-import { TransactionError, TransactionNotFoundError } from '../errors';
+import { TransactionError, TransactionNotFoundError } from '@statehouse/contract';
 import { newTransactionId, parseTransactionId } from './transaction-id';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

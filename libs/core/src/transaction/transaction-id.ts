@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { validateNamespace } from '../validation/validate';
-import { TransactionNotFoundError, ValidationError } from '../errors';
+import { validateNamespace } from '@statehouse/contract';
+import { TransactionNotFoundError, ValidationError } from '@statehouse/contract';
 
 /**
  * A transaction id names its namespace, so that any process can find the transaction from the id

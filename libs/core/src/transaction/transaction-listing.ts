@@ -1,6 +1,6 @@
 import type { StoredRecord } from '../storage/stored-value';
 import { encodeCursor } from '../validation/cursor';
-import type { JsonObject } from '../validation/validate';
+import type { JsonObject } from '@statehouse/contract';
 
 /** A live record as a transaction sees it: committed, or replaced by its own staged write. */
 export interface TransactionStateEntry {

@@ -1,4 +1,4 @@
-import { TransactionError } from '../errors';
+import { TransactionError } from '@statehouse/contract';
 import {
   SNAPSHOTS,
   TRANSACTION_EVENTS,

@@ -1,12 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { TransactionError, ValidationError } from '../errors';
 import {
+  stateOfCode,
   serializeValue,
+  TransactionError,
   validateArgs,
   validateInteger,
   validateName,
+  ValidationError,
   MAX_NAME_BYTES,
-} from '../validation/validate';
+  type AppendHandle,
+  type AppendInput,
+  type DeleteInput,
+  type GetInput,
+  type TransactionListInput,
+  type TransactionReadResult,
+  type WriteInput,
+} from '@statehouse/contract';
 import { validatePage } from '../validation/page';
 import { mutation, type Mutation, type PendingMutation } from './mutation';
 import {
@@ -17,17 +26,7 @@ import {
   type ClientSideReads,
 } from './client-side-reads';
 import { mergeListing, type TransactionStateEntry } from './transaction-listing';
-import type {
-  AppendHandle,
-  AppendInput,
-  DeleteInput,
-  GetInput,
-  ReadOnlySnapshot,
-  TransactionContext,
-  TransactionListInput,
-  TransactionReadResult,
-  WriteInput,
-} from './transaction.types';
+import type { ReadOnlySnapshot, TransactionContext } from './transaction.types';
 import { recordField } from '../storage/record-fields';
 import type { CommitResult } from '../storage/transaction.repository';
 import type { TransactionId } from './transaction-id';
@@ -384,7 +383,7 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
       return await operation;
     } catch (error) {
       if (error instanceof TransactionError) {
-        const learned = STATE_OF_CODE[error.code];
+        const learned = stateOfCode(error.code);
         if (learned) this.finish(learned);
       }
       throw error;
@@ -421,10 +420,3 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
 function optionalVersion(value: unknown): number | undefined {
   return value === undefined ? undefined : validateInteger(value, 'ifVersion', 0);
 }
-
-const STATE_OF_CODE: Partial<Record<string, TransactionState>> = {
-  CONFLICT: 'aborted',
-  TRANSACTION_ALREADY_COMMITTED: 'committed',
-  TRANSACTION_ALREADY_ABORTED: 'aborted',
-  TRANSACTION_TIMEOUT: 'timedOut',
-};

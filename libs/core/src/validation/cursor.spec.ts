@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors';
+import { ValidationError } from '@statehouse/contract';
 import { decodeCursor, encodeCursor } from './cursor';
 
 function expectRejected(cursor: unknown, rule: RegExp): void {

@@ -1,5 +1,5 @@
-import { ValidationError } from '../errors';
-import { validateName } from './validate';
+import { ValidationError } from '@statehouse/contract';
+import { validateName } from '@statehouse/contract';
 
 /** A page cursor: the last key of the page, base64url-encoded. Opaque to users. */
 export function encodeCursor(lastKey: string): string {

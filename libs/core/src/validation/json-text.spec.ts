@@ -1,6 +1,6 @@
-import { ValidationError } from '../errors';
+import { ValidationError } from '@statehouse/contract';
 import { checkJsonText, parseJsonText } from './json-text';
-import { MAX_VALUE_DEPTH } from './validate';
+import { MAX_VALUE_DEPTH } from '@statehouse/contract';
 
 function refusal(fn: () => unknown): ValidationError {
   try {

@@ -1,5 +1,5 @@
-import { ValidationError } from '../errors';
-import { MAX_VALUE_DEPTH, tooDeep } from './validate';
+import { ValidationError } from '@statehouse/contract';
+import { MAX_VALUE_DEPTH, tooDeep } from '@statehouse/contract';
 
 /**
  * JSON text from the wire (an HTTP body, a gRPC `value_json`), checked for what JSON.parse would

@@ -1,0 +1,133 @@
+import type { TransactionState } from './transaction-state';
+import type { JsonObject } from '../validation/validate';
+
+/** Inputs and results of the Statehouse client API. */
+export interface BeginOptions {
+  /** Server-side timeout. Default: the client's `defaultTimeoutMs` (30000). */
+  readonly timeoutMs?: number;
+  readonly namespace?: string;
+  /** How long to wait for a free slot when the client has `maxOpenTransactions` open. Default: the client's (2000). */
+  readonly maxWaitMs?: number;
+  /** A read-only transaction: reads from one snapshot; writes throw "Transaction is read-only". */
+  readonly readOnly?: boolean;
+  /** With readOnly: the commitTs to read at (Datastore's read_time). Default: the last commit. */
+  readonly readTs?: number;
+  /**
+   * Begin in Redis only at the first operation (Datastore's begin_later): no round trip now, and
+   * `tx.id` is null until then. The timeout counts from that first operation.
+   */
+  readonly lazy?: boolean;
+  /**
+   * Keep the transaction's writes, deletes, appends and read conditions in this client and send
+   * them all with the commit, in one script call (Datastore's way; the fastest way to write).
+   * Nothing is in Redis before the commit: the transaction cannot be resumed in another process,
+   * and its timeout is kept on this client's clock. Reads inside it still read Redis.
+   */
+  readonly buffered?: boolean;
+  /**
+   * Begin the transaction with this id (`<namespace>~<uuid>`), or, if it exists already, continue
+   * it as it is: a begin that can be retried safely, and ids chosen by a caller (the gRPC server
+   * binds one to a namespace at its first write). Not with lazy or buffered.
+   */
+  readonly id?: string;
+  /**
+   * The transaction is handed out and finished elsewhere (a server returns its id to a remote
+   * client): it does not count against this client's `maxOpenTransactions`, whose slots are
+   * freed only when a transaction ends through this client or passes its deadline.
+   */
+  readonly detached?: boolean;
+}
+
+export interface ResumeOptions {
+  /** No round trip: assume the transaction is open; its first operation finds out. */
+  readonly lazy?: boolean;
+  /**
+   * With lazy: the commit token of this handle's commit (8-64 of A-Z a-z 0-9 . _ -). A commit with
+   * the token of an earlier successful commit returns that commitTs instead of "already
+   * committed": how a server makes its clients' commit retries safe.
+   */
+  readonly commitToken?: string;
+}
+
+export interface TransactionOptions extends BeginOptions {
+  /**
+   * How many times `client.transaction` runs the callback again after a conflict. Default 5. (A
+   * commit whose outcome is unknown is not run again: the same transaction's commit is retried
+   * for up to about 5 s, which never applies it twice.)
+   */
+  readonly maxRetries?: number;
+}
+
+export interface RecordRef {
+  readonly agentId: string;
+  readonly key: string;
+  readonly namespace?: string;
+}
+
+export interface StateResult {
+  readonly exists: boolean;
+  readonly value: JsonObject | null;
+  /** 0 when the record was never written; a tombstone keeps its version. */
+  readonly version: number;
+  readonly commitTs: number;
+}
+
+export interface ListKeysInput {
+  readonly agentId: string;
+  readonly namespace?: string;
+  /** Page size, 1 to 10000. Default 1000. */
+  readonly limit?: number;
+  /** The `cursor` of the previous page. */
+  readonly cursor?: string | null;
+}
+
+export interface ScanPrefixInput extends ListKeysInput {
+  readonly prefix: string;
+}
+
+export interface StateEntry {
+  readonly key: string;
+  readonly value: JsonObject;
+  readonly version: number;
+  readonly commitTs: number;
+}
+
+export interface ReplayInput {
+  readonly agentId: string;
+  readonly namespace?: string;
+  /** First commitTs to deliver (inclusive). Default 1. */
+  readonly startTs?: number;
+  /** Last commitTs to deliver (inclusive). Default: no end. */
+  readonly endTs?: number;
+  /** After the history, keep delivering new commits until the loop breaks or the client closes. */
+  readonly follow?: boolean;
+  /** Ends the replay when aborted, at once (also while a follower waits for a commit). */
+  readonly signal?: AbortSignal;
+}
+
+export interface ReplayOperation {
+  readonly key: string;
+  /** null: the record was deleted. */
+  readonly value: JsonObject | null;
+  readonly version: number;
+}
+
+export interface ReplayEvent {
+  readonly txId: string;
+  readonly commitTs: number;
+  readonly operations: ReplayOperation[];
+}
+
+/** What a transaction's record says of it. */
+export interface TransactionInfo {
+  readonly state: TransactionState;
+  readonly deadline: number;
+  readonly createdAt: number;
+  readonly finishedAt: number | null;
+  readonly commitTs: number | null;
+}
+
+export interface TransactionDescription extends TransactionInfo {
+  readonly id: string;
+  readonly namespace: string;
+}

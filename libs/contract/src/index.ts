@@ -1,0 +1,65 @@
+// @statehouse/contract: what the engine (@statehouse/core), the server and the network client
+// (@statehouse/client) share, with no engine dependency: the API both clients implement, its
+// types, the errors and their one code table, the commit-retry policy, and statehouse_ts.v1.
+export type {
+  StatehouseApi,
+  TransactionApi,
+  ApiBeginOptions,
+  ApiTransactionOptions,
+} from './api/statehouse.api';
+export type {
+  BeginOptions,
+  ResumeOptions,
+  ListKeysInput,
+  RecordRef,
+  ReplayEvent,
+  ReplayInput,
+  ReplayOperation,
+  ScanPrefixInput,
+  StateEntry,
+  StateResult,
+  TransactionDescription,
+  TransactionInfo,
+  TransactionOptions,
+} from './api/statehouse.types';
+export type {
+  WriteInput,
+  DeleteInput,
+  GetInput,
+  AppendHandle,
+  AppendInput,
+  TransactionListInput,
+  TransactionReadResult,
+} from './api/transaction.types';
+export type { TransactionState } from './api/transaction-state';
+export { abortable } from './api/abortable';
+export * from './errors';
+export {
+  commitUntilKnown,
+  retryDelayMs,
+  sleep,
+  unknownCommitDelayMs,
+  UNKNOWN_COMMIT_RETRIES,
+  type CommitRetryOptions,
+} from './retry/commit-retry';
+export type { JsonObject, JsonValue } from './validation/validate';
+export {
+  MAX_NAME_BYTES,
+  MAX_VALUE_DEPTH,
+  serializeValue,
+  tooDeep,
+  validateArgs,
+  validateBoolean,
+  validateInteger,
+  validateName,
+  validateNamespace,
+} from './validation/validate';
+export { EXT_PROTO_FILE, LOADER_OPTIONS, PROTO_DIR } from './proto/proto';
+export type { ProtoGrpcType } from './generated/statehouse_ts';
+export type {
+  StatehouseExtServiceClient,
+  StatehouseExtServiceDefinition,
+  StatehouseExtServiceHandlers,
+} from './generated/statehouse_ts/v1/StatehouseExtService';
+export type { ReplayEvent__Output } from './generated/statehouse_ts/v1/ReplayEvent';
+export type { StateResult__Output } from './generated/statehouse_ts/v1/StateResult';
