@@ -2,8 +2,12 @@ import type { ReplicationSettings } from './replication';
 import { ScriptCode } from '../commands/script-code';
 import { TransactionConflictError, TransactionError, TransactionNotFoundError } from '../errors';
 import {
+  applyEvent,
   isTransactionState,
   rejectionFor,
+  restoreMachineSnapshot,
+  snapshotOf,
+  type TransactionSnapshot,
   type TransactionState,
 } from '../transaction/transaction.machine';
 import type { TransactionId } from '../transaction/transaction-id';
@@ -41,6 +45,29 @@ export interface TransactionInfo {
   readonly createdAt: number;
   readonly finishedAt: number | null;
   readonly commitTs: number | null;
+}
+
+/** A transaction as inspected: its description, and its machine restored from Redis. */
+export interface InspectedTransaction extends TransactionInfo {
+  readonly machine: TransactionSnapshot;
+}
+
+/**
+ * The machine of an inspected transaction, restored from its stored snapshot (older versions
+ * migrated). Redis reports 'timedOut' for an open transaction past its deadline before the sweep
+ * has applied it: the restored machine takes the TIMEOUT event then. A buffered transaction's
+ * record keeps its final state alone (`stored` is ''): the machine of that state.
+ */
+export function inspectedMachine(
+  reported: TransactionState,
+  stored: string | undefined,
+): TransactionSnapshot {
+  if (!stored) return snapshotOf(reported);
+  const restored = restoreMachineSnapshot(stored);
+  if (restored.value !== reported && reported === 'timedOut') {
+    return applyEvent(restored, 'TIMEOUT') ?? restored;
+  }
+  return restored;
 }
 
 export interface BeginResult {
