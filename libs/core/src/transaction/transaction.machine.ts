@@ -2,8 +2,10 @@ import { setup, transition, type SnapshotFrom } from 'xstate';
 
 /**
  * The lifecycle of a transaction. The machine is the single source of legal transitions: the Lua
- * scripts apply them atomically in Redis (compare-and-set on the stored state), with the target
- * snapshots computed here. Timeouts are BullMQ jobs, never XState timers, and no action does I/O.
+ * scripts decide with a table generated from it (commands/includes/transitions.lua, see
+ * commands/transitions-include.ts) and apply them atomically in Redis, storing the target
+ * snapshots computed here; resume and describe restore the machine from the stored snapshot.
+ * Timeouts are BullMQ jobs, never XState timers, and no action does I/O.
  */
 export type TransactionState = 'open' | 'committed' | 'aborted' | 'timedOut';
 
