@@ -49,9 +49,9 @@ function writer(
   );
 }
 
-const snapshotKey = (id: string): string => {
+const snapshotKey = (id: string, keyPrefix = 'sh'): string => {
   const txId = parseTransactionId(id);
-  return new NamespaceKeys('sh', txId.namespace).transaction(txId.localId);
+  return new NamespaceKeys(keyPrefix, txId.namespace).transaction(txId.localId);
 };
 
 describe('a transaction begun and written by another process', () => {
@@ -121,9 +121,15 @@ describe('the stored snapshot is what describe and resume read', () => {
   });
 
   it('reports an open transaction past its deadline as the TIMEOUT of its restored machine', async () => {
-    const client = await connectClient();
+    // No timeout worker anywhere sweeps this key prefix: the deadline passes, nothing applies it.
+    const keyPrefix = `resume-${process.pid}-${Date.now()}`;
+    const client = await connectClient({ keyPrefix, timeoutWorker: false });
     const tx = await client.beginTransaction({ timeoutMs: 50 });
-    await redis.hset(snapshotKey(tx.id), 'snapshot', '{"v":2,"value":"open","context":{"n":1}}');
+    await redis.hset(
+      snapshotKey(tx.id, keyPrefix),
+      'snapshot',
+      '{"v":2,"value":"open","context":{"n":1}}',
+    );
     await new Promise((done) => setTimeout(done, 120));
     expect((await client.describeTransaction(tx.id)).state).toBe('timedOut');
     const resumed = await client.resumeTransaction(tx.id);
