@@ -186,7 +186,7 @@ export class Statehouse implements StatehouseApi {
     const info = await this.transactions.inspect(txId);
     const staged = info.state === 'open' ? await this.transactions.stagedOperations(txId) : [];
     return new Transaction(this.context, txId, {
-      state: info.state,
+      machine: info.machine,
       staged: staged.map(({ agentId, key, prefix, json }) =>
         key === null
           ? mutation('append', agentId, null, json, undefined, prefix)
@@ -199,7 +199,8 @@ export class Statehouse implements StatehouseApi {
   async describeTransaction(id: string): Promise<TransactionDescription> {
     this.assertOpen();
     const txId = parseTransactionId(this.transactionIdArg(id));
-    return { id: txId.id, namespace: txId.namespace, ...(await this.transactions.inspect(txId)) };
+    const { machine, ...info } = await this.transactions.inspect(txId);
+    return { id: txId.id, namespace: txId.namespace, ...info, state: machine.value };
   }
 
   /**

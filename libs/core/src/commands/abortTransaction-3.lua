@@ -1,5 +1,6 @@
 --[[
-  Aborts a transaction. Aborting an aborted or timed-out transaction is a no-op.
+  Aborts a transaction: the machine's ABORT (see transitions). Aborting an aborted or timed-out
+  transaction is a no-op (a transition to the same state).
 
   KEYS[1] transaction hash   <prefix>:{<ns>}:tx:<id>
   KEYS[2] deadline index     <prefix>:{<ns>}:deadlines
@@ -20,23 +21,26 @@
 --- @include "releaseStaged"
 --- @include "finishTransaction"
 --- @include "stagedFieldsOf"
+--- @include "transitions"
 
 local txKey, deadlinesKey, ledgerKey = KEYS[1], KEYS[2], KEYS[3]
 local tx = redis.call('HMGET', txKey, 'state', 'deadline')
 if not tx[1] then
   return { -1 }
 end
-if tx[1] == 'committed' then
+local aborted = nextState(tx[1], 'ABORT')
+if not aborted then
   return { -2, tx[1] }
 end
-if tx[1] ~= 'open' then
-  return { 1, tx[1] }
+if aborted == tx[1] then
+  return { 1, tx[1] } -- the machine's no-op: aborting an aborted or timed-out transaction
 end
 local now = nowMs()
 local retentionMs = tonumber(ARGV[3])
-if now >= tonumber(tx[2]) then
-  finishTransaction(txKey, deadlinesKey, ledgerKey, stagedFieldsOf(txKey), 'timedOut', ARGV[2], now, retentionMs, {})
-  return { 1, 'timedOut' }
+local timedOut = nextState(tx[1], 'TIMEOUT')
+if timedOut and now >= tonumber(tx[2]) then
+  finishTransaction(txKey, deadlinesKey, ledgerKey, stagedFieldsOf(txKey), timedOut, ARGV[2], now, retentionMs, {})
+  return { 1, timedOut }
 end
-finishTransaction(txKey, deadlinesKey, ledgerKey, stagedFieldsOf(txKey), 'aborted', ARGV[1], now, retentionMs, {})
+finishTransaction(txKey, deadlinesKey, ledgerKey, stagedFieldsOf(txKey), aborted, ARGV[1], now, retentionMs, {})
 return { 0 }

@@ -5,7 +5,7 @@
   KEYS[1]       deadline index   <prefix>:{<ns>}:deadlines (zset: transaction id -> deadline)
   KEYS[1 + i]   transaction hash <prefix>:{<ns>}:tx:<id> of the i-th transaction
 
-  ARGV[1]       persisted machine snapshot of the 'open' state
+  ARGV[1]       persisted machine snapshot of the initial state (INITIAL_STATE, see transitions)
   ARGV[2]       retentionMs: how long a record outlives its deadline if nobody finishes it
   ARGV[3]       maxOpenTransactionsPerNamespace: most transactions open at once in the namespace
                 (those in the deadline index, where every open one is until it is finished)
@@ -26,6 +26,7 @@
 ]]
 --- @include "replicateCommands"
 --- @include "nowMs"
+--- @include "transitions"
 
 local now = nowMs()
 local retentionMs = tonumber(ARGV[2])
@@ -48,7 +49,7 @@ for i = 2, #KEYS do
     open = open + 1
     local timeoutMs = tonumber(arg)
     local deadline = now + timeoutMs
-    redis.call('HSET', KEYS[i], 'state', 'open', 'snapshot', ARGV[1], 'deadline', deadline,
+    redis.call('HSET', KEYS[i], 'state', INITIAL_STATE, 'snapshot', ARGV[1], 'deadline', deadline,
       'createdAt', now, 'seq', 0, 'bytes', 0)
     if chosen then
       redis.call('HSET', KEYS[i], 'chosen', 1)

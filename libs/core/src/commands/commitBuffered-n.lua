@@ -2,7 +2,9 @@
   Commits a batch of buffered transactions of one namespace: transactions whose operations and
   conditions were kept by the client and arrive here, with the commit, in one call. Nothing of
   them existed in Redis before. Each is committed atomically on its own, exactly as
-  commitTransactions does: first every check, then its writes.
+  commitTransactions does: first every check, then its writes. A buffered transaction is in the
+  machine's initial state until this call; its outcome is the machine's COMMIT or ABORT of it (see
+  transitions).
 
   A finished buffered transaction leaves a compact record in the namespace's finished hash (not a
   key of its own: measured, a key per transaction cost a quarter of the script's time), so that a
@@ -38,6 +40,7 @@
 --- @include "commitClock"
 --- @include "checkConditions"
 --- @include "applyOperations"
+--- @include "transitions"
 
 local clockKey, logKey, stateKey, indexKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local finishedKey, finishedAtKey = KEYS[5], KEYS[6]
@@ -68,10 +71,13 @@ local function commit(a)
   if record then
     local state, commitTs, recordedToken, appended =
       string.match(record, '^(%S+) (%S+) (%S+) %S+ %S+ (.*)$')
+    -- Not a transition: this same commit's retry, answered with its outcome.
     if state == 'committed' and recordedToken == token then
       return 1, tonumber(commitTs), appended, next
     end
-    return -2, state, '', next
+    if not nextState(state, 'COMMIT') then
+      return -2, state, '', next
+    end
   end
   local conditions = {}
   for j = first + 3 * n, next - 1, 2 do
@@ -79,7 +85,7 @@ local function commit(a)
   end
   local failed = checkConditions(stateKey, conditions)
   if failed then
-    finished(localId, 'aborted', 0, token, createdAt, '')
+    finished(localId, nextState(INITIAL_STATE, 'ABORT'), 0, token, createdAt, '')
     return -9, failed, '', next
   end
   local ops = {}
@@ -104,7 +110,7 @@ local function commit(a)
   local appendedKeys = applyOperations(logKey, stateKey, indexKey, ops, commitTs, txId)
   clock = commitTs
   committed = true
-  finished(localId, 'committed', commitTs, token, createdAt, appendedKeys)
+  finished(localId, nextState(INITIAL_STATE, 'COMMIT'), commitTs, token, createdAt, appendedKeys)
   return 0, commitTs, appendedKeys, next
 end
 

@@ -1,6 +1,7 @@
 --[[
   Commits a batch of transactions of one namespace (group commit: one call for many concurrent
-  commit() calls). Each transaction is committed atomically on its own: first every check, then
+  commit() calls). Each transaction is committed atomically on its own: first every check (the
+  machine's COMMIT, TIMEOUT and ABORT decide, see transitions), then
   its writes. It applies every staged write and tombstone, records versions, appends one event to
   the namespace's log and the agents' replay index, advances the commit counter and leaves the
   deadline index.
@@ -50,6 +51,7 @@
 --- @include "commitClock"
 --- @include "checkConditions"
 --- @include "applyOperations"
+--- @include "transitions"
 
 local clockKey, logKey, stateKey, indexKey, deadlinesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local ledgerKey = KEYS[6]
@@ -103,19 +105,23 @@ local function commit(txKey, token, txId)
       meta[field] = raw[i + 1]
     end
   end
+  -- Not a transition: this same commit's retry, answered with its outcome.
   if meta.state == 'committed' and meta.commitToken == token then
     return 1, tonumber(meta.commitTs), meta.appended or ''
   end
-  if meta.state ~= 'open' then
+  local committed = nextState(meta.state, 'COMMIT')
+  if not committed then
     return -2, meta.state
   end
-  if now >= tonumber(meta.deadline) then
-    finishTransaction(txKey, deadlinesKey, ledgerKey, staged, 'timedOut', timedOutSnapshot, now, retentionMs, {})
+  local timedOut = nextState(meta.state, 'TIMEOUT')
+  if timedOut and now >= tonumber(meta.deadline) then
+    finishTransaction(txKey, deadlinesKey, ledgerKey, staged, timedOut, timedOutSnapshot, now, retentionMs, {})
     return -3, 0
   end
   local failed = checkConditions(stateKey, conditions)
   if failed then
-    finishTransaction(txKey, deadlinesKey, ledgerKey, staged, 'aborted', abortedSnapshot, now, retentionMs, {})
+    finishTransaction(txKey, deadlinesKey, ledgerKey, staged, nextState(meta.state, 'ABORT'), abortedSnapshot, now,
+      retentionMs, {})
     return -9, failed
   end
   table.sort(ops, function(a, b) return a.seq < b.seq end)
@@ -128,7 +134,7 @@ local function commit(txKey, token, txId)
   if appendedKeys ~= '' then
     extra[5], extra[6] = 'appended', appendedKeys
   end
-  finishTransaction(txKey, false, ledgerKey, staged, 'committed', committedSnapshot, now, retentionMs, extra)
+  finishTransaction(txKey, false, ledgerKey, staged, committed, committedSnapshot, now, retentionMs, extra)
   committedIds[#committedIds + 1] = string.match(txKey, ':([^:]+)$')
   return 0, commitTs, appendedKeys
 end

@@ -29,12 +29,13 @@
 --- @include "releaseStaged"
 --- @include "finishTransaction"
 --- @include "stagedFieldsOf"
+--- @include "transitions"
 --- @include "refuseUnlessOpen"
 
 local txKey, indexKey, stateKey, deadlinesKey, ledgerKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local agent = ARGV[1]
 local tx = redis.call('HMGET', txKey, 'state', 'deadline')
-local refused = refuseUnlessOpen(tx, txKey, deadlinesKey, ledgerKey, ARGV[6], tonumber(ARGV[7]))
+local refused = refuseUnlessOpen(tx, 'READ', txKey, deadlinesKey, ledgerKey, ARGV[6], tonumber(ARGV[7]))
 if refused then
   return refused
 end

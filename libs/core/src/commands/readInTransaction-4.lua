@@ -25,11 +25,12 @@
 --- @include "releaseStaged"
 --- @include "finishTransaction"
 --- @include "stagedFieldsOf"
+--- @include "transitions"
 --- @include "refuseUnlessOpen"
 
 local txKey, stateKey, deadlinesKey, ledgerKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local tx = redis.call('HMGET', txKey, 'state', 'deadline', ARGV[1])
-local refused = refuseUnlessOpen(tx, txKey, deadlinesKey, ledgerKey, ARGV[2], tonumber(ARGV[3]))
+local refused = refuseUnlessOpen(tx, 'READ', txKey, deadlinesKey, ledgerKey, ARGV[2], tonumber(ARGV[3]))
 if refused then
   return refused
 end

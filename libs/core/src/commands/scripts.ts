@@ -166,7 +166,7 @@ export interface StatehouseCommands {
     tx: string,
     finished: string,
     localId: string,
-  ): Promise<[ScriptCode, string?, string?, string?, string?, string?, number?]>;
+  ): Promise<[ScriptCode, string?, string?, string?, string?, string?, number?, string?]>;
   statehouseScanPrefix(
     index: string,
     state: string,

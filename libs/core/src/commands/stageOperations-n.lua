@@ -33,6 +33,7 @@
 --- @include "releaseStaged"
 --- @include "finishTransaction"
 --- @include "stagedFieldsOf"
+--- @include "transitions"
 
 local deadlinesKey, ledgerKey = KEYS[1], KEYS[2]
 local maxNamespaceBytes = tonumber(ARGV[5])
@@ -50,11 +51,12 @@ local function stage(txKey, field, kind, json, ifVersion)
   if not tx[1] then
     return -1, 0
   end
-  if tx[1] ~= 'open' then
+  if not nextState(tx[1], kind == 'd' and 'DELETE' or 'WRITE') then
     return -2, tx[1]
   end
-  if now >= tonumber(tx[2]) then
-    finishTransaction(txKey, deadlinesKey, ledgerKey, stagedFieldsOf(txKey), 'timedOut', ARGV[3], now, retentionMs, {})
+  local timedOut = nextState(tx[1], 'TIMEOUT')
+  if timedOut and now >= tonumber(tx[2]) then
+    finishTransaction(txKey, deadlinesKey, ledgerKey, stagedFieldsOf(txKey), timedOut, ARGV[3], now, retentionMs, {})
     return -3, 0
   end
   local seq = tonumber(tx[3]) + 1

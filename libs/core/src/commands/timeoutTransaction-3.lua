@@ -1,6 +1,6 @@
 --[[
   The timeout sweep's step for one transaction: times it out if it is open and its deadline has
-  passed. Idempotent.
+  passed (the machine's TIMEOUT, see transitions). Idempotent.
 
   KEYS[1] transaction hash   <prefix>:{<ns>}:tx:<id>
   KEYS[2] deadline index     <prefix>:{<ns>}:deadlines
@@ -22,10 +22,12 @@
 --- @include "releaseStaged"
 --- @include "finishTransaction"
 --- @include "stagedFieldsOf"
+--- @include "transitions"
 
 local txKey, deadlinesKey, ledgerKey = KEYS[1], KEYS[2], KEYS[3]
 local tx = redis.call('HMGET', txKey, 'state', 'deadline')
-if not tx[1] or tx[1] ~= 'open' then
+local timedOut = nextState(tx[1], 'TIMEOUT')
+if not timedOut then
   redis.call('ZREM', deadlinesKey, string.match(txKey, ':([^:]+)$'))
   releaseStaged(ledgerKey, string.match(txKey, ':([^:]+)$'))
   if not tx[1] then
@@ -38,5 +40,5 @@ local deadline = tonumber(tx[2])
 if now < deadline then
   return { 2, deadline - now }
 end
-finishTransaction(txKey, deadlinesKey, ledgerKey, stagedFieldsOf(txKey), 'timedOut', ARGV[1], now, tonumber(ARGV[2]), {})
+finishTransaction(txKey, deadlinesKey, ledgerKey, stagedFieldsOf(txKey), timedOut, ARGV[1], now, tonumber(ARGV[2]), {})
 return { 0, now - deadline }

@@ -6,8 +6,12 @@ import {
   TransactionNotFoundError,
 } from '@statehouse/contract';
 import {
+  applyEvent,
   isTransactionState,
   rejectionFor,
+  restoreMachineSnapshot,
+  snapshotOf,
+  type TransactionSnapshot,
   type TransactionState,
 } from '../transaction/transaction.machine';
 import type { TransactionId } from '../transaction/transaction-id';
@@ -40,6 +44,29 @@ export interface RepositorySettings {
 }
 
 export type { TransactionInfo };
+
+/** A transaction as inspected: its description, and its machine restored from Redis. */
+export interface InspectedTransaction extends TransactionInfo {
+  readonly machine: TransactionSnapshot;
+}
+
+/**
+ * The machine of an inspected transaction, restored from its stored snapshot (older versions
+ * migrated). Redis reports 'timedOut' for an open transaction past its deadline before the sweep
+ * has applied it: the restored machine takes the TIMEOUT event then. A buffered transaction's
+ * record keeps its final state alone (`stored` is ''): the machine of that state.
+ */
+export function inspectedMachine(
+  reported: TransactionState,
+  stored: string | undefined,
+): TransactionSnapshot {
+  if (!stored) return snapshotOf(reported);
+  const restored = restoreMachineSnapshot(stored);
+  if (restored.value !== reported && reported === 'timedOut') {
+    return applyEvent(restored, 'TIMEOUT') ?? restored;
+  }
+  return restored;
+}
 
 export interface BeginResult {
   /** The deadline, ms on the Redis clock. */

@@ -16,16 +16,17 @@ import { prefixRange, recordField } from './record-fields';
 import { runCommand } from './redis-errors';
 import { parseStoredRecord, type StoredRecord } from './stored-value';
 import {
+  inspectedMachine,
   parseListing,
   parseStagedEntry,
   parseStagedOperations,
   transactionFailure,
   type BeginResult,
   type CommitResult,
+  type InspectedTransaction,
   type RepositorySettings,
   type StagedOperation,
   type TimeoutOutcome,
-  type TransactionInfo,
   type TransactionRead,
 } from './transaction.replies';
 
@@ -33,6 +34,7 @@ export type { BufferedCommit, BufferedOperation } from './transaction.batches';
 export type {
   BeginResult,
   CommitResult,
+  InspectedTransaction,
   RepositorySettings,
   StagedOperation,
   TimeoutOutcome,
@@ -260,7 +262,8 @@ export class TransactionRepository {
     return { ids: reply.slice(1).map(String) };
   }
 
-  async inspect(tx: TransactionId): Promise<TransactionInfo> {
+  /** A transaction's description, and its machine restored from the stored snapshot. */
+  async inspect(tx: TransactionId): Promise<InspectedTransaction> {
     const reply = await this.run(tx.id, () =>
       this.redis.statehouseInspectTransaction(
         this.keys(tx.namespace).transaction(tx.localId),
@@ -272,8 +275,10 @@ export class TransactionRepository {
       throw new TransactionNotFoundError(tx.id);
     }
     const optional = (value: string | undefined): number | null => (value ? Number(value) : null);
+    const machine = inspectedMachine(reply[1], reply[7]);
     return {
-      state: reply[1],
+      state: machine.value,
+      machine,
       deadline: Number(reply[2]),
       createdAt: Number(reply[3]),
       finishedAt: optional(reply[4]),

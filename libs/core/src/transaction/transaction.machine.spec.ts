@@ -4,11 +4,15 @@ import {
   TRANSACTION_EVENTS,
   TRANSACTION_MACHINE_VERSION,
   TRANSACTION_STATES,
+  applyEvent,
   isTransactionState,
+  migrateSnapshot,
   nextState,
   persistedSnapshot,
   rejectionFor,
+  restoreMachineSnapshot,
   restoreSnapshot,
+  serializeSnapshot,
   transactionMachine,
   type TransactionEventType,
   type TransactionState,
@@ -131,12 +135,13 @@ describe('persisted snapshots', () => {
   });
 
   it.each(ALL_STATES)('%s is stored as JSON naming the machine version and the state', (state) => {
-    const parsed = JSON.parse(persistedSnapshot(state)) as {
-      machineVersion: unknown;
-      snapshot: { value: unknown };
-    };
-    expect(parsed.machineVersion).toBe(TRANSACTION_MACHINE_VERSION);
-    expect(parsed.snapshot.value).toBe(state);
+    const parsed = JSON.parse(persistedSnapshot(state)) as { v: unknown; value: unknown };
+    expect(parsed.v).toBe(TRANSACTION_MACHINE_VERSION);
+    expect(parsed.value).toBe(state);
+  });
+
+  it.each(ALL_STATES)('%s stays under 64 bytes (a listpack-encoded hash)', (state) => {
+    expect(Buffer.byteLength(persistedSnapshot(state))).toBeLessThan(64);
   });
 
   it('a restored snapshot keeps obeying the machine', () => {
@@ -146,14 +151,24 @@ describe('persisted snapshots', () => {
     expect(nextState(committed, 'WRITE')).toBeUndefined();
   });
 
+  it('restores to a machine snapshot that transition() moves on', () => {
+    const open = restoreMachineSnapshot(persistedSnapshot('open'));
+    expect(open.value).toBe('open');
+    expect(applyEvent(open, 'WRITE')?.value).toBe('open');
+    const committed = applyEvent(open, 'COMMIT')!;
+    expect(committed.value).toBe('committed');
+    expect(applyEvent(committed, 'ABORT')).toBeUndefined();
+    expect(serializeSnapshot(committed)).toBe(SNAPSHOTS.committed);
+  });
+
   it.each([
     ['another version', TRANSACTION_MACHINE_VERSION + 1],
     ['version 0', 0],
     ['the version as a string', String(TRANSACTION_MACHINE_VERSION)],
     ['null', null],
-  ])('restoreSnapshot refuses %s', (_label, machineVersion) => {
+  ])('restoreSnapshot refuses %s', (_label, version) => {
     const stored = JSON.parse(persistedSnapshot('open')) as Record<string, unknown>;
-    stored.machineVersion = machineVersion;
+    stored.v = version;
     expect(() => restoreSnapshot(JSON.stringify(stored))).toThrow(
       /Unsupported transaction snapshot version/,
     );
@@ -161,16 +176,61 @@ describe('persisted snapshots', () => {
 
   it('restoreSnapshot refuses a snapshot without a machine version', () => {
     const stored = JSON.parse(persistedSnapshot('open')) as Record<string, unknown>;
-    delete stored.machineVersion;
+    delete stored.v;
     expect(() => restoreSnapshot(JSON.stringify(stored))).toThrow(
       /Unsupported transaction snapshot version/,
     );
   });
 
   it('restoreSnapshot refuses a snapshot naming a state the machine does not have', () => {
-    const stored = JSON.parse(persistedSnapshot('open')) as { snapshot: { value: string } };
-    stored.snapshot.value = 'pending';
+    const stored = JSON.parse(persistedSnapshot('open')) as { value: string };
+    stored.value = 'pending';
     expect(() => restoreSnapshot(JSON.stringify(stored))).toThrow();
+  });
+});
+
+/**
+ * Version 1 snapshots, byte for byte as the engine wrote them before version 2 (commit ece851c:
+ * `JSON.stringify({ machineVersion: 1, snapshot: { value } })`). Transactions begun by such a
+ * process are still in Redis when a new one resumes or describes them.
+ */
+const VERSION_1: Record<TransactionState, string> = {
+  open: '{"machineVersion":1,"snapshot":{"value":"open"}}',
+  committed: '{"machineVersion":1,"snapshot":{"value":"committed"}}',
+  aborted: '{"machineVersion":1,"snapshot":{"value":"aborted"}}',
+  timedOut: '{"machineVersion":1,"snapshot":{"value":"timedOut"}}',
+};
+
+describe('migrateSnapshot (older machine versions)', () => {
+  it.each(ALL_STATES)('migrates a version 1 snapshot of %s to the current version', (state) => {
+    expect(migrateSnapshot(JSON.parse(VERSION_1[state]))).toEqual({
+      v: TRANSACTION_MACHINE_VERSION,
+      value: state,
+      context: {},
+    });
+  });
+
+  it.each(ALL_STATES)('restores a version 1 snapshot of %s', (state) => {
+    const restored = restoreMachineSnapshot(VERSION_1[state]);
+    expect(restored.value).toBe(state);
+    expect(serializeSnapshot(restored)).toBe(SNAPSHOTS[state]);
+  });
+
+  it('a restored version 1 snapshot obeys the current machine', () => {
+    const open = restoreMachineSnapshot(VERSION_1.open);
+    expect(applyEvent(open, 'COMMIT')?.value).toBe('committed');
+    expect(applyEvent(restoreMachineSnapshot(VERSION_1.committed), 'ABORT')).toBeUndefined();
+    expect(applyEvent(restoreMachineSnapshot(VERSION_1.aborted), 'ABORT')?.value).toBe('aborted');
+  });
+
+  it('refuses a version 1 snapshot naming a state the machine does not have', () => {
+    expect(() => restoreSnapshot('{"machineVersion":1,"snapshot":{"value":"pending"}}')).toThrow(
+      /no state/,
+    );
+  });
+
+  it('leaves a current snapshot as it is', () => {
+    expect(migrateSnapshot(JSON.parse(SNAPSHOTS.aborted))).toEqual(JSON.parse(SNAPSHOTS.aborted));
   });
 });
 

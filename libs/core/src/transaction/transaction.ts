@@ -32,9 +32,11 @@ import type { CommitResult } from '../storage/transaction.repository';
 import type { TransactionId } from './transaction-id';
 import type { WriteBuffer } from './write-buffer';
 import {
-  nextState,
+  applyEvent,
+  initialSnapshot,
   rejectionFor,
   type TransactionEventType,
+  type TransactionSnapshot,
   type TransactionState,
 } from './transaction.machine';
 
@@ -52,8 +54,11 @@ const APPEND_DIGITS = 12;
  */
 /** How a Transaction object starts (all optional: an open, resumable transaction). */
 export interface TransactionObjectOptions {
-  /** The state it is known to be in. Default 'open'. */
-  readonly state?: TransactionState;
+  /**
+   * The machine's snapshot it is known to be in (a resumed transaction: restored from the one
+   * stored in Redis). Default the machine's initial snapshot.
+   */
+  readonly machine?: TransactionSnapshot;
   /** Operations staged before this object (a resumed transaction). */
   readonly staged?: readonly Mutation[];
   /** Called once when this object sees the transaction end (frees the client's slot). */
@@ -67,7 +72,8 @@ export interface TransactionObjectOptions {
 }
 
 export class Transaction<Id extends string | null = string> implements AsyncDisposable {
-  private knownState: TransactionState;
+  /** The machine as last seen by this object: it decides what this object accepts. */
+  private machine: TransactionSnapshot;
   /** Identifies this object's commit attempts, so a retried commit never applies twice. */
   private readonly commitToken: string;
   /**
@@ -85,7 +91,7 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     /** The transaction's id, or for a lazy transaction how to begin it at its first operation. */
     origin: TransactionId | { readonly namespace: string; begin(): Promise<TransactionId> },
     {
-      state = 'open',
+      machine = initialSnapshot(),
       staged = [],
       onFinished,
       snapshot,
@@ -97,7 +103,7 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     this.snapshot = snapshot;
     this.buffer = buffer;
     this.commitToken = commitToken;
-    this.knownState = state;
+    this.machine = machine;
     if ('begin' in origin) {
       this.txId = null;
       this.namespaceName = origin.namespace;
@@ -109,7 +115,7 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     staged.forEach((mutation, i) =>
       this.remember(mutation, mutation.type === 'append' ? `resumed-${i}` : undefined),
     );
-    if (state !== 'open') onFinished?.();
+    if (machine.value !== 'open') onFinished?.();
   }
 
   private readonly namespaceName: string;
@@ -169,7 +175,19 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
 
   /** The state last seen by this object ('open' until it commits, aborts or learns of its timeout). */
   get state(): TransactionState {
-    return this.knownState;
+    return this.machine.value;
+  }
+
+  /**
+   * The machine's snapshot as this object knows it; for a resumed transaction, restored from the
+   * snapshot stored in Redis.
+   */
+  get machineSnapshot(): TransactionSnapshot {
+    return this.machine;
+  }
+
+  private get knownState(): TransactionState {
+    return this.machine.value;
   }
 
   /**
@@ -342,7 +360,8 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
 
   /** Discards staged operations. A no-op when already aborted or timed out. */
   async abort(): Promise<void> {
-    if (this.knownState === 'aborted' || this.knownState === 'timedOut') return;
+    // The machine's no-op: ABORT keeps an aborted or timed-out transaction where it is.
+    if (applyEvent(this.machine, 'ABORT')?.value === this.knownState) return;
     this.accept('ABORT');
     if (this.snapshot || this.buffer || (this.txId === null && this.beginning === undefined)) {
       return this.finish('aborted'); // nothing in Redis to abort
@@ -372,8 +391,9 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
         txId: this.id ?? undefined,
       });
     }
-    if (this.knownState !== 'open' && nextState(this.knownState, event) === undefined) {
-      throw TransactionError.forState(rejectionFor(this.knownState), this.id ?? undefined);
+    const state = this.knownState;
+    if (state !== 'open' && !this.machine.can({ type: event })) {
+      throw TransactionError.forState(rejectionFor(state), this.id ?? undefined);
     }
   }
 
@@ -390,9 +410,12 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     }
   }
 
+  /** Applies the machine's event into `state`, when the machine leaves its state for it. */
   private finish(state: TransactionState): void {
-    if (this.knownState === 'open' && state !== 'open') {
-      this.knownState = state;
+    if (state === 'open') return;
+    const next = applyEvent(this.machine, EVENT_INTO[state]);
+    if (next && next.value !== this.knownState) {
+      this.machine = next;
       this.onFinished?.();
     }
   }
@@ -420,3 +443,10 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
 function optionalVersion(value: unknown): number | undefined {
   return value === undefined ? undefined : validateInteger(value, 'ifVersion', 0);
 }
+
+/** The event that leads an open transaction into each final state. */
+const EVENT_INTO: Record<Exclude<TransactionState, 'open'>, TransactionEventType> = {
+  committed: 'COMMIT',
+  aborted: 'ABORT',
+  timedOut: 'TIMEOUT',
+};
