@@ -32,7 +32,9 @@ async function backgroundErrors(httpPort: number, source: string): Promise<numbe
 
 it('counts and logs a failing timeout sweep', async () => {
   const { logger, entries } = capturingLogger();
-  const server = await startTestServer({}, logger);
+  // Its own key prefix, so its own timeout queue: only this server's worker runs its sweeps.
+  const keyPrefix = `srv-${process.pid}-${Date.now()}`;
+  const server = await startTestServer({ keyPrefix }, logger);
   const namespace = uniqueNamespace('srv');
   try {
     expect(await backgroundErrors(server.httpPort, 'timeout-sweep')).toBe(0);
@@ -42,7 +44,7 @@ it('counts and logs a failing timeout sweep', async () => {
       body: JSON.stringify({ namespace, timeoutMs: 300 }),
     });
     expect(begun.status).toBe(201);
-    const sweeps = await breakTimeoutSweeps(server.redisUrl, namespace);
+    const sweeps = await breakTimeoutSweeps(server.redisUrl, namespace, keyPrefix);
     try {
       // The sweep fails, BullMQ retries it: every failure is counted, one line is logged.
       await eventually(async () => (await backgroundErrors(server.httpPort, 'timeout-sweep')) >= 3);
