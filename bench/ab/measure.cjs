@@ -1,13 +1,18 @@
-// One measurement for scripts/bench-ab.mjs: blind-write transactions (begin, 3 writes, commit) at
-// concurrency 64 against a private Redis (AOF, appendfsync always), through the @statehouse/core
-// build at argv[2]. Prints one JSON line: throughput and CPU per transaction of Node and Redis.
+// One measurement for scripts/bench-ab.mjs, at concurrency 64 against a private Redis (AOF,
+// appendfsync always), through the @statehouse/core build at argv[2]. argv[3] is the scenario:
+//   blind-write  begin, 3 writes, commit
+//   rmw          begin, a read inside the transaction, a write of what it read plus one, commit
+//                (each worker its own agent: no conflicts, the read-set check still runs)
+// Prints one JSON line: throughput and CPU per transaction of Node and Redis.
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { execFileSync } = require('node:child_process');
 
 const dist = process.argv[2];
-const seconds = Number(process.argv[3] ?? 4);
+const scenario = process.argv[3] ?? 'blind-write';
+const seconds = Number(process.argv[4] ?? 4);
+if (!['blind-write', 'rmw'].includes(scenario)) throw new Error(`unknown scenario ${scenario}`);
 const { Statehouse, startEmbeddedRedis } = require(dist);
 const { Redis } = require('ioredis');
 
@@ -33,8 +38,14 @@ async function main() {
       Array.from({ length: 64 }, async (_, worker) => {
         while (Date.now() < end) {
           const tx = await client.beginTransaction();
-          for (const key of ['k1', 'k2', 'k3']) {
-            await tx.write({ agentId: `agent-${worker}`, key, value: { n: 1, note: 'small' } });
+          const agentId = `agent-${worker}`;
+          if (scenario === 'rmw') {
+            const { value } = await tx.get({ agentId, key: 'counter' });
+            await tx.write({ agentId, key: 'counter', value: { n: (value?.n ?? 0) + 1 } });
+          } else {
+            for (const key of ['k1', 'k2', 'k3']) {
+              await tx.write({ agentId, key, value: { n: 1, note: 'small' } });
+            }
           }
           await tx.commit();
           done++;
