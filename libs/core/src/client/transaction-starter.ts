@@ -9,7 +9,7 @@ import {
   newTransactionId,
   parseTransactionId,
   type TransactionId,
-} from '../transaction/transaction-id';
+} from '../model/transaction-id';
 import { WriteBuffer } from '../transaction/write-buffer';
 import { validateBoolean, validateInteger } from '@statehouse/contract';
 import type { ResolvedOptions } from './statehouse.options';

@@ -6,8 +6,8 @@ import {
   SNAPSHOTS,
   isTransactionState,
   type TransactionState,
-} from '../transaction/transaction.machine';
-import type { TransactionId } from '../transaction/transaction-id';
+} from '../model/transaction.machine';
+import type { TransactionId } from '../model/transaction-id';
 import type { JsonObject } from '@statehouse/contract';
 import { TransactionBatches, type BufferedCommit } from './transaction.batches';
 import { NamespaceKeys } from './keys';

@@ -17,7 +17,7 @@ import {
   type WriteInput,
 } from '@statehouse/contract';
 import { validatePage } from '../validation/page';
-import { mutation, type Mutation, type PendingMutation } from './mutation';
+import { mutation, type Mutation, type PendingMutation } from '../model/mutation';
 import {
   listAsOf,
   listBuffered,
@@ -29,7 +29,7 @@ import { mergeListing, type TransactionStateEntry } from './transaction-listing'
 import type { ReadOnlySnapshot, TransactionContext } from './transaction.types';
 import { recordField } from '../storage/record-fields';
 import type { CommitResult } from '../storage/transaction.repository';
-import type { TransactionId } from './transaction-id';
+import type { TransactionId } from '../model/transaction-id';
 import type { WriteBuffer } from './write-buffer';
 import {
   applyEvent,
@@ -38,7 +38,7 @@ import {
   type TransactionEventType,
   type TransactionSnapshot,
   type TransactionState,
-} from './transaction.machine';
+} from '../model/transaction.machine';
 
 /** Appends allocate keys of prefix + this many digits. */
 const APPEND_DIGITS = 12;

@@ -3,7 +3,7 @@ import { LimitExceededError, TransactionNotFoundError } from '@statehouse/contra
 import { SEPARATOR } from '../storage/marks';
 import { membershipField, recordField } from '../storage/record-fields';
 import type { BufferedCommit, BufferedOperation } from '../storage/transaction.repository';
-import type { TransactionId } from './transaction-id';
+import type { TransactionId } from '../model/transaction-id';
 import type { JsonObject } from '@statehouse/contract';
 
 export interface WriteBufferLimits {
