@@ -29,7 +29,7 @@ import { RecordRepository } from '../storage/record.repository';
 import type { TransactionRepository } from '../storage/transaction.repository';
 import { mutation } from '../model/mutation';
 import { Transaction } from '../transaction/transaction';
-import type { TransactionContext } from '../transaction/transaction.types';
+import type { TransactionContext } from '../transaction/backends/transaction-backend';
 import { parseTransactionId } from '../model/transaction-id';
 import type { TransactionState } from '../model/transaction.machine';
 import { dropConnection, duplicateConnection } from './connection';
