@@ -34,7 +34,18 @@ rmSync(worktree, { recursive: true });
 run('git', ['worktree', 'add', '--detach', worktree, ref], root);
 try {
   symlinkSync(join(root, 'node_modules'), join(worktree, 'node_modules'));
-  run(join(root, 'node_modules/.bin/tsc'), ['-p', 'libs/core/tsconfig.lib.json'], worktree);
+  // A workspace's own node_modules (the contract's @grpc/proto-loader, say) is not hoisted.
+  for (const lib of ['libs/contract', 'libs/core']) {
+    const own = join(root, lib, 'node_modules');
+    if (existsSync(own) && existsSync(join(worktree, lib))) {
+      symlinkSync(own, join(worktree, lib, 'node_modules'));
+    }
+  }
+  // Core references @statehouse/contract (since 24627fa): build both, as `npm run build` does.
+  const projects = ['libs/contract/tsconfig.lib.json', 'libs/core/tsconfig.lib.json'].filter((p) =>
+    existsSync(join(worktree, p)),
+  );
+  run(join(root, 'node_modules/.bin/tsc'), ['-b', ...projects], worktree);
   run(process.execPath, ['scripts/copy-assets.mjs'], worktree);
   run('npm', ['run', 'build', '--silent'], root);
 

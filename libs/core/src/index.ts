@@ -74,11 +74,11 @@ export {
 } from './reporting/error-throttle';
 export type { EngineStats } from './client/engine';
 export { Transaction } from './transaction/transaction';
-export type { Mutation } from './transaction/mutation';
+export type { Mutation } from './model/mutation';
 export type { TransactionStateEntry } from './transaction/transaction-listing';
 export { checkJsonText, parseJsonText } from './validation/json-text';
-export { parseTransactionId, readTransactionId } from './transaction/transaction-id';
-export type { TransactionId } from './transaction/transaction-id';
+export { parseTransactionId, readTransactionId } from './model/transaction-id';
+export type { TransactionId } from './model/transaction-id';
 export { namespaceTag } from './storage/keys';
 export { startEmbeddedRedis, EmbeddedRedisError, freePort } from './embedded/embedded-redis';
 export type { EmbeddedRedis, EmbeddedRedisOptions } from './embedded/embedded-redis';

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { ScriptCode } from '../src/commands/script-code';
 import { defineScripts, type StatehouseConnection } from '../src/commands/scripts';
 import { NamespaceKeys } from '../src/storage/keys';
-import { SNAPSHOTS } from '../src/transaction/transaction.machine';
+import { SNAPSHOTS } from '../src/model/transaction.machine';
 import { redisUrl, sleep, uniqueNamespace } from './support/statehouse';
 
 const RETENTION = 60_000;

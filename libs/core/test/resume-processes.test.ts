@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { NamespaceKeys } from '../src/storage/keys';
-import { parseTransactionId } from '../src/transaction/transaction-id';
-import { SNAPSHOTS } from '../src/transaction/transaction.machine';
+import { parseTransactionId } from '../src/model/transaction-id';
+import { SNAPSHOTS } from '../src/model/transaction.machine';
 import { closeClients, connectClient, redisUrl } from './support/statehouse';
 
 const CHILD = join(__dirname, 'fixtures', 'snapshot-writer.child.js');

@@ -8,7 +8,7 @@ import {
   TRANSACTION_STATES,
   nextState,
   transactionMachine,
-} from '../src/transaction/transaction.machine';
+} from '../src/model/transaction.machine';
 import { redisUrl } from './support/statehouse';
 
 const include = readFileSync(join(__dirname, '../src/commands/includes/transitions.lua'), 'utf8');

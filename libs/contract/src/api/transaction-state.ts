@@ -1,5 +1,5 @@
 /**
- * Where a transaction is in its lifecycle. The engine's machine (@statehouse/core,
- * transaction/transaction.machine.ts) holds the legal transitions between these states.
+ * Where a transaction is in its lifecycle. The engine's machine (@statehouse/core's
+ * model/transaction.machine.ts) holds the legal transitions between these states.
  */
 export type TransactionState = 'open' | 'committed' | 'aborted' | 'timedOut';

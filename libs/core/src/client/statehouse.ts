@@ -27,11 +27,11 @@ import {
 } from '@statehouse/contract';
 import { RecordRepository } from '../storage/record.repository';
 import type { TransactionRepository } from '../storage/transaction.repository';
-import { mutation } from '../transaction/mutation';
+import { mutation } from '../model/mutation';
 import { Transaction } from '../transaction/transaction';
-import type { TransactionContext } from '../transaction/transaction.types';
-import { parseTransactionId } from '../transaction/transaction-id';
-import type { TransactionState } from '../transaction/transaction.machine';
+import type { TransactionContext } from '../transaction/backends/transaction-backend';
+import { parseTransactionId } from '../model/transaction-id';
+import type { TransactionState } from '../model/transaction.machine';
 import { dropConnection, duplicateConnection } from './connection';
 import { encodeCursor } from '../validation/cursor';
 import { validatePage, type Page } from '../validation/page';

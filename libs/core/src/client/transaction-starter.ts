@@ -4,13 +4,9 @@ import { toStorageError } from '../storage/redis-errors';
 import type { TransactionRepository } from '../storage/transaction.repository';
 import type { TimeoutQueue } from '../timeouts/timeout.queue';
 import { Transaction } from '../transaction/transaction';
-import type { TransactionContext } from '../transaction/transaction.types';
-import {
-  newTransactionId,
-  parseTransactionId,
-  type TransactionId,
-} from '../transaction/transaction-id';
-import { WriteBuffer } from '../transaction/write-buffer';
+import type { TransactionContext } from '../transaction/backends/transaction-backend';
+import { newTransactionId, parseTransactionId, type TransactionId } from '../model/transaction-id';
+import { WriteBuffer } from '../transaction/backends/write-buffer';
 import { validateBoolean, validateInteger } from '@statehouse/contract';
 import type { ResolvedOptions } from './statehouse.options';
 import type { BeginOptions } from '@statehouse/contract';

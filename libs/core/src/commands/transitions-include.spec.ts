@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMachine } from 'xstate';
-import { nextState, transactionMachine } from '../transaction/transaction.machine';
+import { nextState, transactionMachine } from '../model/transaction.machine';
 import { scriptDefinitions } from './scripts';
 import {
   TRANSITIONS_INCLUDE_FILE,

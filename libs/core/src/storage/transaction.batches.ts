@@ -1,8 +1,8 @@
 import { ScriptCode } from '../commands/script-code';
 import type { StatehouseConnection } from '../commands/scripts';
 import { CommitUnknownError, LimitExceededError, QuotaExceededError } from '@statehouse/contract';
-import { SNAPSHOTS } from '../transaction/transaction.machine';
-import type { TransactionId } from '../transaction/transaction-id';
+import { SNAPSHOTS } from '../model/transaction.machine';
+import type { TransactionId } from '../model/transaction-id';
 import { Batcher } from './batcher';
 import { ReplicaAcknowledgement, type ReplicationSession } from './replication';
 import type { NamespaceKeys } from './keys';

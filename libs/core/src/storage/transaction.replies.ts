@@ -13,8 +13,8 @@ import {
   snapshotOf,
   type TransactionSnapshot,
   type TransactionState,
-} from '../transaction/transaction.machine';
-import type { TransactionId } from '../transaction/transaction-id';
+} from '../model/transaction.machine';
+import type { TransactionId } from '../model/transaction-id';
 import type { JsonObject, TransactionInfo } from '@statehouse/contract';
 import {
   APPEND_MARK,

@@ -2,12 +2,8 @@ import type { Redis, Cluster } from 'ioredis';
 import { ScriptCode } from '../commands/script-code';
 import { defineScripts, type StatehouseConnection } from '../commands/scripts';
 import { TransactionNotFoundError } from '@statehouse/contract';
-import {
-  SNAPSHOTS,
-  isTransactionState,
-  type TransactionState,
-} from '../transaction/transaction.machine';
-import type { TransactionId } from '../transaction/transaction-id';
+import { SNAPSHOTS, isTransactionState, type TransactionState } from '../model/transaction.machine';
+import type { TransactionId } from '../model/transaction-id';
 import type { JsonObject } from '@statehouse/contract';
 import { TransactionBatches, type BufferedCommit } from './transaction.batches';
 import { NamespaceKeys } from './keys';

@@ -1,5 +1,5 @@
 import type { TransactionRepository } from '../storage/transaction.repository';
-import { parseTransactionId } from '../transaction/transaction-id';
+import { parseTransactionId } from '../model/transaction-id';
 import type { SweepJobData } from './timeout.queue';
 
 /** Transactions timed out per read of the deadline index. */

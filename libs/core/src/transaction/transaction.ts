@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  stateOfCode,
   serializeValue,
   TransactionError,
   validateArgs,
@@ -17,20 +16,19 @@ import {
   type WriteInput,
 } from '@statehouse/contract';
 import { validatePage } from '../validation/page';
-import { mutation, type Mutation, type PendingMutation } from './mutation';
-import {
-  listAsOf,
-  listBuffered,
-  readAsOf,
-  readBuffered,
-  type ClientSideReads,
-} from './client-side-reads';
-import { mergeListing, type TransactionStateEntry } from './transaction-listing';
-import type { ReadOnlySnapshot, TransactionContext } from './transaction.types';
+import { mutation, type Mutation, type PendingMutation } from '../model/mutation';
+import type { TransactionStateEntry } from './transaction-listing';
 import { recordField } from '../storage/record-fields';
-import type { CommitResult } from '../storage/transaction.repository';
-import type { TransactionId } from './transaction-id';
-import type { WriteBuffer } from './write-buffer';
+import type { TransactionId } from '../model/transaction-id';
+import { BufferedBackend } from './backends/buffered.backend';
+import { SnapshotBackend, type ReadOnlySnapshot } from './backends/snapshot.backend';
+import { StagedBackend, type LazyOrigin } from './backends/staged.backend';
+import type {
+  LearnState,
+  TransactionBackend,
+  TransactionContext,
+} from './backends/transaction-backend';
+import type { WriteBuffer } from './backends/write-buffer';
 import {
   applyEvent,
   initialSnapshot,
@@ -38,7 +36,7 @@ import {
   type TransactionEventType,
   type TransactionSnapshot,
   type TransactionState,
-} from './transaction.machine';
+} from '../model/transaction.machine';
 
 /** Appends allocate keys of prefix + this many digits. */
 const APPEND_DIGITS = 12;
@@ -50,7 +48,9 @@ const APPEND_DIGITS = 12;
  *
  * Two kinds live in this object only: a read-only transaction (one snapshot, nothing to write),
  * and a buffered one, which keeps its operations and read conditions here and sends them all with
- * its commit, in one script call.
+ * its commit, in one script call. This class validates, keeps the machine and what was staged
+ * through it, and hands each operation to its kind's backend (`backends/`): StagedBackend,
+ * BufferedBackend or SnapshotBackend, chosen once, here.
  */
 /** How a Transaction object starts (all optional: an open, resumable transaction). */
 export interface TransactionObjectOptions {
@@ -83,13 +83,13 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
   private readonly staged = new Map<string, Mutation | PendingMutation>();
   /** Handles of the appends staged through this object, by append id. */
   private appends: Map<string, { agentId: string; prefix: string; key: string | null }> | undefined;
-  private txId: TransactionId | null;
-  private beginning: Promise<TransactionId> | undefined;
+  /** Where this kind of transaction does its operations. */
+  private readonly backend: TransactionBackend;
 
   constructor(
     private readonly context: TransactionContext,
     /** The transaction's id, or for a lazy transaction how to begin it at its first operation. */
-    origin: TransactionId | { readonly namespace: string; begin(): Promise<TransactionId> },
+    origin: TransactionId | LazyOrigin,
     {
       machine = initialSnapshot(),
       staged = [],
@@ -100,18 +100,10 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     }: TransactionObjectOptions = {},
   ) {
     this.onFinished = onFinished;
-    this.snapshot = snapshot;
-    this.buffer = buffer;
     this.commitToken = commitToken;
     this.machine = machine;
-    if ('begin' in origin) {
-      this.txId = null;
-      this.namespaceName = origin.namespace;
-      this.lazyBegin = () => origin.begin();
-    } else {
-      this.txId = origin;
-      this.namespaceName = origin.namespace;
-    }
+    this.namespaceName = origin.namespace;
+    this.backend = backendFor(context, origin, snapshot, buffer, (state) => this.finish(state));
     staged.forEach((mutation, i) =>
       this.remember(mutation, mutation.type === 'append' ? `resumed-${i}` : undefined),
     );
@@ -119,16 +111,6 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
   }
 
   private readonly namespaceName: string;
-
-  /** Where read-only and buffered transactions read (they have no transaction in Redis). */
-  private get clientSideReads(): ClientSideReads {
-    return { records: this.context.records, namespace: this.namespaceName };
-  }
-  private readonly lazyBegin?: () => Promise<TransactionId>;
-  /** Set for a read-only transaction: it lives in this object only and never writes. */
-  private readonly snapshot?: ReadOnlySnapshot;
-  /** Set for a buffered transaction: its operations and conditions, until the commit sends them. */
-  private readonly buffer?: WriteBuffer;
   /** Called once when this object sees the transaction end (frees the client's slot). */
   private readonly onFinished?: () => void;
 
@@ -138,7 +120,7 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
    * record replaces the earlier one.
    */
   get readOnly(): boolean {
-    return this.snapshot !== undefined;
+    return this.backend.readOnly;
   }
 
   /**
@@ -146,12 +128,12 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
    * this object until the commit sends them in one call; it cannot be resumed elsewhere.
    */
   get buffered(): boolean {
-    return this.buffer !== undefined;
+    return this.backend.buffered;
   }
 
   /** The commitTs a read-only transaction reads at; null for a read-write transaction. */
   get readTs(): number | null {
-    return this.snapshot?.readTs ?? null;
+    return this.backend.readTs;
   }
 
   get mutations(): readonly Mutation[] {
@@ -166,7 +148,7 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
 
   /** The transaction's id; null for a lazy transaction until its first operation. */
   get id(): Id {
-    return (this.txId?.id ?? null) as Id;
+    return (this.backend.txId?.id ?? null) as Id;
   }
 
   get namespace(): string {
@@ -224,20 +206,7 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
       validateArgs<TransactionListInput>(input, call),
       prefix,
     );
-    const asked = { agentId, prefix, after, limit, withValues };
-    if (this.snapshot) return listAsOf(this.clientSideReads, this.snapshot, asked);
-    if (this.buffer) return listBuffered(this.clientSideReads, this.buffer, asked);
-    const page = await this.track(
-      this.context.repository.list(
-        this.txId ?? (await this.beginLazily()),
-        agentId,
-        prefix,
-        after,
-        limit + 1,
-        withValues,
-      ),
-    );
-    return mergeListing(page.committed, page.staged, prefix, after, limit);
+    return this.backend.list({ agentId, prefix, after, limit, withValues });
   }
 
   /** Stages a write: the last operation on a record wins; nothing is visible before commit. */
@@ -262,13 +231,8 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     const agentId = validateName(args.agentId, 'agentId');
     const key = validateName(args.key, 'key');
     const ifVersion = optionalVersion(args.ifVersion);
-    if (this.buffer) {
-      this.buffer.stage(this.id!, agentId, key, json, ifVersion);
-      this.remember({ type, agentId, key, json, ifVersion });
-      return;
-    }
-    const txId = this.txId ?? (await this.beginLazily());
-    await this.track(this.context.repository.stage(txId, agentId, key, json, ifVersion));
+    const stored = this.backend.stage(agentId, key, json, ifVersion);
+    if (stored !== undefined) await stored;
     this.remember({ type, agentId, key, json, ifVersion });
   }
 
@@ -282,20 +246,7 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     const args = validateArgs<GetInput>(input, 'get');
     const agentId = validateName(args.agentId, 'agentId');
     const key = validateName(args.key, 'key');
-    if (this.snapshot) return readAsOf(this.clientSideReads, this.snapshot, agentId, key);
-    if (this.buffer) return readBuffered(this.clientSideReads, this.buffer, agentId, key);
-    const read = await this.track(
-      this.context.repository.read(this.txId ?? (await this.beginLazily()), agentId, key),
-    );
-    const committed = read.committed;
-    const value = read.source === 'staged' ? read.value : (committed?.value ?? null);
-    return {
-      exists: value !== null,
-      value,
-      version: committed?.version ?? 0,
-      commitTs: committed?.commitTs ?? 0,
-      staged: read.source === 'staged',
-    };
+    return this.backend.get(agentId, key);
   }
 
   /**
@@ -304,22 +255,8 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
    */
   async commit(): Promise<number> {
     this.accept('COMMIT');
-    if (this.snapshot) {
-      this.finish('committed');
-      return this.snapshot.readTs; // nothing to apply: a read-only commit ends the snapshot
-    }
-    let outcome: Promise<CommitResult>;
-    if (this.buffer) {
-      outcome = this.context.repository.commitBuffered(
-        this.buffer.toCommit(this.txId!, this.commitToken),
-      );
-    } else {
-      outcome = this.context.repository.commit(
-        this.txId ?? (await this.beginLazily()),
-        this.commitToken,
-      );
-    }
-    const { commitTs, appended } = await this.track(outcome);
+    const outcome = this.backend.commit(this.commitToken);
+    const { commitTs, appended } = outcome instanceof Promise ? await outcome : outcome;
     for (const [appendId, handle] of this.appends ?? []) {
       const key = appended.get(appendId);
       if (key !== undefined) handle.key = key;
@@ -346,12 +283,8 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     }
     const json = serializeValue(args.value, this.context.maxValueBytes);
     const appendId = randomUUID();
-    if (this.buffer) {
-      this.buffer.stageAppend(this.id!, agentId, prefix, appendId, json);
-    } else {
-      const txId = this.txId ?? (await this.beginLazily());
-      await this.track(this.context.repository.stageAppend(txId, agentId, prefix, appendId, json));
-    }
+    const stored = this.backend.append(agentId, prefix, appendId, json);
+    if (stored !== undefined) await stored;
     const handle = { agentId, prefix, key: null as string | null };
     (this.appends ??= new Map()).set(appendId, handle);
     this.remember({ type: 'append', agentId, key: null, json, prefix }, appendId);
@@ -363,13 +296,8 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     // The machine's no-op: ABORT keeps an aborted or timed-out transaction where it is.
     if (applyEvent(this.machine, 'ABORT')?.value === this.knownState) return;
     this.accept('ABORT');
-    if (this.snapshot || this.buffer || (this.txId === null && this.beginning === undefined)) {
-      return this.finish('aborted'); // nothing in Redis to abort
-    }
-    const state = await this.track(
-      this.context.repository.abort(this.txId ?? (await this.beginLazily())),
-    );
-    this.finish(state);
+    const outcome = this.backend.abort();
+    this.finish(typeof outcome === 'string' ? outcome : await outcome);
   }
 
   /** `await using tx = await client.beginTransaction()`: leaving the block without commit aborts. */
@@ -379,34 +307,14 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
 
   private accept(event: TransactionEventType): void {
     this.context.assertOpen();
-    const deadline = this.snapshot?.deadline ?? this.buffer?.deadline;
-    // A buffered commit already sent may have committed: its retry must reach Redis to find out.
-    const sent = this.buffer?.sent === true && event === 'COMMIT';
-    if (deadline !== undefined && !sent && this.knownState === 'open' && Date.now() >= deadline) {
+    const deadline = this.backend.clientDeadline(event);
+    if (deadline !== undefined && this.knownState === 'open' && Date.now() >= deadline) {
       this.finish('timedOut');
     }
-    if (this.snapshot && this.knownState === 'open' && (event === 'WRITE' || event === 'DELETE')) {
-      throw new TransactionError('Transaction is read-only', {
-        code: 'TRANSACTION_READ_ONLY',
-        txId: this.id ?? undefined,
-      });
-    }
+    if (this.knownState === 'open') this.backend.assertAccepts(event);
     const state = this.knownState;
     if (state !== 'open' && !this.machine.can({ type: event })) {
       throw TransactionError.forState(rejectionFor(state), this.id ?? undefined);
-    }
-  }
-
-  /** Learns the stored state from a refusal, so later calls fail fast without a round trip. */
-  private async track<T>(operation: Promise<T>): Promise<T> {
-    try {
-      return await operation;
-    } catch (error) {
-      if (error instanceof TransactionError) {
-        const learned = stateOfCode(error.code);
-        if (learned) this.finish(learned);
-      }
-      throw error;
     }
   }
 
@@ -420,24 +328,35 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     }
   }
 
-  /** Begins a lazy transaction in Redis, once, at its first operation. */
-  private beginLazily(): Promise<TransactionId> {
-    this.beginning ??= this.lazyBegin!().then(
-      (txId) => (this.txId = txId),
-      (error: unknown) => {
-        this.beginning = undefined; // the next operation tries again
-        throw error;
-      },
-    );
-    return this.beginning;
-  }
-
   /** `appendId` keeps each append apart: appends never replace one another. */
   private remember(staged: Mutation | PendingMutation, appendId?: string): void {
     const record = appendId ?? recordField(staged.agentId, staged.key ?? '');
     this.staged.delete(record);
     this.staged.set(record, staged);
   }
+}
+
+/**
+ * The backend of the kind the options ask for. `learn` is how a backend's refusal from Redis
+ * reaches the machine: the backends learn a state where the Transaction used to (a refusal of a
+ * stored operation), so later calls fail fast without a round trip.
+ */
+function backendFor(
+  context: TransactionContext,
+  origin: TransactionId | LazyOrigin,
+  snapshot: ReadOnlySnapshot | undefined,
+  buffer: WriteBuffer | undefined,
+  learn: LearnState,
+): TransactionBackend {
+  if (snapshot === undefined && buffer === undefined) {
+    return new StagedBackend(context.repository, origin, learn);
+  }
+  if ('begin' in origin) {
+    throw new TypeError('A read-only or buffered transaction has its id from the start');
+  }
+  return snapshot === undefined
+    ? new BufferedBackend(context.repository, context.records, origin, buffer!, learn)
+    : new SnapshotBackend(context.records, origin, snapshot);
 }
 
 function optionalVersion(value: unknown): number | undefined {

@@ -1,4 +1,4 @@
--- GENERATED from transactionMachine (transaction/transaction.machine.ts) by
+-- GENERATED from transactionMachine (model/transaction.machine.ts) by
 -- `npm run generate:transitions` (commands/transitions-include.ts). Do not edit:
 -- transitions-include.spec.ts fails when this file and the machine disagree.
 -- nextState(state, event): the state after `event` in `state`, or false where the machine

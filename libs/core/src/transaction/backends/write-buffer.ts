@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { LimitExceededError, TransactionNotFoundError } from '@statehouse/contract';
-import { SEPARATOR } from '../storage/marks';
-import { membershipField, recordField } from '../storage/record-fields';
-import type { BufferedCommit, BufferedOperation } from '../storage/transaction.repository';
-import type { TransactionId } from './transaction-id';
+import { SEPARATOR } from '../../storage/marks';
+import { membershipField, recordField } from '../../storage/record-fields';
+import type { BufferedCommit, BufferedOperation } from '../../storage/transaction.repository';
+import type { TransactionId } from '../../model/transaction-id';
 import type { JsonObject } from '@statehouse/contract';
 
 export interface WriteBufferLimits {
