@@ -76,7 +76,7 @@ async function commitRaw(
     SNAPSHOTS.timedOut,
     SNAPSHOTS.aborted,
     RETENTION,
-    ...commits.flatMap(([id, token]) => [token, `${keys.namespace}~${id}`]),
+    ...commits.flatMap(([id, token]) => [token, `${keys.namespace}~${id}`, '']),
   );
 }
 

@@ -107,7 +107,11 @@ export class TransactionStarter {
     }
     // The slot is freed when the transaction ends here, or after its deadline at the latest.
     slot.expire(Date.now() + timeoutMs + SLOT_GRACE_MS);
-    return new Transaction(this.context, txId, { onFinished: finished });
+    // Begun here (an existing transaction kept for a chosen id may hold stagings of others).
+    return new Transaction(this.context, txId, {
+      onFinished: finished,
+      countStagings: chosenId === undefined,
+    });
   }
 
   /**

@@ -18,8 +18,10 @@
   ARGV[2] persisted snapshot of 'timedOut' (applied when a deadline has passed)
   ARGV[3] persisted snapshot of 'aborted' (applied on a conflict)
   ARGV[4] retentionMs: how long a finished transaction stays readable
-  ARGV[3 + 2i]  commit token of the i-th commit (a retry of the same commit() carries the same one)
-  ARGV[4 + 2i]  public transaction id, recorded in the log
+  ARGV[2 + 3i]  commit token of the i-th commit (a retry of the same commit() carries the same one)
+  ARGV[3 + 3i]  public transaction id, recorded in the log
+  ARGV[4 + 3i]  how many stagings the committing client made ('' when it does not know: a
+                transaction resumed from its id); the transaction's 'seq' must be exactly that
 
   Returns { code_1, detail_1, appended_1, ..., code_n, detail_n, appended_n }, per transaction:
           0, commitTs     committed now
@@ -30,6 +32,9 @@
           -3, 0           its deadline has passed; now timed out (TIMEOUT)
           -9, record      a record it read (or wrote with ifVersion) has changed since: nothing
                           applied, now aborted (CONFLICT); record = agentId NUL key
+          -13, seq        Redis holds fewer (or more) stagings than the client made: a failover
+                          lost some before they reached a replica. Nothing applied, now aborted
+                          (STAGED_LOST); seq = the stagings Redis holds
 
   Besides staged operations, a transaction hash holds conditions: field SOH agentId NUL key ->
   the version the record must still have ("<n>"; 0 = never written) or "!" (it must not exist);
@@ -61,7 +66,7 @@ local now = nowMs()
 local clock = commitClock(clockKey, logKey)
 local committedIds = {}
 
-local function commit(txKey, token, txId)
+local function commit(txKey, token, txId, expectedSeq)
   -- Checks. Nothing below writes until every check of this transaction has passed.
   local raw = redis.call('HGETALL', txKey)
   if #raw == 0 then
@@ -118,6 +123,11 @@ local function commit(txKey, token, txId)
     finishTransaction(txKey, deadlinesKey, ledgerKey, staged, timedOut, timedOutSnapshot, now, retentionMs, {})
     return -3, 0
   end
+  if expectedSeq ~= '' and tonumber(meta.seq) ~= tonumber(expectedSeq) then
+    finishTransaction(txKey, deadlinesKey, ledgerKey, staged, nextState(meta.state, 'ABORT'), abortedSnapshot, now,
+      retentionMs, {})
+    return -13, tonumber(meta.seq)
+  end
   local failed = checkConditions(stateKey, conditions)
   if failed then
     finishTransaction(txKey, deadlinesKey, ledgerKey, staged, nextState(meta.state, 'ABORT'), abortedSnapshot, now,
@@ -141,7 +151,7 @@ end
 
 local out = {}
 for i = 1, #KEYS - 6 do
-  local code, detail, appendedKeys = commit(KEYS[6 + i], ARGV[3 + 2 * i], ARGV[4 + 2 * i])
+  local code, detail, appendedKeys = commit(KEYS[6 + i], ARGV[2 + 3 * i], ARGV[3 + 3 * i], ARGV[4 + 3 * i])
   out[3 * i - 2] = code
   out[3 * i - 1] = detail
   out[3 * i] = appendedKeys or ''

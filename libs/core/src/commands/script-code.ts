@@ -21,4 +21,9 @@ export enum ScriptCode {
   QUOTA_OPEN_TRANSACTIONS = -11,
   /** Staging this would pass the namespace's maxStagedBytesPerNamespace. */
   QUOTA_STAGED_BYTES = -12,
+  /**
+   * The commit found a different number of stagings than the client made: a Redis failover lost
+   * some before they reached a replica. Nothing applied, the transaction is aborted.
+   */
+  STAGED_LOST = -13,
 }

@@ -1,6 +1,11 @@
 import { ScriptCode } from '../commands/script-code';
 import type { StatehouseConnection } from '../commands/scripts';
-import { CommitUnknownError, LimitExceededError, QuotaExceededError } from '@statehouse/contract';
+import {
+  CommitUnknownError,
+  LimitExceededError,
+  QuotaExceededError,
+  StorageUnavailableError,
+} from '@statehouse/contract';
 import { SNAPSHOTS } from '../model/transaction.machine';
 import type { TransactionId } from '../model/transaction-id';
 import { Batcher } from './batcher';
@@ -20,6 +25,12 @@ export interface StageItem {
   readonly field: string;
   readonly json: string | null;
   readonly ifVersion: number | undefined;
+  /**
+   * Durability 'replicated' only: answer once enough replicas have the staging. For transactions
+   * whose commit cannot check their stagings (resumed from an id: the HTTP API, statehouse.v1,
+   * another process), so that a failover cannot drop an acknowledged write from their commit.
+   */
+  readonly confirm?: boolean;
 }
 
 export interface BeginItem extends TransactionId {
@@ -31,6 +42,11 @@ export interface BeginItem extends TransactionId {
 export interface CommitItem {
   readonly tx: TransactionId;
   readonly token: string;
+  /**
+   * How many stagings (writes, deletes, appends) the committing object made, if it saw all of
+   * them (it began the transaction); the commit is refused when Redis holds another number.
+   */
+  readonly stagings?: number;
 }
 
 /** What a buffered transaction sends with its commit: everything it did, in one call. */
@@ -138,6 +154,9 @@ export class TransactionBatches {
 
   private async stageBatch(namespace: string, items: StageItem[]): Promise<Array<void | Error>> {
     const keys = this.keys(namespace);
+    const session = items.some((item) => item.confirm)
+      ? this.replicas?.session(keys.fence)
+      : undefined;
     const txKeys = items.map(({ tx }) => keys.transaction(tx.localId));
     const opArgs = items.flatMap(({ field, json, ifVersion }) => [
       field,
@@ -159,11 +178,23 @@ export class TransactionBatches {
         ...opArgs,
       ),
     );
-    return items.map(({ tx }, i) => {
+    const replicated = session ? await this.stagingReplicated(session, keys) : undefined;
+    return items.map(({ tx, confirm }, i) => {
       const code = Number(reply[2 * i]) as ScriptCode;
       const detail = reply[2 * i + 1];
       switch (code) {
         case ScriptCode.OK:
+          if (confirm && replicated) {
+            return new StorageUnavailableError(
+              `the write reached the Redis primary but not ${replicated} (durability 'replicated')`,
+              {
+                txId: tx.id,
+                advice:
+                  'A failover could lose it: write it again (staging is idempotent per record), ' +
+                  'or abort the transaction.',
+              },
+            );
+          }
           return undefined;
         case ScriptCode.TOO_MANY_OPERATIONS:
           return new LimitExceededError('maxOperationsPerTransaction', Number(detail), tx.id);
@@ -180,6 +211,20 @@ export class TransactionBatches {
           return transactionFailure(tx, code, detail);
       }
     });
+  }
+
+  /** undefined when the replicas have the stagings; else what they lack, for the error. */
+  private async stagingReplicated(
+    session: ReplicationSession,
+    keys: NamespaceKeys,
+  ): Promise<string | undefined> {
+    const { replicas, timeoutMs } = this.settings.replication!;
+    try {
+      if (await this.replicas!.confirm(session, keys.fence, false)) return undefined;
+    } catch {
+      // unreachable: reported as not acknowledged
+    }
+    return `${replicas} replica(s) within ${timeoutMs} ms`;
   }
 
   private commitBatch(
@@ -201,7 +246,7 @@ export class TransactionBatches {
         SNAPSHOTS.timedOut,
         SNAPSHOTS.aborted,
         this.settings.retentionMs,
-        ...items.flatMap(({ tx, token }) => [token, tx.id]),
+        ...items.flatMap(({ tx, token, stagings }) => [token, tx.id, stagings ?? '']),
       ),
     );
   }

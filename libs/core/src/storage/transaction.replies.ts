@@ -132,6 +132,9 @@ export function transactionFailure(tx: TransactionId, code: ScriptCode, detail: 
       tx.id,
     );
   }
+  if (code === ScriptCode.STAGED_LOST) {
+    return TransactionConflictError.stagedLost(tx.id, Number(detail));
+  }
   if (code === ScriptCode.TIMEOUT) return TransactionError.forState('TRANSACTION_TIMEOUT', tx.id);
   if (code === ScriptCode.NOT_OPEN && isTransactionState(detail) && detail !== 'open') {
     return TransactionError.forState(rejectionFor(detail), tx.id);

@@ -74,19 +74,24 @@ export class TransactionRepository {
     return this.batches.begin({ ...tx, timeoutMs, keep });
   }
 
-  /** Stages a write (`json`) or a delete (`json` null). */
+  /**
+   * Stages a write (`json`) or a delete (`json` null). With `confirm` (a transaction whose commit
+   * cannot check its stagings), durability 'replicated' also waits for the replicas.
+   */
   stage(
     tx: TransactionId,
     agentId: string,
     key: string,
     json: string | null,
     ifVersion?: number,
+    confirm = false,
   ): Promise<void> {
     return this.batches.stage({
       tx,
       field: recordField(agentId, key),
       json,
       ifVersion,
+      confirm,
     });
   }
 
@@ -150,12 +155,14 @@ export class TransactionRepository {
     prefix: string,
     appendId: string,
     json: string,
+    confirm = false,
   ): Promise<void> {
     return this.batches.stage({
       tx,
       field: `${APPEND_MARK}${agentId}${SEPARATOR}${prefix}${SEPARATOR}${appendId}`,
       json,
       ifVersion: undefined,
+      confirm,
     });
   }
 
@@ -188,8 +195,8 @@ export class TransactionRepository {
   }
 
   /** Commits; `replayed` is true when this token's earlier attempt had already committed. */
-  commit(tx: TransactionId, token: string): Promise<CommitResult> {
-    return this.batches.commit({ tx, token });
+  commit(tx: TransactionId, token: string, stagings?: number): Promise<CommitResult> {
+    return this.batches.commit(stagings === undefined ? { tx, token } : { tx, token, stagings });
   }
 
   /**

@@ -69,6 +69,11 @@ export interface TransactionObjectOptions {
   readonly buffer?: WriteBuffer;
   /** A caller's commit token (a server relaying commit retries); default a new one. */
   readonly commitToken?: string;
+  /**
+   * This object began the transaction and makes all its stagings: the commit then checks Redis
+   * holds exactly those (a failover cannot drop a write from a commit unnoticed).
+   */
+  readonly countStagings?: boolean;
 }
 
 export class Transaction<Id extends string | null = string> implements AsyncDisposable {
@@ -97,13 +102,16 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
       snapshot,
       buffer,
       commitToken = randomUUID(),
+      countStagings = false,
     }: TransactionObjectOptions = {},
   ) {
     this.onFinished = onFinished;
     this.commitToken = commitToken;
     this.machine = machine;
     this.namespaceName = origin.namespace;
-    this.backend = backendFor(context, origin, snapshot, buffer, (state) => this.finish(state));
+    this.backend = backendFor(context, origin, snapshot, buffer, countStagings, (state) =>
+      this.finish(state),
+    );
     staged.forEach((mutation, i) =>
       this.remember(mutation, mutation.type === 'append' ? `resumed-${i}` : undefined),
     );
@@ -346,10 +354,11 @@ function backendFor(
   origin: TransactionId | LazyOrigin,
   snapshot: ReadOnlySnapshot | undefined,
   buffer: WriteBuffer | undefined,
+  countStagings: boolean,
   learn: LearnState,
 ): TransactionBackend {
   if (snapshot === undefined && buffer === undefined) {
-    return new StagedBackend(context.repository, origin, learn);
+    return new StagedBackend(context.repository, origin, learn, countStagings);
   }
   if ('begin' in origin) {
     throw new TypeError('A read-only or buffered transaction has its id from the start');

@@ -32,17 +32,26 @@ export class StagedBackend implements TransactionBackend {
   txId: TransactionId | null;
   private readonly lazy: LazyOrigin | undefined;
   private beginning: Promise<TransactionId> | undefined;
+  /**
+   * The stagings this object made, when it made every one of them (it began the transaction):
+   * the commit checks Redis holds exactly these, so a write a failover lost before it reached a
+   * replica fails the commit instead of vanishing from it. Undefined for a resumed transaction.
+   */
+  private stagings: number | undefined;
 
   constructor(
     private readonly repository: TransactionRepository,
     origin: TransactionId | LazyOrigin,
     private readonly learn: LearnState,
+    countStagings = false,
   ) {
     if ('begin' in origin) {
       this.txId = null;
       this.lazy = origin;
+      this.stagings = 0; // a lazy transaction is always this object's own
     } else {
       this.txId = origin;
+      this.stagings = countStagings ? 0 : undefined;
     }
   }
 
@@ -90,25 +99,44 @@ export class StagedBackend implements TransactionBackend {
   ): Promise<void> {
     const txId = this.txId ?? (await this.begun());
     try {
-      await this.repository.stage(txId, agentId, key, json, ifVersion);
+      await this.repository.stage(
+        txId,
+        agentId,
+        key,
+        json,
+        ifVersion,
+        this.stagings === undefined, // its commit cannot check: durability waits for replicas
+      );
     } catch (error) {
+      // Staged or not is unknown after some failures: stop counting, the commit checks nothing.
+      this.stagings = undefined;
       throw learnFrom(error, this.learn);
     }
+    if (this.stagings !== undefined) this.stagings++;
   }
 
   async append(agentId: string, prefix: string, appendId: string, json: string): Promise<void> {
     const txId = this.txId ?? (await this.begun());
     try {
-      await this.repository.stageAppend(txId, agentId, prefix, appendId, json);
+      await this.repository.stageAppend(
+        txId,
+        agentId,
+        prefix,
+        appendId,
+        json,
+        this.stagings === undefined,
+      );
     } catch (error) {
+      this.stagings = undefined;
       throw learnFrom(error, this.learn);
     }
+    if (this.stagings !== undefined) this.stagings++;
   }
 
   async commit(token: string): Promise<CommitResult> {
     const txId = this.txId ?? (await this.begun());
     try {
-      return await this.repository.commit(txId, token);
+      return await this.repository.commit(txId, token, this.stagings);
     } catch (error) {
       throw learnFrom(error, this.learn);
     }
