@@ -6,7 +6,8 @@
 // balances add up, commit timestamps are unique and follow real-time order, every request got an
 // answer and every error was a typed one.
 import { randomBytes } from 'node:crypto';
-import { containersAvailable, freePort } from '../support/redis-container';
+import { createServer, type Server } from 'node:net';
+import { containersAvailable } from '../support/redis-container';
 import { ComposeProject, REPO_ROOT, runCommand } from './support/compose-project';
 import { HttpReplica } from './support/http-replica';
 import { BANK, INITIAL_BALANCE, LEDGER, NOTES, Workload, type Operation } from './support/workload';
@@ -87,10 +88,13 @@ if (containersAvailable()) {
       ) as Record<string, string>;
       verbose(`images ${JSON.stringify(images)} built in ${Date.now() - t0} ms`);
 
+      // Six distinct ports: each one's listener stays open until all are chosen (ports taken and
+      // released one after the other can repeat, and two replicas then ask Docker for the same).
+      const free = await distinctFreePorts(6);
       const ports: Record<string, string> = {};
       for (const n of [1, 2, 3]) {
-        ports[`STATEHOUSE_SERVER_${n}_HTTP_PORT`] = String(await freePort());
-        ports[`STATEHOUSE_SERVER_${n}_GRPC_PORT`] = String(await freePort());
+        ports[`STATEHOUSE_SERVER_${n}_HTTP_PORT`] = String(free[2 * n - 2]);
+        ports[`STATEHOUSE_SERVER_${n}_GRPC_PORT`] = String(free[2 * n - 1]);
       }
       project = new ComposeProject(`statehouse-test-${id}`, {
         ...images,
@@ -315,4 +319,22 @@ if (containersAvailable()) {
       }
     }, 240_000);
   });
+}
+
+/** `count` different free ports on 127.0.0.1, all held until every one is chosen. */
+async function distinctFreePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer();
+      servers.push(server);
+      await new Promise<void>((done, fail) => {
+        server.once('error', fail);
+        server.listen(0, '127.0.0.1', done);
+      });
+    }
+    return servers.map((server) => (server.address() as { port: number }).port);
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
+  }
 }

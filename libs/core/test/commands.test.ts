@@ -123,7 +123,7 @@ describe('stageOperations', () => {
         ['t1', field('a', 'k'), '{"v":2}'],
         ['missing', field('a', 'k'), '{}'],
       ]),
-    ).toEqual([ScriptCode.OK, 0, ScriptCode.OK, 0, ScriptCode.OK, 0, ScriptCode.NOT_FOUND, 0]);
+    ).toEqual([ScriptCode.OK, 1, ScriptCode.OK, 2, ScriptCode.OK, 3, ScriptCode.NOT_FOUND, 0]); // OK: its seq
     const stored = await redis.hgetall(tx('t1'));
     expect(stored[field('a', 'k')]).toBe('3:w:{"v":2}');
     expect(stored[field('a', 'gone')]).toBe('2:d:');
@@ -142,7 +142,7 @@ describe('stageOperations', () => {
     );
     expect(await stage([['t1', field('a', 'k1'), '{"again":1}']], [2, 100])).toEqual([
       ScriptCode.OK,
-      0,
+      3,
     ]);
     expect(await stage([['t1', field('a', 'k3'), '{}']], [2, 100])).toEqual([
       ScriptCode.TOO_MANY_OPERATIONS,

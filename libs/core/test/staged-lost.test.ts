@@ -88,6 +88,27 @@ it('checks a lazy transaction too, and leaves a resumed one (which cannot know) 
   expect(await client.getState({ agentId: 'b', key: 'k2' })).toMatchObject({ exists: true });
 });
 
+it('lets the object that began a transaction commit writes another object made, and still notices its own lost one', async () => {
+  const namespace = uniqueNamespace('lost-shared');
+  const client = await connectClient({ namespace });
+  const shared = await client.beginTransaction();
+  await shared.write({ agentId: 'a', key: 'mine', value: {} });
+  const other = await client.resumeTransaction(shared.id);
+  await other.write({ agentId: 'a', key: 'theirs', value: {} });
+  expect(await shared.commit()).toBeGreaterThan(0); // Redis holds more stagings than it made
+  expect(await client.getState({ agentId: 'a', key: 'theirs' })).toMatchObject({ exists: true });
+
+  const interleaved = await client.beginTransaction();
+  await interleaved.write({ agentId: 'b', key: 'one', value: {} });
+  await (
+    await client.resumeTransaction(interleaved.id)
+  ).write({ agentId: 'b', key: 'two', value: {} });
+  await loseWritesAfter(interleaved, namespace, () =>
+    interleaved.write({ agentId: 'b', key: 'three', value: {} }),
+  );
+  await expect(interleaved.commit()).rejects.toBeInstanceOf(TransactionConflictError);
+});
+
 it("with durability 'replicated', a resumed transaction's write waits for the replicas (its commit cannot check)", async () => {
   // The test Redis has no replica: every wait for one fails, within 50 ms.
   const namespace = uniqueNamespace('lost-resumed');

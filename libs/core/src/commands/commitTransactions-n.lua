@@ -20,8 +20,9 @@
   ARGV[4] retentionMs: how long a finished transaction stays readable
   ARGV[2 + 3i]  commit token of the i-th commit (a retry of the same commit() carries the same one)
   ARGV[3 + 3i]  public transaction id, recorded in the log
-  ARGV[4 + 3i]  how many stagings the committing client made ('' when it does not know: a
-                transaction resumed from its id); the transaction's 'seq' must be exactly that
+  ARGV[4 + 3i]  the highest sequence number Redis gave the committing object's stagings ('' when
+                it does not know: a transaction resumed from its id); the transaction's 'seq'
+                (how many stagings it holds) must be at least that
 
   Returns { code_1, detail_1, appended_1, ..., code_n, detail_n, appended_n }, per transaction:
           0, commitTs     committed now
@@ -32,7 +33,7 @@
           -3, 0           its deadline has passed; now timed out (TIMEOUT)
           -9, record      a record it read (or wrote with ifVersion) has changed since: nothing
                           applied, now aborted (CONFLICT); record = agentId NUL key
-          -13, seq        Redis holds fewer (or more) stagings than the client made: a failover
+          -13, seq        Redis holds fewer stagings than the client was acknowledged: a failover
                           lost some before they reached a replica. Nothing applied, now aborted
                           (STAGED_LOST); seq = the stagings Redis holds
 
@@ -123,7 +124,7 @@ local function commit(txKey, token, txId, expectedSeq)
     finishTransaction(txKey, deadlinesKey, ledgerKey, staged, timedOut, timedOutSnapshot, now, retentionMs, {})
     return -3, 0
   end
-  if expectedSeq ~= '' and tonumber(meta.seq) ~= tonumber(expectedSeq) then
+  if expectedSeq ~= '' and tonumber(meta.seq) < tonumber(expectedSeq) then
     finishTransaction(txKey, deadlinesKey, ledgerKey, staged, nextState(meta.state, 'ABORT'), abortedSnapshot, now,
       retentionMs, {})
     return -13, tonumber(meta.seq)

@@ -19,7 +19,7 @@
                    must not exist), stored as the field SOH record (see commitTransactions)
 
   Returns { code_1, detail_1, ..., code_n, detail_n }, per operation:
-          0, 0          staged, as the field "<seq>:<w|d>:<json>" of the transaction hash
+          0, seq        staged, as the field "<seq>:<w|d>:<json>" of the transaction hash
           -1, 0         no such transaction (NOT_FOUND)
           -2, state     the transaction is not open (NOT_OPEN)
           -3, 0         its deadline has passed; now timed out (TIMEOUT)
@@ -92,7 +92,7 @@ local function stage(txKey, field, kind, json, ifVersion)
     redis.call('HSET', txKey, field, entry, 'seq', seq, 'bytes', bytes,
       CONDITION_MARK .. field, ifVersion == '0' and '!' or ifVersion)
   end
-  return 0, 0
+  return 0, seq
 end
 
 for i = 1, #KEYS - 2 do

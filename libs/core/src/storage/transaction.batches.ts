@@ -43,8 +43,8 @@ export interface CommitItem {
   readonly tx: TransactionId;
   readonly token: string;
   /**
-   * How many stagings (writes, deletes, appends) the committing object made, if it saw all of
-   * them (it began the transaction); the commit is refused when Redis holds another number.
+   * The highest sequence number Redis gave the committing object's stagings, if it began the
+   * transaction: the commit is refused when Redis holds fewer stagings than that.
    */
   readonly stagings?: number;
 }
@@ -67,7 +67,7 @@ export type BufferedOperation =
 
 interface NamespaceBatchers {
   readonly begin: Batcher<BeginItem, BeginResult>;
-  readonly stage: Batcher<StageItem, void>;
+  readonly stage: Batcher<StageItem, number>;
   readonly commit: Batcher<CommitItem, CommitResult>;
   readonly commitBuffered: Batcher<BufferedCommit, CommitResult>;
 }
@@ -95,7 +95,8 @@ export class TransactionBatches {
     return this.batchersOf(item.namespace).begin.submit(item);
   }
 
-  stage(item: StageItem): Promise<void> {
+  /** Resolves to the staging's sequence number in its transaction. */
+  stage(item: StageItem): Promise<number> {
     return this.batchersOf(item.tx.namespace).stage.submit(item);
   }
 
@@ -152,7 +153,7 @@ export class TransactionBatches {
     });
   }
 
-  private async stageBatch(namespace: string, items: StageItem[]): Promise<Array<void | Error>> {
+  private async stageBatch(namespace: string, items: StageItem[]): Promise<Array<number | Error>> {
     const keys = this.keys(namespace);
     const session = items.some((item) => item.confirm)
       ? this.replicas?.session(keys.fence)
@@ -195,7 +196,7 @@ export class TransactionBatches {
               },
             );
           }
-          return undefined;
+          return Number(detail);
         case ScriptCode.TOO_MANY_OPERATIONS:
           return new LimitExceededError('maxOperationsPerTransaction', Number(detail), tx.id);
         case ScriptCode.TOO_MANY_BYTES:

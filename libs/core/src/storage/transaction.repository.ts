@@ -85,7 +85,7 @@ export class TransactionRepository {
     json: string | null,
     ifVersion?: number,
     confirm = false,
-  ): Promise<void> {
+  ): Promise<number> {
     return this.batches.stage({
       tx,
       field: recordField(agentId, key),
@@ -156,7 +156,7 @@ export class TransactionRepository {
     appendId: string,
     json: string,
     confirm = false,
-  ): Promise<void> {
+  ): Promise<number> {
     return this.batches.stage({
       tx,
       field: `${APPEND_MARK}${agentId}${SEPARATOR}${prefix}${SEPARATOR}${appendId}`,

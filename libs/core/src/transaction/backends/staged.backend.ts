@@ -33,9 +33,10 @@ export class StagedBackend implements TransactionBackend {
   private readonly lazy: LazyOrigin | undefined;
   private beginning: Promise<TransactionId> | undefined;
   /**
-   * The stagings this object made, when it made every one of them (it began the transaction):
-   * the commit checks Redis holds exactly these, so a write a failover lost before it reached a
-   * replica fails the commit instead of vanishing from it. Undefined for a resumed transaction.
+   * When this object began the transaction: the highest sequence number Redis gave its stagings
+   * (0 before any). The commit checks Redis holds at least that many stagings, so a write that a
+   * failover lost before it reached a replica fails the commit instead of vanishing from it.
+   * Undefined for a resumed transaction (writes made before it are unknown to it).
    */
   private stagings: number | undefined;
 
@@ -98,8 +99,9 @@ export class StagedBackend implements TransactionBackend {
     ifVersion: number | undefined,
   ): Promise<void> {
     const txId = this.txId ?? (await this.begun());
+    let seq: number;
     try {
-      await this.repository.stage(
+      seq = await this.repository.stage(
         txId,
         agentId,
         key,
@@ -112,13 +114,14 @@ export class StagedBackend implements TransactionBackend {
       this.stagings = undefined;
       throw learnFrom(error, this.learn);
     }
-    if (this.stagings !== undefined) this.stagings++;
+    if (this.stagings !== undefined) this.stagings = Math.max(this.stagings, seq);
   }
 
   async append(agentId: string, prefix: string, appendId: string, json: string): Promise<void> {
     const txId = this.txId ?? (await this.begun());
+    let seq: number;
     try {
-      await this.repository.stageAppend(
+      seq = await this.repository.stageAppend(
         txId,
         agentId,
         prefix,
@@ -130,7 +133,7 @@ export class StagedBackend implements TransactionBackend {
       this.stagings = undefined;
       throw learnFrom(error, this.learn);
     }
-    if (this.stagings !== undefined) this.stagings++;
+    if (this.stagings !== undefined) this.stagings = Math.max(this.stagings, seq);
   }
 
   async commit(token: string): Promise<CommitResult> {
