@@ -1,4 +1,5 @@
 import { setup, transition, type SnapshotFrom } from 'xstate';
+import type { TransactionState } from '@statehouse/contract';
 
 /**
  * The lifecycle of a transaction. The machine is the single source of legal transitions: the Lua
@@ -7,7 +8,8 @@ import { setup, transition, type SnapshotFrom } from 'xstate';
  * snapshots computed here; resume and describe restore the machine from the stored snapshot.
  * Timeouts are BullMQ jobs, never XState timers, and no action does I/O.
  */
-export type TransactionState = 'open' | 'committed' | 'aborted' | 'timedOut';
+/** The machine's states: the contract's, so the engine and every client name them alike. */
+export type { TransactionState };
 
 export type TransactionEvent =
   | { type: 'WRITE' }
