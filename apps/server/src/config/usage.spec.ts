@@ -1,4 +1,4 @@
-import { FLAGS } from './server-config';
+import { FLAGS } from './flags';
 import { USAGE } from './usage';
 
 describe('--help', () => {

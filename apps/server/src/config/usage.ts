@@ -1,4 +1,4 @@
-import { FLAGS } from './server-config';
+import { FLAGS } from './flags';
 
 /** --help: every flag with its variables, a description and its default, aligned. */
 function renderUsage(): string {
