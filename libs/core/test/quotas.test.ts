@@ -47,7 +47,7 @@ describe('maxOpenTransactionsPerNamespace', () => {
 
   it('counts a transaction until it times out', async () => {
     const [first] = await twoClients({ maxOpenTransactionsPerNamespace: 1 });
-    await first.beginTransaction({ timeoutMs: 200 });
+    await first.beginTransaction({ timeoutMs: 1000 });
     await expect(first.beginTransaction()).rejects.toBeInstanceOf(QuotaExceededError);
     await eventually(async () => {
       try {
@@ -101,7 +101,7 @@ describe('maxStagedBytesPerNamespace', () => {
 
   it('gives the bytes of a timed-out transaction back', async () => {
     const [first, second] = await twoClients({ maxStagedBytesPerNamespace: 1000 });
-    const a = await first.beginTransaction({ timeoutMs: 200 });
+    const a = await first.beginTransaction({ timeoutMs: 800 });
     await a.write({ agentId: 'a', key: 'k', value: value(800) });
     const b = await second.beginTransaction();
     await eventually(async () => {
