@@ -10,6 +10,7 @@ const ENGINE_DEPENDENCIES = ['ioredis', 'bullmq', 'xstate'];
 
 let dir: string;
 let project: string;
+let tarballs: Record<'contract' | 'client' | 'nestjs', string>;
 
 function npm(args: string[], cwd: string): string {
   return execFileSync('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline'], {
@@ -34,13 +35,21 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'statehouse-packaging-'));
   const tarball = (lib: string): string =>
     join(dir, npm(['pack', '--pack-destination', dir, '--silent'], join(ROOT, 'libs', lib)).trim());
-  const contract = tarball('contract');
-  const client = tarball('client');
-  project = join(dir, 'app');
-  execFileSync('mkdir', [project]);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true }));
-  npm(['install', contract, client], project);
+  tarballs = {
+    contract: tarball('contract'),
+    client: tarball('client'),
+    nestjs: tarball('nestjs'),
+  };
+  project = newProject('app');
+  npm(['install', tarballs.contract, tarballs.client], project);
 }, 180_000);
+
+function newProject(name: string): string {
+  const path = join(dir, name);
+  execFileSync('mkdir', [path]);
+  writeFileSync(join(path, 'package.json'), JSON.stringify({ name, private: true }));
+  return path;
+}
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -82,3 +91,22 @@ it('loads the installed client, with the contract error classes and the proto', 
     proto: true,
   });
 });
+
+it('installs @statehouse/nestjs with the network client alone, without ioredis, bullmq or xstate', () => {
+  // The module's engine and network client are optional peers: an application that talks to a
+  // server installs the client, and nothing of the engine comes with the module.
+  const app = newProject('nest-app');
+  npm(['install', tarballs.contract, tarballs.client, tarballs.nestjs], app);
+  const packages = installed(join(app, 'node_modules'));
+  expect(packages).toEqual(
+    expect.arrayContaining(['@statehouse/nestjs', '@statehouse/client', '@nestjs/core']),
+  );
+  expect(packages).not.toContain('@statehouse/core');
+  for (const engine of ENGINE_DEPENDENCIES) expect(packages).not.toContain(engine);
+  const script = `
+    const { StatehouseModule } = require('@statehouse/nestjs');
+    console.log(JSON.stringify({ forRoot: typeof StatehouseModule.forRoot }));
+  `;
+  const out = execFileSync(process.execPath, ['-e', script], { cwd: app, encoding: 'utf8' });
+  expect(JSON.parse(out)).toEqual({ forRoot: 'function' });
+}, 180_000);

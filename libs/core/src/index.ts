@@ -59,6 +59,10 @@ export {
   type TransactionStateCode,
 } from '@statehouse/contract';
 export { Statehouse } from './client/statehouse';
+// The Redis client the engine runs on, for applications (and @statehouse/nestjs) that open a
+// Redis Cluster or a connection themselves without a dependency of their own on ioredis.
+export { Cluster, Redis } from 'ioredis';
+export type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
 export type { StatehouseOptions } from './client/statehouse.options';
 export {
   BACKGROUND_ERROR_SOURCES,

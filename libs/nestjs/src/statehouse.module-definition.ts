@@ -1,6 +1,12 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
-import type { StatehouseOptions } from '@statehouse/core';
+import type {
+  Cluster,
+  ClusterNode,
+  ClusterOptions,
+  Redis,
+  RedisOptions,
+  StatehouseOptions,
+} from '@statehouse/core';
 
 /**
  * The embedded engine on Redis (a URL, ioredis options, or an ioredis instance, a Cluster

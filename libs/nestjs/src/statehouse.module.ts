@@ -6,7 +6,6 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { Cluster } from 'ioredis';
 import type { StatehouseApi } from '@statehouse/contract';
 import { requirePackage } from './statehouse-packages';
 import { nestLoggerErrorHandler } from './statehouse-error-logger';
@@ -37,7 +36,7 @@ export async function connectStatehouse(options: StatehouseModuleOptions): Promi
       ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
     });
   }
-  const { Statehouse } = requirePackage('@statehouse/core');
+  const { Statehouse, Cluster } = requirePackage('@statehouse/core');
   if ('cluster' in options) {
     const { cluster, ...engine } = options;
     // The engine reports this cluster's errors (onError) from the moment it is given: before any
