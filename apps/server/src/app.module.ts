@@ -17,7 +17,6 @@ import { TransactionsController } from './http/transactions.controller';
 import { BackgroundErrors } from './observability/background-errors';
 import { JsonLogger } from './observability/json-logger';
 import { MetricsService } from './observability/metrics.service';
-import { Committer } from './statehouse/committer';
 import { ReplayStreams } from './statehouse/replay-streams';
 import { WireTransactions } from './statehouse/wire-transactions';
 
@@ -52,7 +51,6 @@ export class AppModule {
         TokenAuthenticator,
         MetricsService,
         WireTransactions,
-        Committer,
         ReplayStreams,
         RequestContextMiddleware,
         BodyGateMiddleware,

@@ -14,7 +14,6 @@ import { TokenAuthenticator } from '../common/auth';
 import { SERVER_CONFIG, STATEHOUSE_CLIENT } from '../common/injection-tokens';
 import type { ServerConfig } from '../config/server-config';
 import { MetricsService } from '../observability/metrics.service';
-import { Committer } from '../statehouse/committer';
 import { ReplayStreams } from '../statehouse/replay-streams';
 import { WireTransactions } from '../statehouse/wire-transactions';
 import { replayCall } from './replay-call';
@@ -40,7 +39,6 @@ export class StatehouseExtHandlers implements RpcHandlers<Ext> {
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     private readonly transactions: WireTransactions,
     private readonly auth: TokenAuthenticator,
-    private readonly committer: Committer,
     private readonly metrics: MetricsService,
     private readonly streams: ReplayStreams,
   ) {}
@@ -89,13 +87,8 @@ export class StatehouseExtHandlers implements RpcHandlers<Ext> {
   ): Promise<Ext['Commit']['response']> {
     const id = txnIdOf(request);
     const token = request.commit_token ?? '';
-    const tx = await this.transactions.forOperation(
-      id,
-      context.principal,
-      undefined,
-      token || undefined,
-    );
-    return { commit_ts: await this.committer.commit(tx), txn_id: id };
+    const commitTs = await this.transactions.commit(id, context.principal, token || undefined);
+    return { commit_ts: commitTs, txn_id: id };
   }
 
   async Abort(
@@ -103,7 +96,6 @@ export class StatehouseExtHandlers implements RpcHandlers<Ext> {
     context: CallContext,
   ): Promise<Ext['Abort']['response']> {
     await this.transactions.abort(txnIdOf(request), context.principal);
-    this.metrics.outcome('aborted');
     return {};
   }
 
@@ -134,7 +126,7 @@ export class StatehouseExtHandlers implements RpcHandlers<Ext> {
   ): Promise<Ext['CommitOperations']['response']> {
     const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
     const operations = request.operations ?? [];
-    const { commitTs, txId } = await this.committer.commitOperations(
+    const { commitTs, txId } = await this.transactions.commitOperations(
       namespace,
       operations.map((operation) => ({
         op: operation.op,

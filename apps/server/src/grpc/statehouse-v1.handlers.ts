@@ -3,7 +3,6 @@ import type { Statehouse, StateResult } from '@statehouse/core';
 import { TokenAuthenticator } from '../common/auth';
 import { STATEHOUSE_CLIENT } from '../common/injection-tokens';
 import { MetricsService } from '../observability/metrics.service';
-import { Committer } from '../statehouse/committer';
 import { ReplayStreams } from '../statehouse/replay-streams';
 import { WireTransactions } from '../statehouse/wire-transactions';
 import { SERVER_VERSION } from '../version';
@@ -28,7 +27,6 @@ export class StatehouseV1Handlers implements RpcHandlers<V1> {
     private readonly transactions: WireTransactions,
     private readonly auth: TokenAuthenticator,
     private readonly metrics: MetricsService,
-    private readonly committer: Committer,
     private readonly streams: ReplayStreams,
   ) {}
 
@@ -85,8 +83,7 @@ export class StatehouseV1Handlers implements RpcHandlers<V1> {
     request: V1['Commit']['request'],
     context: CallContext,
   ): Promise<V1['Commit']['response']> {
-    const tx = await this.transactions.forOperation(txnIdOf(request), context.principal, undefined);
-    return { commit_ts: await this.committer.commit(tx) };
+    return { commit_ts: await this.transactions.commit(txnIdOf(request), context.principal) };
   }
 
   async Abort(
@@ -94,7 +91,6 @@ export class StatehouseV1Handlers implements RpcHandlers<V1> {
     context: CallContext,
   ): Promise<V1['Abort']['response']> {
     await this.transactions.abort(txnIdOf(request), context.principal);
-    this.metrics.outcome('aborted');
     return {};
   }
 

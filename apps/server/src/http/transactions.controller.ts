@@ -10,7 +10,6 @@ import type { Principal } from '../common/auth';
 import { TokenAuthenticator } from '../common/auth';
 import { STATEHOUSE_CLIENT } from '../common/injection-tokens';
 import { MetricsService } from '../observability/metrics.service';
-import { Committer } from '../statehouse/committer';
 import { WireTransactions } from '../statehouse/wire-transactions';
 import { objectBody } from './body';
 import { CurrentPrincipal, TokenGuard } from './request-context';
@@ -28,7 +27,6 @@ export class TransactionsController {
     private readonly transactions: WireTransactions,
     private readonly auth: TokenAuthenticator,
     private readonly metrics: MetricsService,
-    private readonly committer: Committer,
   ) {}
 
   @Post('transactions')
@@ -95,8 +93,7 @@ export class TransactionsController {
     if (commitToken !== undefined && typeof commitToken !== 'string') {
       throw new ValidationError('commitToken', 'must be a string of 8-64 characters');
     }
-    const tx = await this.transactions.forOperation(txId, principal, undefined, commitToken);
-    return { commitTs: await this.committer.commit(tx) };
+    return { commitTs: await this.transactions.commit(txId, principal, commitToken) };
   }
 
   @Post('transactions/:txId/abort')
@@ -106,7 +103,6 @@ export class TransactionsController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<void> {
     await this.transactions.abort(txId, principal);
-    this.metrics.outcome('aborted');
   }
 
   /**
@@ -125,7 +121,7 @@ export class TransactionsController {
     if (!Array.isArray(operations)) {
       throw new ValidationError('operations', 'must be a list of { op: "write" | "delete", ... }');
     }
-    return this.committer.commitOperations(
+    return this.transactions.commitOperations(
       ns,
       operations.map((operation) => {
         const { op, ...input } = objectBody(operation);

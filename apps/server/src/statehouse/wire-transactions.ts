@@ -2,13 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
+import { commitUntilKnown, stateOfCode } from '@statehouse/contract';
 import {
   PermissionDeniedError,
   StatehouseError,
   StorageUnavailableError,
+  TransactionConflictError,
   TransactionError,
   TransactionNotFoundError,
   ValidationError,
+  type DeleteInput,
+  type WriteInput,
   defineScriptsOn,
   readScriptFolder,
   readTransactionId,
@@ -19,6 +23,7 @@ import { invalidNamespaceSwitch } from '../common/error-mapping';
 import { TokenAuthenticator, type Principal } from '../common/auth';
 import { REGISTRY_REDIS, SERVER_CONFIG, STATEHOUSE_CLIENT } from '../common/injection-tokens';
 import type { ServerConfig } from '../config/server-config';
+import { MetricsService } from '../observability/metrics.service';
 
 /**
  * Transactions as the Statehouse wire protocol has them: BeginTransaction names no namespace, and a
@@ -38,6 +43,11 @@ import type { ServerConfig } from '../config/server-config';
  *
  * A transaction belongs to the token that began it (when the server has tokens): another token
  * cannot bind, write, commit or abort it (PermissionDeniedError).
+ *
+ * Commits and aborts of both APIs (HTTP and gRPC) go through here, measured. A commit whose
+ * outcome is unknown (Redis' answer lost) is retried with the same transaction object, hence the
+ * same commit token, by the contract's policy (commitUntilKnown): the retry returns the commitTs
+ * if the first attempt committed, and never applies twice.
  */
 @Injectable()
 export class WireTransactions {
@@ -53,6 +63,7 @@ export class WireTransactions {
     @Inject(REGISTRY_REDIS) private readonly redis: Redis | Cluster,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     private readonly auth: TokenAuthenticator,
+    private readonly metrics: MetricsService,
   ) {
     defineScriptsOn(this.redis, WIRE_SCRIPTS);
   }
@@ -131,19 +142,74 @@ export class WireTransactions {
     return commitToken ? resume(tx.id) : tx;
   }
 
+  /** Commit (a commit token makes it safe to send again, even to another server); its commitTs. */
+  async commit(txnId: string, principal: Principal, commitToken?: string): Promise<number> {
+    return this.commitMeasured(await this.forOperation(txnId, principal, undefined, commitToken));
+  }
+
+  /**
+   * A whole transaction from one request, applied atomically in one script call (a buffered
+   * transaction): `operations` are writes and deletes; anything else refuses the whole request.
+   */
+  async commitOperations(
+    namespace: string,
+    operations: ReadonlyArray<{ readonly op: unknown; readonly input: WriteInput | DeleteInput }>,
+    timeoutMs?: number,
+  ): Promise<{ commitTs: number; txId: string }> {
+    const tx = await this.client.beginTransaction({
+      namespace,
+      buffered: true,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+    this.metrics.begun();
+    try {
+      for (const [i, { op, input }] of operations.entries()) {
+        if (op === 'write') await tx.write(input as WriteInput);
+        else if (op === 'delete') await tx.delete(input);
+        else throw new ValidationError(`operations[${i}].op`, 'must be "write" or "delete"');
+      }
+    } catch (error) {
+      await tx.abort();
+      throw error;
+    }
+    return { commitTs: await this.commitMeasured(tx), txId: tx.id };
+  }
+
   /** Abort: an unbound transaction is aborted here; a bound one in the engine. */
   async abort(txnId: string, principal: Principal): Promise<void> {
     if (readTransactionId(txnId) || this.bound.has(this.uuidOf(txnId))) {
       const tx = await this.forOperation(txnId, principal, undefined);
-      return tx.abort();
-    }
-    const uuid = this.uuidOf(txnId);
-    const [code] = await this.run(uuid, ['abort', principal.owner]);
-    if (code === NOT_FOUND) throw new TransactionNotFoundError(txnId);
-    if (code === NOT_OWNER) throw PermissionDeniedError.notOwner(txnId);
-    if (code === BOUND) {
-      const tx = await this.forOperation(txnId, principal, undefined);
       await tx.abort();
+    } else {
+      const uuid = this.uuidOf(txnId);
+      const [code] = await this.run(uuid, ['abort', principal.owner]);
+      if (code === NOT_FOUND) throw new TransactionNotFoundError(txnId);
+      if (code === NOT_OWNER) throw PermissionDeniedError.notOwner(txnId);
+      if (code === BOUND) {
+        const tx = await this.forOperation(txnId, principal, undefined);
+        await tx.abort();
+      }
+    }
+    this.metrics.outcome('aborted');
+  }
+
+  private async commitMeasured(tx: Transaction): Promise<number> {
+    const stop = this.metrics.commitDuration.startTimer();
+    try {
+      const commitTs = await commitUntilKnown(() => tx.commit());
+      this.metrics.outcome('committed');
+      return commitTs;
+    } catch (error) {
+      this.metrics.outcome(
+        error instanceof TransactionConflictError
+          ? 'conflict'
+          : stateOfCode((error as { code?: string }).code) === 'timedOut'
+            ? 'timedOut'
+            : 'failed',
+      );
+      throw error;
+    } finally {
+      stop();
     }
   }
 

@@ -33,7 +33,7 @@ export interface ErrorCodeEntry {
 /**
  * The one table of error codes: code → class → gRPC status → HTTP status → transaction state.
  * The engine (a transaction learning its state from a refusal), the server (error-mapping.ts,
- * committer.ts) and the network client (remote-errors.ts, remote-transaction.ts) all read it.
+ * wire-transactions.ts) and the network client (remote-errors.ts, remote-transaction.ts) all read it.
  */
 export const ERROR_CODES: Readonly<Record<StatehouseErrorCode, ErrorCodeEntry>> = {
   VALIDATION_FAILED: {
