@@ -352,7 +352,11 @@ function expectShape(request: Request, namespace: string, response: Response): v
       return;
     case 'commitOps':
       expect(response.status).toBe(200);
-      expect(json()).toEqual({ commitTs: expect.any(Number), txId: expect.any(String) });
+      expect(json()).toEqual({
+        commitTs: expect.any(Number),
+        txId: expect.any(String),
+        appendedKeys: expect.any(Array),
+      });
       expect([namespace, DEFAULT_NS]).toContain((json().txId as string).replace(/~[^~]*$/, ''));
       return;
     case 'read': {

@@ -21,6 +21,9 @@ export type {
   TransactionDescription,
   TransactionInfo,
   TransactionOptions,
+  CommitOperationsInput,
+  CommitOperationsResult,
+  SentOperation,
 } from './api/statehouse.types';
 export type {
   WriteInput,
@@ -30,9 +33,17 @@ export type {
   AppendInput,
   TransactionListInput,
   TransactionReadResult,
+  Mutation,
 } from './api/transaction.types';
 export type { TransactionState } from './api/transaction-state';
 export { abortable } from './api/abortable';
+export { decodeCursor, encodeCursor } from './listing/cursor';
+export { validatePage, DEFAULT_PAGE, MAX_PAGE, type Page } from './listing/page';
+export {
+  mergeListing,
+  type CommittedRecord,
+  type TransactionStateEntry,
+} from './listing/merge-listing';
 export * from './errors';
 export {
   commitUntilKnown,

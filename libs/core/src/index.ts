@@ -13,6 +13,10 @@ export {
   type AppendHandle,
   type AppendInput,
   type BeginOptions,
+  type CommitOperationsInput,
+  type CommitOperationsResult,
+  type CommittedRecord,
+  type SentOperation,
   type DeleteInput,
   type GetInput,
   type JsonObject,
@@ -79,7 +83,7 @@ export {
 export type { EngineStats } from './client/engine';
 export { Transaction } from './transaction/transaction';
 export type { Mutation } from './model/mutation';
-export type { TransactionStateEntry } from './transaction/transaction-listing';
+export type { TransactionStateEntry } from '@statehouse/contract';
 export { checkJsonText, parseJsonText } from './validation/json-text';
 export { parseTransactionId, readTransactionId } from './model/transaction-id';
 export type { TransactionId } from './model/transaction-id';

@@ -7,7 +7,9 @@ import {
   type DeleteInput,
   type JsonObject,
   type Statehouse,
+  type SentOperation,
   type StateResult,
+  type Transaction,
   type WriteInput,
 } from '@statehouse/core';
 import { TokenAuthenticator } from '../common/auth';
@@ -61,7 +63,7 @@ export class StatehouseExtHandlers implements RpcHandlers<Ext> {
     request: Ext['Write']['request'],
     context: CallContext,
   ): Promise<Ext['Write']['response']> {
-    const tx = await this.transactions.forOperation(txnIdOf(request), context.principal, undefined);
+    const tx = await transactionOf(this.transactions, request, context);
     await tx.write(writeInput(request));
     return {};
   }
@@ -70,13 +72,13 @@ export class StatehouseExtHandlers implements RpcHandlers<Ext> {
     request: Ext['Delete']['request'],
     context: CallContext,
   ): Promise<Ext['Delete']['response']> {
-    const tx = await this.transactions.forOperation(txnIdOf(request), context.principal, undefined);
+    const tx = await transactionOf(this.transactions, request, context);
     await tx.delete(deleteInput(request));
     return {};
   }
 
   async Get(request: Ext['Get']['request'], context: CallContext): Promise<Ext['Get']['response']> {
-    const tx = await this.transactions.forOperation(txnIdOf(request), context.principal, undefined);
+    const tx = await transactionOf(this.transactions, request, context);
     const read = await tx.get({ agentId: request.agent_id ?? '', key: request.key ?? '' });
     return { ...stateResult(read), staged: read.staged };
   }
@@ -119,21 +121,40 @@ export class StatehouseExtHandlers implements RpcHandlers<Ext> {
     };
   }
 
-  /** A whole transaction in one call: applied atomically in one script (a buffered transaction). */
+  /**
+   * A whole transaction in one call, applied atomically in one script (a buffered transaction
+   * sent whole: operations, and the conditions of its reads and listings). With the client's
+   * txn_id and commit_token, a resend after a lost answer returns the first commit_ts.
+   */
   async CommitOperations(
     request: Ext['CommitOperations']['request'],
     context: CallContext,
   ): Promise<Ext['CommitOperations']['response']> {
-    const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
-    const operations = request.operations ?? [];
-    const { commitTs, txId } = await this.transactions.commitOperations(
-      namespace,
-      operations.map((operation) => ({
-        op: operation.op,
-        input: operation.op === 'write' ? writeInput(operation) : deleteInput(operation),
-      })),
+    const txnId = request.txn_id ?? '';
+    const named = txnId === '' ? undefined : readTransactionId(txnId);
+    if (txnId !== '' && !named) {
+      throw new ValidationError('txn_id', 'must be "<namespace>~<lowercase uuid>" or empty');
+    }
+    const namespace = this.auth.authorizedNamespace(
+      context.principal,
+      named?.namespace ?? request.namespace,
     );
-    return { commit_ts: commitTs, txn_id: txId };
+    const { commitTs, txId, appendedKeys } = await this.transactions.commitOperations({
+      namespace,
+      ...(named ? { id: txnId } : {}),
+      ...(request.commit_token ? { commitToken: request.commit_token } : {}),
+      operations: (request.operations ?? []).map((operation, i) => sentOperation(operation, i)),
+      reads: (request.reads ?? []).map((read) => ({
+        agentId: read.agent_id ?? '',
+        key: read.key ?? '',
+        version: read.version ?? 0,
+      })),
+      listings: (request.listings ?? []).map((listing) => ({
+        agentId: listing.agent_id ?? '',
+        membership: listing.membership ?? 0,
+      })),
+    });
+    return { commit_ts: commitTs, txn_id: txId, appended_keys: appendedKeys };
   }
 
   async GetState(
@@ -161,10 +182,16 @@ export class StatehouseExtHandlers implements RpcHandlers<Ext> {
     request: Ext['ListKeys']['request'],
     context: CallContext,
   ): Promise<Ext['ListKeys']['response']> {
+    if (request.txn_id) {
+      const tx = await this.transactions.forOperation(request.txn_id, context.principal, undefined);
+      const page = await tx.listKeys({ agentId: request.agent_id ?? '', ...pageOf(request) });
+      return { keys: page.keys, cursor: page.cursor ?? '' };
+    }
     const page = await this.client.listKeys({
       namespace: this.auth.authorizedNamespace(context.principal, request.namespace),
       agentId: request.agent_id ?? '',
       ...pageOf(request),
+      ...atTsOf(request),
     });
     return { keys: page.keys, cursor: page.cursor ?? '' };
   }
@@ -173,20 +200,51 @@ export class StatehouseExtHandlers implements RpcHandlers<Ext> {
     request: Ext['ScanPrefix']['request'],
     context: CallContext,
   ): Promise<Ext['ScanPrefix']['response']> {
-    const page = await this.client.scanPrefix({
-      namespace: this.auth.authorizedNamespace(context.principal, request.namespace),
+    const input = {
       agentId: request.agent_id ?? '',
       prefix: request.prefix ?? '',
       ...pageOf(request),
-    });
+    };
+    const page = request.txn_id
+      ? await (
+          await this.transactions.forOperation(request.txn_id, context.principal, undefined)
+        ).scanPrefix(input)
+      : await this.client.scanPrefix({
+          namespace: this.auth.authorizedNamespace(context.principal, request.namespace),
+          ...input,
+          ...atTsOf(request),
+        });
     return {
       entries: page.entries.map((entry) => ({
         key: entry.key,
         value_json: JSON.stringify(entry.value),
         version: entry.version,
         commit_ts: entry.commitTs,
+        staged: 'staged' in entry && entry.staged === true,
       })),
       cursor: page.cursor ?? '',
+    };
+  }
+
+  async ListForTransaction(
+    request: Ext['ListForTransaction']['request'],
+    context: CallContext,
+  ): Promise<Ext['ListForTransaction']['response']> {
+    const { committed, membership } = await this.client.listForTransaction({
+      namespace: this.auth.authorizedNamespace(context.principal, request.namespace),
+      agentId: request.agent_id ?? '',
+      prefix: request.prefix ?? '',
+      withValues: request.with_values === true,
+      ...pageOf(request),
+    });
+    return {
+      entries: committed.map(({ key, stored }) => ({
+        key,
+        value_json: stored ? JSON.stringify(stored.value) : '',
+        version: stored?.version ?? 0,
+        commit_ts: stored?.commitTs ?? 0,
+      })),
+      membership,
     };
   }
 
@@ -269,4 +327,42 @@ function pageOf(request: Ext['ListKeys']['request']): { limit?: number; cursor?:
   const limit = request.limit ?? 0;
   const cursor = request.cursor ?? '';
   return { ...(limit > 0 ? { limit } : {}), ...(cursor ? { cursor } : {}) };
+}
+
+/** The transaction of a Write, Delete or Get; begun first when the request carries its begin (lazy). */
+function transactionOf(
+  transactions: WireTransactions,
+  request: { txn_id?: string; begin_timeout_ms?: number },
+  context: CallContext,
+): Promise<Transaction> {
+  return request.begin_timeout_ms === undefined
+    ? transactions.forOperation(txnIdOf(request), context.principal, undefined)
+    : transactions.beginning(txnIdOf(request), context.principal, request.begin_timeout_ms);
+}
+
+/** A listing's point in time (`at_ts`); not for a listing inside a transaction. */
+function atTsOf(request: Ext['ListKeys']['request']): { atTs?: number } {
+  return request.at_ts === undefined ? {} : { atTs: request.at_ts };
+}
+
+/** An Operation of CommitOperations as the engine takes it (`value_json` parsed, checked). */
+function sentOperation(
+  operation: NonNullable<Ext['CommitOperations']['request']['operations']>[number],
+  i: number,
+): SentOperation {
+  switch (operation.op) {
+    case 'write':
+      return { op: 'write', ...writeInput(operation) };
+    case 'delete':
+      return { op: 'delete', ...deleteInput(operation) };
+    case 'append':
+      return {
+        op: 'append',
+        agentId: operation.agent_id ?? '',
+        prefix: operation.prefix ?? '',
+        value: parseValue(operation.value_json),
+      };
+    default:
+      throw new ValidationError(`operations[${i}].op`, 'must be "write", "delete" or "append"');
+  }
 }

@@ -62,6 +62,7 @@ const agentId = q('agentId', 'The agent', 'string', true);
 const page = [
   q('limit', 'Page size, 1-10000 (default 1000)', 'integer'),
   q('cursor', "The previous page's cursor"),
+  q('atTs', 'The listing as of this commitTs (a page may then hold fewer entries)', 'integer'),
 ];
 const recordRef = {
   type: 'object',
@@ -228,15 +229,63 @@ export const OPENAPI_DOCUMENT = {
                     ...deleteInput,
                     properties: { op: { const: 'delete' }, ...deleteInput.properties },
                   },
+                  {
+                    type: 'object',
+                    required: ['op', 'agentId', 'prefix', 'value'],
+                    properties: {
+                      op: { const: 'append' },
+                      agentId: { type: 'string' },
+                      prefix: { type: 'string' },
+                      value: { type: 'object' },
+                    },
+                  },
                 ],
               },
             },
+            reads: {
+              type: 'array',
+              description: 'Versions its reads saw: a record changed since is a conflict (409)',
+              items: {
+                type: 'object',
+                required: ['agentId', 'key', 'version'],
+                properties: {
+                  agentId: { type: 'string' },
+                  key: { type: 'string' },
+                  version: { type: 'integer' },
+                },
+              },
+            },
+            listings: {
+              type: 'array',
+              description:
+                'Membership counts its listings saw: a record created or deleted since is a conflict',
+              items: {
+                type: 'object',
+                required: ['agentId', 'membership'],
+                properties: { agentId: { type: 'string' }, membership: { type: 'integer' } },
+              },
+            },
+            txId: {
+              type: 'string',
+              description:
+                '<namespace>~<uuid> chosen by the client: with commitToken, a resend returns the first commitTs',
+            },
+            commitToken: { type: 'string' },
+            timeoutMs: { type: 'integer' },
           },
         }),
         responses: {
           '200': json({
             ...commitResult,
-            properties: { ...commitResult.properties, txId: { type: 'string' } },
+            properties: {
+              ...commitResult.properties,
+              txId: { type: 'string' },
+              appendedKeys: {
+                type: 'array',
+                items: { type: 'string' },
+                description: 'The keys allocated to its appends, in order',
+              },
+            },
           }),
           ...txErrors,
         },

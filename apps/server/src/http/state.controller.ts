@@ -35,7 +35,7 @@ export class StateController {
     return this.client.getState(atTs === undefined ? record : { ...record, atTs });
   }
 
-  /** GET /v1/keys?agentId[&namespace][&limit][&cursor] */
+  /** GET /v1/keys?agentId[&namespace][&limit][&cursor][&atTs] */
   @Get('keys')
   listKeys(
     @Query() query: Query,
@@ -48,7 +48,7 @@ export class StateController {
     });
   }
 
-  /** GET /v1/scan?agentId&prefix[&namespace][&limit][&cursor] */
+  /** GET /v1/scan?agentId&prefix[&namespace][&limit][&cursor][&atTs] */
   @Get('scan')
   scanPrefix(
     @Query() query: Query,
@@ -158,9 +158,14 @@ export class StateController {
     return this.auth.authorizedNamespace(principal, queryString(query.namespace, 'namespace'));
   }
 
-  private page(query: Query): { limit?: number; cursor?: string } {
+  private page(query: Query): { limit?: number; cursor?: string; atTs?: number } {
     const limit = queryInteger(query.limit, 'limit');
     const cursor = queryString(query.cursor, 'cursor');
-    return { ...(limit === undefined ? {} : { limit }), ...(cursor ? { cursor } : {}) };
+    const atTs = queryInteger(query.atTs, 'atTs');
+    return {
+      ...(limit === undefined ? {} : { limit }),
+      ...(cursor ? { cursor } : {}),
+      ...(atTs === undefined ? {} : { atTs }),
+    };
   }
 }

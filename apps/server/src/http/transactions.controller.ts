@@ -1,7 +1,10 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
 import {
+  readTransactionId,
   ValidationError,
+  type CommitOperationsInput,
   type DeleteInput,
+  type SentOperation,
   type Statehouse,
   type TransactionReadResult,
   type WriteInput,
@@ -107,27 +110,40 @@ export class TransactionsController {
 
   /**
    * A whole transaction in one request: `{ namespace?, operations: [{ op: 'write', agentId, key,
-   * value, ifVersion? } | { op: 'delete', agentId, key, ifVersion? }] }`, applied atomically in one
-   * script call (a buffered transaction).
+   * value, ifVersion? } | { op: 'delete', agentId, key, ifVersion? } | { op: 'append', agentId,
+   * prefix, value }], reads?: [{ agentId, key, version }], listings?: [{ agentId, membership }],
+   * txId?, commitToken?, timeoutMs? }`, applied atomically in one script call (a buffered
+   * transaction sent whole). With `txId` and `commitToken`, a resend returns the first commitTs.
    */
   @Post('commit')
   @HttpCode(200)
   async commitOperations(
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<{ commitTs: number; txId: string }> {
-    const { namespace, operations, timeoutMs } = objectBody(body);
-    const ns = this.auth.authorizedNamespace(principal, namespace);
+  ): Promise<{ commitTs: number; txId: string; appendedKeys: string[] }> {
+    const { namespace, operations, timeoutMs, txId, commitToken, reads, listings } =
+      objectBody(body);
     if (!Array.isArray(operations)) {
-      throw new ValidationError('operations', 'must be a list of { op: "write" | "delete", ... }');
+      throw new ValidationError(
+        'operations',
+        'must be a list of { op: "write" | "delete" | "append", ... }',
+      );
     }
-    return this.transactions.commitOperations(
-      ns,
-      operations.map((operation) => {
-        const { op, ...input } = objectBody(operation);
-        return { op, input: input as unknown as WriteInput };
-      }),
-      timeoutMs as number | undefined,
-    );
+    const named = txId === undefined ? null : readTransactionId(txId);
+    if (txId !== undefined && !named) {
+      throw new ValidationError('txId', 'must be "<namespace>~<lowercase uuid>"');
+    }
+    const ns = this.auth.authorizedNamespace(principal, named?.namespace ?? namespace);
+    return this.transactions.commitOperations({
+      namespace: ns,
+      operations: operations as SentOperation[],
+      ...(named ? { id: named.id } : {}),
+      ...(commitToken === undefined ? {} : { commitToken: commitToken as string }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs: timeoutMs as number }),
+      ...(reads === undefined ? {} : { reads: reads as CommitOperationsInput['reads'] }),
+      ...(listings === undefined
+        ? {}
+        : { listings: listings as CommitOperationsInput['listings'] }),
+    });
   }
 }

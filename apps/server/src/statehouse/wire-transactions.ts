@@ -11,8 +11,8 @@ import {
   TransactionError,
   TransactionNotFoundError,
   ValidationError,
-  type DeleteInput,
-  type WriteInput,
+  type CommitOperationsInput,
+  type CommitOperationsResult,
   defineScriptsOn,
   readScriptFolder,
   readTransactionId,
@@ -148,31 +148,30 @@ export class WireTransactions {
   }
 
   /**
-   * A whole transaction from one request, applied atomically in one script call (a buffered
-   * transaction): `operations` are writes and deletes; anything else refuses the whole request.
+   * A whole transaction from one request (a buffered transaction sent whole: operations, with
+   * the conditions of its reads and listings), applied atomically in one script call; with the
+   * client's id and commit token, a resend returns the first commit's outcome.
    */
-  async commitOperations(
-    namespace: string,
-    operations: ReadonlyArray<{ readonly op: unknown; readonly input: WriteInput | DeleteInput }>,
-    timeoutMs?: number,
-  ): Promise<{ commitTs: number; txId: string }> {
-    const tx = await this.client.beginTransaction({
-      namespace,
-      buffered: true,
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-    });
+  async commitOperations(input: CommitOperationsInput): Promise<CommitOperationsResult> {
     this.metrics.begun();
-    try {
-      for (const [i, { op, input }] of operations.entries()) {
-        if (op === 'write') await tx.write(input as WriteInput);
-        else if (op === 'delete') await tx.delete(input);
-        else throw new ValidationError(`operations[${i}].op`, 'must be "write" or "delete"');
-      }
-    } catch (error) {
-      await tx.abort();
-      throw error;
+    return this.measured(() => this.client.commitOperations(input));
+  }
+
+  /**
+   * The engine transaction `txnId` (an engine id chosen by the client), begun now with
+   * `timeoutMs` if it does not exist yet: a lazy transaction's first operations carry its begin.
+   */
+  async beginning(txnId: string, principal: Principal, timeoutMs: number): Promise<Transaction> {
+    const engineId = readTransactionId(txnId);
+    if (!engineId) {
+      throw new ValidationError(
+        'txn_id',
+        'must be "<namespace>~<lowercase uuid>" to begin it here',
+      );
     }
-    return { commitTs: await this.commitMeasured(tx), txId: tx.id };
+    this.auth.authorize(principal, engineId.namespace, txnId);
+    // Idempotent: the first operations may race; each finds the transaction the first began.
+    return this.client.beginTransaction({ id: txnId, detached: true, timeoutMs });
   }
 
   /** Abort: an unbound transaction is aborted here; a bound one in the engine. */
@@ -193,12 +192,16 @@ export class WireTransactions {
     this.metrics.outcome('aborted');
   }
 
-  private async commitMeasured(tx: Transaction): Promise<number> {
+  private commitMeasured(tx: Transaction): Promise<number> {
+    return this.measured(() => commitUntilKnown(() => tx.commit()));
+  }
+
+  private async measured<T>(commit: () => Promise<T>): Promise<T> {
     const stop = this.metrics.commitDuration.startTimer();
     try {
-      const commitTs = await commitUntilKnown(() => tx.commit());
+      const result = await commit();
       this.metrics.outcome('committed');
-      return commitTs;
+      return result;
     } catch (error) {
       this.metrics.outcome(
         error instanceof TransactionConflictError

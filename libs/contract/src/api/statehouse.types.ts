@@ -79,6 +79,11 @@ export interface ListKeysInput {
   readonly limit?: number;
   /** The `cursor` of the previous page. */
   readonly cursor?: string | null;
+  /**
+   * The listing as of this commitTs (as `getState`'s atTs). Such a page may hold fewer than
+   * `limit` entries: continue while `cursor` is not null.
+   */
+  readonly atTs?: number;
 }
 
 export interface ScanPrefixInput extends ListKeysInput {
@@ -130,4 +135,67 @@ export interface TransactionInfo {
 export interface TransactionDescription extends TransactionInfo {
   readonly id: string;
   readonly namespace: string;
+}
+
+/** One operation of a transaction sent whole (`commitOperations`). */
+export type SentOperation =
+  | {
+      readonly op: 'write';
+      readonly agentId: string;
+      readonly key: string;
+      readonly value: object;
+      readonly ifVersion?: number;
+    }
+  | {
+      readonly op: 'delete';
+      readonly agentId: string;
+      readonly key: string;
+      readonly ifVersion?: number;
+    }
+  | {
+      readonly op: 'append';
+      readonly agentId: string;
+      readonly prefix: string;
+      readonly value: object;
+    };
+
+/**
+ * A buffered transaction sent whole: its operations and the conditions its reads set, applied
+ * atomically in one script call (how the network client commits a buffered transaction).
+ */
+export interface CommitOperationsInput {
+  /**
+   * The transaction's id, `<namespace>~<uuid>`, chosen by the sender: with `commitToken`, sending
+   * it again after a lost answer returns the first attempt's commitTs instead of applying twice.
+   * Default: a new id in `namespace`.
+   */
+  readonly id?: string;
+  readonly namespace?: string;
+  /** 8-64 characters of A-Z a-z 0-9 . _ - (default: a new one: no safe resend). */
+  readonly commitToken?: string;
+  /** Checked like beginTransaction's (the operations are applied at once). */
+  readonly timeoutMs?: number;
+  readonly operations: ReadonlyArray<SentOperation>;
+  /**
+   * The versions its reads saw (0: the record did not exist): the commit fails with
+   * TransactionConflictError if one of these records changed since. An operation's `ifVersion`
+   * takes precedence over a read of the same record.
+   */
+  readonly reads?: ReadonlyArray<{
+    readonly agentId: string;
+    readonly key: string;
+    readonly version: number;
+  }>;
+  /**
+   * The membership counts its listings saw (`membership` of a listing page): the commit fails
+   * with TransactionConflictError if a record of the agent was created or deleted since.
+   */
+  readonly listings?: ReadonlyArray<{ readonly agentId: string; readonly membership: number }>;
+}
+
+export interface CommitOperationsResult {
+  readonly commitTs: number;
+  readonly txId: string;
+  /** The keys allocated to the transaction's appends, in the order of its operations. */
+  readonly appendedKeys: string[];
 }

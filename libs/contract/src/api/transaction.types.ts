@@ -60,3 +60,16 @@ export interface TransactionReadResult {
   /** True when the value is this transaction's own staged write or delete (read-your-writes). */
   readonly staged: boolean;
 }
+
+/** An operation staged in a transaction, as `tx.mutations` lists it. */
+export interface Mutation {
+  readonly type: 'write' | 'delete' | 'append';
+  readonly agentId: string;
+  /** The record's key; null for an append (its key is allocated at commit). */
+  readonly key: string | null;
+  /** For an append: the prefix of the key it will get. */
+  readonly prefix?: string;
+  /** The value written (a copy); undefined for a delete. */
+  readonly value?: JsonObject;
+  readonly ifVersion?: number;
+}

@@ -13,8 +13,10 @@ import type { GetStateRequest as _statehouse_ts_v1_GetStateRequest, GetStateRequ
 import type { LastCommitTsResponse as _statehouse_ts_v1_LastCommitTsResponse, LastCommitTsResponse__Output as _statehouse_ts_v1_LastCommitTsResponse__Output } from './statehouse_ts/v1/LastCommitTsResponse';
 import type { ListKeysResponse as _statehouse_ts_v1_ListKeysResponse, ListKeysResponse__Output as _statehouse_ts_v1_ListKeysResponse__Output } from './statehouse_ts/v1/ListKeysResponse';
 import type { ListRequest as _statehouse_ts_v1_ListRequest, ListRequest__Output as _statehouse_ts_v1_ListRequest__Output } from './statehouse_ts/v1/ListRequest';
+import type { ListingCondition as _statehouse_ts_v1_ListingCondition, ListingCondition__Output as _statehouse_ts_v1_ListingCondition__Output } from './statehouse_ts/v1/ListingCondition';
 import type { NamespaceRequest as _statehouse_ts_v1_NamespaceRequest, NamespaceRequest__Output as _statehouse_ts_v1_NamespaceRequest__Output } from './statehouse_ts/v1/NamespaceRequest';
 import type { Operation as _statehouse_ts_v1_Operation, Operation__Output as _statehouse_ts_v1_Operation__Output } from './statehouse_ts/v1/Operation';
+import type { ReadCondition as _statehouse_ts_v1_ReadCondition, ReadCondition__Output as _statehouse_ts_v1_ReadCondition__Output } from './statehouse_ts/v1/ReadCondition';
 import type { ReadResult as _statehouse_ts_v1_ReadResult, ReadResult__Output as _statehouse_ts_v1_ReadResult__Output } from './statehouse_ts/v1/ReadResult';
 import type { ReplayEvent as _statehouse_ts_v1_ReplayEvent, ReplayEvent__Output as _statehouse_ts_v1_ReplayEvent__Output } from './statehouse_ts/v1/ReplayEvent';
 import type { ReplayOperation as _statehouse_ts_v1_ReplayOperation, ReplayOperation__Output as _statehouse_ts_v1_ReplayOperation__Output } from './statehouse_ts/v1/ReplayOperation';
@@ -24,6 +26,7 @@ import type { StateEntry as _statehouse_ts_v1_StateEntry, StateEntry__Output as 
 import type { StateResult as _statehouse_ts_v1_StateResult, StateResult__Output as _statehouse_ts_v1_StateResult__Output } from './statehouse_ts/v1/StateResult';
 import type { StatehouseExtServiceClient as _statehouse_ts_v1_StatehouseExtServiceClient, StatehouseExtServiceDefinition as _statehouse_ts_v1_StatehouseExtServiceDefinition } from './statehouse_ts/v1/StatehouseExtService';
 import type { TransactionDescription as _statehouse_ts_v1_TransactionDescription, TransactionDescription__Output as _statehouse_ts_v1_TransactionDescription__Output } from './statehouse_ts/v1/TransactionDescription';
+import type { TransactionListing as _statehouse_ts_v1_TransactionListing, TransactionListing__Output as _statehouse_ts_v1_TransactionListing__Output } from './statehouse_ts/v1/TransactionListing';
 import type { TransactionRequest as _statehouse_ts_v1_TransactionRequest, TransactionRequest__Output as _statehouse_ts_v1_TransactionRequest__Output } from './statehouse_ts/v1/TransactionRequest';
 import type { WriteRequest as _statehouse_ts_v1_WriteRequest, WriteRequest__Output as _statehouse_ts_v1_WriteRequest__Output } from './statehouse_ts/v1/WriteRequest';
 
@@ -45,8 +48,10 @@ export interface ProtoGrpcType {
       LastCommitTsResponse: MessageTypeDefinition<_statehouse_ts_v1_LastCommitTsResponse, _statehouse_ts_v1_LastCommitTsResponse__Output>
       ListKeysResponse: MessageTypeDefinition<_statehouse_ts_v1_ListKeysResponse, _statehouse_ts_v1_ListKeysResponse__Output>
       ListRequest: MessageTypeDefinition<_statehouse_ts_v1_ListRequest, _statehouse_ts_v1_ListRequest__Output>
+      ListingCondition: MessageTypeDefinition<_statehouse_ts_v1_ListingCondition, _statehouse_ts_v1_ListingCondition__Output>
       NamespaceRequest: MessageTypeDefinition<_statehouse_ts_v1_NamespaceRequest, _statehouse_ts_v1_NamespaceRequest__Output>
       Operation: MessageTypeDefinition<_statehouse_ts_v1_Operation, _statehouse_ts_v1_Operation__Output>
+      ReadCondition: MessageTypeDefinition<_statehouse_ts_v1_ReadCondition, _statehouse_ts_v1_ReadCondition__Output>
       ReadResult: MessageTypeDefinition<_statehouse_ts_v1_ReadResult, _statehouse_ts_v1_ReadResult__Output>
       ReplayEvent: MessageTypeDefinition<_statehouse_ts_v1_ReplayEvent, _statehouse_ts_v1_ReplayEvent__Output>
       ReplayOperation: MessageTypeDefinition<_statehouse_ts_v1_ReplayOperation, _statehouse_ts_v1_ReplayOperation__Output>
@@ -56,6 +61,7 @@ export interface ProtoGrpcType {
       StateResult: MessageTypeDefinition<_statehouse_ts_v1_StateResult, _statehouse_ts_v1_StateResult__Output>
       StatehouseExtService: SubtypeConstructor<typeof grpc.Client, _statehouse_ts_v1_StatehouseExtServiceClient> & { service: _statehouse_ts_v1_StatehouseExtServiceDefinition }
       TransactionDescription: MessageTypeDefinition<_statehouse_ts_v1_TransactionDescription, _statehouse_ts_v1_TransactionDescription__Output>
+      TransactionListing: MessageTypeDefinition<_statehouse_ts_v1_TransactionListing, _statehouse_ts_v1_TransactionListing__Output>
       TransactionRequest: MessageTypeDefinition<_statehouse_ts_v1_TransactionRequest, _statehouse_ts_v1_TransactionRequest__Output>
       WriteRequest: MessageTypeDefinition<_statehouse_ts_v1_WriteRequest, _statehouse_ts_v1_WriteRequest__Output>
     }

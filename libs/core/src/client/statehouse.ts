@@ -1,3 +1,4 @@
+import { encodeCursor, type Page, validatePage } from '@statehouse/contract';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   abortable,
@@ -13,6 +14,9 @@ import {
   validateNamespace,
   ValidationError,
   type BeginOptions,
+  type CommitOperationsInput,
+  type CommitOperationsResult,
+  type CommittedRecord,
   type ListKeysInput,
   type RecordRef,
   type ReplayEvent,
@@ -33,13 +37,12 @@ import type { TransactionContext } from '../transaction/backends/transaction-bac
 import { parseTransactionId } from '../model/transaction-id';
 import type { TransactionState } from '../model/transaction.machine';
 import { dropConnection, duplicateConnection } from './connection';
-import { encodeCursor } from '../validation/cursor';
-import { validatePage, type Page } from '../validation/page';
 import { LiveLog } from '../follow/live-log';
 import { replayEvents } from './replay';
 import { toStateResult } from './client-support';
 import { TransactionSlots } from './transaction-slots';
 import { TransactionStarter } from './transaction-starter';
+import { commitSent } from './sent-transactions';
 import { startEngine, stopEngine, type Engine, type EngineStats } from './engine';
 import type { ResolvedOptions, StatehouseOptions } from './statehouse.options';
 
@@ -251,6 +254,48 @@ export class Statehouse implements StatehouseApi {
     return result;
   }
 
+  /**
+   * A buffered transaction sent whole: writes, deletes and appends, with the conditions its reads
+   * and listings set, applied atomically in one script call (one round trip). With the sender's
+   * `id` and `commitToken`, sending it again after a lost answer returns the first commitTs.
+   * Conflicts throw TransactionConflictError (not retried here: the sender's reads are stale).
+   */
+  async commitOperations(input: CommitOperationsInput): Promise<CommitOperationsResult> {
+    this.assertOpen();
+    const args = validateArgs<CommitOperationsInput>(input, 'commitOperations');
+    return commitSent(this.starter, args, this.namespaceOf(args.namespace));
+  }
+
+  /**
+   * A page for a buffered transaction kept by another process (the network client): up to
+   * `limit + 1` committed records (one more says that more follow) and the agent's membership
+   * count, read in one snapshot; that process merges its own operations (`mergeListing`) and
+   * sends the count with its commit (`listings`: no phantoms).
+   */
+  async listForTransaction(input: ScanPrefixInput & { readonly withValues?: boolean }): Promise<{
+    committed: Array<{ key: string; stored: CommittedRecord | null }>;
+    membership: number;
+  }> {
+    this.assertOpen();
+    const args = validateArgs<ScanPrefixInput & { withValues?: unknown }>(
+      input,
+      'listForTransaction',
+    );
+    const prefix =
+      args.prefix === undefined ? '' : validateName(args.prefix, 'prefix', { allowEmpty: true });
+    const page = this.pageArgs(args, prefix);
+    const withValues =
+      args.withValues === undefined ? false : validateBoolean(args.withValues, 'withValues');
+    return this.records.listWithMembership(
+      page.namespace,
+      page.agentId,
+      prefix,
+      page.after,
+      page.limit + 1,
+      withValues,
+    );
+  }
+
   /** The latest committed value of a record, or with `atTs` its value as of that commitTs. */
   async getState(input: RecordRef & { readonly atTs?: number }): Promise<StateResult> {
     this.assertOpen();
@@ -274,6 +319,10 @@ export class Statehouse implements StatehouseApi {
   async listKeys(input: ListKeysInput): Promise<{ keys: string[]; cursor: string | null }> {
     this.assertOpen();
     const page = this.pageArgs(validateArgs<ListKeysInput>(input, 'listKeys'), '');
+    if (input.atTs !== undefined) {
+      const { entries, cursor } = await this.listAsOf(page, '', input.atTs, false);
+      return { keys: entries.map((entry) => entry.key), cursor };
+    }
     const keys = await this.records.listKeys(
       page.namespace,
       page.agentId,
@@ -294,6 +343,7 @@ export class Statehouse implements StatehouseApi {
     const args = validateArgs<ScanPrefixInput>(input, 'scanPrefix');
     const prefix = validateName(args.prefix, 'prefix', { allowEmpty: true });
     const page = this.pageArgs(args, prefix);
+    if (args.atTs !== undefined) return this.listAsOf(page, prefix, args.atTs, true);
     const rows = await this.records.scanPrefix(
       page.namespace,
       page.agentId,
@@ -394,6 +444,33 @@ export class Statehouse implements StatehouseApi {
       namespace: this.namespaceOf(args.namespace),
       agentId: validateName(args.agentId, 'agentId'),
       key: validateName(args.key, 'key'),
+    };
+  }
+
+  /** A listing as of `atTs` (a page may hold fewer than `limit` entries: continue while `cursor`). */
+  private async listAsOf(
+    page: Page & { namespace: string },
+    prefix: string,
+    atTs: unknown,
+    withValues: boolean,
+  ): Promise<{ entries: StateEntry[]; cursor: string | null }> {
+    const { entries, next } = await this.records.listAsOf(
+      page.namespace,
+      page.agentId,
+      prefix,
+      page.after,
+      validateInteger(atTs, 'atTs', 0),
+      page.limit,
+      withValues,
+    );
+    return {
+      entries: entries.map(({ key, value, version, commitTs }) => ({
+        key,
+        value: value ?? {},
+        version,
+        commitTs,
+      })),
+      cursor: next === null ? null : encodeCursor(next),
     };
   }
 

@@ -76,15 +76,7 @@ export class TransactionStarter {
     if (buffered) {
       // Nothing in Redis until the commit: the slot bounds this client's memory, not Redis'.
       slot.expire(Date.now() + timeoutMs + SLOT_GRACE_MS);
-      const buffer = new WriteBuffer(timeoutMs, {
-        maxOperations: this.options.maxOperationsPerTransaction,
-        maxBytes: this.options.maxTransactionBytes,
-        retentionMs: this.options.finishedTransactionRetentionMs,
-      });
-      return new Transaction(this.context, newTransactionId(namespace), {
-        onFinished: finished,
-        buffer,
-      });
+      return this.buffered(newTransactionId(namespace), timeoutMs, finished).tx;
     }
     if (lazy) {
       const begin = async (): Promise<TransactionId> => {
@@ -112,6 +104,46 @@ export class TransactionStarter {
       onFinished: finished,
       countStagings: chosenId === undefined,
     });
+  }
+
+  /**
+   * A buffered transaction sent whole by another process (a server's network client): its id and
+   * commit token are the sender's, so that sending it again returns the first commit's outcome.
+   * Holds one of the client's slots until it ends.
+   */
+  async beginSent(
+    args: { readonly id?: unknown; readonly namespace?: unknown; readonly timeoutMs?: unknown },
+    namespace: string,
+    commitToken: string | undefined,
+  ): Promise<{ tx: Transaction; buffer: WriteBuffer }> {
+    const { id, timeoutMs } = args;
+    const txId = id === undefined ? newTransactionId(namespace) : this.chosenId(id, args.namespace);
+    const timeout =
+      timeoutMs === undefined
+        ? this.options.defaultTimeoutMs
+        : validateInteger(timeoutMs, 'timeoutMs', 1, this.options.maxTimeoutMs);
+    const slot = this.slots.tryAcquire() ?? (await this.slots.acquire(this.options.maxWaitMs));
+    slot.expire(Date.now() + timeout + SLOT_GRACE_MS);
+    return this.buffered(txId, timeout, () => slot.release(), commitToken);
+  }
+
+  private buffered(
+    txId: TransactionId,
+    timeoutMs: number,
+    onFinished: () => void,
+    commitToken?: string,
+  ): { tx: Transaction; buffer: WriteBuffer } {
+    const buffer = new WriteBuffer(timeoutMs, {
+      maxOperations: this.options.maxOperationsPerTransaction,
+      maxBytes: this.options.maxTransactionBytes,
+      retentionMs: this.options.finishedTransactionRetentionMs,
+    });
+    const tx = new Transaction(this.context, txId, {
+      onFinished,
+      buffer,
+      ...(commitToken === undefined ? {} : { commitToken }),
+    });
+    return { tx, buffer };
   }
 
   /**

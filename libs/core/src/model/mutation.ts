@@ -1,17 +1,6 @@
-import type { JsonObject } from '@statehouse/contract';
+import type { JsonObject, Mutation } from '@statehouse/contract';
 
-/** An operation staged in a transaction, as `tx.mutations` lists it. */
-export interface Mutation {
-  readonly type: 'write' | 'delete' | 'append';
-  readonly agentId: string;
-  /** The record's key; null for an append (its key is allocated at commit). */
-  readonly key: string | null;
-  /** For an append: the prefix of the key it will get. */
-  readonly prefix?: string;
-  /** The value written (a copy); undefined for a delete. */
-  readonly value?: JsonObject;
-  readonly ifVersion?: number;
-}
+export type { Mutation };
 
 /** A staged operation not yet turned into a Mutation (its value still serialized). */
 export interface PendingMutation {

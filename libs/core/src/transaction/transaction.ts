@@ -1,3 +1,4 @@
+import { TransactionStateEntry, validatePage } from '@statehouse/contract';
 import { randomUUID } from 'node:crypto';
 import {
   serializeValue,
@@ -15,9 +16,7 @@ import {
   type TransactionReadResult,
   type WriteInput,
 } from '@statehouse/contract';
-import { validatePage } from '../validation/page';
 import { mutation, type Mutation, type PendingMutation } from '../model/mutation';
-import type { TransactionStateEntry } from './transaction-listing';
 import { recordField } from '../storage/record-fields';
 import type { TransactionId } from '../model/transaction-id';
 import { BufferedBackend } from './backends/buffered.backend';

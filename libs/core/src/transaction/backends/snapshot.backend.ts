@@ -1,9 +1,9 @@
+import { encodeCursor } from '@statehouse/contract';
 import { TransactionError, type TransactionReadResult } from '@statehouse/contract';
 import type { TransactionEventType, TransactionState } from '../../model/transaction.machine';
 import type { TransactionId } from '../../model/transaction-id';
 import type { RecordRepository } from '../../storage/record.repository';
 import type { CommitResult } from '../../storage/transaction.repository';
-import { encodeCursor } from '../../validation/cursor';
 import type { ListPage, Listing, TransactionBackend } from './transaction-backend';
 
 /** What makes a transaction read-only: one snapshot, and a deadline kept by the client. */

@@ -1,3 +1,4 @@
+import { mergeListing } from '@statehouse/contract';
 import type { TransactionReadResult } from '@statehouse/contract';
 import type { TransactionState } from '../../model/transaction.machine';
 import type { TransactionId } from '../../model/transaction-id';
@@ -6,7 +7,6 @@ import type {
   TransactionRead,
   TransactionRepository,
 } from '../../storage/transaction.repository';
-import { mergeListing } from '../transaction-listing';
 import {
   learnFrom,
   type LearnState,

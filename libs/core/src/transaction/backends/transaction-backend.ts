@@ -1,3 +1,4 @@
+import { TransactionStateEntry } from '@statehouse/contract';
 // Internal to @statehouse/core: nothing in transaction/backends/ is exported from index.ts
 // (layers.spec.ts holds it). What a Transaction delegates to, one backend per kind of transaction.
 import { stateOfCode, TransactionError, type TransactionReadResult } from '@statehouse/contract';
@@ -5,7 +6,6 @@ import type { TransactionEventType, TransactionState } from '../../model/transac
 import type { TransactionId } from '../../model/transaction-id';
 import type { RecordRepository } from '../../storage/record.repository';
 import type { CommitResult, TransactionRepository } from '../../storage/transaction.repository';
-import type { TransactionStateEntry } from '../transaction-listing';
 
 /** What a transaction needs from the client that created it. */
 export interface TransactionContext {

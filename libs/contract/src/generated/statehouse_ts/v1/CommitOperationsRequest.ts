@@ -2,13 +2,23 @@
 // Original file: libs/contract/proto/statehouse_ts/v1/statehouse_ts.proto
 
 import type { Operation as _statehouse_ts_v1_Operation, Operation__Output as _statehouse_ts_v1_Operation__Output } from '../../statehouse_ts/v1/Operation';
+import type { ReadCondition as _statehouse_ts_v1_ReadCondition, ReadCondition__Output as _statehouse_ts_v1_ReadCondition__Output } from '../../statehouse_ts/v1/ReadCondition';
+import type { ListingCondition as _statehouse_ts_v1_ListingCondition, ListingCondition__Output as _statehouse_ts_v1_ListingCondition__Output } from '../../statehouse_ts/v1/ListingCondition';
 
 export interface CommitOperationsRequest {
   'namespace'?: (string);
   'operations'?: (_statehouse_ts_v1_Operation)[];
+  'txn_id'?: (string);
+  'commit_token'?: (string);
+  'reads'?: (_statehouse_ts_v1_ReadCondition)[];
+  'listings'?: (_statehouse_ts_v1_ListingCondition)[];
 }
 
 export interface CommitOperationsRequest__Output {
   'namespace'?: (string);
   'operations'?: (_statehouse_ts_v1_Operation__Output)[];
+  'txn_id'?: (string);
+  'commit_token'?: (string);
+  'reads'?: (_statehouse_ts_v1_ReadCondition__Output)[];
+  'listings'?: (_statehouse_ts_v1_ListingCondition__Output)[];
 }

@@ -6,9 +6,11 @@ import type { Long } from '@grpc/proto-loader';
 export interface CommitResponse {
   'commit_ts'?: (number | string | Long);
   'txn_id'?: (string);
+  'appended_keys'?: (string)[];
 }
 
 export interface CommitResponse__Output {
   'commit_ts'?: (number);
   'txn_id'?: (string);
+  'appended_keys'?: (string)[];
 }

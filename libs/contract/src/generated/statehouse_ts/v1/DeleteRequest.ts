@@ -8,7 +8,9 @@ export interface DeleteRequest {
   'agent_id'?: (string);
   'key'?: (string);
   'if_version'?: (number | string | Long);
+  'begin_timeout_ms'?: (number | string | Long);
   '_if_version'?: "if_version";
+  '_begin_timeout_ms'?: "begin_timeout_ms";
 }
 
 export interface DeleteRequest__Output {
@@ -16,5 +18,7 @@ export interface DeleteRequest__Output {
   'agent_id'?: (string);
   'key'?: (string);
   'if_version'?: (number);
+  'begin_timeout_ms'?: (number);
   '_if_version'?: "if_version";
+  '_begin_timeout_ms'?: "begin_timeout_ms";
 }

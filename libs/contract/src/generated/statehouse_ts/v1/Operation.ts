@@ -9,6 +9,7 @@ export interface Operation {
   'key'?: (string);
   'value_json'?: (string);
   'if_version'?: (number | string | Long);
+  'prefix'?: (string);
   '_if_version'?: "if_version";
 }
 
@@ -18,5 +19,6 @@ export interface Operation__Output {
   'key'?: (string);
   'value_json'?: (string);
   'if_version'?: (number);
+  'prefix'?: (string);
   '_if_version'?: "if_version";
 }

@@ -8,6 +8,7 @@ export interface StateEntry {
   'value_json'?: (string);
   'version'?: (number | string | Long);
   'commit_ts'?: (number | string | Long);
+  'staged'?: (boolean);
 }
 
 export interface StateEntry__Output {
@@ -15,4 +16,5 @@ export interface StateEntry__Output {
   'value_json'?: (string);
   'version'?: (number);
   'commit_ts'?: (number);
+  'staged'?: (boolean);
 }

@@ -21,6 +21,7 @@ import type { ReplayRequest as _statehouse_ts_v1_ReplayRequest, ReplayRequest__O
 import type { ScanPrefixResponse as _statehouse_ts_v1_ScanPrefixResponse, ScanPrefixResponse__Output as _statehouse_ts_v1_ScanPrefixResponse__Output } from '../../statehouse_ts/v1/ScanPrefixResponse';
 import type { StateResult as _statehouse_ts_v1_StateResult, StateResult__Output as _statehouse_ts_v1_StateResult__Output } from '../../statehouse_ts/v1/StateResult';
 import type { TransactionDescription as _statehouse_ts_v1_TransactionDescription, TransactionDescription__Output as _statehouse_ts_v1_TransactionDescription__Output } from '../../statehouse_ts/v1/TransactionDescription';
+import type { TransactionListing as _statehouse_ts_v1_TransactionListing, TransactionListing__Output as _statehouse_ts_v1_TransactionListing__Output } from '../../statehouse_ts/v1/TransactionListing';
 import type { TransactionRequest as _statehouse_ts_v1_TransactionRequest, TransactionRequest__Output as _statehouse_ts_v1_TransactionRequest__Output } from '../../statehouse_ts/v1/TransactionRequest';
 import type { WriteRequest as _statehouse_ts_v1_WriteRequest, WriteRequest__Output as _statehouse_ts_v1_WriteRequest__Output } from '../../statehouse_ts/v1/WriteRequest';
 
@@ -106,6 +107,15 @@ export interface StatehouseExtServiceClient extends grpc.Client {
   lastCommitTs(argument: _statehouse_ts_v1_NamespaceRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_LastCommitTsResponse__Output>): grpc.ClientUnaryCall;
   lastCommitTs(argument: _statehouse_ts_v1_NamespaceRequest, callback: grpc.requestCallback<_statehouse_ts_v1_LastCommitTsResponse__Output>): grpc.ClientUnaryCall;
   
+  ListForTransaction(argument: _statehouse_ts_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_TransactionListing__Output>): grpc.ClientUnaryCall;
+  ListForTransaction(argument: _statehouse_ts_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_TransactionListing__Output>): grpc.ClientUnaryCall;
+  ListForTransaction(argument: _statehouse_ts_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_TransactionListing__Output>): grpc.ClientUnaryCall;
+  ListForTransaction(argument: _statehouse_ts_v1_ListRequest, callback: grpc.requestCallback<_statehouse_ts_v1_TransactionListing__Output>): grpc.ClientUnaryCall;
+  listForTransaction(argument: _statehouse_ts_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_TransactionListing__Output>): grpc.ClientUnaryCall;
+  listForTransaction(argument: _statehouse_ts_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_TransactionListing__Output>): grpc.ClientUnaryCall;
+  listForTransaction(argument: _statehouse_ts_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_TransactionListing__Output>): grpc.ClientUnaryCall;
+  listForTransaction(argument: _statehouse_ts_v1_ListRequest, callback: grpc.requestCallback<_statehouse_ts_v1_TransactionListing__Output>): grpc.ClientUnaryCall;
+  
   ListKeys(argument: _statehouse_ts_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ListKeysResponse__Output>): grpc.ClientUnaryCall;
   ListKeys(argument: _statehouse_ts_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_ListKeysResponse__Output>): grpc.ClientUnaryCall;
   ListKeys(argument: _statehouse_ts_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ListKeysResponse__Output>): grpc.ClientUnaryCall;
@@ -159,6 +169,8 @@ export interface StatehouseExtServiceHandlers extends grpc.UntypedServiceImpleme
   
   LastCommitTs: grpc.handleUnaryCall<_statehouse_ts_v1_NamespaceRequest__Output, _statehouse_ts_v1_LastCommitTsResponse>;
   
+  ListForTransaction: grpc.handleUnaryCall<_statehouse_ts_v1_ListRequest__Output, _statehouse_ts_v1_TransactionListing>;
+  
   ListKeys: grpc.handleUnaryCall<_statehouse_ts_v1_ListRequest__Output, _statehouse_ts_v1_ListKeysResponse>;
   
   Replay: grpc.handleServerStreamingCall<_statehouse_ts_v1_ReplayRequest__Output, _statehouse_ts_v1_ReplayEvent>;
@@ -179,6 +191,7 @@ export interface StatehouseExtServiceDefinition extends grpc.ServiceDefinition {
   Get: MethodDefinition<_statehouse_ts_v1_GetRequest, _statehouse_ts_v1_ReadResult, _statehouse_ts_v1_GetRequest__Output, _statehouse_ts_v1_ReadResult__Output>
   GetState: MethodDefinition<_statehouse_ts_v1_GetStateRequest, _statehouse_ts_v1_StateResult, _statehouse_ts_v1_GetStateRequest__Output, _statehouse_ts_v1_StateResult__Output>
   LastCommitTs: MethodDefinition<_statehouse_ts_v1_NamespaceRequest, _statehouse_ts_v1_LastCommitTsResponse, _statehouse_ts_v1_NamespaceRequest__Output, _statehouse_ts_v1_LastCommitTsResponse__Output>
+  ListForTransaction: MethodDefinition<_statehouse_ts_v1_ListRequest, _statehouse_ts_v1_TransactionListing, _statehouse_ts_v1_ListRequest__Output, _statehouse_ts_v1_TransactionListing__Output>
   ListKeys: MethodDefinition<_statehouse_ts_v1_ListRequest, _statehouse_ts_v1_ListKeysResponse, _statehouse_ts_v1_ListRequest__Output, _statehouse_ts_v1_ListKeysResponse__Output>
   Replay: MethodDefinition<_statehouse_ts_v1_ReplayRequest, _statehouse_ts_v1_ReplayEvent, _statehouse_ts_v1_ReplayRequest__Output, _statehouse_ts_v1_ReplayEvent__Output>
   ScanPrefix: MethodDefinition<_statehouse_ts_v1_ListRequest, _statehouse_ts_v1_ScanPrefixResponse, _statehouse_ts_v1_ListRequest__Output, _statehouse_ts_v1_ScanPrefixResponse__Output>

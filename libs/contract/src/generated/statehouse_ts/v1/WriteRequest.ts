@@ -9,7 +9,9 @@ export interface WriteRequest {
   'key'?: (string);
   'value_json'?: (string);
   'if_version'?: (number | string | Long);
+  'begin_timeout_ms'?: (number | string | Long);
   '_if_version'?: "if_version";
+  '_begin_timeout_ms'?: "begin_timeout_ms";
 }
 
 export interface WriteRequest__Output {
@@ -18,5 +20,7 @@ export interface WriteRequest__Output {
   'key'?: (string);
   'value_json'?: (string);
   'if_version'?: (number);
+  'begin_timeout_ms'?: (number);
   '_if_version'?: "if_version";
+  '_begin_timeout_ms'?: "begin_timeout_ms";
 }

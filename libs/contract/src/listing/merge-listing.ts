@@ -1,6 +1,12 @@
-import type { StoredRecord } from '../storage/stored-value';
-import { encodeCursor } from '../validation/cursor';
-import type { JsonObject } from '@statehouse/contract';
+import type { JsonObject } from '../validation/validate';
+import { encodeCursor } from './cursor';
+
+/** A committed record as a listing page holds it (null: not read, as in a listing of keys). */
+export interface CommittedRecord {
+  readonly version: number;
+  readonly commitTs: number;
+  readonly value: JsonObject | null;
+}
 
 /** A live record as a transaction sees it: committed, or replaced by its own staged write. */
 export interface TransactionStateEntry {
@@ -23,7 +29,7 @@ const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a
  * (staged deletes); continue while `cursor` is not null.
  */
 export function mergeListing(
-  committed: ReadonlyArray<{ key: string; stored: StoredRecord | null }>,
+  committed: ReadonlyArray<{ key: string; stored: CommittedRecord | null }>,
   staged: ReadonlyMap<string, JsonObject | null>,
   prefix: string,
   after: string | undefined,

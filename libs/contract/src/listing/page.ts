@@ -1,6 +1,6 @@
-import { ValidationError } from '@statehouse/contract';
+import { ValidationError } from '../errors/validation.error';
+import { validateInteger, validateName } from '../validation/validate';
 import { decodeCursor } from './cursor';
-import { validateInteger, validateName } from '@statehouse/contract';
 
 export const DEFAULT_PAGE = 1000;
 export const MAX_PAGE = 10_000;

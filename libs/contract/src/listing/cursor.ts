@@ -1,5 +1,5 @@
-import { ValidationError } from '@statehouse/contract';
-import { validateName } from '@statehouse/contract';
+import { ValidationError } from '../errors/validation.error';
+import { validateName } from '../validation/validate';
 
 /** A page cursor: the last key of the page, base64url-encoded. Opaque to users. */
 export function encodeCursor(lastKey: string): string {

@@ -1,4 +1,4 @@
-import { ValidationError } from '@statehouse/contract';
+import { ValidationError } from '../errors/validation.error';
 import { decodeCursor, encodeCursor } from './cursor';
 
 function expectRejected(cursor: unknown, rule: RegExp): void {
