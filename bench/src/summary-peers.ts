@@ -235,19 +235,26 @@ function goals(r: PeersResult): Goal[] {
   return list;
 }
 
+/** `label ×2, other ×1`: which path was the slowest, in how many rounds. */
+function roundsOf(worst: Map<number, string>): string {
+  const counts = new Map<string, number>();
+  for (const label of worst.values()) counts.set(label, (counts.get(label) ?? 0) + 1);
+  return [...counts].map(([label, rounds]) => `${label} ×${rounds}`).join(', ');
+}
+
 function goalsTable(r: PeersResult): Table {
   const list = goals(r);
   const verdicts = list.map(goalVerdict);
   const count = (v: string) => verdicts.filter((x) => x === v).length;
   return {
     title: '(l) targets of the issue, per round then summarized',
-    header: ['target', 'median (min–max)', 'target', 'result', 'slowest path of ours, per round'],
+    header: ['target', 'median (min–max)', 'target', 'result', 'slowest path of ours (rounds)'],
     rows: list.map((goal, i) => [
       goal.name,
       spread(goal.values, goal.digits),
       `${goal.op} ${formatNumber(goal.threshold, goal.op === '>' ? 0 : goal.digits === 2 ? 1 : 0)}`,
       verdicts[i]!,
-      goal.worst ? [...goal.worst.values()].join(', ') : '',
+      goal.worst ? roundsOf(goal.worst) : '',
     ]),
     footer: [
       `PEER TARGETS: ${count('met')} met, ${count('not met')} not met, ${count('not shown')} not shown ` +
