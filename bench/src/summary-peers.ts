@@ -139,8 +139,8 @@ interface Goal {
   readonly op: '>=' | '<=' | '>';
   readonly threshold: number;
   readonly digits: number;
-  /** Which path each round's value came from, when it is the worst of several. */
-  readonly worst?: Map<number, string>;
+  /** For a goal over several paths: each path's own verdict. */
+  readonly detail?: string;
 }
 
 /** met: every round meets it; not met: none does; not shown: the rounds disagree. */
@@ -157,24 +157,28 @@ function goalVerdict(goal: Goal): string {
   return met === values.length ? 'met' : met === 0 ? 'not met' : 'not shown';
 }
 
-/** Per round, the smallest ratio of our paths to a peer's, and which path it was. */
+/**
+ * Per round, the smallest ratio of our paths to a peer's; and, per path of ours, whether it was
+ * ahead of the peer in every round (`ahead`), in none (`behind`) or in some (`not shown`).
+ */
 function slowestVersus(
   r: PeersResult,
   workload: 'write' | 'rmw',
   peer: PeerPathResult | undefined,
-): { values: PerRound; worst: Map<number, string> } {
+): { values: PerRound; detail: string } {
   const values: PerRound = new Map();
-  const worst = new Map<number, string>();
+  const groups = new Map<string, string[]>();
   const base = throughput(peer);
   for (const p of r.paths.filter((q) => q.ours && q.workload === workload)) {
-    for (const [round, value] of ratio(throughput(p), base)) {
-      if (!values.has(round) || value < values.get(round)!) {
-        values.set(round, value);
-        worst.set(round, p.label);
-      }
-    }
+    const ratios = ratio(throughput(p), base);
+    for (const [round, value] of ratios)
+      if (!values.has(round) || value < values.get(round)!) values.set(round, value);
+    const verdict = goalVerdict({ name: '', values: ratios, op: '>', threshold: 1, digits: 2 });
+    const group = { met: 'ahead', 'not met': 'behind' }[verdict] ?? verdict;
+    groups.set(group, [...(groups.get(group) ?? []), p.id]);
   }
-  return { values, worst };
+  const detail = [...groups].map(([group, ids]) => `${group}: ${ids.join(', ')}`).join('; ');
+  return { values, detail };
 }
 
 function goals(r: PeersResult): Goal[] {
@@ -235,28 +239,23 @@ function goals(r: PeersResult): Goal[] {
   return list;
 }
 
-/** `label ×2, other ×1`: which path was the slowest, in how many rounds. */
-function roundsOf(worst: Map<number, string>): string {
-  const counts = new Map<string, number>();
-  for (const label of worst.values()) counts.set(label, (counts.get(label) ?? 0) + 1);
-  return [...counts].map(([label, rounds]) => `${label} ×${rounds}`).join(', ');
-}
-
 function goalsTable(r: PeersResult): Table {
   const list = goals(r);
   const verdicts = list.map(goalVerdict);
   const count = (v: string) => verdicts.filter((x) => x === v).length;
   return {
     title: '(l) targets of the issue, per round then summarized',
-    header: ['target', 'median (min–max)', 'target', 'result', 'slowest path of ours (rounds)'],
+    header: ['target', 'median (min–max)', 'target', 'result', 'each path of ours'],
     rows: list.map((goal, i) => [
       goal.name,
       spread(goal.values, goal.digits),
       `${goal.op} ${formatNumber(goal.threshold, goal.op === '>' ? 0 : goal.digits === 2 ? 1 : 0)}`,
       verdicts[i]!,
-      goal.worst ? roundsOf(goal.worst) : '',
+      goal.detail ?? '',
     ]),
     footer: [
+      'Paths of ours: buffered, staged = embedded; http = POST /v1/commit; grpc = statehouse.v1; ' +
+        'client = @statehouse/client (rmw-…: the same in the rmw table).',
       `PEER TARGETS: ${count('met')} met, ${count('not met')} not met, ${count('not shown')} not shown ` +
         `(the rounds disagree), ${count('not measured')} not measured, of ${list.length}`,
     ],
