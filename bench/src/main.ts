@@ -2,16 +2,20 @@
 //   --json           print the report as JSON on stdout (progress goes to stderr either way)
 //   --only a,b,...   run some scenarios: baseline, tx1, tx64, tx64-buffered, rmw-low, rmw-high,
 //                    timeouts, memory, replay, server, cluster, servers, memory-history
-//                    (the last three, the scale-out ones, also run by default; see bench/README.md)
+//                    (the last three, the scale-out ones, also run by default; see bench/README.md),
+//                    peers (opt-in, not run by default: ours against PostgreSQL, etcd and Redis'
+//                    WATCH/MULTI, which it starts itself, about 5 minutes)
 // Exits 0 whether or not the targets are met (it is a measurement); 1 only if it cannot run.
 import os from 'node:os';
 import { BenchRedis } from './redis-env';
 import { renderJson, renderTable, type Report } from './report';
 import { buildRows, buildNotes, type Results } from './summary';
+import { peersTables } from './summary-peers';
 import { runBaseline } from './scenarios/baseline';
 import { runCluster } from './scenarios/cluster';
 import { runMemory } from './scenarios/memory';
 import { runMemoryHistory } from './scenarios/memory-history';
+import { runPeers } from './scenarios/peers';
 import { runReplay } from './scenarios/replay';
 import { runRmw } from './scenarios/rmw';
 import { runTimeouts } from './scenarios/timeouts';
@@ -34,14 +38,17 @@ const SCENARIOS = [
   'cluster',
   'servers',
   'memory-history',
+  'peers',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
+/** Run only when named with --only. */
+const OPT_IN: readonly Scenario[] = ['peers'];
 
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
 function parseArgs(argv: string[]): { json: boolean; only: Set<Scenario> } {
   let json = false;
-  let only = new Set<Scenario>(SCENARIOS);
+  let only = new Set<Scenario>(SCENARIOS.filter((name) => !OPT_IN.includes(name)));
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--json') json = true;
@@ -194,6 +201,23 @@ async function main(): Promise<void> {
         maxFillMs: 150_000,
       }),
     );
+    // Interleaved rounds of every path; each measurement ~4 s, about 90 s a round.
+    await step('peers', 'peers', () =>
+      runPeers(
+        env,
+        {
+          rounds: 3,
+          concurrency: 64,
+          warmupMs: 800,
+          durationMs: 3_000,
+          c1WarmupMs: 300,
+          c1DurationMs: 1_500,
+          maxOps: 1_000_000,
+        },
+        log,
+      ),
+    );
+    for (const problem of results.peers?.problems ?? []) errors.push(`peers: ${problem}`);
   } finally {
     await env.close(log).catch((error) => errors.push(`cleanup: ${describeError(error)}`));
   }
@@ -208,6 +232,7 @@ async function main(): Promise<void> {
       scenarios: [...args.only].join(','),
     },
     rows: buildRows(results),
+    tables: peersTables(results),
     notes: buildNotes(results),
     errors,
     results: results as Record<string, unknown>,

@@ -15,11 +15,22 @@ export interface Row {
   readonly target?: Target;
 }
 
+/** A table of its own, for figures that do not fit the rows (e.g. the peers' comparison). */
+export interface Table {
+  readonly title: string;
+  readonly header: readonly string[];
+  readonly rows: ReadonlyArray<readonly string[]>;
+  /** Lines printed under the table. */
+  readonly footer?: readonly string[];
+}
+
 export interface Report {
   readonly startedAt: string;
   readonly durationSec: number;
   readonly environment: Record<string, string | number | boolean>;
   readonly rows: readonly Row[];
+  /** Printed after the rows, before the notes. */
+  readonly tables?: readonly Table[];
   /** Diagnostics: where time and memory go, counts, anomalies. */
   readonly notes: readonly string[];
   readonly errors: readonly string[];
@@ -58,6 +69,18 @@ function targetText(row: Row): string {
   return `${row.target.op} ${formatNumber(row.target.threshold, row.digits ?? 0)}`;
 }
 
+/** Columns padded to their widest cell: the first left-aligned, the others right-aligned. */
+function renderGrid(header: readonly string[], body: ReadonlyArray<readonly string[]>): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join(' | ')
+      .trimEnd();
+  const rule = widths.map((w) => '-'.repeat(w)).join('-+-');
+  return [line(header), rule, ...body.map(line), rule];
+}
+
 export function renderTable(report: Report): string {
   const header = ['Scenario', 'Metric', 'Value', 'Unit', 'Target', 'Result'];
   const body = report.rows.map((row) => [
@@ -78,6 +101,7 @@ export function renderTable(report: Report): string {
   const out: string[] = [];
   out.push(`Statehouse bench — ${report.startedAt} (${report.durationSec.toFixed(1)} s)`);
   for (const [name, value] of Object.entries(report.environment)) out.push(`  ${name}: ${value}`);
+  if (report.rows.every((row) => row.value === null)) return renderRest(out, report); // e.g. --only peers
   out.push('', line(header), rule);
   let previous = '';
   for (const cells of body) {
@@ -95,6 +119,13 @@ export function renderTable(report: Report): string {
       ? `TARGETS: ${failed} of ${judged.length} NOT MET${tail}`
       : `TARGETS: none failed of ${judged.length}${tail}`,
   );
+  return renderRest(out, report);
+}
+
+/** The tables, notes and errors after the rows. */
+function renderRest(out: string[], report: Report): string {
+  for (const table of report.tables ?? [])
+    out.push('', table.title, ...renderGrid(table.header, table.rows), ...(table.footer ?? []));
   if (report.notes.length) out.push('', 'Notes:', ...report.notes.map((n) => `  - ${n}`));
   if (report.errors.length) out.push('', 'ERRORS:', ...report.errors.map((e) => `  ! ${e}`));
   return out.join('\n');

@@ -7,10 +7,11 @@ import type { RmwResult } from './scenarios/rmw';
 import type { ServerBenchResult } from './scenarios/server';
 import type { TimeoutResult } from './scenarios/timeouts';
 import { commandsPerOp, type TransactionResult } from './scenarios/transactions';
+import { peersNotes, type PeersResults } from './summary-peers';
 import { scaleOutNotes, scaleOutRows, type ScaleOutResults } from './summary-scale-out';
 
-/** Results of the scenarios run; the scale-out ones (i)–(k) are in ScaleOutResults. */
-export interface Results extends ScaleOutResults {
+/** Results of the scenarios run; the scale-out ones (i)–(k) are in ScaleOutResults, (l) in PeersResults. */
+export interface Results extends ScaleOutResults, PeersResults {
   baseline?: BaselineResult;
   tx1?: TransactionResult;
   tx64?: TransactionResult;
@@ -241,7 +242,7 @@ export function buildNotes(r: Results): string[] {
     );
     if (result.firstError) notes.push(`(h ${result.transport}) first error: ${result.firstError}`);
   }
-  notes.push(...scaleOutNotes(r));
+  notes.push(...scaleOutNotes(r), ...peersNotes(r));
   return notes;
 }
 

@@ -45,11 +45,10 @@ export interface BaselineResult {
   readonly redisCpuUsPerOp: number;
 }
 
-export async function runBaseline(
+/** The floor's connection and its one operation, on keys of the `baseline` namespace. */
+export async function openBaseline(
   env: BenchRedis,
-  options: BaselineOptions,
-): Promise<BaselineResult> {
-  await env.resetIfPrivate();
+): Promise<{ op: () => Promise<number>; close: () => void }> {
   const ns = env.namespace('baseline');
   const redis = new Redis(env.url, {
     lazyConnect: true,
@@ -64,7 +63,15 @@ export async function runBaseline(
     '{"v":2,"note":"small"}',
     '{"v":3,"note":"small"}',
   ] as const;
-  const op = (): Promise<number> => redis.benchBaseline(...keys, ...values);
+  return { op: () => redis.benchBaseline(...keys, ...values), close: () => redis.disconnect() };
+}
+
+export async function runBaseline(
+  env: BenchRedis,
+  options: BaselineOptions,
+): Promise<BaselineResult> {
+  await env.resetIfPrivate();
+  const { op, close } = await openBaseline(env);
   try {
     const start = await env.counters();
     const warm = await runLoad(
@@ -91,6 +98,6 @@ export async function runBaseline(
       redisCpuUsPerOp: (redisDelta.cpuMs * 1000) / result.ops,
     };
   } finally {
-    redis.disconnect();
+    close();
   }
 }
