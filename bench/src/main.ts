@@ -1,8 +1,10 @@
 // `npm run bench`: measures @statehouse/core against a Lua baseline on one Redis.
 //   --json           print the report as JSON on stdout (progress goes to stderr either way)
 //   --only a,b,...   run some scenarios: baseline, tx1, tx64, tx64-buffered, rmw-low, rmw-high,
-//                    timeouts, memory, replay, server, cluster, servers, memory-history
-//                    (the last three, the scale-out ones, also run by default; see bench/README.md)
+//                    timeouts, memory, replay, server, cluster, servers, memory-history,
+//                    server-calls (the server's CPU per call; only when named)
+//                    (cluster, servers and memory-history, the scale-out ones, also run by
+//                    default; see bench/README.md)
 // Exits 0 whether or not the targets are met (it is a measurement); 1 only if it cannot run.
 import os from 'node:os';
 import { BenchRedis } from './redis-env';
@@ -17,6 +19,7 @@ import { runRmw } from './scenarios/rmw';
 import { runTimeouts } from './scenarios/timeouts';
 import { runServerTransports } from './scenarios/server';
 import { runServers } from './scenarios/servers';
+import { runServerCalls } from './scenarios/server-calls';
 import { runTransactions } from './scenarios/transactions';
 import { describeError } from './stats';
 
@@ -34,14 +37,17 @@ const SCENARIOS = [
   'cluster',
   'servers',
   'memory-history',
+  'server-calls',
 ] as const;
+/** Scenarios that run only when --only names them. */
+const ON_REQUEST: readonly Scenario[] = ['server-calls'];
 type Scenario = (typeof SCENARIOS)[number];
 
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
 function parseArgs(argv: string[]): { json: boolean; only: Set<Scenario> } {
   let json = false;
-  let only = new Set<Scenario>(SCENARIOS);
+  let only = new Set<Scenario>(SCENARIOS.filter((name) => !ON_REQUEST.includes(name)));
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--json') json = true;
@@ -193,6 +199,9 @@ async function main(): Promise<void> {
         valueBytes: 100,
         maxFillMs: 150_000,
       }),
+    );
+    await step('server-calls', 'serverCalls', () =>
+      runServerCalls(env, { concurrency: 64, rounds: 3, warmupMs: 700, durationMs: 2_500 }),
     );
   } finally {
     await env.close(log).catch((error) => errors.push(`cleanup: ${describeError(error)}`));

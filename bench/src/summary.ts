@@ -8,6 +8,8 @@ import type { ServerBenchResult } from './scenarios/server';
 import type { TimeoutResult } from './scenarios/timeouts';
 import { commandsPerOp, type TransactionResult } from './scenarios/transactions';
 import { scaleOutNotes, scaleOutRows, type ScaleOutResults } from './summary-scale-out';
+import { serverCallsNotes, serverCallsRows } from './summary-server-calls';
+import type { ServerCallsResult } from './scenarios/server-calls';
 
 /** Results of the scenarios run; the scale-out ones (i)–(k) are in ScaleOutResults. */
 export interface Results extends ScaleOutResults {
@@ -22,6 +24,7 @@ export interface Results extends ScaleOutResults {
   memory10?: MemoryResult;
   replay?: ReplayResult;
   server?: ServerBenchResult;
+  serverCalls?: ServerCallsResult;
 }
 
 export const TARGETS = {
@@ -178,6 +181,7 @@ export function buildRows(r: Results): Row[] {
     );
   }
   rows.push(...scaleOutRows(r));
+  rows.push(...serverCallsRows(r.serverCalls));
   return rows;
 }
 
@@ -242,6 +246,7 @@ export function buildNotes(r: Results): string[] {
     if (result.firstError) notes.push(`(h ${result.transport}) first error: ${result.firstError}`);
   }
   notes.push(...scaleOutNotes(r));
+  notes.push(...serverCallsNotes(r.serverCalls));
   return notes;
 }
 

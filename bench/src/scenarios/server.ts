@@ -46,10 +46,20 @@ export interface RunningServer {
   readonly httpPort: number;
 }
 
+/**
+ * Node options for the server processes the bench starts, e.g. to profile them:
+ * `BENCH_SERVER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof'` (a profile per process, written
+ * when it stops).
+ */
+const SERVER_NODE_OPTIONS = (process.env.BENCH_SERVER_NODE_OPTIONS ?? '')
+  .split(/\s+/)
+  .filter(Boolean);
+
 export function startServer(redisUrl: string): Promise<RunningServer> {
   const child = spawn(
     process.execPath,
     [
+      ...SERVER_NODE_OPTIONS,
       SERVER_MAIN,
       '--redis-url',
       redisUrl,
