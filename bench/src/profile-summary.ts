@@ -23,6 +23,17 @@ interface Profile {
   readonly timeDeltas: number[];
 }
 
+/** Where a frame's code lives: a package, apps/<app>, libs/<lib>, node, or V8's own (GC...). */
+function packageOf(node: ProfileNode): string {
+  const { functionName, url } = node.callFrame;
+  if (!url) return functionName.startsWith('(') ? functionName : 'node (native)';
+  if (url.startsWith('node:')) return 'node';
+  const inModules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (inModules) return inModules[1]!;
+  const ours = /\/((?:apps|libs)\/[^/]+)\//.exec(url);
+  return ours ? ours[1]! : url;
+}
+
 /** `name (package/file:line)`: the path shortened to what follows the last node_modules/ or src/. */
 function frameName(node: ProfileNode): string {
   const { functionName, url, lineNumber } = node.callFrame;
@@ -36,6 +47,7 @@ function frameName(node: ProfileNode): string {
 }
 
 function main(): void {
+  process.stdout.on('error', () => process.exit(0)); // piped into head
   const [file, ...rest] = process.argv.slice(2);
   if (!file) throw new Error('usage: profile-summary <file.cpuprofile> [--top N] [--folded out]');
   const option = (name: string): string | undefined => {
@@ -49,6 +61,7 @@ function main(): void {
   for (const node of profile.nodes)
     for (const child of node.children ?? []) parent.set(child, node.id);
   const self = new Map<string, number>();
+  const byPackage = new Map<string, number>();
   const inclusive = new Map<string, number>();
   const folded = new Map<string, number>();
   let total = 0;
@@ -67,6 +80,8 @@ function main(): void {
     }
     total += us;
     self.set(leafName, (self.get(leafName) ?? 0) + us);
+    const where = packageOf(leaf);
+    byPackage.set(where, (byPackage.get(where) ?? 0) + us);
     const stack: string[] = [];
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const name = frameName(byId.get(at)!);
@@ -76,17 +91,18 @@ function main(): void {
     const key = stack.reverse().join(';');
     folded.set(key, (folded.get(key) ?? 0) + us);
   });
-  const table = (title: string, values: Map<string, number>): void => {
+  const table = (title: string, values: Map<string, number>, what = 'function'): void => {
     process.stdout.write(
       `\n${title} (of ${(total / 1000).toFixed(0)} ms busy, ${(idle / 1000).toFixed(0)} ms idle)\n`,
     );
-    process.stdout.write('| % | ms | function |\n| ---: | ---: | --- |\n');
+    process.stdout.write(`| % | ms | ${what} |\n| ---: | ---: | --- |\n`);
     for (const [name, us] of [...values].sort((a, b) => b[1] - a[1]).slice(0, top)) {
       process.stdout.write(
         `| ${((us / total) * 100).toFixed(1)} | ${(us / 1000).toFixed(0)} | \`${name.replace(/\|/g, '\\|')}\` |\n`,
       );
     }
   };
+  table('Self time by package', byPackage, 'package');
   table('Self time', self);
   table('Inclusive time', inclusive);
   const foldedOut = option('--folded');

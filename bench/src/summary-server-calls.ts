@@ -68,7 +68,9 @@ export function serverCallsNotes(r: ServerCallsResult | undefined): string[] {
         1,
       )} µs/call, ${range(rounds.map((x) => x.callsPerSec))} calls/s` +
       (callsPerOp > 1 ? ` (${callsPerOp} calls per transaction)` : '') +
-      `, server ${range(rounds.map((x) => x.serverCpuPercent))}% of a core, ` +
+      `, server ${range(rounds.map((x) => x.serverCpuPercent))}% of a core; per call bench ` +
+      `${n(median(rounds.map((x) => x.benchCpuUsPerCall)), 1)} µs, Redis ` +
+      `${n(median(rounds.map((x) => x.redisCpuUsPerCall)), 1)} µs (medians), ` +
       `${rounds.reduce((a, x) => a + x.errors, 0)} errors` +
       (firstError ? `; first error: ${firstError}` : '')
     );

@@ -11,8 +11,8 @@ import { Agent, request } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as HEALTH_PROTO } from 'grpc-health-check';
-import type { BenchRedis } from '../redis-env';
-import { processCpuMs, runLoad } from '../stats';
+import { diffCounters, type BenchRedis } from '../redis-env';
+import { processCpuMs, runLoad, withCpu } from '../stats';
 import { grpcClient, httpClient, startServer, stopServer, struct, type Unary } from './server';
 
 export const CALL_KINDS = [
@@ -45,6 +45,9 @@ export interface ServerCallsRound {
   readonly errors: number;
   readonly callsPerSec: number;
   readonly serverCpuUsPerCall: number;
+  /** CPU of the bench (the clients: grpc-js, node:http) and of Redis per call. */
+  readonly benchCpuUsPerCall: number;
+  readonly redisCpuUsPerCall: number;
   /** Server CPU as a share of one core while it ran, percent. */
   readonly serverCpuPercent: number;
 }
@@ -174,9 +177,13 @@ export async function runServerCalls(
       for (const kind of run) {
         const op = ops[kind];
         await runLoad(options.concurrency, bounds(options.warmupMs), op);
+        const redisBefore = await env.counters();
         const before = processCpuMs(pid);
-        const result = await runLoad(options.concurrency, bounds(options.durationMs), op);
+        const { result, cpuMs: benchCpuMs } = await withCpu(() =>
+          runLoad(options.concurrency, bounds(options.durationMs), op),
+        );
         const cpuMs = processCpuMs(pid) - before;
+        const redis = diffCounters(redisBefore, await env.counters());
         const calls = Math.max(1, result.ops * CALLS_PER_OP[kind]);
         const entry = kinds.get(kind)!;
         entry.rounds.push({
@@ -184,6 +191,8 @@ export async function runServerCalls(
           errors: result.errors,
           callsPerSec: (calls / result.elapsedMs) * 1000,
           serverCpuUsPerCall: (cpuMs * 1000) / calls,
+          benchCpuUsPerCall: (benchCpuMs * 1000) / calls,
+          redisCpuUsPerCall: (redis.cpuMs * 1000) / calls,
           serverCpuPercent: (cpuMs / result.elapsedMs) * 100,
         });
         if (result.errors && entry.firstError === undefined) {

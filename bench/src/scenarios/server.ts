@@ -12,7 +12,9 @@ import type { BenchRedis } from '../redis-env';
 import { runLoad, withCpu, type LatencySummary, transactionFigures } from '../stats';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const SERVER_MAIN = join(ROOT, 'apps', 'server', 'dist', 'main.js');
+/** The server the bench starts; BENCH_SERVER_MAIN names another build (an A/B of two builds). */
+const SERVER_MAIN =
+  process.env.BENCH_SERVER_MAIN ?? join(ROOT, 'apps', 'server', 'dist', 'main.js');
 const PROTO_DIR = join(ROOT, 'apps', 'server', 'dist', 'grpc', 'proto');
 
 export type ServerTransport = 'grpc' | 'http' | 'http-commit' | 'client';
