@@ -2,9 +2,10 @@
 //   --json           print the report as JSON on stdout (progress goes to stderr either way)
 //   --only a,b,...   run some scenarios: baseline, tx1, tx64, tx64-buffered, rmw-low, rmw-high,
 //                    timeouts, memory, replay, server, cluster, servers, memory-history
-//                    (the last three, the scale-out ones, also run by default; see bench/README.md),
-//                    peers (opt-in, not run by default: ours against PostgreSQL, etcd and Redis'
-//                    WATCH/MULTI, which it starts itself, about 5 minutes)
+//                    (cluster, servers and memory-history, the scale-out ones, also run by
+//                    default; see bench/README.md); and only when named: peers (ours against
+//                    PostgreSQL, etcd and Redis' WATCH/MULTI, which it starts itself, about 5
+//                    minutes), server-calls (the server's CPU per call)
 // Exits 0 whether or not the targets are met (it is a measurement); 1 only if it cannot run.
 import os from 'node:os';
 import { BenchRedis } from './redis-env';
@@ -21,6 +22,7 @@ import { runRmw } from './scenarios/rmw';
 import { runTimeouts } from './scenarios/timeouts';
 import { runServerTransports } from './scenarios/server';
 import { runServers } from './scenarios/servers';
+import { runServerCalls } from './scenarios/server-calls';
 import { runTransactions } from './scenarios/transactions';
 import { describeError } from './stats';
 
@@ -39,10 +41,11 @@ const SCENARIOS = [
   'servers',
   'memory-history',
   'peers',
+  'server-calls',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** Run only when named with --only. */
-const OPT_IN: readonly Scenario[] = ['peers'];
+const OPT_IN: readonly Scenario[] = ['peers', 'server-calls'];
 
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
@@ -218,6 +221,9 @@ async function main(): Promise<void> {
       ),
     );
     for (const problem of results.peers?.problems ?? []) errors.push(`peers: ${problem}`);
+    await step('server-calls', 'serverCalls', () =>
+      runServerCalls(env, { concurrency: 64, rounds: 3, warmupMs: 700, durationMs: 2_500 }),
+    );
   } finally {
     await env.close(log).catch((error) => errors.push(`cleanup: ${describeError(error)}`));
   }

@@ -9,6 +9,8 @@ import type { TimeoutResult } from './scenarios/timeouts';
 import { commandsPerOp, type TransactionResult } from './scenarios/transactions';
 import { peersNotes, type PeersResults } from './summary-peers';
 import { scaleOutNotes, scaleOutRows, type ScaleOutResults } from './summary-scale-out';
+import { serverCallsNotes, serverCallsRows } from './summary-server-calls';
+import type { ServerCallsResult } from './scenarios/server-calls';
 
 /** Results of the scenarios run; the scale-out ones (i)–(k) are in ScaleOutResults, (l) in PeersResults. */
 export interface Results extends ScaleOutResults, PeersResults {
@@ -23,6 +25,7 @@ export interface Results extends ScaleOutResults, PeersResults {
   memory10?: MemoryResult;
   replay?: ReplayResult;
   server?: ServerBenchResult;
+  serverCalls?: ServerCallsResult;
 }
 
 export const TARGETS = {
@@ -179,6 +182,7 @@ export function buildRows(r: Results): Row[] {
     );
   }
   rows.push(...scaleOutRows(r));
+  rows.push(...serverCallsRows(r.serverCalls));
   return rows;
 }
 
@@ -243,6 +247,7 @@ export function buildNotes(r: Results): string[] {
     if (result.firstError) notes.push(`(h ${result.transport}) first error: ${result.firstError}`);
   }
   notes.push(...scaleOutNotes(r), ...peersNotes(r));
+  notes.push(...serverCallsNotes(r.serverCalls));
   return notes;
 }
 

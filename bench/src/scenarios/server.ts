@@ -12,7 +12,9 @@ import type { BenchRedis } from '../redis-env';
 import { runLoad, withCpu, type LatencySummary, transactionFigures } from '../stats';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const SERVER_MAIN = join(ROOT, 'apps', 'server', 'dist', 'main.js');
+/** The server the bench starts; BENCH_SERVER_MAIN names another build (an A/B of two builds). */
+const SERVER_MAIN =
+  process.env.BENCH_SERVER_MAIN ?? join(ROOT, 'apps', 'server', 'dist', 'main.js');
 const PROTO_DIR = join(ROOT, 'apps', 'server', 'dist', 'grpc', 'proto');
 
 export type ServerTransport = 'grpc' | 'http' | 'http-commit' | 'client';
@@ -46,10 +48,20 @@ export interface RunningServer {
   readonly httpPort: number;
 }
 
+/**
+ * Node options for the server processes the bench starts, e.g. to profile them:
+ * `BENCH_SERVER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof'` (a profile per process, written
+ * when it stops).
+ */
+const SERVER_NODE_OPTIONS = (process.env.BENCH_SERVER_NODE_OPTIONS ?? '')
+  .split(/\s+/)
+  .filter(Boolean);
+
 export function startServer(redisUrl: string): Promise<RunningServer> {
   const child = spawn(
     process.execPath,
     [
+      ...SERVER_NODE_OPTIONS,
       SERVER_MAIN,
       '--redis-url',
       redisUrl,
