@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import {
   abortable,
@@ -6,6 +7,10 @@ import {
   TransactionConflictError,
   ValidationError,
   retryDelayMs,
+  validateArgs,
+  validateBoolean,
+  validateInteger,
+  validateNamespace,
   type ApiBeginOptions,
   type ApiTransactionOptions,
   type JsonObject,
@@ -25,7 +30,10 @@ import {
 } from '@statehouse/contract';
 import { extServiceClient, type ExtRequest, type ExtResponse, type ExtUnaryMethod } from './proto';
 import { remoteError } from './remote-errors';
-import { RemoteTransaction } from './remote-transaction';
+import { BufferedRemoteTransaction } from './transactions/buffered-remote-transaction';
+import { RemoteTransaction } from './transactions/remote-transaction';
+import { SnapshotRemoteTransaction } from './transactions/snapshot-remote-transaction';
+import { StagedRemoteTransaction } from './transactions/staged-remote-transaction';
 
 export interface StatehouseClientOptions {
   /** The server's gRPC address, `host:port` (e.g. `localhost:50051`). */
@@ -37,6 +45,10 @@ export interface StatehouseClientOptions {
   /** Per-call deadline, ms (not for replay). Default 30000. */
   readonly callTimeoutMs?: number;
 }
+
+/** The timeout of a transaction whose options name none (the server's default, 30 s). */
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_RETRIES = 5;
 
 /** One unary call of statehouse_ts.v1, typed from the .proto (scripts/proto-types.mjs). */
 export type Rpc = <M extends ExtUnaryMethod>(
@@ -97,18 +109,79 @@ export class StatehouseClient implements StatehouseApi {
     return this.options.namespace;
   }
 
+  /**
+   * Begins a transaction: staged on the server by default (resumable from any process by its id;
+   * one call per operation), `buffered` (kept here and sent whole at commit: one call for blind
+   * writes), `readOnly` (reads at one snapshot, `readTs` or the last commit), or `lazy` (staged,
+   * with its id chosen here and its begin carried by its first operation: no call now).
+   */
   async beginTransaction(options: ApiBeginOptions = {}): Promise<RemoteTransaction> {
-    const namespace = options.namespace ?? this.namespace;
+    this.assertOpen();
+    const args = validateArgs<ApiBeginOptions>(options, 'beginTransaction');
+    const namespace =
+      args.namespace === undefined ? this.namespace : validateNamespace(args.namespace);
+    const timeoutMs =
+      args.timeoutMs === undefined ? undefined : validateInteger(args.timeoutMs, 'timeoutMs', 1);
+    const flag = (name: 'readOnly' | 'buffered' | 'lazy'): boolean =>
+      args[name] === undefined ? false : validateBoolean(args[name], name);
+    if (flag('readOnly')) {
+      if (flag('buffered') || flag('lazy')) {
+        throw new ValidationError(
+          flag('buffered') ? 'buffered' : 'lazy',
+          'is for read-write transactions: a read-only one lives in its client',
+        );
+      }
+      return this.beginReadOnly(namespace, args.readTs, timeoutMs);
+    }
+    if (args.readTs !== undefined) {
+      throw new ValidationError('readTs', 'is for read-only transactions: pass readOnly: true too');
+    }
+    if (flag('buffered')) {
+      if (flag('lazy')) throw new ValidationError('lazy', 'cannot be combined with buffered');
+      return new BufferedRemoteTransaction(this.rpc, namespace, timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    }
+    if (flag('lazy')) {
+      return new StagedRemoteTransaction(
+        this.rpc,
+        `${namespace}~${randomUUID()}`,
+        namespace,
+        'open',
+        timeoutMs ?? 0, // 0: the server's default
+      );
+    }
     const { txn_id } = await this.rpc('BeginTransaction', {
       namespace,
-      ...(options.timeoutMs === undefined ? {} : { timeout_ms: options.timeoutMs }),
+      ...(timeoutMs === undefined ? {} : { timeout_ms: timeoutMs }),
     });
-    return new RemoteTransaction(this.rpc, String(txn_id), namespace);
+    return new StagedRemoteTransaction(this.rpc, String(txn_id), namespace);
   }
 
+  /** A staged transaction begun anywhere, continued here by its id. */
   async resumeTransaction(id: string): Promise<RemoteTransaction> {
     const info = await this.describeTransaction(id);
-    return new RemoteTransaction(this.rpc, info.id, info.namespace, info.state);
+    return new StagedRemoteTransaction(this.rpc, info.id, info.namespace, info.state);
+  }
+
+  private async beginReadOnly(
+    namespace: string,
+    readTs: unknown,
+    timeoutMs: number | undefined,
+  ): Promise<RemoteTransaction> {
+    const last = await this.lastCommitTs(namespace);
+    const snapshotTs = readTs === undefined ? last : validateInteger(readTs, 'readTs', 0);
+    if (snapshotTs > last) {
+      throw new ValidationError(
+        'readTs',
+        `must not be after the namespace's last commitTs (${last})`,
+      );
+    }
+    return new SnapshotRemoteTransaction(
+      this.rpc,
+      `${namespace}~${randomUUID()}`,
+      namespace,
+      snapshotTs,
+      Date.now() + (timeoutMs ?? DEFAULT_TIMEOUT_MS),
+    );
   }
 
   async describeTransaction(id: string): Promise<TransactionDescription> {
@@ -124,13 +197,33 @@ export class StatehouseClient implements StatehouseApi {
     };
   }
 
+  /**
+   * Runs `fn` in a transaction, commits when it returns, aborts when it throws, and runs it again
+   * after a conflict. Buffered unless the options say otherwise (`buffered: false` for a staged
+   * one, `readOnly: true`): a transaction scoped to a callback is never continued elsewhere, so
+   * it keeps its operations here and commits them in one call (blind writes: one call in all; a
+   * read-modify-write: its reads and one commit).
+   */
   async transaction<T>(
     fn: (tx: RemoteTransaction) => Promise<T>,
     options: ApiTransactionOptions = {},
   ): Promise<T> {
-    const maxRetries = options.maxRetries ?? 5;
+    if (typeof fn !== 'function') {
+      throw new ValidationError('transaction callback', 'must be a function');
+    }
+    const args = validateArgs<ApiTransactionOptions>(options, 'transaction');
+    if (args.lazy !== undefined) {
+      throw new ValidationError(
+        'lazy',
+        'is for beginTransaction; client.transaction begins eagerly',
+      );
+    }
+    const { maxRetries: retries, ...begin } = args;
+    const maxRetries =
+      retries === undefined ? DEFAULT_MAX_RETRIES : validateInteger(retries, 'maxRetries', 0, 1000);
+    const mode = begin.readOnly === true ? begin : { buffered: true, ...begin };
     for (let attempt = 0; ; attempt++) {
-      const tx = await this.beginTransaction(options);
+      const tx = await this.beginTransaction(mode);
       try {
         const result = await fn(tx);
         if (tx.state === 'open') await commitUntilKnown(() => tx.commit());
@@ -291,6 +384,7 @@ export class StatehouseClient implements StatehouseApi {
       agent_id: input?.agentId,
       ...(input?.limit === undefined ? {} : { limit: input.limit }),
       ...(input?.cursor ? { cursor: input.cursor } : {}),
+      ...(input?.atTs === undefined ? {} : { at_ts: input.atTs }),
     };
   }
 

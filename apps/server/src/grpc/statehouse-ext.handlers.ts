@@ -49,6 +49,14 @@ export class StatehouseExtHandlers implements RpcHandlers<Ext> {
     request: Ext['BeginTransaction']['request'],
     context: CallContext,
   ): Promise<Ext['BeginTransaction']['response']> {
+    if (request.txn_id) {
+      const tx = await this.transactions.beginning(
+        request.txn_id,
+        context.principal,
+        request.timeout_ms || this.client.limits.defaultTimeoutMs, // 0: the server's default
+      );
+      return { txn_id: tx.id, namespace: tx.namespace };
+    }
     const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
     const tx = await this.client.beginTransaction({
       namespace,
@@ -63,7 +71,7 @@ export class StatehouseExtHandlers implements RpcHandlers<Ext> {
     request: Ext['Write']['request'],
     context: CallContext,
   ): Promise<Ext['Write']['response']> {
-    const tx = await transactionOf(this.transactions, request, context);
+    const tx = await transactionOf(this.client, this.transactions, request, context);
     await tx.write(writeInput(request));
     return {};
   }
@@ -72,13 +80,13 @@ export class StatehouseExtHandlers implements RpcHandlers<Ext> {
     request: Ext['Delete']['request'],
     context: CallContext,
   ): Promise<Ext['Delete']['response']> {
-    const tx = await transactionOf(this.transactions, request, context);
+    const tx = await transactionOf(this.client, this.transactions, request, context);
     await tx.delete(deleteInput(request));
     return {};
   }
 
   async Get(request: Ext['Get']['request'], context: CallContext): Promise<Ext['Get']['response']> {
-    const tx = await transactionOf(this.transactions, request, context);
+    const tx = await transactionOf(this.client, this.transactions, request, context);
     const read = await tx.get({ agentId: request.agent_id ?? '', key: request.key ?? '' });
     return { ...stateResult(read), staged: read.staged };
   }
@@ -331,13 +339,17 @@ function pageOf(request: Ext['ListKeys']['request']): { limit?: number; cursor?:
 
 /** The transaction of a Write, Delete or Get; begun first when the request carries its begin (lazy). */
 function transactionOf(
+  client: Statehouse,
   transactions: WireTransactions,
   request: { txn_id?: string; begin_timeout_ms?: number },
   context: CallContext,
 ): Promise<Transaction> {
-  return request.begin_timeout_ms === undefined
-    ? transactions.forOperation(txnIdOf(request), context.principal, undefined)
-    : transactions.beginning(txnIdOf(request), context.principal, request.begin_timeout_ms);
+  if (request.begin_timeout_ms === undefined) {
+    return transactions.forOperation(txnIdOf(request), context.principal, undefined);
+  }
+  // 0: the server's default timeout.
+  const timeoutMs = request.begin_timeout_ms || client.limits.defaultTimeoutMs;
+  return transactions.beginning(txnIdOf(request), context.principal, timeoutMs);
 }
 
 /** A listing's point in time (`at_ts`); not for a listing inside a transaction. */

@@ -1,5 +1,15 @@
 import type { TransactionState } from './transaction-state';
-import type { DeleteInput, GetInput, TransactionReadResult, WriteInput } from './transaction.types';
+import type { TransactionStateEntry } from '../listing/merge-listing';
+import type {
+  AppendHandle,
+  AppendInput,
+  DeleteInput,
+  GetInput,
+  Mutation,
+  TransactionListInput,
+  TransactionReadResult,
+  WriteInput,
+} from './transaction.types';
 import type {
   ListKeysInput,
   RecordRef,
@@ -42,10 +52,26 @@ export interface TransactionApi extends AsyncDisposable {
   readonly namespace: string;
   /** The state last seen ('open' until it commits, aborts or learns of its timeout). */
   readonly state: TransactionState;
+  /** True for a read-only transaction (reads at one snapshot; writes refused). */
+  readonly readOnly: boolean;
+  /** True for a buffered transaction (its operations stay in the client until the commit). */
+  readonly buffered: boolean;
+  /** The commitTs a read-only transaction reads at; null for a read-write transaction. */
+  readonly readTs: number | null;
+  /** The operations staged through this object (the last one on a record replaces the earlier). */
+  readonly mutations: readonly Mutation[];
   write(input: WriteInput): Promise<void>;
   delete(input: DeleteInput): Promise<void>;
+  /** Stages a write whose key (prefix + 12 digits) is allocated at commit; the handle's key then. */
+  append(input: AppendInput): Promise<AppendHandle>;
   /** Its own staged write or delete, else the committed record (whose version the commit checks). */
   get(input: GetInput): Promise<TransactionReadResult>;
+  /** Live keys of an agent as this transaction sees them (no phantoms: the listing is checked). */
+  listKeys(input: TransactionListInput): Promise<{ keys: string[]; cursor: string | null }>;
+  /** Live records with keys starting with `prefix`, as this transaction sees them. */
+  scanPrefix(
+    input: TransactionListInput & { readonly prefix: string },
+  ): Promise<{ entries: TransactionStateEntry[]; cursor: string | null }>;
   commit(): Promise<number>;
   abort(): Promise<void>;
 }
@@ -53,6 +79,17 @@ export interface TransactionApi extends AsyncDisposable {
 export interface ApiBeginOptions {
   readonly timeoutMs?: number;
   readonly namespace?: string;
+  /** A read-only transaction: reads from one snapshot; writes throw "Transaction is read-only". */
+  readonly readOnly?: boolean;
+  /** With readOnly: the commitTs to read at. Default: the namespace's last commit. */
+  readonly readTs?: number;
+  /**
+   * Keep the operations and the conditions of the reads in the client, and send them all with
+   * the commit, in one call: the fastest way to write; not resumable elsewhere.
+   */
+  readonly buffered?: boolean;
+  /** Begin at the first operation: no round trip now. */
+  readonly lazy?: boolean;
 }
 
 export interface ApiTransactionOptions extends ApiBeginOptions {

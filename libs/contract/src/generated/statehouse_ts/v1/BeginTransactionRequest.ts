@@ -6,11 +6,13 @@ import type { Long } from '@grpc/proto-loader';
 export interface BeginTransactionRequest {
   'namespace'?: (string);
   'timeout_ms'?: (number | string | Long);
+  'txn_id'?: (string);
   '_timeout_ms'?: "timeout_ms";
 }
 
 export interface BeginTransactionRequest__Output {
   'namespace'?: (string);
   'timeout_ms'?: (number);
+  'txn_id'?: (string);
   '_timeout_ms'?: "timeout_ms";
 }
