@@ -11,6 +11,7 @@ import {
   validateBoolean,
   validateInteger,
   validateNamespace,
+  MAX_PAGE,
   type ApiBeginOptions,
   type ApiTransactionOptions,
   type JsonObject,
@@ -240,14 +241,17 @@ export class StatehouseClient implements StatehouseApi {
     return stateResult(
       await this.rpc('GetState', {
         ...this.record(input),
-        ...(input?.atTs === undefined ? {} : { at_ts: input.atTs }),
+        ...(input?.atTs === undefined ? {} : { at_ts: validateInteger(input.atTs, 'atTs', 0) }),
       }),
     );
   }
 
   async getStateAtVersion(input: RecordRef & { readonly version: number }): Promise<StateResult> {
     return stateResult(
-      await this.rpc('GetState', { ...this.record(input), version: input?.version }),
+      await this.rpc('GetState', {
+        ...this.record(input),
+        version: validateInteger(input?.version, 'version', 1),
+      }),
     );
   }
 
@@ -280,23 +284,24 @@ export class StatehouseClient implements StatehouseApi {
     if (given !== undefined && !(given instanceof AbortSignal)) {
       throw new ValidationError('signal', 'must be an AbortSignal');
     }
-    return abortable((signal) => this.replayCall(input, signal), given);
+    // Checked now, as the engine checks them: a negative bound would wrap around in a uint64.
+    const request = {
+      namespace: input?.namespace ?? this.namespace,
+      agent_id: input?.agentId,
+      ...(input?.startTs === undefined
+        ? {}
+        : { start_ts: validateInteger(input.startTs, 'startTs', 0) }),
+      ...(input?.endTs === undefined ? {} : { end_ts: validateInteger(input.endTs, 'endTs', 0) }),
+      follow: input?.follow === true,
+    };
+    return abortable((signal) => this.replayCall(request, signal), given);
   }
 
   private async *replayCall(
-    input: ReplayInput,
+    request: ExtRequest<'Replay'>,
     signal: AbortSignal,
   ): AsyncGenerator<ReplayEvent, void, undefined> {
-    const call = this.grpcClient.Replay(
-      {
-        namespace: input?.namespace ?? this.namespace,
-        agent_id: input?.agentId,
-        ...(input?.startTs === undefined ? {} : { start_ts: input.startTs }),
-        ...(input?.endTs === undefined ? {} : { end_ts: input.endTs }),
-        follow: input?.follow === true,
-      },
-      this.metadata(),
-    );
+    const call = this.grpcClient.Replay(request, this.metadata());
     const cancel = (): void => call.cancel();
     signal.addEventListener('abort', cancel, { once: true });
     this.replays.add(call);
@@ -382,9 +387,11 @@ export class StatehouseClient implements StatehouseApi {
     return {
       namespace: input?.namespace ?? this.namespace,
       agent_id: input?.agentId,
-      ...(input?.limit === undefined ? {} : { limit: input.limit }),
+      ...(input?.limit === undefined
+        ? {}
+        : { limit: validateInteger(input.limit, 'limit', 1, MAX_PAGE) }),
       ...(input?.cursor ? { cursor: input.cursor } : {}),
-      ...(input?.atTs === undefined ? {} : { at_ts: input.atTs }),
+      ...(input?.atTs === undefined ? {} : { at_ts: validateInteger(input.atTs, 'atTs', 0) }),
     };
   }
 

@@ -1,4 +1,5 @@
 import { StatehouseClient } from '@statehouse/client';
+import { describeModesConformance } from '../../support/conformance-modes';
 import { describeConformance } from '../../support/conformance';
 import { startLocalCluster, type LocalCluster } from '../../support/redis-cluster';
 import { withoutRedisUrl } from '../../support/server-process';
@@ -27,5 +28,9 @@ afterAll(async () => {
 });
 
 describeConformance('network StatehouseClient, server on a Redis Cluster', {
+  connect: (namespace) => StatehouseClient.connect({ url: server.url, namespace }),
+});
+
+describeModesConformance('network StatehouseClient, server on a Redis Cluster', {
   connect: (namespace) => StatehouseClient.connect({ url: server.url, namespace }),
 });

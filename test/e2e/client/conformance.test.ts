@@ -1,4 +1,5 @@
 import { StatehouseClient } from '@statehouse/client';
+import { describeModesConformance } from '../../support/conformance-modes';
 import { describeConformance } from '../../support/conformance';
 import { startServerProcess, type ServerProcess } from '../../support/server-process';
 
@@ -12,5 +13,9 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 describeConformance('network StatehouseClient', {
+  connect: (namespace) => StatehouseClient.connect({ url: server.url, namespace }),
+});
+
+describeModesConformance('network StatehouseClient', {
   connect: (namespace) => StatehouseClient.connect({ url: server.url, namespace }),
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  validateInteger,
   ValidationError,
   type AppendHandle,
   type DeleteInput,
@@ -49,7 +50,9 @@ export class StagedRemoteTransaction extends RemoteTransaction {
         agent_id: input?.agentId,
         key: input?.key,
         value_json,
-        ...(input?.ifVersion === undefined ? {} : { if_version: input.ifVersion }),
+        ...(input?.ifVersion === undefined
+          ? {}
+          : { if_version: validateInteger(input.ifVersion, 'ifVersion', 0) }),
         ...this.begin(),
       }),
     );
@@ -64,7 +67,9 @@ export class StagedRemoteTransaction extends RemoteTransaction {
         txn_id: this.id,
         agent_id: input?.agentId,
         key: input?.key,
-        ...(input?.ifVersion === undefined ? {} : { if_version: input.ifVersion }),
+        ...(input?.ifVersion === undefined
+          ? {}
+          : { if_version: validateInteger(input.ifVersion, 'ifVersion', 0) }),
         ...this.begin(),
       }),
     );

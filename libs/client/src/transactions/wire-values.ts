@@ -1,4 +1,10 @@
-import { serializeValue, type JsonObject, type TransactionListInput } from '@statehouse/contract';
+import {
+  MAX_PAGE,
+  serializeValue,
+  validateInteger,
+  type JsonObject,
+  type TransactionListInput,
+} from '@statehouse/contract';
 import type { ExtRequest } from '../proto';
 
 /**
@@ -23,7 +29,9 @@ export function pageRequest(
   return {
     namespace,
     agent_id: input?.agentId,
-    ...(input?.limit === undefined ? {} : { limit: input.limit }),
+    ...(input?.limit === undefined
+      ? {}
+      : { limit: validateInteger(input.limit, 'limit', 1, MAX_PAGE) }),
     ...(input?.cursor ? { cursor: input.cursor } : {}),
   };
 }
