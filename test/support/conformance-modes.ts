@@ -283,6 +283,25 @@ export function describeModesConformance(name: string, target: ConformanceTarget
       });
     });
 
+    it('appends in a staged transaction, the keys allocated at commit', async () => {
+      const tx = await client.beginTransaction();
+      const first = await tx.append({ agentId: 'a', prefix: 'log:', value: { n: 1 } });
+      await tx.write({ agentId: 'a', key: 'k', value: {} });
+      const second = await tx.append({ agentId: 'a', prefix: 'log:', value: { n: 2 } });
+      expect(typeof first.id).toBe('string');
+      expect(first.id).not.toBe(second.id);
+      expect([first.key, second.key]).toEqual([null, null]);
+      expect(tx.mutations.filter((m) => m.type === 'append')).toHaveLength(2);
+      await expect(tx.append({ agentId: '', prefix: 'log:', value: {} })).rejects.toBeInstanceOf(
+        ValidationError,
+      );
+      expect(await tx.commit()).toBe(1);
+      expect([first.key, second.key]).toEqual(['log:000000000001', 'log:000000000002']);
+      expect((await other.getState({ agentId: 'a', key: 'log:000000000002' })).value).toEqual({
+        n: 2,
+      });
+    });
+
     it('lists keys and records as of a past commitTs', async () => {
       await client.transaction(async (tx) => {
         for (const key of ['a', 'b', 'c']) await tx.write({ agentId: 'x', key, value: { key } });

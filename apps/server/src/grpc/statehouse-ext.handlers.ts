@@ -85,6 +85,19 @@ export class StatehouseExtHandlers implements RpcHandlers<Ext> {
     return {};
   }
 
+  async Append(
+    request: Ext['Append']['request'],
+    context: CallContext,
+  ): Promise<Ext['Append']['response']> {
+    const tx = await transactionOf(this.client, this.transactions, request, context);
+    const handle = await tx.append({
+      agentId: request.agent_id ?? '',
+      prefix: request.prefix ?? '',
+      value: parseValue(request.value_json),
+    });
+    return { append_id: handle.id };
+  }
+
   async Get(request: Ext['Get']['request'], context: CallContext): Promise<Ext['Get']['response']> {
     const tx = await transactionOf(this.client, this.transactions, request, context);
     const read = await tx.get({ agentId: request.agent_id ?? '', key: request.key ?? '' });
@@ -97,8 +110,16 @@ export class StatehouseExtHandlers implements RpcHandlers<Ext> {
   ): Promise<Ext['Commit']['response']> {
     const id = txnIdOf(request);
     const token = request.commit_token ?? '';
-    const commitTs = await this.transactions.commit(id, context.principal, token || undefined);
-    return { commit_ts: commitTs, txn_id: id };
+    const { commitTs, appended } = await this.transactions.commit(
+      id,
+      context.principal,
+      token || undefined,
+    );
+    return {
+      commit_ts: commitTs,
+      txn_id: id,
+      appended: [...appended].map(([append_id, key]) => ({ append_id, key })),
+    };
   }
 
   async Abort(

@@ -83,7 +83,8 @@ export class StatehouseV1Handlers implements RpcHandlers<V1> {
     request: V1['Commit']['request'],
     context: CallContext,
   ): Promise<V1['Commit']['response']> {
-    return { commit_ts: await this.transactions.commit(txnIdOf(request), context.principal) };
+    const { commitTs } = await this.transactions.commit(txnIdOf(request), context.principal);
+    return { commit_ts: commitTs };
   }
 
   async Abort(

@@ -96,7 +96,8 @@ export class TransactionsController {
     if (commitToken !== undefined && typeof commitToken !== 'string') {
       throw new ValidationError('commitToken', 'must be a string of 8-64 characters');
     }
-    return { commitTs: await this.transactions.commit(txId, principal, commitToken) };
+    const { commitTs } = await this.transactions.commit(txId, principal, commitToken);
+    return { commitTs };
   }
 
   @Post('transactions/:txId/abort')

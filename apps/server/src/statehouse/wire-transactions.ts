@@ -142,9 +142,17 @@ export class WireTransactions {
     return commitToken ? resume(tx.id) : tx;
   }
 
-  /** Commit (a commit token makes it safe to send again, even to another server); its commitTs. */
-  async commit(txnId: string, principal: Principal, commitToken?: string): Promise<number> {
-    return this.commitMeasured(await this.forOperation(txnId, principal, undefined, commitToken));
+  /**
+   * Commit (a commit token makes it safe to send again, even to another server): its commitTs,
+   * and the keys allocated to its appends by append id.
+   */
+  async commit(
+    txnId: string,
+    principal: Principal,
+    commitToken?: string,
+  ): Promise<{ commitTs: number; appended: ReadonlyMap<string, string> }> {
+    const tx = await this.forOperation(txnId, principal, undefined, commitToken);
+    return { commitTs: await this.commitMeasured(tx), appended: tx.appendedKeys };
   }
 
   /**

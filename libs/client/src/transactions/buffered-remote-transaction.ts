@@ -59,7 +59,7 @@ export class BufferedRemoteTransaction extends RemoteTransaction {
   /** The membership count each agent's first listing saw. */
   private readonly listings = new Map<string, number>();
   private readonly appends: Array<{
-    handle: { agentId: string; prefix: string; key: string | null };
+    handle: { id: string; agentId: string; prefix: string; key: string | null };
   }> = [];
   /** performance.now() when the commit was first sent (0: not yet). */
   private firstSentAt = 0;
@@ -126,7 +126,7 @@ export class BufferedRemoteTransaction extends RemoteTransaction {
     const value_json = serialize(args.value);
     const appendId = randomUUID();
     this.operations.set(appendId, { op: 'append', agent_id: agentId, prefix, value_json });
-    const handle = { agentId, prefix, key: null as string | null };
+    const handle = { id: appendId, agentId, prefix, key: null as string | null };
     this.appends.push({ handle });
     this.remember('append', agentId, null, JSON.parse(value_json) as JsonObject, {
       prefix,

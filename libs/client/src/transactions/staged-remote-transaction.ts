@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
   validateInteger,
-  ValidationError,
   type AppendHandle,
+  type AppendInput,
   type DeleteInput,
   type GetInput,
   type JsonObject,
@@ -27,6 +27,13 @@ export class StagedRemoteTransaction extends RemoteTransaction {
   readonly readTs = null;
   /** Identifies this object's commit: a retry after CommitUnknownError never applies twice. */
   private readonly commitToken = randomUUID();
+  /** The handles of the appends staged through this object (their keys filled at commit). */
+  private readonly handles: Array<{
+    id: string;
+    agentId: string;
+    prefix: string;
+    key: string | null;
+  }> = [];
   /** A lazy transaction's timeout until an operation has begun it on the server. */
   private beginTimeoutMs: number | undefined;
 
@@ -77,14 +84,31 @@ export class StagedRemoteTransaction extends RemoteTransaction {
   }
 
   /** Not over the network for a staged transaction yet: a buffered one appends. */
-  // eslint-disable-next-line @typescript-eslint/require-await -- refusals reject, as the engine's
-  async append(): Promise<AppendHandle> {
+  /** Stages an append on the server; the handle's key is filled in by the commit. */
+  async append(input: AppendInput): Promise<AppendHandle> {
     this.refuseIfFinished();
-    throw new ValidationError(
-      'append',
-      'is not available in a staged network transaction: use a buffered one ' +
-        '(beginTransaction({ buffered: true }), the default of client.transaction)',
+    const value_json = serialize(input?.value);
+    const { append_id } = await this.begun(
+      this.rpc('Append', {
+        txn_id: this.id,
+        agent_id: input?.agentId,
+        prefix: input?.prefix,
+        value_json,
+        ...this.begin(),
+      }),
     );
+    const handle = {
+      id: String(append_id),
+      agentId: input.agentId,
+      prefix: input.prefix,
+      key: null as string | null,
+    };
+    this.handles.push(handle);
+    this.remember('append', input.agentId, null, JSON.parse(value_json) as JsonObject, {
+      prefix: input.prefix,
+      appendId: handle.id,
+    });
+    return handle;
   }
 
   async get(input: GetInput): Promise<TransactionReadResult> {
@@ -143,9 +167,11 @@ export class StagedRemoteTransaction extends RemoteTransaction {
       // Never begun on the server: nothing to apply. The commit of an empty transaction.
       await this.beginNow();
     }
-    const { commit_ts } = await this.track(
+    const { commit_ts, appended } = await this.track(
       this.rpc('Commit', { txn_id: this.id, commit_token: this.commitToken }, { commit: true }),
     );
+    const keys = new Map((appended ?? []).map(({ append_id, key }) => [append_id, key]));
+    for (const handle of this.handles) handle.key = keys.get(handle.id) ?? null;
     this.knownState = 'committed';
     return Number(commit_ts);
   }

@@ -43,6 +43,8 @@ export interface AppendInput {
 
 /** A staged append; its `key` is filled in when the transaction commits (Datastore's partial keys). */
 export interface AppendHandle {
+  /** Names this append in the commit's report of allocated keys (`tx.appendedKeys`). */
+  readonly id: string;
   readonly agentId: string;
   readonly prefix: string;
   /** null until the commit allocated it. */

@@ -2,6 +2,9 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AppendRequest as _statehouse_ts_v1_AppendRequest, AppendRequest__Output as _statehouse_ts_v1_AppendRequest__Output } from './statehouse_ts/v1/AppendRequest';
+import type { AppendResponse as _statehouse_ts_v1_AppendResponse, AppendResponse__Output as _statehouse_ts_v1_AppendResponse__Output } from './statehouse_ts/v1/AppendResponse';
+import type { AppendedKey as _statehouse_ts_v1_AppendedKey, AppendedKey__Output as _statehouse_ts_v1_AppendedKey__Output } from './statehouse_ts/v1/AppendedKey';
 import type { BeginTransactionRequest as _statehouse_ts_v1_BeginTransactionRequest, BeginTransactionRequest__Output as _statehouse_ts_v1_BeginTransactionRequest__Output } from './statehouse_ts/v1/BeginTransactionRequest';
 import type { BeginTransactionResponse as _statehouse_ts_v1_BeginTransactionResponse, BeginTransactionResponse__Output as _statehouse_ts_v1_BeginTransactionResponse__Output } from './statehouse_ts/v1/BeginTransactionResponse';
 import type { CommitOperationsRequest as _statehouse_ts_v1_CommitOperationsRequest, CommitOperationsRequest__Output as _statehouse_ts_v1_CommitOperationsRequest__Output } from './statehouse_ts/v1/CommitOperationsRequest';
@@ -37,6 +40,9 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   statehouse_ts: {
     v1: {
+      AppendRequest: MessageTypeDefinition<_statehouse_ts_v1_AppendRequest, _statehouse_ts_v1_AppendRequest__Output>
+      AppendResponse: MessageTypeDefinition<_statehouse_ts_v1_AppendResponse, _statehouse_ts_v1_AppendResponse__Output>
+      AppendedKey: MessageTypeDefinition<_statehouse_ts_v1_AppendedKey, _statehouse_ts_v1_AppendedKey__Output>
       BeginTransactionRequest: MessageTypeDefinition<_statehouse_ts_v1_BeginTransactionRequest, _statehouse_ts_v1_BeginTransactionRequest__Output>
       BeginTransactionResponse: MessageTypeDefinition<_statehouse_ts_v1_BeginTransactionResponse, _statehouse_ts_v1_BeginTransactionResponse__Output>
       CommitOperationsRequest: MessageTypeDefinition<_statehouse_ts_v1_CommitOperationsRequest, _statehouse_ts_v1_CommitOperationsRequest__Output>

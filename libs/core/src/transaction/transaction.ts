@@ -86,7 +86,10 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
    */
   private readonly staged = new Map<string, Mutation | PendingMutation>();
   /** Handles of the appends staged through this object, by append id. */
-  private appends: Map<string, { agentId: string; prefix: string; key: string | null }> | undefined;
+  private appends:
+    Map<string, { id: string; agentId: string; prefix: string; key: string | null }> | undefined;
+  /** After the commit: the keys allocated to the transaction's appends, by append id. */
+  private allocated: ReadonlyMap<string, string> = new Map();
   /** Where this kind of transaction does its operations. */
   private readonly backend: TransactionBackend;
 
@@ -151,6 +154,15 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
       }
     }
     return Object.freeze([...(this.staged.values() as Iterable<Mutation>)]);
+  }
+
+  /**
+   * After the commit, the keys allocated to every append of the transaction, by append id (the
+   * `id` of each AppendHandle), wherever they were staged (a transaction continued across
+   * processes); empty before.
+   */
+  get appendedKeys(): ReadonlyMap<string, string> {
+    return this.allocated;
   }
 
   /** The transaction's id; null for a lazy transaction until its first operation. */
@@ -264,6 +276,7 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     this.accept('COMMIT');
     const outcome = this.backend.commit(this.commitToken);
     const { commitTs, appended } = outcome instanceof Promise ? await outcome : outcome;
+    this.allocated = appended;
     for (const [appendId, handle] of this.appends ?? []) {
       const key = appended.get(appendId);
       if (key !== undefined) handle.key = key;
@@ -292,7 +305,7 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     const appendId = randomUUID();
     const stored = this.backend.append(agentId, prefix, appendId, json);
     if (stored !== undefined) await stored;
-    const handle = { agentId, prefix, key: null as string | null };
+    const handle = { id: appendId, agentId, prefix, key: null as string | null };
     (this.appends ??= new Map()).set(appendId, handle);
     this.remember({ type: 'append', agentId, key: null, json, prefix }, appendId);
     return handle;

@@ -3,6 +3,8 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { AppendRequest as _statehouse_ts_v1_AppendRequest, AppendRequest__Output as _statehouse_ts_v1_AppendRequest__Output } from '../../statehouse_ts/v1/AppendRequest';
+import type { AppendResponse as _statehouse_ts_v1_AppendResponse, AppendResponse__Output as _statehouse_ts_v1_AppendResponse__Output } from '../../statehouse_ts/v1/AppendResponse';
 import type { BeginTransactionRequest as _statehouse_ts_v1_BeginTransactionRequest, BeginTransactionRequest__Output as _statehouse_ts_v1_BeginTransactionRequest__Output } from '../../statehouse_ts/v1/BeginTransactionRequest';
 import type { BeginTransactionResponse as _statehouse_ts_v1_BeginTransactionResponse, BeginTransactionResponse__Output as _statehouse_ts_v1_BeginTransactionResponse__Output } from '../../statehouse_ts/v1/BeginTransactionResponse';
 import type { CommitOperationsRequest as _statehouse_ts_v1_CommitOperationsRequest, CommitOperationsRequest__Output as _statehouse_ts_v1_CommitOperationsRequest__Output } from '../../statehouse_ts/v1/CommitOperationsRequest';
@@ -34,6 +36,15 @@ export interface StatehouseExtServiceClient extends grpc.Client {
   abort(argument: _statehouse_ts_v1_TransactionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_Empty__Output>): grpc.ClientUnaryCall;
   abort(argument: _statehouse_ts_v1_TransactionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_Empty__Output>): grpc.ClientUnaryCall;
   abort(argument: _statehouse_ts_v1_TransactionRequest, callback: grpc.requestCallback<_statehouse_ts_v1_Empty__Output>): grpc.ClientUnaryCall;
+  
+  Append(argument: _statehouse_ts_v1_AppendRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_AppendResponse__Output>): grpc.ClientUnaryCall;
+  Append(argument: _statehouse_ts_v1_AppendRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_AppendResponse__Output>): grpc.ClientUnaryCall;
+  Append(argument: _statehouse_ts_v1_AppendRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_AppendResponse__Output>): grpc.ClientUnaryCall;
+  Append(argument: _statehouse_ts_v1_AppendRequest, callback: grpc.requestCallback<_statehouse_ts_v1_AppendResponse__Output>): grpc.ClientUnaryCall;
+  append(argument: _statehouse_ts_v1_AppendRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_AppendResponse__Output>): grpc.ClientUnaryCall;
+  append(argument: _statehouse_ts_v1_AppendRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_AppendResponse__Output>): grpc.ClientUnaryCall;
+  append(argument: _statehouse_ts_v1_AppendRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_AppendResponse__Output>): grpc.ClientUnaryCall;
+  append(argument: _statehouse_ts_v1_AppendRequest, callback: grpc.requestCallback<_statehouse_ts_v1_AppendResponse__Output>): grpc.ClientUnaryCall;
   
   BeginTransaction(argument: _statehouse_ts_v1_BeginTransactionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_BeginTransactionResponse__Output>): grpc.ClientUnaryCall;
   BeginTransaction(argument: _statehouse_ts_v1_BeginTransactionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_BeginTransactionResponse__Output>): grpc.ClientUnaryCall;
@@ -153,6 +164,8 @@ export interface StatehouseExtServiceClient extends grpc.Client {
 export interface StatehouseExtServiceHandlers extends grpc.UntypedServiceImplementation {
   Abort: grpc.handleUnaryCall<_statehouse_ts_v1_TransactionRequest__Output, _statehouse_ts_v1_Empty>;
   
+  Append: grpc.handleUnaryCall<_statehouse_ts_v1_AppendRequest__Output, _statehouse_ts_v1_AppendResponse>;
+  
   BeginTransaction: grpc.handleUnaryCall<_statehouse_ts_v1_BeginTransactionRequest__Output, _statehouse_ts_v1_BeginTransactionResponse>;
   
   Commit: grpc.handleUnaryCall<_statehouse_ts_v1_TransactionRequest__Output, _statehouse_ts_v1_CommitResponse>;
@@ -183,6 +196,7 @@ export interface StatehouseExtServiceHandlers extends grpc.UntypedServiceImpleme
 
 export interface StatehouseExtServiceDefinition extends grpc.ServiceDefinition {
   Abort: MethodDefinition<_statehouse_ts_v1_TransactionRequest, _statehouse_ts_v1_Empty, _statehouse_ts_v1_TransactionRequest__Output, _statehouse_ts_v1_Empty__Output>
+  Append: MethodDefinition<_statehouse_ts_v1_AppendRequest, _statehouse_ts_v1_AppendResponse, _statehouse_ts_v1_AppendRequest__Output, _statehouse_ts_v1_AppendResponse__Output>
   BeginTransaction: MethodDefinition<_statehouse_ts_v1_BeginTransactionRequest, _statehouse_ts_v1_BeginTransactionResponse, _statehouse_ts_v1_BeginTransactionRequest__Output, _statehouse_ts_v1_BeginTransactionResponse__Output>
   Commit: MethodDefinition<_statehouse_ts_v1_TransactionRequest, _statehouse_ts_v1_CommitResponse, _statehouse_ts_v1_TransactionRequest__Output, _statehouse_ts_v1_CommitResponse__Output>
   CommitOperations: MethodDefinition<_statehouse_ts_v1_CommitOperationsRequest, _statehouse_ts_v1_CommitResponse, _statehouse_ts_v1_CommitOperationsRequest__Output, _statehouse_ts_v1_CommitResponse__Output>
