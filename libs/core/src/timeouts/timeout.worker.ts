@@ -20,6 +20,8 @@ export interface TimeoutWorkerOptions {
  */
 export class TimeoutWorker {
   private readonly worker: Worker<SweepJobData>;
+  /** The sweeps running now (close waits for them, within its grace period). */
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(
     connection: Redis | Cluster,
@@ -29,24 +31,11 @@ export class TimeoutWorker {
   ) {
     this.worker = new Worker<SweepJobData>(
       TIMEOUT_QUEUE_NAME,
-      async (job: Job<SweepJobData>, token?: string) => {
-        let retryInMs: number | undefined;
-        try {
-          ({ retryInMs } = await handler(job.data));
-          if (retryInMs !== undefined) {
-            // The job fired before its due time (the clocks of this host and Redis differ).
-            await job.moveToDelayed(Date.now() + retryInMs, token);
-          }
-        } catch (error) {
-          // BullMQ runs the job again (with backoff) and tells no one: report every failure.
-          const attempts = job.opts.attempts ?? 1;
-          options.onError(
-            new TimeoutSweepError(job.data.namespace, job.attemptsMade + 1, attempts, error),
-            'timeout-sweep',
-          );
-          throw error;
-        }
-        if (retryInMs !== undefined) throw new DelayedError();
+      (job: Job<SweepJobData>, token?: string) => {
+        const sweep = this.sweep(job, token, handler, options);
+        this.running.add(sweep);
+        void sweep.finally(() => this.running.delete(sweep)).catch(() => undefined);
+        return sweep;
       },
       {
         connection,
@@ -63,12 +52,48 @@ export class TimeoutWorker {
     );
   }
 
+  private async sweep(
+    job: Job<SweepJobData>,
+    token: string | undefined,
+    handler: SweepHandler,
+    options: TimeoutWorkerOptions,
+  ): Promise<void> {
+    let retryInMs: number | undefined;
+    try {
+      ({ retryInMs } = await handler(job.data));
+      if (retryInMs !== undefined) {
+        // The job fired before its due time (the clocks of this host and Redis differ).
+        await job.moveToDelayed(Date.now() + retryInMs, token);
+      }
+    } catch (error) {
+      // BullMQ runs the job again (with backoff) and tells no one: report every failure.
+      const attempts = job.opts.attempts ?? 1;
+      options.onError(
+        new TimeoutSweepError(job.data.namespace, job.attemptsMade + 1, attempts, error),
+        'timeout-sweep',
+      );
+      throw error;
+    }
+    if (retryInMs !== undefined) throw new DelayedError();
+  }
+
   async waitUntilReady(): Promise<void> {
     await this.worker.waitUntilReady();
   }
 
-  /** Waits for running sweeps, unless `force`. */
-  async close(force = false): Promise<void> {
-    await this.worker.close(force);
+  /**
+   * Waits for the running sweeps at most `graceMs` (a sweep stuck on an unreachable Redis would
+   * hold a graceful close for ever), then closes without waiting: BullMQ's graceful close cannot
+   * be turned into a forced one once begun (it keeps its first promise, and its lock renewal timer
+   * keeps the process alive). A sweep cut short is run again by another worker: sweeps are
+   * idempotent. Resolves true when every sweep finished in time.
+   */
+  async close(graceMs: number): Promise<boolean> {
+    const finished = await Promise.race([
+      Promise.allSettled([...this.running]).then(() => true),
+      new Promise<false>((done) => setTimeout(done, graceMs, false).unref()),
+    ]);
+    await this.worker.close(true);
+    return finished;
   }
 }
