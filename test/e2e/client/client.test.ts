@@ -152,3 +152,43 @@ it('ends a follower at once when it leaves while waiting for a commit (return(),
     await server.stop();
   }
 });
+
+it('sends a scoped transaction of blind writes in one call, and a read-modify-write in two', async () => {
+  const server = await startServerProcess();
+  const calls = async (): Promise<Map<string, number>> => {
+    const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    const counts = new Map<string, number>();
+    for (const [, method, count] of text.matchAll(
+      /^statehouse_rpc_duration_seconds_count\{transport="grpc",method="(\w+)",[^}]*\} (\d+)$/gm,
+    )) {
+      counts.set(method!, (counts.get(method!) ?? 0) + Number(count));
+    }
+    return counts;
+  };
+  const delta = (after: Map<string, number>, before: Map<string, number>): Record<string, number> =>
+    Object.fromEntries(
+      [...after]
+        .map(([method, count]) => [method, count - (before.get(method) ?? 0)] as const)
+        .filter(([, count]) => count > 0),
+    );
+  const client = await StatehouseClient.connect({ url: server.url, namespace: 'one-call' });
+  try {
+    const start = await calls();
+    await client.transaction(async (tx) => {
+      await tx.write({ agentId: 'a', key: 'k1', value: { v: 1 } });
+      await tx.write({ agentId: 'a', key: 'k2', value: { v: 1 } });
+      await tx.delete({ agentId: 'a', key: 'k3' });
+    });
+    const blind = await calls();
+    expect(delta(blind, start)).toEqual({ CommitOperations: 1 });
+    await client.transaction(async (tx) => {
+      const { value } = await tx.get({ agentId: 'a', key: 'k1' });
+      await tx.write({ agentId: 'a', key: 'k1', value: { v: (value!.v as number) + 1 } });
+    });
+    expect(delta(await calls(), blind)).toEqual({ GetState: 1, CommitOperations: 1 });
+    expect((await client.getState({ agentId: 'a', key: 'k1' })).value).toEqual({ v: 2 });
+  } finally {
+    await client.close();
+    await server.stop();
+  }
+});
