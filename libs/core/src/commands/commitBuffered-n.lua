@@ -48,6 +48,7 @@ local clockKey, logKey, stateKey, indexKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local finishedKey, finishedAtKey = KEYS[5], KEYS[6]
 local retentionMs = tonumber(ARGV[1])
 local now = nowMs()
+local nowText = string.format('%d', now)
 local clock = commitClock(clockKey, logKey)
 local committed = false
 local pending = { state = {}, index = {}, records = {} }
@@ -79,11 +80,12 @@ end
 -- batch; a transaction that appears twice in it finds the record its first appearance left.
 local stored = callInChunks('HMGET', finishedKey, localIds, 1)
 
+-- commitTs: a string (see applyOperations).
 local function finished(localId, state, commitTs, token, createdAt, appended)
-  local record = state .. ' ' .. commitTs .. ' ' .. token .. ' ' .. createdAt .. ' ' .. now .. ' ' .. appended
+  local record = state .. ' ' .. commitTs .. ' ' .. token .. ' ' .. createdAt .. ' ' .. nowText .. ' ' .. appended
   records[#records + 1] = localId
   records[#records + 1] = record
-  expiries[#expiries + 1] = now
+  expiries[#expiries + 1] = nowText
   expiries[#expiries + 1] = localId
   finishedNow[localId] = record
 end
@@ -114,17 +116,18 @@ local function commit(i)
     end
     local failed = checkConditions(stateKey, conditions, pending.records)
     if failed then
-      finished(localId, nextState(INITIAL_STATE, 'ABORT'), 0, token, createdAt, '')
+      finished(localId, nextState(INITIAL_STATE, 'ABORT'), '0', token, createdAt, '')
       return -9, failed, ''
     end
   end
 
   local commitTs = clock + 1
-  local appendedKeys = applyOperations(logKey, stateKey, indexKey, pending, ARGV, first, first + 3 * n - 1,
-    commitTs, txId)
+  local ts = string.format('%d', commitTs)
+  local appendedKeys = applyOperations(logKey, stateKey, indexKey, pending, ARGV, first, first + 3 * n - 1, ts,
+    txId)
   clock = commitTs
   committed = true
-  finished(localId, nextState(INITIAL_STATE, 'COMMIT'), commitTs, token, createdAt, appendedKeys)
+  finished(localId, nextState(INITIAL_STATE, 'COMMIT'), ts, token, createdAt, appendedKeys)
   return 0, commitTs, appendedKeys
 end
 
@@ -139,7 +142,7 @@ local ok, err = pcall(function()
 end)
 flushWrites(stateKey, indexKey, pending)
 if committed then
-  redis.call('SET', clockKey, clock)
+  redis.call('SET', clockKey, string.format('%d', clock))
 end
 if #records > 0 then
   -- Forget records past their retention, a bounded number per call (more than this call adds).

@@ -66,6 +66,7 @@ local ledgerKey = KEYS[6]
 local committedSnapshot, timedOutSnapshot, abortedSnapshot = ARGV[1], ARGV[2], ARGV[3]
 local retentionMs = tonumber(ARGV[4])
 local now = nowMs()
+local nowText = string.format('%d', now)
 local clock = commitClock(clockKey, logKey)
 local committedIds = {}
 local pending = { state = {}, index = {}, records = {} }
@@ -144,13 +145,14 @@ local function commit(txKey, token, txId, expectedSeq)
 
   -- Writes.
   local commitTs = clock + 1
-  local appendedKeys = applyOperations(logKey, stateKey, indexKey, pending, flat, 1, #flat, commitTs, txId)
+  local ts = string.format('%d', commitTs)
+  local appendedKeys = applyOperations(logKey, stateKey, indexKey, pending, flat, 1, #flat, ts, txId)
   clock = commitTs
-  local extra = { 'commitTs', commitTs, 'commitToken', token }
+  local extra = { 'commitTs', ts, 'commitToken', token }
   if appendedKeys ~= '' then
     extra[5], extra[6] = 'appended', appendedKeys
   end
-  finishTransaction(txKey, false, ledgerKey, staged, committed, committedSnapshot, now, retentionMs, extra,
+  finishTransaction(txKey, false, ledgerKey, staged, committed, committedSnapshot, nowText, retentionMs, extra,
     meta.chosen ~= nil)
   committedIds[#committedIds + 1] = string.match(txKey, ':([^:]+)$')
   return 0, commitTs, appendedKeys
@@ -169,7 +171,7 @@ local ok, err = pcall(function()
 end)
 flushWrites(stateKey, indexKey, pending)
 if #committedIds > 0 then
-  redis.call('SET', clockKey, clock)
+  redis.call('SET', clockKey, string.format('%d', clock))
   redis.call('ZREM', deadlinesKey, unpack(committedIds))
 end
 if not ok then

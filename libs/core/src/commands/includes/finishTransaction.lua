@@ -17,7 +17,7 @@ local function finishTransaction(txKey, deadlinesKey, ledgerKey, stagedFields, s
     chosen = redis.call('HEXISTS', txKey, 'chosen') == 1
   end
   if not chosen or redis.call('PTTL', txKey) < retentionMs then
-    redis.call('PEXPIRE', txKey, retentionMs)
+    redis.call('PEXPIRE', txKey, string.format('%d', retentionMs))
   end
   local localId = string.match(txKey, ':([^:]+)$')
   if deadlinesKey then

@@ -5,7 +5,7 @@
 local function releaseStaged(ledgerKey, localId)
   local bytes = redis.call('HGET', ledgerKey, localId)
   if bytes then
-    if redis.call('HINCRBY', ledgerKey, 'total', -tonumber(bytes)) == 0 then
+    if redis.call('HINCRBY', ledgerKey, 'total', string.format('%d', -tonumber(bytes))) == 0 then
       redis.call('HDEL', ledgerKey, localId, 'total')
     else
       redis.call('HDEL', ledgerKey, localId)
