@@ -414,6 +414,19 @@ describe('commitBuffered', () => {
     ]);
   });
 
+  it('keeps the commits before a runtime error in a call, and their outcomes for a retry', async () => {
+    await redis.hset(keys.state, 'a\u0002', 'not a count'); // HINCRBY of a's membership fails
+    const first: BufferedArgs = ['b1', 'tok', [['w', field('b', 'k'), '{"v":1}']]];
+    await expect(
+      commitBuffered([first, ['b2', 'tok', [['w', field('a', 'k'), '{"v":2}']]]]),
+    ).rejects.toThrow(/not an integer/);
+    expect(await redis.hget(keys.state, field('b', 'k'))).toBe('1 1 {"v":1}');
+    expect(await commitBuffered([first])).toEqual([ScriptCode.NOOP, 1, '']);
+    expect(await redis.hget(keys.state, field('b', 'k'))).toBe('1 1 {"v":1}');
+    // b2's log entry took commitTs 2 before the error: the counter continues after it.
+    expect(await commitBuffered([['b3', 'tok', []]])).toEqual([ScriptCode.OK, 3, '']);
+  });
+
   it('commits a transaction of the most operations a transaction may hold', async () => {
     const ops: BufferedArgs[2] = Array.from({ length: MAX_OPERATIONS_LIMIT }, (_, i) => [
       'w',

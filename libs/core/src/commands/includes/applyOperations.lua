@@ -16,42 +16,50 @@
 -- its entry at once (after flushing the batch's earlier additions: ZREM and ZADD keep their order).
 --
 -- The log append comes first of the writes: it is the only one that can be refused (an id not
--- above the stream's last one), and a refusal there leaves this transaction untouched; the caller
--- then still flushes the batch's earlier commits.
+-- above the stream's last one), and a refusal there leaves this transaction untouched (its entries
+-- are taken back out of `pending`); the caller then still flushes the batch's earlier commits.
+-- Entries go straight into `pending`, and tables are made only where needed (appends, a second
+-- agent): per transaction, tables and their copies were a fifth of the script's instructions.
 --
 -- Every number that goes into a string or a command is made a string once, by string.format('%d'):
 -- Lua turns a number into a string (a concatenation, a command's argument) with a floating-point
 -- printf, measured (callgrind) at an eighth of the whole commit's instructions.
 local function applyOperations(logKey, stateKey, indexKey, pending, ops, first, last, ts, txId)
-  -- Fields, and the keys of the appends (counters read here, written after the log append).
-  local fields, appended, counters = {}, {}, nil
-  local n = 0
+  if last < first then
+    redis.call('XADD', logKey, ts .. '-0', 'tx', txId)
+    return ''
+  end
+  -- Keys of the appends (counters read here, written after the log append): `fields` holds every
+  -- operation's field only when there are appends; otherwise the field is ops[j + 1].
+  local fields, appended, counters = nil, nil, nil
   for j = first, last, 3 do
-    n = n + 1
-    local field = ops[j + 1]
     if ops[j] == 'a' then
+      if not fields then
+        fields, appended, counters = {}, {}, {}
+        for k = first, j - 1, 3 do
+          fields[k] = ops[k + 1]
+        end
+      end
+      local field = ops[j + 1]
       local agentEnd = string.find(field, SEPARATOR, 1, true)
       local prefixEnd = string.find(field, SEPARATOR, agentEnd + 1, true)
       local agent = string.sub(field, 1, agentEnd - 1)
       local prefix = string.sub(field, agentEnd + 1, prefixEnd - 1)
       local counter = agent .. APPEND_COUNTER_SEPARATOR .. prefix
-      counters = counters or {}
       counters[counter] = (counters[counter] or tonumber(redis.call('HGET', stateKey, counter)) or 0) + 1
       local key = prefix .. string.format('%012d', counters[counter])
       appended[#appended + 1] = string.sub(field, prefixEnd + 1) .. APPENDED_KEY_SEPARATOR .. key
-      field = agent .. SEPARATOR .. key
+      fields[j] = agent .. SEPARATOR .. key
+    elseif fields then
+      fields[j] = ops[j + 1]
     end
-    fields[n] = field
-  end
-  if n == 0 then
-    redis.call('XADD', logKey, ts .. '-0', 'tx', txId)
-    return ''
   end
   local records, missing = pending.records, nil
-  for i = 1, n do
-    if records[fields[i]] == nil then
+  for j = first, last, 3 do
+    local field = fields and fields[j] or ops[j + 1]
+    if records[field] == nil then
       missing = missing or {}
-      missing[#missing + 1] = fields[i]
+      missing[#missing + 1] = field
     end
   end
   if missing then
@@ -63,10 +71,12 @@ local function applyOperations(logKey, stateKey, indexKey, pending, ops, first, 
   local deleteTs = '-' .. ts
   local replayTs = REPLAY_SEPARATOR .. string.rep('0', 16 - #ts) .. ts
   local logEntry = { 'tx', txId }
-  local state, index, deleted, agents, membership = {}, {}, nil, {}, nil
-  for i = 1, n do
-    local field = fields[i]
-    local j = first + 3 * i - 3
+  local state, index = pending.state, pending.index
+  local stateMark, indexMark = #state, #index
+  local s, x, e = stateMark, indexMark, 2
+  local deleted, membership, lastAgent, agents = nil, nil, nil, nil
+  for j = first, last, 3 do
+    local field = fields and fields[j] or ops[j + 1]
     local write = ops[j] ~= 'd'
     local record = records[field]
     local version, existed = '1', false
@@ -76,56 +86,70 @@ local function applyOperations(logKey, stateKey, indexKey, pending, ops, first, 
       existed = string.find(record, ' ', space + 1, true) ~= nil
     end
     if write then
-      logEntry[2 * i + 1], logEntry[2 * i + 2] = field, version .. ':' .. ops[j + 2]
+      logEntry[e + 1], logEntry[e + 2] = field, version .. ':' .. ops[j + 2]
       record = version .. ' ' .. ts .. ' ' .. ops[j + 2]
     else
-      logEntry[2 * i + 1], logEntry[2 * i + 2] = field, version .. ':'
+      logEntry[e + 1], logEntry[e + 2] = field, version .. ':'
       record = version .. ' ' .. ts
     end
+    e = e + 2
     records[field] = record
     -- The version index lives in the same hash: "agentId NUL key NUL version" -> commitTs,
     -- negative for a delete (so point-in-time reads and listings know it without the log).
-    local s = #state
     state[s + 1], state[s + 2], state[s + 3] = field, record, field .. SEPARATOR .. version
     state[s + 4] = write and ts or deleteTs
+    s = s + 4
     local agentEnd = string.find(field, SEPARATOR, 1, true)
     local agent = string.sub(field, 1, agentEnd - 1)
     if existed ~= write then
       membership = membership or {}
       membership[agent] = (membership[agent] or 0) + 1
-      local x = #index
       if write then
         -- A live record, and every record that ever existed (listings as of a commitTs): agentId ENQ key.
         index[x + 1], index[x + 2], index[x + 3] = '0', field, '0'
         index[x + 4] = agent .. EVER_SEPARATOR .. string.sub(field, agentEnd + 1)
+        x = x + 4
       else
         deleted = deleted or {}
         deleted[#deleted + 1] = field
       end
     end
-    if not agents[agent] then
-      agents[agent] = true
-      local x = #index
+    -- One replay entry per agent (operations of one agent usually come together).
+    if agent ~= lastAgent and not (agents and agents[agent]) then
+      if lastAgent then
+        agents = agents or { [lastAgent] = true }
+        agents[agent] = true
+      end
+      lastAgent = agent
       index[x + 1], index[x + 2] = '0', agent .. replayTs
+      x = x + 2
     end
   end
-  redis.call('XADD', logKey, ts .. '-0', unpack(logEntry))
+  local logged = redis.pcall('XADD', logKey, ts .. '-0', unpack(logEntry))
+  if type(logged) == 'table' and logged.err then
+    for i = s, stateMark + 1, -1 do
+      state[i] = nil
+    end
+    for i = x, indexMark + 1, -1 do
+      index[i] = nil
+    end
+    error(logged)
+  end
   if deleted then
-    local additions = pending.index
-    if #additions > 0 then
-      callInChunks('ZADD', indexKey, additions, 2)
-      pending.index = {}
+    -- The batch's earlier additions first: one of them may be a record this deletes.
+    if indexMark > 0 then
+      local earlier = {}
+      for i = 1, indexMark do
+        earlier[i] = index[i]
+      end
+      callInChunks('ZADD', indexKey, earlier, 2)
+      local mine = {}
+      for i = indexMark + 1, x do
+        mine[i - indexMark] = index[i]
+      end
+      pending.index = mine
     end
     redis.call('ZREM', indexKey, unpack(deleted))
-  end
-  local pendingState, pendingIndex = pending.state, pending.index
-  local p = #pendingState
-  for i = 1, #state do
-    pendingState[p + i] = state[i]
-  end
-  p = #pendingIndex
-  for i = 1, #index do
-    pendingIndex[p + i] = index[i]
   end
   if membership then
     for agent, changes in pairs(membership) do
@@ -136,6 +160,7 @@ local function applyOperations(logKey, stateKey, indexKey, pending, ops, first, 
     for counter, value in pairs(counters) do
       redis.call('HSET', stateKey, counter, string.format('%d', value))
     end
+    return table.concat(appended, APPENDED_LINE_SEPARATOR)
   end
-  return table.concat(appended, APPENDED_LINE_SEPARATOR)
+  return ''
 end
