@@ -78,7 +78,7 @@ end
 -- Already finished: a retry after a lost reply, or the same call resent by the Redis client
 -- after a reconnect (ioredis does that), so this check is never skipped. One HMGET for the
 -- batch; a transaction that appears twice in it finds the record its first appearance left.
-local stored = callInChunks('HMGET', finishedKey, localIds, 1)
+local stored = #localIds > 0 and callInChunks('HMGET', finishedKey, localIds, 1) or {}
 
 -- commitTs: a string (see applyOperations).
 local function finished(localId, state, commitTs, token, createdAt, appended)
