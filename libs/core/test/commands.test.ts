@@ -564,6 +564,25 @@ describe('namespace quotas', () => {
     ).toEqual([ScriptCode.NOT_FOUND]);
     expect(await redis.exists(keys.staged)).toBe(0); // back at zero: no key left
   });
+
+  it('gives a batch of commits their staged bytes back, keeping the bytes of the others', async () => {
+    await begin(['t1', 't2', 't3']);
+    await stage([
+      ['t1', field('a', 'k'), '{"v":1}'],
+      ['t2', field('a', 'x'), '{"v":2}'],
+      ['t3', field('a', 'y'), '{"v":33}'],
+    ]);
+    expect(await redis.hget(keys.staged, 'total')).toBe('34');
+    expect(
+      await commit([
+        ['t1', 'tok'],
+        ['t2', 'tok'],
+      ]),
+    ).toEqual([ScriptCode.OK, 1, ScriptCode.OK, 2]);
+    expect(await redis.hgetall(keys.staged)).toEqual({ total: '12', t3: '12' });
+    expect(await commit([['t3', 'tok']])).toEqual([ScriptCode.OK, 3]);
+    expect(await redis.exists(keys.staged)).toBe(0);
+  });
 });
 
 describe('abortTransaction, timeoutTransaction and dueTransactions', () => {

@@ -152,7 +152,7 @@ local function commit(txKey, token, txId, expectedSeq)
   if appendedKeys ~= '' then
     extra[5], extra[6] = 'appended', appendedKeys
   end
-  finishTransaction(txKey, false, ledgerKey, staged, committed, committedSnapshot, nowText, retentionMs, extra,
+  finishTransaction(txKey, false, false, staged, committed, committedSnapshot, nowText, retentionMs, extra,
     meta.chosen ~= nil)
   committedIds[#committedIds + 1] = string.match(txKey, ':([^:]+)$')
   return 0, commitTs, appendedKeys
@@ -173,6 +173,7 @@ flushWrites(stateKey, indexKey, pending)
 if #committedIds > 0 then
   redis.call('SET', clockKey, string.format('%d', clock))
   redis.call('ZREM', deadlinesKey, unpack(committedIds))
+  releaseStaged(ledgerKey, committedIds)
 end
 if not ok then
   error(err)

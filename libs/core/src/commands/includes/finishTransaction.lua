@@ -1,7 +1,7 @@
 -- Moves a transaction to a final machine state: drops its staged operations (`stagedFields`, the
 -- hash fields that hold them), stores the state, its persisted snapshot and `extra` field/value
 -- pairs, leaves the deadline index (unless `deadlinesKey` is false: the caller removes it) and
--- the namespace's ledger of staged bytes (`ledgerKey`, see releaseStaged), and
+-- the namespace's ledger of staged bytes (`ledgerKey`, see releaseStaged; false: the caller releases), and
 -- stays readable for `retentionMs`, so that late callers get "already committed" / "already
 -- aborted" / "timeout" and a retried commit its commitTs. A transaction begun with a chosen id
 -- ('chosen') is kept at least until its deadline plus the retention, as its begin set it: a begin of
@@ -23,5 +23,7 @@ local function finishTransaction(txKey, deadlinesKey, ledgerKey, stagedFields, s
   if deadlinesKey then
     redis.call('ZREM', deadlinesKey, localId)
   end
-  releaseStaged(ledgerKey, localId)
+  if ledgerKey then
+    releaseStaged(ledgerKey, { localId })
+  end
 end
