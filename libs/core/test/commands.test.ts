@@ -4,6 +4,7 @@ import { ScriptCode } from '../src/commands/script-code';
 import { defineScripts, type StatehouseConnection } from '../src/commands/scripts';
 import { NamespaceKeys } from '../src/storage/keys';
 import { SNAPSHOTS } from '../src/model/transaction.machine';
+import { MAX_OPERATIONS_LIMIT } from '../src/client/statehouse.options';
 import { redisUrl, sleep, uniqueNamespace } from './support/statehouse';
 
 const RETENTION = 60_000;
@@ -359,6 +360,86 @@ describe('commitBuffered', () => {
     expect(await commitBuffered([['b2', 'tok', []]])).toEqual([ScriptCode.NOT_OPEN, 'aborted', '']);
   });
 
+  it('answers a transaction sent twice in one call once: the second is a retry', async () => {
+    const ops: BufferedArgs[2] = [['w', field('a', 'k'), '{"v":1}']];
+    expect(
+      await commitBuffered([
+        ['b1', 'tok', ops],
+        ['b1', 'tok', ops],
+        ['b1', 'other', ops],
+      ]),
+    ).toEqual([ScriptCode.OK, 1, '', ScriptCode.NOOP, 1, '', ScriptCode.NOT_OPEN, 'committed', '']);
+    expect(await redis.xlen(keys.log)).toBe(1);
+    expect(await redis.hget(keys.state, field('a', 'k'))).toBe('1 1 {"v":1}');
+  });
+
+  it('checks and applies each transaction of a call after the ones before it', async () => {
+    const k = field('a', 'k');
+    expect(
+      await commitBuffered([
+        ['b1', 'tok', [['w', k, '{"v":1}']]],
+        ['b2', 'tok', [['w', k, '{"v":2}']], [[k, '1']]],
+        ['b3', 'tok', [['d', k, '']], [[k, '2']]],
+        ['b4', 'tok', [['w', field('a', 'x'), '{}']], [[k, '!']]],
+        ['b5', 'tok', [['w', k, '{"v":5}']], [[k, '!']]],
+        ['b6', 'tok', [['w', field('a', 'y'), '{}']], [[k, '3']]],
+        ['b7', 'tok', [['w', field('a', 'z'), '{}']], [['a\u0002', '3']]],
+      ]),
+    ).toEqual([
+      ...[ScriptCode.OK, 1, '', ScriptCode.OK, 2, '', ScriptCode.OK, 3, ''],
+      ...[ScriptCode.OK, 4, '', ScriptCode.OK, 5, ''],
+      ...[ScriptCode.CONFLICT, k, '', ScriptCode.CONFLICT, 'a\u0002', ''],
+    ]);
+    expect(await redis.hget(keys.state, k)).toBe('4 5 {"v":5}');
+    expect(await redis.hmget(keys.state, ...[1, 2, 3, 4].map((v) => `${k}\u0000${v}`))).toEqual([
+      '1',
+      '2',
+      '-3',
+      '5',
+    ]);
+    // Created (b1), deleted (b3), created again (b5), and a/x created (b4): four changes.
+    expect(await redis.hget(keys.state, 'a\u0002')).toBe('4');
+    expect(await redis.zrangebylex(keys.index, '[a\u0000', '[a\u0000\uffff')).toEqual([
+      k,
+      field('a', 'x'),
+    ]);
+    expect(await redis.zcard(keys.index)).toBe(2 + 2 + 5); // live, ever, replay
+    const log = await redis.xrange(keys.log, '-', '+');
+    expect(log.map(([id, fields]) => [id, fields.slice(2)])).toEqual([
+      ['1-0', [k, '1:{"v":1}']],
+      ['2-0', [k, '2:{"v":2}']],
+      ['3-0', [k, '3:']],
+      ['4-0', [field('a', 'x'), '1:{}']],
+      ['5-0', [k, '4:{"v":5}']],
+    ]);
+  });
+
+  it('keeps the commits before a runtime error in a call, and their outcomes for a retry', async () => {
+    await redis.hset(keys.state, 'a\u0002', 'not a count'); // HINCRBY of a's membership fails
+    const first: BufferedArgs = ['b1', 'tok', [['w', field('b', 'k'), '{"v":1}']]];
+    await expect(
+      commitBuffered([first, ['b2', 'tok', [['w', field('a', 'k'), '{"v":2}']]]]),
+    ).rejects.toThrow(/not an integer/);
+    expect(await redis.hget(keys.state, field('b', 'k'))).toBe('1 1 {"v":1}');
+    expect(await commitBuffered([first])).toEqual([ScriptCode.NOOP, 1, '']);
+    expect(await redis.hget(keys.state, field('b', 'k'))).toBe('1 1 {"v":1}');
+    // b2's log entry took commitTs 2 before the error: the counter continues after it.
+    expect(await commitBuffered([['b3', 'tok', []]])).toEqual([ScriptCode.OK, 3, '']);
+  });
+
+  it('commits a transaction of the most operations a transaction may hold', async () => {
+    const ops: BufferedArgs[2] = Array.from({ length: MAX_OPERATIONS_LIMIT }, (_, i) => [
+      'w',
+      field('a', `k${i}`),
+      '{}',
+    ]);
+    expect(await commitBuffered([['b1', 'tok', ops]])).toEqual([ScriptCode.OK, 1, '']);
+    expect(await redis.hlen(keys.state)).toBe(2 * MAX_OPERATIONS_LIMIT + 1);
+    expect(await redis.zcard(keys.index)).toBe(2 * MAX_OPERATIONS_LIMIT + 1);
+    expect(await commitBuffered([['b2', 'tok', ops]])).toEqual([ScriptCode.OK, 2, '']);
+    expect(await redis.hget(keys.state, field('a', `k${MAX_OPERATIONS_LIMIT - 1}`))).toBe('2 2 {}');
+  });
+
   it('forgets finished records past the retention, a bounded number per call', async () => {
     await commitBuffered([['old', 'tok', []]], 1);
     await sleep(5);
@@ -420,6 +501,34 @@ describe('conditions', () => {
     await stage([['t4', field('a', 'new'), '{"back":true}', 0]]); // a tombstone does not exist
     expect(await commit([['t4', 'tok']])).toEqual([ScriptCode.OK, 3]);
   });
+
+  it('checks each commit of a batch against the commits before it in the batch', async () => {
+    await begin(['t1', 't2', 't3', 't4']);
+    await stage([
+      ['t1', field('a', 'k'), '{"v":1}', 0],
+      ['t2', field('a', 'k'), '{"v":2}', 0],
+      ['t3', field('a', 'k'), '{"v":3}', 1],
+      ['t4', field('a', 'k'), '{"v":4}', 1],
+    ]);
+    expect(
+      await commit([
+        ['t1', 'tok'],
+        ['t2', 'tok'],
+        ['t3', 'tok'],
+        ['t4', 'tok'],
+      ]),
+    ).toEqual([
+      ScriptCode.OK,
+      1,
+      ScriptCode.CONFLICT,
+      field('a', 'k'),
+      ScriptCode.OK,
+      2,
+      ScriptCode.CONFLICT,
+      field('a', 'k'),
+    ]);
+    expect(await redis.hget(keys.state, field('a', 'k'))).toBe('2 2 {"v":3}');
+  });
 });
 
 describe('namespace quotas', () => {
@@ -454,6 +563,25 @@ describe('namespace quotas', () => {
       ),
     ).toEqual([ScriptCode.NOT_FOUND]);
     expect(await redis.exists(keys.staged)).toBe(0); // back at zero: no key left
+  });
+
+  it('gives a batch of commits their staged bytes back, keeping the bytes of the others', async () => {
+    await begin(['t1', 't2', 't3']);
+    await stage([
+      ['t1', field('a', 'k'), '{"v":1}'],
+      ['t2', field('a', 'x'), '{"v":2}'],
+      ['t3', field('a', 'y'), '{"v":33}'],
+    ]);
+    expect(await redis.hget(keys.staged, 'total')).toBe('34');
+    expect(
+      await commit([
+        ['t1', 'tok'],
+        ['t2', 'tok'],
+      ]),
+    ).toEqual([ScriptCode.OK, 1, ScriptCode.OK, 2]);
+    expect(await redis.hgetall(keys.staged)).toEqual({ total: '12', t3: '12' });
+    expect(await commit([['t3', 'tok']])).toEqual([ScriptCode.OK, 3]);
+    expect(await redis.exists(keys.staged)).toBe(0);
   });
 });
 

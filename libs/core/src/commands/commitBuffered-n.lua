@@ -38,95 +38,111 @@
 --- @include "replicateCommands"
 --- @include "nowMs"
 --- @include "commitClock"
+--- @include "callInChunks"
 --- @include "checkConditions"
 --- @include "applyOperations"
+--- @include "flushWrites"
 --- @include "transitions"
 
 local clockKey, logKey, stateKey, indexKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local finishedKey, finishedAtKey = KEYS[5], KEYS[6]
 local retentionMs = tonumber(ARGV[1])
 local now = nowMs()
+local nowText = string.format('%d', now)
 local clock = commitClock(clockKey, logKey)
 local committed = false
-local records, expiries = {}, {}
+local pending = { state = {}, index = {}, records = {} }
+local records, expiries, finishedNow = {}, {}, {}
 
+-- Where each transaction starts in ARGV, its local id, and the records the batch writes (appends
+-- apart: their keys are allocated at commit), read in one HMGET instead of one per transaction.
+local starts, localIds, fields = {}, {}, {}
+local a = 2
+while a <= #ARGV do
+  starts[#starts + 1] = a
+  localIds[#localIds + 1] = string.match(ARGV[a], '~([^~]+)$') -- a namespace may hold '~' too
+  local first, n = a + 5, tonumber(ARGV[a + 3])
+  for j = first, first + 3 * n - 1, 3 do
+    if ARGV[j] ~= 'a' then
+      fields[#fields + 1] = ARGV[j + 1]
+    end
+  end
+  a = first + 3 * n + 2 * tonumber(ARGV[a + 4])
+end
+if #fields > 0 then
+  local current = callInChunks('HMGET', stateKey, fields, 1)
+  for i, field in ipairs(fields) do
+    pending.records[field] = current[i] or false
+  end
+end
+-- Already finished: a retry after a lost reply, or the same call resent by the Redis client
+-- after a reconnect (ioredis does that), so this check is never skipped. One HMGET for the
+-- batch; a transaction that appears twice in it finds the record its first appearance left.
+local stored = #localIds > 0 and callInChunks('HMGET', finishedKey, localIds, 1) or {}
+
+-- commitTs: a string (see applyOperations).
 local function finished(localId, state, commitTs, token, createdAt, appended)
+  local record = state .. ' ' .. commitTs .. ' ' .. token .. ' ' .. createdAt .. ' ' .. nowText .. ' ' .. appended
   records[#records + 1] = localId
-  records[#records + 1] = state .. ' ' .. commitTs .. ' ' .. token .. ' ' .. createdAt .. ' ' ..
-    now .. ' ' .. appended
-  expiries[#expiries + 1] = now
+  records[#records + 1] = record
+  expiries[#expiries + 1] = nowText
   expiries[#expiries + 1] = localId
+  finishedNow[localId] = record
 end
 
--- a: index in ARGV of the transaction's id. Returns code, detail, appended keys, next index.
-local function commit(a)
+-- i: the transaction's place in the batch. Returns code, detail, appended keys.
+local function commit(i)
+  local a = starts[i]
   local txId, token, createdAt = ARGV[a], ARGV[a + 1], ARGV[a + 2]
   local n, m = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
   local first = a + 5
-  local next = first + 3 * n + 2 * m
-  local localId = string.match(txId, '~([^~]+)$') -- a namespace may hold '~' too
-  -- Already finished: a retry after a lost reply, or the same call resent by the Redis client
-  -- after a reconnect (ioredis does that), so this check is never skipped.
-  local record = redis.call('HGET', finishedKey, localId)
+  local localId = localIds[i]
+  local record = finishedNow[localId] or stored[i]
   if record then
     local state, commitTs, recordedToken, appended =
       string.match(record, '^(%S+) (%S+) (%S+) %S+ %S+ (.*)$')
     -- Not a transition: this same commit's retry, answered with its outcome.
     if state == 'committed' and recordedToken == token then
-      return 1, tonumber(commitTs), appended, next
+      return 1, tonumber(commitTs), appended
     end
     if not nextState(state, 'COMMIT') then
-      return -2, state, '', next
+      return -2, state, ''
     end
   end
-  local conditions = {}
-  for j = first + 3 * n, next - 1, 2 do
-    conditions[#conditions + 1] = { record = ARGV[j], expected = ARGV[j + 1] }
-  end
-  local failed = checkConditions(stateKey, conditions)
-  if failed then
-    finished(localId, nextState(INITIAL_STATE, 'ABORT'), 0, token, createdAt, '')
-    return -9, failed, '', next
-  end
-  local ops = {}
-  for j = first, first + 3 * n - 1, 3 do
-    local kind, field = ARGV[j], ARGV[j + 1]
-    if kind == 'a' then
-      local agentEnd = string.find(field, SEPARATOR, 1, true)
-      local prefixEnd = string.find(field, SEPARATOR, agentEnd + 1, true)
-      ops[#ops + 1] = {
-        append = string.sub(field, prefixEnd + 1),
-        agent = string.sub(field, 1, agentEnd - 1),
-        prefix = string.sub(field, agentEnd + 1, prefixEnd - 1),
-        write = true,
-        json = ARGV[j + 2],
-      }
-    else
-      ops[#ops + 1] = { field = field, write = kind == 'w', json = ARGV[j + 2] }
+  if m > 0 then
+    local conditions = {}
+    for j = first + 3 * n, first + 3 * n + 2 * m - 1, 2 do
+      conditions[#conditions + 1] = { record = ARGV[j], expected = ARGV[j + 1] }
+    end
+    local failed = checkConditions(stateKey, conditions, pending.records)
+    if failed then
+      finished(localId, nextState(INITIAL_STATE, 'ABORT'), '0', token, createdAt, '')
+      return -9, failed, ''
     end
   end
 
   local commitTs = clock + 1
-  local appendedKeys = applyOperations(logKey, stateKey, indexKey, ops, commitTs, txId)
+  local ts = string.format('%d', commitTs)
+  local appendedKeys = applyOperations(logKey, stateKey, indexKey, pending, ARGV, first, first + 3 * n - 1, ts,
+    txId)
   clock = commitTs
   committed = true
-  finished(localId, nextState(INITIAL_STATE, 'COMMIT'), commitTs, token, createdAt, appendedKeys)
-  return 0, commitTs, appendedKeys, next
+  finished(localId, nextState(INITIAL_STATE, 'COMMIT'), ts, token, createdAt, appendedKeys)
+  return 0, commitTs, appendedKeys
 end
 
 local out = {}
-local a = 2
-local i = 1
-while a <= #ARGV do
-  local code, detail, appendedKeys
-  code, detail, appendedKeys, a = commit(a)
-  out[3 * i - 2] = code
-  out[3 * i - 1] = detail
-  out[3 * i] = appendedKeys
-  i = i + 1
-end
+-- A runtime error part-way (a refused log append) still leaves the commits before it complete:
+-- their deferred writes, the counter and their finished records are written, then the error
+-- is raised.
+local ok, err = pcall(function()
+  for i = 1, #starts do
+    out[3 * i - 2], out[3 * i - 1], out[3 * i] = commit(i)
+  end
+end)
+flushWrites(stateKey, indexKey, pending)
 if committed then
-  redis.call('SET', clockKey, clock)
+  redis.call('SET', clockKey, string.format('%d', clock))
 end
 if #records > 0 then
   -- Forget records past their retention, a bounded number per call (more than this call adds).
@@ -136,7 +152,10 @@ if #records > 0 then
     redis.call('HDEL', finishedKey, unpack(expired))
     redis.call('ZREM', finishedAtKey, unpack(expired))
   end
-  redis.call('HSET', finishedKey, unpack(records))
-  redis.call('ZADD', finishedAtKey, unpack(expiries))
+  callInChunks('HSET', finishedKey, records, 2)
+  callInChunks('ZADD', finishedAtKey, expiries, 2)
+end
+if not ok then
+  error(err)
 end
 return out

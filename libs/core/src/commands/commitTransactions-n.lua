@@ -55,8 +55,10 @@
 --- @include "releaseStaged"
 --- @include "finishTransaction"
 --- @include "commitClock"
+--- @include "callInChunks"
 --- @include "checkConditions"
 --- @include "applyOperations"
+--- @include "flushWrites"
 --- @include "transitions"
 
 local clockKey, logKey, stateKey, indexKey, deadlinesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
@@ -64,8 +66,10 @@ local ledgerKey = KEYS[6]
 local committedSnapshot, timedOutSnapshot, abortedSnapshot = ARGV[1], ARGV[2], ARGV[3]
 local retentionMs = tonumber(ARGV[4])
 local now = nowMs()
+local nowText = string.format('%d', now)
 local clock = commitClock(clockKey, logKey)
 local committedIds = {}
+local pending = { state = {}, index = {}, records = {} }
 
 local function commit(txKey, token, txId, expectedSeq)
   -- Checks. Nothing below writes until every check of this transaction has passed.
@@ -87,11 +91,9 @@ local function commit(txKey, token, txId, expectedSeq)
       local prefixEnd = string.find(field, SEPARATOR, agentEnd + 1, true)
       staged[#staged + 1] = field
       ops[#ops + 1] = {
-        append = string.sub(field, prefixEnd + 1),
-        agent = string.sub(field, 2, agentEnd - 1),
-        prefix = string.sub(field, agentEnd + 1, prefixEnd - 1),
         seq = tonumber(string.sub(entry, 1, colon - 1)),
-        write = true,
+        kind = 'a',
+        field = string.sub(field, 2),
         json = string.sub(entry, colon + 3),
       }
     elseif first == MEMBERSHIP_CONDITION_MARK then
@@ -102,9 +104,9 @@ local function commit(txKey, token, txId, expectedSeq)
       local colon = string.find(entry, ':', 1, true)
       staged[#staged + 1] = field
       ops[#ops + 1] = {
-        field = field,
         seq = tonumber(string.sub(entry, 1, colon - 1)),
-        write = string.sub(entry, colon + 1, colon + 1) == 'w',
+        kind = string.sub(entry, colon + 1, colon + 1),
+        field = field,
         json = string.sub(entry, colon + 3),
       }
     else
@@ -129,36 +131,51 @@ local function commit(txKey, token, txId, expectedSeq)
       retentionMs, {})
     return -13, tonumber(meta.seq)
   end
-  local failed = checkConditions(stateKey, conditions)
+  local failed = checkConditions(stateKey, conditions, pending.records)
   if failed then
     finishTransaction(txKey, deadlinesKey, ledgerKey, staged, nextState(meta.state, 'ABORT'), abortedSnapshot, now,
       retentionMs, {})
     return -9, failed
   end
   table.sort(ops, function(a, b) return a.seq < b.seq end)
+  local flat = {}
+  for i, op in ipairs(ops) do
+    flat[3 * i - 2], flat[3 * i - 1], flat[3 * i] = op.kind, op.field, op.json
+  end
 
   -- Writes.
   local commitTs = clock + 1
-  local appendedKeys = applyOperations(logKey, stateKey, indexKey, ops, commitTs, txId)
+  local ts = string.format('%d', commitTs)
+  local appendedKeys = applyOperations(logKey, stateKey, indexKey, pending, flat, 1, #flat, ts, txId)
   clock = commitTs
-  local extra = { 'commitTs', commitTs, 'commitToken', token }
+  local extra = { 'commitTs', ts, 'commitToken', token }
   if appendedKeys ~= '' then
     extra[5], extra[6] = 'appended', appendedKeys
   end
-  finishTransaction(txKey, false, ledgerKey, staged, committed, committedSnapshot, now, retentionMs, extra)
+  finishTransaction(txKey, false, false, staged, committed, committedSnapshot, nowText, retentionMs, extra,
+    meta.chosen ~= nil)
   committedIds[#committedIds + 1] = string.match(txKey, ':([^:]+)$')
   return 0, commitTs, appendedKeys
 end
 
 local out = {}
-for i = 1, #KEYS - 6 do
-  local code, detail, appendedKeys = commit(KEYS[6 + i], ARGV[2 + 3 * i], ARGV[3 + 3 * i], ARGV[4 + 3 * i])
-  out[3 * i - 2] = code
-  out[3 * i - 1] = detail
-  out[3 * i] = appendedKeys or ''
-end
+-- A runtime error part-way (a refused log append) still leaves the commits before it complete:
+-- their deferred writes and the counter are written, then the error is raised.
+local ok, err = pcall(function()
+  for i = 1, #KEYS - 6 do
+    local code, detail, appendedKeys = commit(KEYS[6 + i], ARGV[2 + 3 * i], ARGV[3 + 3 * i], ARGV[4 + 3 * i])
+    out[3 * i - 2] = code
+    out[3 * i - 1] = detail
+    out[3 * i] = appendedKeys or ''
+  end
+end)
+flushWrites(stateKey, indexKey, pending)
 if #committedIds > 0 then
-  redis.call('SET', clockKey, clock)
+  redis.call('SET', clockKey, string.format('%d', clock))
   redis.call('ZREM', deadlinesKey, unpack(committedIds))
+  releaseStaged(ledgerKey, committedIds)
+end
+if not ok then
+  error(err)
 end
 return out

@@ -29,7 +29,7 @@ local tx = redis.call('HMGET', txKey, 'state', 'deadline')
 local timedOut = nextState(tx[1], 'TIMEOUT')
 if not timedOut then
   redis.call('ZREM', deadlinesKey, string.match(txKey, ':([^:]+)$'))
-  releaseStaged(ledgerKey, string.match(txKey, ':([^:]+)$'))
+  releaseStaged(ledgerKey, { string.match(txKey, ':([^:]+)$') })
   if not tx[1] then
     return { -1 }
   end
