@@ -119,6 +119,50 @@ describe('transactions', () => {
     expect((await get(`/v1/keys?namespace=${ns}&agentId=a`)).body.keys).toEqual(['k2']);
   });
 
+  it('commits a whole transaction with its appends, read conditions and a safe resend', async () => {
+    await post('/v1/commit', {
+      namespace: ns,
+      operations: [{ op: 'write', agentId: 'a', key: 'budget', value: { left: 10 } }],
+    });
+    // A read-modify-write sent whole: the version its read saw is a condition of the commit.
+    const txId = `${ns}~${'0'.repeat(8)}-0000-4000-8000-${randomBytes(6).toString('hex')}`;
+    const whole = {
+      txId,
+      commitToken: 'whole-token-1',
+      operations: [
+        { op: 'write', agentId: 'a', key: 'budget', value: { left: 9 } },
+        { op: 'append', agentId: 'a', prefix: 'spent:', value: { amount: 1 } },
+      ],
+      reads: [{ agentId: 'a', key: 'budget', version: 1 }],
+    };
+    const first = await post('/v1/commit', whole);
+    expect(first).toMatchObject({
+      status: 200,
+      body: { commitTs: 2, txId, appendedKeys: ['spent:000000000001'] },
+    });
+    // Its answer lost, it is sent again: the same outcome, applied once.
+    expect((await post('/v1/commit', whole)).body).toMatchObject({ commitTs: 2, txId });
+    expect((await get(`/v1/keys?namespace=${ns}&agentId=a`)).body.keys).toEqual([
+      'budget',
+      'spent:000000000001',
+    ]);
+    // A read that is stale by now: a conflict, nothing applied.
+    const stale = await post('/v1/commit', {
+      namespace: ns,
+      operations: [{ op: 'write', agentId: 'a', key: 'budget', value: { left: 0 } }],
+      reads: [{ agentId: 'a', key: 'budget', version: 1 }],
+    });
+    expect(stale).toMatchObject({ status: 409, body: { code: 'CONFLICT' } });
+    expect((await get(`/v1/state?namespace=${ns}&agentId=a&key=budget`)).body).toMatchObject({
+      value: { left: 9 },
+      version: 2,
+    });
+    // The listing as of the first commit.
+    expect((await get(`/v1/keys?namespace=${ns}&agentId=a&atTs=1`)).body.keys).toEqual(['budget']);
+    const bad = await post('/v1/commit', { ...whole, txId: 'not-an-id' });
+    expect(bad).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
+  });
+
   it('a commit sent again with its commitToken returns the same commitTs, and applies once', async () => {
     const txId = await begin();
     await post(`/v1/transactions/${txId}/write`, { agentId: 'a', key: 'k', value: { v: 1 } });
