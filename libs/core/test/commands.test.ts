@@ -27,15 +27,16 @@ const tx = (id: string): string => keys.transaction(id);
 const field = (agent: string, key: string): string => `${agent}\u0000${key}`;
 
 async function begin(ids: string[], timeoutMs = 30_000, maxOpen = 1000): Promise<number[]> {
-  return redis.statehouseBeginTransactions(
-    1 + ids.length,
+  return (await redis.statehouseBeginTransactions(
+    2 + ids.length,
     keys.deadlines,
+    keys.finished,
     ...ids.map(tx),
     SNAPSHOTS.open,
     RETENTION,
     maxOpen,
     ...ids.map(() => timeoutMs),
-  );
+  )) as number[];
 }
 
 async function stage(
@@ -271,13 +272,14 @@ type BufferedArgs = [
 
 async function commitBuffered(commits: BufferedArgs[], retentionMs = RETENTION) {
   return redis.statehouseCommitBuffered(
-    6,
+    6 + commits.length,
     keys.clock,
     keys.log,
     keys.state,
     keys.index,
     keys.finished,
     keys.finishedAt,
+    ...commits.map(([id]) => tx(id)),
     retentionMs,
     ...commits.flatMap(([id, token, ops, conditions = []]) => [
       `${keys.namespace}~${id}`,
@@ -285,6 +287,7 @@ async function commitBuffered(commits: BufferedArgs[], retentionMs = RETENTION) 
       1000,
       ops.length,
       conditions.length,
+      1,
       ...ops.flat(),
       ...conditions.flat(),
     ]),

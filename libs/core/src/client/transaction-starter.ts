@@ -124,7 +124,7 @@ export class TransactionStarter {
         : validateInteger(timeoutMs, 'timeoutMs', 1, this.options.maxTimeoutMs);
     const slot = this.slots.tryAcquire() ?? (await this.slots.acquire(this.options.maxWaitMs));
     slot.expire(Date.now() + timeout + SLOT_GRACE_MS);
-    return this.buffered(txId, timeout, () => slot.release(), commitToken);
+    return this.buffered(txId, timeout, () => slot.release(), commitToken, id !== undefined);
   }
 
   private buffered(
@@ -132,11 +132,13 @@ export class TransactionStarter {
     timeoutMs: number,
     onFinished: () => void,
     commitToken?: string,
+    chosenId = false,
   ): { tx: Transaction; buffer: WriteBuffer } {
     const buffer = new WriteBuffer(timeoutMs, {
       maxOperations: this.options.maxOperationsPerTransaction,
       maxBytes: this.options.maxTransactionBytes,
       retentionMs: this.options.finishedTransactionRetentionMs,
+      chosenId,
     });
     const tx = new Transaction(this.context, txId, {
       onFinished,

@@ -3,7 +3,8 @@
   concurrent beginTransaction() calls).
 
   KEYS[1]       deadline index   <prefix>:{<ns>}:deadlines (zset: transaction id -> deadline)
-  KEYS[1 + i]   transaction hash <prefix>:{<ns>}:tx:<id> of the i-th transaction
+  KEYS[2]       finished records <prefix>:{<ns>}:finished  (buffered transactions, once finished)
+  KEYS[2 + i]   transaction hash <prefix>:{<ns>}:tx:<id> of the i-th transaction
 
   ARGV[1]       persisted machine snapshot of the initial state (INITIAL_STATE, see transitions)
   ARGV[2]       retentionMs: how long a record outlives its deadline if nobody finishes it
@@ -14,7 +15,8 @@
 
   Returns { nowMs, deadline_1, ..., deadline_n }   (all on the Redis clock; for a kept transaction
           its existing deadline); instead of a deadline, -11: not begun, the namespace's quota of
-          open transactions is reached (QUOTA_OPEN_TRANSACTIONS)
+          open transactions is reached (QUOTA_OPEN_TRANSACTIONS); or, for a chosen id that a
+          transaction sent whole (buffered) finished with, its final state: never begun again
 
   A transaction begun with a chosen id ('k') is marked 'chosen': finishTransaction keeps it until
   its deadline plus the retention even when it finishes earlier, so that a begin of the same id
@@ -34,17 +36,22 @@ local maxOpen = tonumber(ARGV[3])
 local open = redis.call('ZCARD', KEYS[1])
 local out = { now }
 local index = {}
-for i = 2, #KEYS do
-  local arg = ARGV[i + 2]
-  local existing, chosen = false, string.sub(arg, 1, 1) == 'k'
+for i = 3, #KEYS do
+  local arg = ARGV[i + 1]
+  local existing, chosen, sent = false, string.sub(arg, 1, 1) == 'k', false
   if chosen then
     arg = string.sub(arg, 2)
     existing = redis.call('HGET', KEYS[i], 'deadline')
+    if not existing then
+      sent = redis.call('HGET', KEYS[2], string.match(KEYS[i], ':([^:]+)$'))
+    end
   end
   if existing then
-    out[i] = tonumber(existing)
+    out[i - 1] = tonumber(existing)
+  elseif sent then
+    out[i - 1] = string.match(sent, '^(%S+)')
   elseif open >= maxOpen then
-    out[i] = -11
+    out[i - 1] = -11
   else
     open = open + 1
     local timeoutMs = tonumber(arg)
@@ -57,7 +64,7 @@ for i = 2, #KEYS do
     redis.call('PEXPIRE', KEYS[i], timeoutMs + retentionMs)
     index[#index + 1] = deadline
     index[#index + 1] = string.match(KEYS[i], ':([^:]+)$')
-    out[i] = deadline
+    out[i - 1] = deadline
   end
 end
 if #index > 0 then

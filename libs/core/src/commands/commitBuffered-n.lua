@@ -17,11 +17,14 @@
   KEYS[4] ordered index      <prefix>:{<ns>}:index
   KEYS[5] finished records   <prefix>:{<ns>}:finished     (local id -> record)
   KEYS[6] their expiry       <prefix>:{<ns>}:finishedAt   (local id -> finishedAt)
+  KEYS[6 + i]                for a transaction whose id its sender chose: the staged transaction
+                             hash of that id (<prefix>:{<ns>}:tx:<local id>), which must not
+                             exist; otherwise any key (unread)
 
   ARGV[1] retentionMs: how long a finished transaction stays known
   then, per transaction:
           public transaction id (<ns>~<local id>), token, createdAt (ms, client clock),
-          number of operations n, number of conditions m,
+          number of operations n, number of conditions m, chosen (1: the id is the sender's),
           n operations of 3 arguments: kind ('w' write, 'd' delete, 'a' append),
                                        field (agentId NUL key; for an append
                                               agentId NUL prefix NUL append id),
@@ -31,7 +34,9 @@
 
   Returns { code_1, detail_1, appended_1, ... } per transaction, as commitTransactions:
           0, commitTs / 1, commitTs (already committed with this token)
-          -2, state    the transaction already finished otherwise (aborted on a conflict)
+          -2, state    the transaction already finished otherwise (aborted on a conflict), or a
+                       staged transaction of that id did
+          -6           ID_TAKEN: a staged transaction of that id is open; nothing applied
           -9, record   CONFLICT: nothing applied, recorded as aborted
 ]]
 --- @include "marks"
@@ -61,7 +66,7 @@ local a = 2
 while a <= #ARGV do
   starts[#starts + 1] = a
   localIds[#localIds + 1] = string.match(ARGV[a], '~([^~]+)$') -- a namespace may hold '~' too
-  local first, n = a + 5, tonumber(ARGV[a + 3])
+  local first, n = a + 6, tonumber(ARGV[a + 3])
   for j = first, first + 3 * n - 1, 3 do
     if ARGV[j] ~= 'a' then
       fields[#fields + 1] = ARGV[j + 1]
@@ -95,9 +100,18 @@ local function commit(i)
   local a = starts[i]
   local txId, token, createdAt = ARGV[a], ARGV[a + 1], ARGV[a + 2]
   local n, m = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
-  local first = a + 5
+  local first = a + 6
   local localId = localIds[i]
   local record = finishedNow[localId] or stored[i]
+  if not record and ARGV[a + 5] == '1' then
+    -- An id its sender chose: one a staged transaction has is never committed again here.
+    local staged = redis.call('HGET', KEYS[6 + i], 'state')
+    if staged == 'open' then
+      return -6, staged, ''
+    elseif staged then
+      return -2, staged, ''
+    end
+  end
   if record then
     local state, commitTs, recordedToken, appended =
       string.match(record, '^(%S+) (%S+) (%S+) %S+ %S+ (.*)$')

@@ -86,7 +86,10 @@ type Arg = string | number | Buffer;
  * keys first, then the keys, then the arguments. Replies are the raw script replies.
  */
 export interface StatehouseCommands {
-  statehouseBeginTransactions(numberOfKeys: number, ...keysAndArgs: Arg[]): Promise<number[]>;
+  statehouseBeginTransactions(
+    numberOfKeys: number,
+    ...keysAndArgs: Arg[]
+  ): Promise<Array<number | string>>;
   statehouseStageOperations(
     numberOfKeys: number,
     ...keysAndArgs: Arg[]

@@ -3,10 +3,11 @@ import type { StatehouseConnection } from '../commands/scripts';
 import {
   CommitUnknownError,
   LimitExceededError,
+  TransactionError,
   QuotaExceededError,
   StorageUnavailableError,
 } from '@statehouse/contract';
-import { SNAPSHOTS } from '../model/transaction.machine';
+import { isTransactionState, rejectionFor, SNAPSHOTS } from '../model/transaction.machine';
 import type { TransactionId } from '../model/transaction-id';
 import { Batcher } from './batcher';
 import { ReplicaAcknowledgement, type ReplicationSession } from './replication';
@@ -59,6 +60,11 @@ export interface BufferedCommit {
   readonly operations: ReadonlyArray<BufferedOperation>;
   /** Commit conditions: record field (or agentId STX) -> expected version, "!" or count. */
   readonly conditions: ReadonlyMap<string, string>;
+  /**
+   * The id was chosen by a sender (commitOperations), not made here: the script checks that no
+   * staged transaction has it.
+   */
+  readonly chosen?: boolean;
 }
 
 export type BufferedOperation =
@@ -133,8 +139,9 @@ export class TransactionBatches {
     const keys = this.keys(namespace);
     const reply = await runCommand(undefined, () =>
       this.redis.statehouseBeginTransactions(
-        1 + items.length,
+        2 + items.length,
         keys.deadlines,
+        keys.finished,
         ...items.map((item) => keys.transaction(item.localId)),
         SNAPSHOTS.open,
         this.settings.retentionMs,
@@ -144,7 +151,12 @@ export class TransactionBatches {
     );
     const now = Number(reply[0]);
     return items.map((item, i) => {
-      const deadline = Number(reply[i + 1]);
+      const outcome = reply[i + 1];
+      if (isTransactionState(outcome) && outcome !== 'open') {
+        // A chosen id that a transaction sent whole finished with: never begun again.
+        return TransactionError.forState(rejectionFor(outcome), item.id);
+      }
+      const deadline = Number(outcome);
       if (deadline === Number(ScriptCode.QUOTA_OPEN_TRANSACTIONS)) {
         const max = this.settings.maxOpenPerNamespace;
         return new QuotaExceededError('maxOpenTransactionsPerNamespace', max, namespace, item.id);
@@ -258,20 +270,22 @@ export class TransactionBatches {
   ): Promise<Array<CommitResult | Error>> {
     const keys = this.keys(namespace);
     const args: Array<string | number> = [];
-    for (const { tx, token, createdAt, operations, conditions } of items) {
-      args.push(tx.id, token, createdAt, operations.length, conditions.size);
+    for (const { tx, token, createdAt, operations, conditions, chosen } of items) {
+      args.push(tx.id, token, createdAt, operations.length, conditions.size, chosen ? 1 : 0);
       for (const { kind, field, json } of operations) args.push(kind, field, json ?? '');
       for (const [record, expected] of conditions) args.push(record, expected);
     }
     return this.runCommitScript(keys, items, () =>
       this.redis.statehouseCommitBuffered(
-        6,
+        6 + items.length,
         keys.clock,
         keys.log,
         keys.state,
         keys.index,
         keys.finished,
         keys.finishedAt,
+        // A staged transaction of the same id (a sender's chosen id is checked against them).
+        ...items.map(({ tx, chosen }) => (chosen ? keys.transaction(tx.localId) : keys.state)),
         this.settings.retentionMs,
         ...args,
       ),

@@ -4,6 +4,7 @@ import {
   TransactionConflictError,
   TransactionError,
   TransactionNotFoundError,
+  ValidationError,
 } from '@statehouse/contract';
 import {
   applyEvent,
@@ -136,6 +137,12 @@ export function transactionFailure(tx: TransactionId, code: ScriptCode, detail: 
     return TransactionConflictError.stagedLost(tx.id, Number(detail));
   }
   if (code === ScriptCode.TIMEOUT) return TransactionError.forState('TRANSACTION_TIMEOUT', tx.id);
+  if (code === ScriptCode.ID_TAKEN) {
+    return new ValidationError(
+      'id',
+      `belongs to an open staged transaction (${tx.id}): a transaction sent whole needs an id of its own`,
+    );
+  }
   if (code === ScriptCode.NOT_OPEN && isTransactionState(detail) && detail !== 'open') {
     return TransactionError.forState(rejectionFor(detail), tx.id);
   }

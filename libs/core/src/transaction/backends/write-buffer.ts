@@ -11,6 +11,8 @@ export interface WriteBufferLimits {
   readonly maxBytes: number;
   /** How long Redis remembers a finished buffered commit (finishedTransactionRetentionMs). */
   readonly retentionMs: number;
+  /** The transaction's id was chosen by its sender: the commit checks no staged one has it. */
+  readonly chosenId?: boolean;
 }
 
 /**
@@ -109,6 +111,7 @@ export class WriteBuffer {
       createdAt: this.createdAt,
       operations: [...this.operations.values()],
       conditions: this.conditions,
+      ...(this.limits.chosenId ? { chosen: true } : {}),
     };
   }
 
