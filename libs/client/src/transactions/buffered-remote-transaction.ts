@@ -87,13 +87,7 @@ export class BufferedRemoteTransaction extends RemoteTransaction {
       value_json,
       ...(ifVersion === undefined ? {} : { if_version: ifVersion }),
     });
-    this.remember(
-      'write',
-      agentId,
-      key,
-      JSON.parse(value_json) as JsonObject,
-      versionOf(ifVersion),
-    );
+    this.remember('write', agentId, key, value_json, versionOf(ifVersion));
   }
 
   // eslint-disable-next-line @typescript-eslint/require-await -- refusals reject, as the engine's
@@ -128,7 +122,7 @@ export class BufferedRemoteTransaction extends RemoteTransaction {
     this.operations.set(appendId, { op: 'append', agent_id: agentId, prefix, value_json });
     const handle = { id: appendId, agentId, prefix, key: null as string | null };
     this.appends.push({ handle });
-    this.remember('append', agentId, null, JSON.parse(value_json) as JsonObject, {
+    this.remember('append', agentId, null, value_json, {
       prefix,
       appendId,
     });

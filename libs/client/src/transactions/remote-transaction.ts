@@ -15,6 +15,16 @@ import {
   type WriteInput,
 } from '@statehouse/contract';
 
+interface PendingMutation {
+  readonly type: Mutation['type'];
+  readonly agentId: string;
+  readonly key: string | null;
+  /** The value written, as JSON text; undefined for a delete. */
+  readonly json: string | undefined;
+  readonly ifVersion?: number;
+  readonly prefix?: string;
+}
+
 /**
  * A transaction of the network client, of one of three kinds (as the engine's): staged on the
  * server (`StagedRemoteTransaction`, the default of beginTransaction; resumable anywhere),
@@ -27,8 +37,12 @@ export abstract class RemoteTransaction implements TransactionApi {
   abstract readonly buffered: boolean;
   abstract readonly readTs: number | null;
   protected knownState: TransactionState;
-  /** The operations staged through this object, by record (appends by their own id). */
-  private readonly staged = new Map<string, Mutation>();
+  /**
+   * The operations staged through this object, by record (appends by their own id), their values
+   * still JSON text: `mutations` parses them when asked (a write pays no copy).
+   */
+  private readonly staged = new Map<string, PendingMutation>();
+  private listed: readonly Mutation[] | undefined;
 
   protected constructor(
     readonly id: string,
@@ -43,7 +57,19 @@ export abstract class RemoteTransaction implements TransactionApi {
   }
 
   get mutations(): readonly Mutation[] {
-    return Object.freeze([...this.staged.values()]);
+    this.listed ??= Object.freeze(
+      [...this.staged.values()].map(({ type, agentId, key, json, ifVersion, prefix }) =>
+        Object.freeze({
+          type,
+          agentId,
+          key,
+          ...(prefix === undefined ? {} : { prefix }),
+          ...(json === undefined ? {} : { value: JSON.parse(json) as JsonObject }),
+          ...(ifVersion === undefined ? {} : { ifVersion }),
+        }),
+      ),
+    );
+    return this.listed;
   }
 
   abstract write(input: WriteInput): Promise<void>;
@@ -69,22 +95,14 @@ export abstract class RemoteTransaction implements TransactionApi {
     type: Mutation['type'],
     agentId: string,
     key: string | null,
-    value: JsonObject | undefined,
+    json: string | undefined,
     extra: { ifVersion?: number; prefix?: string; appendId?: string } = {},
   ): void {
-    const id = extra.appendId ?? JSON.stringify([agentId, key]);
+    // Length-prefixed: no two (agentId, key) pairs give the same id.
+    const id = extra.appendId ?? `${agentId.length}:${agentId}${key ?? ''}`;
     this.staged.delete(id);
-    this.staged.set(
-      id,
-      Object.freeze({
-        type,
-        agentId,
-        key,
-        ...(extra.prefix === undefined ? {} : { prefix: extra.prefix }),
-        ...(value === undefined ? {} : { value: structuredClone(value) }),
-        ...(extra.ifVersion === undefined ? {} : { ifVersion: extra.ifVersion }),
-      }),
-    );
+    this.staged.set(id, { type, agentId, key, json, ...extra });
+    this.listed = undefined;
   }
 
   /** Refuses any operation once the transaction is known to be finished (the engine's messages). */

@@ -63,8 +63,7 @@ export class StagedRemoteTransaction extends RemoteTransaction {
         ...this.begin(),
       }),
     );
-    const value = JSON.parse(value_json) as JsonObject;
-    this.remember('write', input.agentId, input.key, value, ifVersionOf(input));
+    this.remember('write', input.agentId, input.key, value_json, ifVersionOf(input));
   }
 
   async delete(input: DeleteInput): Promise<void> {
@@ -104,7 +103,7 @@ export class StagedRemoteTransaction extends RemoteTransaction {
       key: null as string | null,
     };
     this.handles.push(handle);
-    this.remember('append', input.agentId, null, JSON.parse(value_json) as JsonObject, {
+    this.remember('append', input.agentId, null, value_json, {
       prefix: input.prefix,
       appendId: handle.id,
     });
