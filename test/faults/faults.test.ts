@@ -131,6 +131,9 @@ it('keeps every acknowledged commit, once and in order, through Redis and server
     engineClient(recorder, await connect(redis.url, namespace), 'e1'),
     engineClient(recorder, await connect(proxyUrl, namespace, false), 'p0'),
     engineClient(recorder, await connect(proxyUrl, namespace, false), 'p1'),
+    // Pipelined transactions: begin, writes and commit sent without waiting for each answer.
+    engineClient(recorder, await connect(redis.url, namespace), 'q0', { pipelined: true }),
+    engineClient(recorder, await connect(proxyUrl, namespace, false), 'q1', { pipelined: true }),
     timeoutClient(recorder, await connect(redis.url, namespace), 't0'),
     httpClient(recorder, liveServers, namespace, 'h0'),
     httpClient(recorder, liveServers, namespace, 'h1'),
@@ -235,7 +238,7 @@ it('keeps every acknowledged commit, once and in order, through Redis and server
   expect(result.acknowledged).toBeGreaterThan(200);
   const byVia = (prefix: string) =>
     recorder.attempts.filter((a) => a.via.startsWith(prefix) && a.outcome === 'ok').length;
-  for (const prefix of ['e', 'p', 'h']) expect(byVia(prefix)).toBeGreaterThan(10);
+  for (const prefix of ['e', 'p', 'q', 'h']) expect(byVia(prefix)).toBeGreaterThan(10);
   expect(recorder.attempts.some((a) => a.kind === 'transfer' && a.outcome === 'ok')).toBe(true);
   // Transactions left open past their timeout never commit.
   expect(recorder.attempts.filter((a) => a.kind === 'timeout' && a.outcome === 'ok')).toEqual([]);

@@ -5,6 +5,7 @@ import {
   CommitUnknownError,
   StatehouseError,
   StorageUnavailableError,
+  type BeginOptions,
   type Statehouse,
   type Transaction,
 } from '@statehouse/core';
@@ -75,12 +76,13 @@ async function attempt(
     tag: string,
   ) => Promise<{ ops: Operation[]; reads?: Record<string, number> } | null>,
   beforeCommit?: () => Promise<void>,
+  options: BeginOptions = {},
 ): Promise<void> {
   const tag = newTag(via);
   const startedAt = performance.now();
   let tx: Transaction;
   try {
-    tx = await client.beginTransaction({ timeoutMs });
+    tx = await client.beginTransaction({ ...options, timeoutMs });
   } catch (error) {
     typed(recorder, error, 'begin');
     await sleep(50);
@@ -120,50 +122,85 @@ export async function engineClient(
   recorder: Recorder,
   client: Statehouse,
   via: string,
+  /** How its transactions begin, e.g. `{ pipelined: true }`. */
+  options: BeginOptions = {},
 ): Promise<void> {
   const agentId = `w-${via}`;
   for (let i = 0; !recorder.stopped(); i++) {
     const choice = i % 4;
     if (choice === 0 || choice === 1) {
-      await attempt(recorder, client, via, 'blind', 10_000, async (tx, tag) => {
-        const op = { agentId, key: `k-${i % 5}`, value: { tag, i } };
-        await tx.write(op);
-        return { ops: [op] };
-      });
+      await attempt(
+        recorder,
+        client,
+        via,
+        'blind',
+        10_000,
+        async (tx, tag) => {
+          const op = { agentId, key: `k-${i % 5}`, value: { tag, i } };
+          await tx.write(op);
+          return { ops: [op] };
+        },
+        undefined,
+        options,
+      );
     } else if (choice === 2) {
-      await attempt(recorder, client, via, 'delete', 10_000, async (tx, tag) => {
-        const target = { agentId, key: `k-${(i * 7) % 5}`, value: null };
-        const marker = { agentId, key: 'deletes', value: { tag } };
-        await tx.delete(target);
-        await tx.write(marker);
-        return { ops: [target, marker] };
-      });
+      await attempt(
+        recorder,
+        client,
+        via,
+        'delete',
+        10_000,
+        async (tx, tag) => {
+          const target = { agentId, key: `k-${(i * 7) % 5}`, value: null };
+          const marker = { agentId, key: 'deletes', value: { tag } };
+          await tx.delete(target);
+          await tx.write(marker);
+          return { ops: [target, marker] };
+        },
+        undefined,
+        options,
+      );
     } else {
-      await transfer(recorder, client, via, i);
+      await transfer(recorder, client, via, i, options);
     }
   }
 }
 
-async function transfer(recorder: Recorder, client: Statehouse, via: string, i: number) {
+async function transfer(
+  recorder: Recorder,
+  client: Statehouse,
+  via: string,
+  i: number,
+  options: BeginOptions,
+) {
   const from = ACCOUNTS[i % ACCOUNTS.length]!;
   const to = ACCOUNTS[(i * 5 + 1) % ACCOUNTS.length]!;
   if (from === to) return;
   for (let retry = 0; retry < 5; retry++) {
     const before = recorder.attempts.length;
-    await attempt(recorder, client, via, 'transfer', 10_000, async (tx, tag) => {
-      const a = await tx.get({ agentId: BANK, key: from });
-      const b = await tx.get({ agentId: BANK, key: to });
-      const balanceA = Number(a.value?.balance);
-      const balanceB = Number(b.value?.balance);
-      const amount = 1 + (i % 7);
-      if (balanceA < amount) return null;
-      const ops = [
-        { agentId: BANK, key: from, value: { balance: balanceA - amount, tag } },
-        { agentId: BANK, key: to, value: { balance: balanceB + amount, tag } },
-      ];
-      for (const op of ops) await tx.write(op);
-      return { ops, reads: { [from]: balanceA, [to]: balanceB } };
-    });
+    await attempt(
+      recorder,
+      client,
+      via,
+      'transfer',
+      10_000,
+      async (tx, tag) => {
+        const a = await tx.get({ agentId: BANK, key: from });
+        const b = await tx.get({ agentId: BANK, key: to });
+        const balanceA = Number(a.value?.balance);
+        const balanceB = Number(b.value?.balance);
+        const amount = 1 + (i % 7);
+        if (balanceA < amount) return null;
+        const ops = [
+          { agentId: BANK, key: from, value: { balance: balanceA - amount, tag } },
+          { agentId: BANK, key: to, value: { balance: balanceB + amount, tag } },
+        ];
+        for (const op of ops) await tx.write(op);
+        return { ops, reads: { [from]: balanceA, [to]: balanceB } };
+      },
+      undefined,
+      options,
+    );
     const last = recorder.attempts[recorder.attempts.length - 1];
     // A conflict is a definite failure: run the transfer again, as client.transaction would.
     if (recorder.attempts.length === before || last?.outcome !== 'failed') return;

@@ -113,6 +113,23 @@ describe('beginTransactions', () => {
     expect(ttl).toBeGreaterThan(5000 + RETENTION - 1000);
     expect(ttl).toBeLessThanOrEqual(5000 + RETENTION);
   });
+
+  it('leaves a transaction as it is when a pipelined begin (r) reaches it again', async () => {
+    await begin(['t1'], 5000);
+    await redis.hset(tx('t1'), 'state', 'committed', 'seq', 3);
+    const [, deadline] = await redis.statehouseBeginTransactions(
+      3,
+      keys.deadlines,
+      keys.finished,
+      tx('t1'),
+      SNAPSHOTS.open,
+      RETENTION,
+      1000,
+      'r5000',
+    );
+    expect(await redis.hmget(tx('t1'), 'state', 'seq', 'chosen')).toEqual(['committed', '3', null]);
+    expect(deadline).toBe(Number(await redis.hget(tx('t1'), 'deadline')));
+  });
 });
 
 describe('stageOperations', () => {

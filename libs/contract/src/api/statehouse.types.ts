@@ -25,6 +25,14 @@ export interface BeginOptions {
    */
   readonly buffered?: boolean;
   /**
+   * A staged transaction whose begin and writes go to Redis without waiting for each answer: a
+   * write returns once sent, and a refusal (timeout, limit, quota) is thrown by the next read,
+   * listing, `flush()` or commit, which wait for everything sent (the transaction is then
+   * aborted). About two durable round trips in all when it stays in this process. Its id is known
+   * at once; call `await tx.flush()` before handing it to another process.
+   */
+  readonly pipelined?: boolean;
+  /**
    * Begin the transaction with this id (`<namespace>~<uuid>`), or, if it exists already, continue
    * it as it is: a begin that can be retried safely, and ids chosen by a caller (the gRPC server
    * binds one to a namespace at its first write). Not with lazy or buffered.

@@ -46,6 +46,8 @@ export class TransactionStarter {
       args.buffered === undefined ? false : validateBoolean(args.buffered, 'buffered');
     const detached =
       args.detached === undefined ? false : validateBoolean(args.detached, 'detached');
+    const pipelined =
+      args.pipelined === undefined ? false : validateBoolean(args.pipelined, 'pipelined');
     const chosenId = args.id === undefined ? undefined : this.chosenId(args.id, args.namespace);
     if (args.readOnly !== undefined && validateBoolean(args.readOnly, 'readOnly')) {
       if (buffered) {
@@ -65,6 +67,12 @@ export class TransactionStarter {
     if (args.readTs !== undefined) {
       throw new ValidationError('readTs', 'is for read-only transactions: pass readOnly: true too');
     }
+    if (pipelined && (lazy || buffered || chosenId || detached)) {
+      throw new ValidationError(
+        'pipelined',
+        'cannot be combined with lazy, buffered, id or detached (it begins with its first operation)',
+      );
+    }
     if (chosenId && (lazy || buffered)) {
       throw new ValidationError('id', 'cannot be combined with lazy or buffered');
     }
@@ -77,6 +85,20 @@ export class TransactionStarter {
       // Nothing in Redis until the commit: the slot bounds this client's memory, not Redis'.
       slot.expire(Date.now() + timeoutMs + SLOT_GRACE_MS);
       return this.buffered(newTransactionId(namespace), timeoutMs, finished).tx;
+    }
+    if (pipelined) {
+      const txId = newTransactionId(namespace);
+      const begin = async (): Promise<void> => {
+        // Its begin goes out with its stagings and commit: resent after a reconnect, it must find
+        // the transaction as it is (committed, maybe), not create it again.
+        await this.createTransaction(namespace, timeoutMs, txId, 'resent');
+        slot.expire(Date.now() + timeoutMs + SLOT_GRACE_MS);
+      };
+      return new Transaction(this.context, txId, {
+        onFinished: finished,
+        countStagings: true,
+        pipelinedBegin: begin,
+      });
     }
     if (lazy) {
       const begin = async (): Promise<TransactionId> => {
@@ -156,13 +178,10 @@ export class TransactionStarter {
     namespace: string,
     timeoutMs: number,
     chosenId?: TransactionId,
+    keep: false | 'chosen' | 'resent' = chosenId === undefined ? false : 'chosen',
   ): Promise<TransactionId> {
     const txId = chosenId ?? newTransactionId(namespace);
-    const { deadline, now } = await this.transactions.begin(
-      txId,
-      timeoutMs,
-      chosenId !== undefined,
-    );
+    const { deadline, now } = await this.transactions.begin(txId, timeoutMs, keep);
     try {
       // The sweep exists before anyone can rely on the transaction.
       await this.queue.ensureSweep(namespace, deadline, now);

@@ -11,7 +11,9 @@
   ARGV[3]       maxOpenTransactionsPerNamespace: most transactions open at once in the namespace
                 (those in the deadline index, where every open one is until it is finished)
   ARGV[3 + i]   timeoutMs of the i-th transaction; prefixed with 'k' ("k5000"): keep the transaction
-                if it exists already (an idempotent begin with a caller-chosen id)
+                if it exists already (an idempotent begin with a caller-chosen id); with 'r': keep
+                it too, without marking it chosen (a pipelined begin, which the Redis client may
+                send again after a reconnect, after the transaction's commit)
 
   Returns { nowMs, deadline_1, ..., deadline_n }   (all on the Redis clock; for a kept transaction
           its existing deadline); instead of a deadline, -11: not begun, the namespace's quota of
@@ -38,13 +40,15 @@ local out = { now }
 local index = {}
 for i = 3, #KEYS do
   local arg = ARGV[i + 1]
-  local existing, chosen, sent = false, string.sub(arg, 1, 1) == 'k', false
-  if chosen then
+  local existing, sent = false, false
+  local mark = string.sub(arg, 1, 1)
+  local chosen = mark == 'k'
+  if chosen or mark == 'r' then
     arg = string.sub(arg, 2)
     existing = redis.call('HGET', KEYS[i], 'deadline')
-    if not existing then
-      sent = redis.call('HGET', KEYS[2], string.match(KEYS[i], ':([^:]+)$'))
-    end
+  end
+  if chosen and not existing then
+    sent = redis.call('HGET', KEYS[2], string.match(KEYS[i], ':([^:]+)$'))
   end
   if existing then
     out[i - 1] = tonumber(existing)

@@ -37,7 +37,12 @@ export interface StageItem {
 export interface BeginItem extends TransactionId {
   readonly timeoutMs: number;
   /** Keep the transaction if it exists already (an idempotent begin with a chosen id). */
-  readonly keep: boolean;
+  /**
+   * 'chosen': a caller-chosen id, kept as it is if it exists (and kept after it finishes until its
+   * deadline); 'resent': an id made here whose begin may reach Redis twice (a pipelined
+   * transaction's, resent by the Redis client after a reconnect), kept as it is if it exists.
+   */
+  readonly keep: false | 'chosen' | 'resent';
 }
 
 export interface CommitItem {
@@ -146,7 +151,13 @@ export class TransactionBatches {
         SNAPSHOTS.open,
         this.settings.retentionMs,
         this.settings.maxOpenPerNamespace,
-        ...items.map((item) => (item.keep ? `k${item.timeoutMs}` : item.timeoutMs)),
+        ...items.map((item) =>
+          item.keep === 'chosen'
+            ? `k${item.timeoutMs}`
+            : item.keep === 'resent'
+              ? `r${item.timeoutMs}`
+              : item.timeoutMs,
+        ),
       ),
     );
     const now = Number(reply[0]);

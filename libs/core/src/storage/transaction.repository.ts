@@ -70,7 +70,11 @@ export class TransactionRepository {
   }
 
   /** Creates an open transaction; with `keep`, an existing one of that id is left as it is. */
-  begin(tx: TransactionId, timeoutMs: number, keep = false): Promise<BeginResult> {
+  begin(
+    tx: TransactionId,
+    timeoutMs: number,
+    keep: false | 'chosen' | 'resent' = false,
+  ): Promise<BeginResult> {
     return this.batches.begin({ ...tx, timeoutMs, keep });
   }
 

@@ -22,6 +22,7 @@ import type { TransactionId } from '../model/transaction-id';
 import { BufferedBackend } from './backends/buffered.backend';
 import { SnapshotBackend, type ReadOnlySnapshot } from './backends/snapshot.backend';
 import { StagedBackend, type LazyOrigin } from './backends/staged.backend';
+import { PipelinedBackend } from './backends/pipelined.backend';
 import type {
   LearnState,
   TransactionBackend,
@@ -73,6 +74,8 @@ export interface TransactionObjectOptions {
    * holds exactly those (a failover cannot drop a write from a commit unnoticed).
    */
   readonly countStagings?: boolean;
+  /** A pipelined transaction: how to create it in Redis, sent with its first operation. */
+  readonly pipelinedBegin?: () => Promise<unknown>;
 }
 
 export class Transaction<Id extends string | null = string> implements AsyncDisposable {
@@ -105,15 +108,18 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
       buffer,
       commitToken = randomUUID(),
       countStagings = false,
+      pipelinedBegin,
     }: TransactionObjectOptions = {},
   ) {
     this.onFinished = onFinished;
     this.commitToken = commitToken;
     this.machine = machine;
     this.namespaceName = origin.namespace;
-    this.backend = backendFor(context, origin, snapshot, buffer, countStagings, (state) =>
-      this.finish(state),
-    );
+    const learn: LearnState = (state) => this.finish(state);
+    this.backend =
+      pipelinedBegin === undefined || 'begin' in origin
+        ? backendFor(context, origin, snapshot, buffer, countStagings, learn)
+        : new PipelinedBackend(context.repository, origin, pipelinedBegin, learn);
     staged.forEach((mutation, i) =>
       this.remember(mutation, mutation.type === 'append' ? `resumed-${i}` : undefined),
     );
@@ -309,6 +315,19 @@ export class Transaction<Id extends string | null = string> implements AsyncDisp
     (this.appends ??= new Map()).set(appendId, handle);
     this.remember({ type: 'append', agentId, key: null, json, prefix }, appendId);
     return handle;
+  }
+
+  /**
+   * Waits until every operation of a pipelined transaction (`pipelined: true`) is in Redis, and
+   * throws the first one Redis refused (the transaction is then aborted): do it before handing
+   * the id to another process. Resolves at once for the other kinds, whose operations are in
+   * Redis (or in this object) when they resolve.
+   */
+  async flush(): Promise<void> {
+    this.context.assertOpen();
+    if (this.backend instanceof PipelinedBackend && this.knownState === 'open') {
+      await this.backend.flush();
+    }
   }
 
   /** Discards staged operations. A no-op when already aborted or timed out. */
