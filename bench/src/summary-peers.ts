@@ -220,6 +220,13 @@ function goals(r: PeersResult): Goal[] {
       threshold: 1.2,
       digits: 2,
     },
+    {
+      name: 'embedded staged, pipelined: p50 at c=1, ms',
+      values: perRound(find('pipelined')?.single ?? [], (s) => s.p50),
+      op: '<=',
+      threshold: 1.2,
+      digits: 2,
+    },
   ];
   for (const [workload, id, peer] of [
     ['write', 'pg-interactive', 'PostgreSQL interactive'],
@@ -254,7 +261,7 @@ function goalsTable(r: PeersResult): Table {
       goal.detail ?? '',
     ]),
     footer: [
-      'Paths of ours: buffered, staged = embedded; http = POST /v1/commit; grpc = statehouse.v1; ' +
+      'Paths of ours: buffered, staged, pipelined = embedded; http = POST /v1/commit; grpc = statehouse.v1; ' +
         'client = @statehouse/client (rmw-…: the same in the rmw table).',
       `PEER TARGETS: ${count('met')} met, ${count('not met')} not met, ${count('not shown')} not shown ` +
         `(the rounds disagree), ${count('not measured')} not measured, of ${list.length}`,

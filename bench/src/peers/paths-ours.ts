@@ -143,6 +143,18 @@ export async function openOurPaths(env: BenchRedis, concurrency: number): Promis
         },
       },
       {
+        id: 'pipelined',
+        label: 'ours embedded staged, pipelined',
+        workload: 'write',
+        system: 'redis',
+        ours: true,
+        op: async () => {
+          const tx = await embedded.beginTransaction({ pipelined: true });
+          await writeThree(tx, randomAgent());
+          await tx.commit();
+        },
+      },
+      {
         id: 'http',
         label: 'ours HTTP POST /v1/commit',
         workload: 'write',

@@ -184,6 +184,7 @@ async function openRound(
 const ORDER = [
   'buffered',
   'staged',
+  'pipelined',
   'http',
   'grpc',
   'client',
