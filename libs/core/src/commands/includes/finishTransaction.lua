@@ -11,7 +11,11 @@ local function finishTransaction(txKey, deadlinesKey, ledgerKey, stagedFields, s
                                  chosen)
   stagedFields[#stagedFields + 1] = 'seq'
   stagedFields[#stagedFields + 1] = 'bytes'
-  redis.call('HDEL', txKey, unpack(stagedFields))
+  -- In slices: a transaction's reads leave a condition field each, as many as it made, and
+  -- unpack refuses about 8,000 values (a commit would fail after applying its writes).
+  for from = 1, #stagedFields, 6000 do
+    redis.call('HDEL', txKey, unpack(stagedFields, from, math.min(from + 5999, #stagedFields)))
+  end
   redis.call('HSET', txKey, 'state', state, 'snapshot', snapshot, 'finishedAt', now, unpack(extra))
   if chosen == nil then
     chosen = redis.call('HEXISTS', txKey, 'chosen') == 1
