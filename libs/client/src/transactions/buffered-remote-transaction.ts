@@ -3,7 +3,6 @@ import { performance } from 'node:perf_hooks';
 import {
   MAX_NAME_BYTES,
   mergeListing,
-  TransactionError,
   TransactionNotFoundError,
   validateArgs,
   validateInteger,
@@ -280,13 +279,8 @@ export class BufferedRemoteTransaction extends RemoteTransaction {
     this.operations.set(id, operation);
   }
 
-  /** Refuses an operation of a finished transaction, or one past its deadline (this client's clock). */
   private accept(): void {
-    this.refuseIfFinished();
-    if (Date.now() >= this.deadline) {
-      this.knownState = 'timedOut';
-      throw TransactionError.forState('TRANSACTION_TIMEOUT', this.id);
-    }
+    this.refuseIfPast(this.deadline);
   }
 }
 

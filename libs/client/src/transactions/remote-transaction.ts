@@ -118,6 +118,18 @@ export abstract class RemoteTransaction implements TransactionApi {
     }
   }
 
+  /**
+   * For a transaction kept in this client (buffered, read-only): refuses an operation of a
+   * finished transaction, or one past its deadline on this client's clock.
+   */
+  protected refuseIfPast(deadline: number): void {
+    this.refuseIfFinished();
+    if (Date.now() >= deadline) {
+      this.knownState = 'timedOut';
+      throw TransactionError.forState('TRANSACTION_TIMEOUT', this.id);
+    }
+  }
+
   /** Learns the transaction's state from a refusal, as the embedded transaction does. */
   protected async track<T>(call: Promise<T>): Promise<T> {
     try {

@@ -119,10 +119,6 @@ export class SnapshotRemoteTransaction extends RemoteTransaction {
   }
 
   private accept(): void {
-    this.refuseIfFinished();
-    if (Date.now() >= this.deadline) {
-      this.knownState = 'timedOut';
-      throw TransactionError.forState('TRANSACTION_TIMEOUT', this.id);
-    }
+    this.refuseIfPast(this.deadline);
   }
 }

@@ -15,6 +15,13 @@ import type { TransactionStarter } from './transaction-starter';
 
 const COMMIT_TOKEN = /^[A-Za-z0-9._-]{8,64}$/;
 
+/** A caller's commit token (resumeTransaction, commitOperations): 8-64 of A-Z a-z 0-9 . _ - */
+export function checkCommitToken(token: unknown): void {
+  if (token !== undefined && (typeof token !== 'string' || !COMMIT_TOKEN.test(token))) {
+    throw new ValidationError('commitToken', 'must be 8-64 characters of A-Z a-z 0-9 . _ -');
+  }
+}
+
 /**
  * A buffered transaction sent whole (`client.commitOperations`): its operations are staged in a
  * buffered transaction with the sender's id and commit token, its reads' and listings'
@@ -28,9 +35,7 @@ export async function commitSent(
   namespace: string,
 ): Promise<CommitOperationsResult> {
   const args = validateArgs<CommitOperationsInput>(input, 'commitOperations');
-  if (args.commitToken !== undefined && !COMMIT_TOKEN.test(String(args.commitToken))) {
-    throw new ValidationError('commitToken', 'must be 8-64 characters of A-Z a-z 0-9 . _ -');
-  }
+  checkCommitToken(args.commitToken);
   const operations = list<SentOperation>(args.operations, 'operations');
   const reads = list<{ agentId: unknown; key: unknown; version: unknown }>(args.reads, 'reads');
   const listings = list<{ agentId: unknown; membership: unknown }>(args.listings, 'listings');

@@ -1,4 +1,3 @@
-import { encodeCursor, type Page, validatePage } from '@statehouse/contract';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   abortable,
@@ -12,6 +11,7 @@ import {
   validateInteger,
   validateName,
   validateNamespace,
+  validatePage,
   ValidationError,
   type BeginOptions,
   type CommitOperationsInput,
@@ -42,12 +42,12 @@ import { replayEvents } from './replay';
 import { toStateResult } from './client-support';
 import { TransactionSlots } from './transaction-slots';
 import { TransactionStarter } from './transaction-starter';
-import { commitSent } from './sent-transactions';
+import { RecordPages, type NamespacedPage } from './record-pages';
+import { checkCommitToken, commitSent } from './sent-transactions';
 import { startEngine, stopEngine, type Engine, type EngineStats } from './engine';
 import type { ResolvedOptions, StatehouseOptions } from './statehouse.options';
 
 const DEFAULT_MAX_RETRIES = 5;
-const COMMIT_TOKEN = /^[A-Za-z0-9._-]{8,64}$/;
 const currentTransaction = new AsyncLocalStorage<Transaction>();
 
 /**
@@ -66,6 +66,7 @@ export class Statehouse implements StatehouseApi {
   private readonly context: TransactionContext;
 
   private readonly records: RecordRepository;
+  private readonly pages: RecordPages;
   private readonly slots: TransactionSlots;
 
   private readonly options: ResolvedOptions;
@@ -80,6 +81,7 @@ export class Statehouse implements StatehouseApi {
     this.records = new RecordRepository(transactions.redis, (namespace) =>
       transactions.keys(namespace),
     );
+    this.pages = new RecordPages(this.records);
     this.live = new LiveLog({
       redis: transactions.redis,
       keys: (namespace) => transactions.keys(namespace),
@@ -178,9 +180,7 @@ export class Statehouse implements StatehouseApi {
     this.assertOpen();
     const txId = parseTransactionId(this.transactionIdArg(id));
     const args = validateArgs<ResumeOptions>(options, 'resumeTransaction');
-    if (args.commitToken !== undefined && !COMMIT_TOKEN.test(String(args.commitToken))) {
-      throw new ValidationError('commitToken', 'must be 8-64 characters of A-Z a-z 0-9 . _ -');
-    }
+    checkCommitToken(args.commitToken);
     if (args.lazy !== undefined && validateBoolean(args.lazy, 'lazy')) {
       return new Transaction(this.context, txId, {
         ...(args.commitToken === undefined ? {} : { commitToken: args.commitToken }),
@@ -283,17 +283,9 @@ export class Statehouse implements StatehouseApi {
     );
     const prefix =
       args.prefix === undefined ? '' : validateName(args.prefix, 'prefix', { allowEmpty: true });
-    const page = this.pageArgs(args, prefix);
     const withValues =
       args.withValues === undefined ? false : validateBoolean(args.withValues, 'withValues');
-    return this.records.listWithMembership(
-      page.namespace,
-      page.agentId,
-      prefix,
-      page.after,
-      page.limit + 1,
-      withValues,
-    );
+    return this.pages.forTransaction(this.pageArgs(args, prefix), prefix, withValues);
   }
 
   /** The latest committed value of a record, or with `atTs` its value as of that commitTs. */
@@ -319,20 +311,7 @@ export class Statehouse implements StatehouseApi {
   async listKeys(input: ListKeysInput): Promise<{ keys: string[]; cursor: string | null }> {
     this.assertOpen();
     const page = this.pageArgs(validateArgs<ListKeysInput>(input, 'listKeys'), '');
-    if (input.atTs !== undefined) {
-      const { entries, cursor } = await this.listAsOf(page, '', input.atTs, false);
-      return { keys: entries.map((entry) => entry.key), cursor };
-    }
-    const keys = await this.records.listKeys(
-      page.namespace,
-      page.agentId,
-      '',
-      page.after,
-      page.limit + 1,
-    );
-    const more = keys.length > page.limit;
-    if (more) keys.length = page.limit;
-    return { keys, cursor: more ? encodeCursor(keys[keys.length - 1]!) : null };
+    return this.pages.keys(page, input.atTs);
   }
 
   /** Live records whose key starts with `prefix`, in UTF-8 byte order of the key, a page at a time. */
@@ -342,24 +321,7 @@ export class Statehouse implements StatehouseApi {
     this.assertOpen();
     const args = validateArgs<ScanPrefixInput>(input, 'scanPrefix');
     const prefix = validateName(args.prefix, 'prefix', { allowEmpty: true });
-    const page = this.pageArgs(args, prefix);
-    if (args.atTs !== undefined) return this.listAsOf(page, prefix, args.atTs, true);
-    const rows = await this.records.scanPrefix(
-      page.namespace,
-      page.agentId,
-      prefix,
-      page.after,
-      page.limit + 1,
-    );
-    const more = rows.length > page.limit;
-    if (more) rows.length = page.limit;
-    const entries = rows.map(({ key, value, version, commitTs }) => ({
-      key,
-      value: value ?? {},
-      version,
-      commitTs,
-    }));
-    return { entries, cursor: more ? encodeCursor(entries[entries.length - 1]!.key) : null };
+    return this.pages.scan(this.pageArgs(args, prefix), prefix, args.atTs);
   }
 
   /** An agent's history in commit order (bounds inclusive), streamed in pages; `follow` goes on live. */
@@ -447,34 +409,7 @@ export class Statehouse implements StatehouseApi {
     };
   }
 
-  /** A listing as of `atTs` (a page may hold fewer than `limit` entries: continue while `cursor`). */
-  private async listAsOf(
-    page: Page & { namespace: string },
-    prefix: string,
-    atTs: unknown,
-    withValues: boolean,
-  ): Promise<{ entries: StateEntry[]; cursor: string | null }> {
-    const { entries, next } = await this.records.listAsOf(
-      page.namespace,
-      page.agentId,
-      prefix,
-      page.after,
-      validateInteger(atTs, 'atTs', 0),
-      page.limit,
-      withValues,
-    );
-    return {
-      entries: entries.map(({ key, value, version, commitTs }) => ({
-        key,
-        value: value ?? {},
-        version,
-        commitTs,
-      })),
-      cursor: next === null ? null : encodeCursor(next),
-    };
-  }
-
-  private pageArgs(args: ListKeysInput, prefix: string): Page & { namespace: string } {
+  private pageArgs(args: ListKeysInput, prefix: string): NamespacedPage {
     return { namespace: this.namespaceOf(args.namespace), ...validatePage(args, prefix) };
   }
 }
