@@ -181,7 +181,10 @@ export async function startServer(
           // HTTP and gRPC drain side by side, each for at most the grace period.
           const http = app.getHttpServer();
           const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+          // A connection whose request was under way when shutdown began (a replay stream that
+          // just ended) is closed as soon as it is idle, not when its keep-alive timeout ends.
           http.closeIdleConnections();
+          const idle = setInterval(() => http.closeIdleConnections(), 50);
           // Connections still busy when the grace period ends are cut (gRPC does the same).
           const cut = setTimeout(() => http.closeAllConnections(), config.shutdownGraceMs);
           try {
@@ -189,6 +192,7 @@ export async function startServer(
             await app.close(); // the shutdown hooks; both servers are closed already
           } finally {
             clearTimeout(cut);
+            clearInterval(idle);
           }
           await closeOpened();
           logger.entry('info', 'stopped');

@@ -61,6 +61,11 @@ export interface ServerConfig {
   readonly limits?: ServerLimits;
   /** Most follow-mode replays open at once per token (without tokens: of all callers together). */
   readonly maxFollowersPerToken?: number;
+  /**
+   * A server-sent-events replay gets a comment line (`: heartbeat`) this often, so proxies and
+   * load balancers do not close a quiet follower as idle. Default 15000.
+   */
+  readonly sseHeartbeatMs?: number;
   /** What the server logs as warnings at start (variables of the official daemon it ignores). */
   readonly warnings?: readonly string[];
 }
@@ -189,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
     );
   }
   const maxFollowersPerToken = positive('max-followers-per-token', 100, 1_000_000);
+  const sseHeartbeatMs = positive('sse-heartbeat-ms', 15_000, 3_600_000);
   const grpcIdleTimeoutMs = positive('grpc-idle-timeout-ms', 300_000, 86_400_000);
   const tokens = parseTokens(value('tokens'), problems);
   const insecure = bool('insecure');
@@ -283,6 +289,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
     shutdownGraceMs,
     maxLargeBodies,
     maxFollowersPerToken,
+    sseHeartbeatMs,
     warnings,
   };
 }

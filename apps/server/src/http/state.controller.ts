@@ -3,13 +3,16 @@ import type { Response } from 'express';
 import type { ReplayEvent, Statehouse, StateEntry, StateResult } from '@statehouse/core';
 import type { Principal } from '../common/auth';
 import { TokenAuthenticator } from '../common/auth';
-import { firstEvent } from '../common/first-event';
-import { STATEHOUSE_CLIENT } from '../common/injection-tokens';
+import { SERVER_CONFIG, STATEHOUSE_CLIENT } from '../common/injection-tokens';
+import type { ServerConfig } from '../config/server-config';
 import { ReplayStreams } from '../statehouse/replay-streams';
 import { queryBoolean, queryInteger, queryString } from './body';
+import { lastEventId, writeReplay } from './replay-response';
 import { CurrentPrincipal, TokenGuard, type ContextRequest } from './request-context';
 
 type Query = Record<string, unknown>;
+
+const DEFAULT_SSE_HEARTBEAT_MS = 15_000;
 
 /** Committed reads over HTTP: one record (latest, a version, or as of a commitTs), listings, replay. */
 @Controller('v1')
@@ -19,6 +22,7 @@ export class StateController {
     @Inject(STATEHOUSE_CLIENT) private readonly client: Statehouse,
     private readonly auth: TokenAuthenticator,
     private readonly streams: ReplayStreams,
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
   ) {}
 
   /** GET /v1/state?agentId&key[&namespace][&version | &atTs] */
@@ -64,11 +68,10 @@ export class StateController {
 
   /**
    * GET /v1/replay?agentId[&namespace][&startTs][&endTs][&follow=true]: the agent's events in commit
-   * order as NDJSON (one event per line), or as server-sent events with `accept: text/event-stream`.
-   * Streamed with backpressure: a slow reader slows the reading of the history, never the memory.
-   * A client that leaves (at any time, before the first event too) ends the replay at once. At
-   * shutdown the stream ends with a final event: the NDJSON line `{"end":"server shutting down"}`,
-   * or the SSE event `end` with data `{"reason":"server shutting down"}`.
+   * order as NDJSON (one event per line), or as server-sent events with `accept: text/event-stream`
+   * (each event's `id` its commitTs; a `Last-Event-ID` header resumes after that commit; a heartbeat
+   * comment every --sse-heartbeat-ms). A client that leaves (at any time, before the first event
+   * too) ends the replay at once; at shutdown the stream ends with a final event (writeReplay).
    */
   @Get('replay')
   async replay(
@@ -82,7 +85,10 @@ export class StateController {
     response.on('close', () => left.abort());
     if (response.closed || request.socket.destroyed) left.abort(); // gone during the guards
     const namespace = this.namespace(query, principal);
-    const startTs = queryInteger(query.startTs, 'startTs');
+    const lastId = lastEventId(request.header('last-event-id'));
+    const asked = queryInteger(query.startTs, 'startTs');
+    // A reconnect resumes after the last event it received, never before the range it asked for.
+    const startTs = lastId === undefined ? asked : Math.max(asked ?? 0, lastId + 1);
     const endTs = queryInteger(query.endTs, 'endTs');
     const follow = queryBoolean(query.follow, 'follow');
     const sse = (request.header('accept') ?? '').includes('text/event-stream');
@@ -98,59 +104,16 @@ export class StateController {
         signal: AbortSignal.any([left.signal, stream.ended]),
       });
       iterator = events[Symbol.asyncIterator]();
-      await this.pump(iterator, response, sse, left.signal, stream.ended);
+      await writeReplay(iterator, response, {
+        sse,
+        heartbeatMs: this.config.sseHeartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS,
+        left: left.signal,
+        ended: stream.ended,
+      });
     } finally {
       stream.release();
       await iterator?.return?.();
       if (!response.writableEnded && response.headersSent) response.end();
-    }
-  }
-
-  private async pump(
-    iterator: AsyncIterator<ReplayEvent>,
-    response: Response,
-    sse: boolean,
-    left: AbortSignal,
-    ended: AbortSignal,
-  ): Promise<void> {
-    // Wait briefly for the first event before sending headers, so a refused request (bad input,
-    // Redis down) still gets a problem document; a follower with no history gets headers anyway.
-    const first = iterator.next();
-    await Promise.race([first, new Promise((done) => setTimeout(done, 200))]);
-    const open = (): void => {
-      response.status(200);
-      response.setHeader('content-type', sse ? 'text/event-stream' : 'application/x-ndjson');
-      response.setHeader('cache-control', 'no-store');
-      response.flushHeaders();
-    };
-    let settled = false;
-    void first.then(
-      () => (settled = true),
-      () => (settled = true),
-    );
-    await Promise.resolve();
-    if (!settled && !left.aborted) open();
-    let next = await first;
-    if (left.aborted) return;
-    if (!response.headersSent) open();
-    while (!next.done && !left.aborted) {
-      const json = JSON.stringify(next.value);
-      const chunk = sse
-        ? `event: replay\nid: ${next.value.commitTs}\ndata: ${json}\n\n`
-        : `${json}\n`;
-      if (!response.write(chunk)) {
-        await firstEvent([[response, 'drain']], [left, ended]);
-      }
-      if (left.aborted || ended.aborted) break;
-      next = await iterator.next();
-    }
-    if (ended.aborted && !left.aborted) {
-      const reason = 'server shutting down';
-      response.write(
-        sse
-          ? `event: end\ndata: ${JSON.stringify({ reason })}\n\n`
-          : `${JSON.stringify({ end: reason })}\n`,
-      );
     }
   }
 

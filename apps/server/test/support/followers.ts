@@ -54,6 +54,7 @@ export function httpFollower(
           const item = buffer.slice(0, at);
           buffer = buffer.slice(at + separator.length);
           if (options.sse) {
+            if (item.startsWith(':')) continue; // a heartbeat comment
             const data = JSON.parse(/^data: (.*)$/m.exec(item)![1]!) as Record<string, unknown>;
             if (item.startsWith('event: end')) seen.end = data.reason as string;
             else seen.events.push(data.commitTs as number);
