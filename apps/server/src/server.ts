@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS, type ServerConfig } from './config/server-config';
 import { GrpcServer } from './grpc/grpc-server';
 import { BodyGateMiddleware } from './http/body-gate.middleware';
 import { JSON_BODY_OPTIONS } from './http/body';
+import { docsAssets } from './http/docs.controller';
 import { ProblemFilter } from './http/problem.filter';
 import { ReplayStreams } from './statehouse/replay-streams';
 import { RequestContextMiddleware } from './http/request-context';
@@ -144,6 +145,8 @@ export async function startServer(
     // Token, media type and the number of large bodies are checked before a body is read.
     const gate = app.get(BodyGateMiddleware);
     app.use(gate.use.bind(gate));
+    // Swagger UI's own files for /docs (public, no CDN).
+    app.use('/docs/assets', docsAssets);
     app.useBodyParser('json', JSON_BODY_OPTIONS);
     app.useGlobalFilters(new ProblemFilter(logger));
     await app.listen(config.httpPort, config.host);

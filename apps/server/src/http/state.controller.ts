@@ -1,16 +1,16 @@
-import { Controller, Get, Inject, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import type { ReplayEvent, Statehouse, StateEntry, StateResult } from '@statehouse/core';
+import type { ReplayEvent, Statehouse } from '@statehouse/core';
 import type { Principal } from '../common/auth';
 import { TokenAuthenticator } from '../common/auth';
 import { SERVER_CONFIG, STATEHOUSE_CLIENT } from '../common/injection-tokens';
 import type { ServerConfig } from '../config/server-config';
 import { ReplayStreams } from '../statehouse/replay-streams';
-import { queryBoolean, queryInteger, queryString } from './body';
+import { ApiOperation, type JsonOf, type QueryOf } from './openapi/operation.decorator';
+import { ValidQuery } from './openapi/request-input';
 import { lastEventId, writeReplay } from './replay-response';
 import { CurrentPrincipal, TokenGuard, type ContextRequest } from './request-context';
-
-type Query = Record<string, unknown>;
+import { GET_STATE, LIST_KEYS, REPLAY, SCAN_PREFIX } from './state.api';
 
 const DEFAULT_SSE_HEARTBEAT_MS = 15_000;
 
@@ -27,42 +27,47 @@ export class StateController {
 
   /** GET /v1/state?agentId&key[&namespace][&version | &atTs] */
   @Get('state')
-  getState(@Query() query: Query, @CurrentPrincipal() principal: Principal): Promise<StateResult> {
+  @ApiOperation(GET_STATE)
+  getState(
+    @ValidQuery() query: QueryOf<typeof GET_STATE>,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<JsonOf<typeof GET_STATE>> {
+    const { version, atTs } = query;
     const record = {
       namespace: this.namespace(query, principal),
-      agentId: queryString(query.agentId, 'agentId') as string,
-      key: queryString(query.key, 'key') as string,
+      agentId: query.agentId,
+      key: query.key,
     };
-    const version = queryInteger(query.version, 'version');
     if (version !== undefined) return this.client.getStateAtVersion({ ...record, version });
-    const atTs = queryInteger(query.atTs, 'atTs');
     return this.client.getState(atTs === undefined ? record : { ...record, atTs });
   }
 
   /** GET /v1/keys?agentId[&namespace][&limit][&cursor][&atTs] */
   @Get('keys')
+  @ApiOperation(LIST_KEYS)
   listKeys(
-    @Query() query: Query,
+    @ValidQuery() query: QueryOf<typeof LIST_KEYS>,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<{ keys: string[]; cursor: string | null }> {
+  ): Promise<JsonOf<typeof LIST_KEYS>> {
     return this.client.listKeys({
       namespace: this.namespace(query, principal),
-      agentId: queryString(query.agentId, 'agentId') as string,
-      ...this.page(query),
+      agentId: query.agentId,
+      ...page(query),
     });
   }
 
   /** GET /v1/scan?agentId&prefix[&namespace][&limit][&cursor][&atTs] */
   @Get('scan')
+  @ApiOperation(SCAN_PREFIX)
   scanPrefix(
-    @Query() query: Query,
+    @ValidQuery() query: QueryOf<typeof SCAN_PREFIX>,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<{ entries: StateEntry[]; cursor: string | null }> {
+  ): Promise<JsonOf<typeof SCAN_PREFIX>> {
     return this.client.scanPrefix({
       namespace: this.namespace(query, principal),
-      agentId: queryString(query.agentId, 'agentId') as string,
-      prefix: queryString(query.prefix, 'prefix') ?? '',
-      ...this.page(query),
+      agentId: query.agentId,
+      prefix: query.prefix ?? '',
+      ...page(query),
     });
   }
 
@@ -74,8 +79,9 @@ export class StateController {
    * too) ends the replay at once; at shutdown the stream ends with a final event (writeReplay).
    */
   @Get('replay')
+  @ApiOperation(REPLAY)
   async replay(
-    @Query() query: Query,
+    @ValidQuery() query: QueryOf<typeof REPLAY>,
     @CurrentPrincipal() principal: Principal,
     @Req() request: ContextRequest,
     @Res() response: Response,
@@ -86,18 +92,16 @@ export class StateController {
     if (response.closed || request.socket.destroyed) left.abort(); // gone during the guards
     const namespace = this.namespace(query, principal);
     const lastId = lastEventId(request.header('last-event-id'));
-    const asked = queryInteger(query.startTs, 'startTs');
+    const { startTs: asked, endTs, follow = false } = query;
     // A reconnect resumes after the last event it received, never before the range it asked for.
     const startTs = lastId === undefined ? asked : Math.max(asked ?? 0, lastId + 1);
-    const endTs = queryInteger(query.endTs, 'endTs');
-    const follow = queryBoolean(query.follow, 'follow');
     const sse = (request.header('accept') ?? '').includes('text/event-stream');
     const stream = this.streams.open(principal, sse ? 'http-sse' : 'http-ndjson', follow);
     let iterator: AsyncIterator<ReplayEvent> | undefined;
     try {
       const events = this.client.replay({
         namespace,
-        agentId: queryString(query.agentId, 'agentId') as string,
+        agentId: query.agentId,
         ...(startTs === undefined ? {} : { startTs }),
         ...(endTs === undefined ? {} : { endTs }),
         follow,
@@ -117,18 +121,21 @@ export class StateController {
     }
   }
 
-  private namespace(query: Query, principal: Principal): string {
-    return this.auth.authorizedNamespace(principal, queryString(query.namespace, 'namespace'));
+  private namespace(query: { namespace?: string }, principal: Principal): string {
+    return this.auth.authorizedNamespace(principal, query.namespace);
   }
+}
 
-  private page(query: Query): { limit?: number; cursor?: string; atTs?: number } {
-    const limit = queryInteger(query.limit, 'limit');
-    const cursor = queryString(query.cursor, 'cursor');
-    const atTs = queryInteger(query.atTs, 'atTs');
-    return {
-      ...(limit === undefined ? {} : { limit }),
-      ...(cursor ? { cursor } : {}),
-      ...(atTs === undefined ? {} : { atTs }),
-    };
-  }
+/** A listing's page options, as the engine takes them (an empty cursor is none). */
+function page(query: { limit?: number; cursor?: string; atTs?: number }): {
+  limit?: number;
+  cursor?: string;
+  atTs?: number;
+} {
+  const { limit, cursor, atTs } = query;
+  return {
+    ...(limit === undefined ? {} : { limit }),
+    ...(cursor ? { cursor } : {}),
+    ...(atTs === undefined ? {} : { atTs }),
+  };
 }
