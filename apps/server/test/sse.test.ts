@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { EventSource } from 'eventsource';
 import type { RunningServer } from '../src/server';
+import { commitOverHttp } from './support/followers';
 import { startTestServer } from './support/server';
 
 // The replay as server-sent events, read the way browsers read it: every event's `id` is its
@@ -20,18 +21,7 @@ afterAll(() => server.close());
 
 const namespace = (): string => `sse-${randomBytes(5).toString('hex')}`;
 
-async function commit(at: string, ns: string, agentId: string, value: object): Promise<number> {
-  const response = await fetch(`${at}/v1/commit`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      namespace: ns,
-      operations: [{ op: 'write', agentId, key: 'k', value }],
-    }),
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { commitTs: number }).commitTs;
-}
+const commit = commitOverHttp;
 
 interface SseMessage {
   readonly event?: string;

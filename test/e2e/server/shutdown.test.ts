@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { EventSource } from 'eventsource';
 import { startServerProcess } from '../../support/server-process';
-import { grpcFollower, httpFollower } from '../../../apps/server/test/support/followers';
+import {
+  commitOverHttp,
+  grpcFollower,
+  httpFollower,
+} from '../../../apps/server/test/support/followers';
 import { V1 } from '../../../apps/server/test/support/server';
 
 // SIGTERM with live replay streams of every kind and requests in flight: every stream ends at once
@@ -15,18 +19,8 @@ it('ends every replay stream with a final event and exits within the grace perio
   const server = await startServerProcess(['--shutdown-grace-ms', String(GRACE_MS)]);
   const base = `http://127.0.0.1:${server.httpPort}`;
   const ns = `s-${randomBytes(5).toString('hex')}`;
-  const commit = async (agentId: string, value: object): Promise<number> => {
-    const response = await fetch(`${base}/v1/commit`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        namespace: ns,
-        operations: [{ op: 'write', agentId, key: 'k', value }],
-      }),
-    });
-    expect(response.status).toBe(200);
-    return ((await response.json()) as { commitTs: number }).commitTs;
-  };
+  const commit = (agentId: string, value: object): Promise<number> =>
+    commitOverHttp(base, ns, agentId, value);
   await commit('f', { i: 0 });
   // A history larger than the transport's buffers, for a v1 Replay whose reader is slow.
   const big = 'x'.repeat(16_000);

@@ -121,3 +121,21 @@ export async function followerGauge(base: string): Promise<Record<string, number
   }
   return gauge;
 }
+
+/** Commits a write of `value` to the agent's key `k` over HTTP (POST /v1/commit): its commitTs. */
+export async function commitOverHttp(
+  base: string,
+  namespace: string,
+  agentId: string,
+  value: object,
+): Promise<number> {
+  const response = await fetch(`${base}/v1/commit`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ namespace, operations: [{ op: 'write', agentId, key: 'k', value }] }),
+  });
+  if (response.status !== 200) {
+    throw new Error(`commit answered ${response.status}: ${await response.text()}`);
+  }
+  return ((await response.json()) as { commitTs: number }).commitTs;
+}
