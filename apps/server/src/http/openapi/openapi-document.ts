@@ -5,7 +5,7 @@ import { createDocument, type ZodOpenApiOperationObject } from 'zod-openapi';
 import { ERROR_CODES } from '@statehouse/contract';
 import { SERVER_CONFIG } from '../../common/injection-tokens';
 import type { ServerConfig } from '../../config/server-config';
-import { operationOf, type ErrorStatus, type OperationSpec } from './operation.decorator';
+import { operationOf, TAGS, type ErrorStatus, type OperationSpec } from './operation.decorator';
 import { Problem } from './schemas';
 
 /** A route as Nest registered it: `GET`, `/v1/transactions/{txId}/write`, its operation. */
@@ -126,11 +126,7 @@ export class OpenApiDocument {
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
       servers: [{ url: origin, description: 'This server' }],
-      tags: [
-        { name: 'transactions', description: 'Begin, stage, read inside, commit, abort' },
-        { name: 'state', description: 'Committed reads: records, listings, replay' },
-        { name: 'operations', description: 'Probes, metrics, version, this document' },
-      ],
+      tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
       security: [{ bearer: [] }],
       components: {
         securitySchemes: {
@@ -183,7 +179,7 @@ function operation(spec: OperationSpec): ZodOpenApiOperationObject {
         : {}),
     },
   };
-  for (const status of spec.errors) {
+  for (const status of errorsOf(spec)) {
     (responses as Record<string, unknown>)[String(status)] = {
       description: `${ERROR_MEANINGS[status]}. Codes: ${codesOf(status).join(', ')}`,
       content: { 'application/problem+json': { schema: Problem } },
@@ -215,6 +211,14 @@ function operation(spec: OperationSpec): ZodOpenApiOperationObject {
       : {}),
     responses,
   };
+}
+
+/** The operation's refusals, and those of every route of its kind (body-gate.middleware.ts). */
+function errorsOf(spec: OperationSpec): ErrorStatus[] {
+  const always: ErrorStatus[] = [415]; // a body that is not JSON, on any route
+  if (spec.access === 'token') always.push(401, 403);
+  if (spec.access === 'token-or-public') always.push(401);
+  return [...new Set([...spec.errors, ...always])].sort((a, b) => a - b);
 }
 
 function codesOf(status: ErrorStatus): string[] {

@@ -4,6 +4,13 @@ import type { z } from 'zod';
 /** The 4XX and 5XX statuses an operation may answer (each a problem+json document). */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 503;
 
+/** The groups operations are listed in (in /docs), with their descriptions. */
+export const TAGS = {
+  transactions: 'Begin, stage, read inside, commit, abort',
+  state: 'Committed reads: records, listings, replay',
+  operations: 'Probes, metrics, version, this document',
+} as const;
+
 /**
  * Who may call: `token` (a bearer token when the server has tokens), `public` (probes, docs), or
  * `token-or-public` (/metrics: a token unless the server runs with --metrics-public).
@@ -22,7 +29,7 @@ export interface OperationSpec {
   readonly summary: string;
   readonly description?: string;
   /** The group it is listed under in /docs. */
-  readonly tag: 'transactions' | 'state' | 'operations';
+  readonly tag: keyof typeof TAGS;
   readonly access: Access;
   /** Query parameters: string, integer (z.int()) or boolean fields, each optional or not. */
   readonly query?: z.ZodObject;
@@ -38,7 +45,11 @@ export interface OperationSpec {
     readonly description: string;
     readonly content?: Readonly<Record<string, z.ZodType>>;
   };
-  /** The refusals it can answer besides those of every route (ROUTE_ERRORS). */
+  /**
+   * The refusals it can answer (each rendered as problem+json with its codes). The document adds
+   * those of every route of its kind: 415 to all (a body that is not JSON), 401 and 403 to `token`
+   * routes, 401 to `token-or-public` ones.
+   */
   readonly errors: readonly ErrorStatus[];
 }
 
