@@ -90,9 +90,14 @@ export const REPLAY = defineOperation({
       .meta({ description: 'After the history, keep delivering new commits' }),
   }),
   headers: z.object({
-    'last-event-id': z.string().regex(/^\d+$/).optional().meta({
-      description: 'Resume after this commitTs (the id of the last event received)',
-    }),
+    // Checked by lastEventId() (replay-response.ts), which the controller calls: the same rule.
+    'last-event-id': z
+      .string()
+      .regex(/^\d{1,16}$/)
+      .optional()
+      .meta({
+        description: 'Resume after this commitTs (the id of the last event received)',
+      }),
   }),
   success: {
     status: 200,
