@@ -35,6 +35,7 @@ export function explain(error: unknown): string {
   if (error.status === 410) {
     return `History before commitTs ${error.compactedTs ?? '?'} was removed by the retention policy. (${error.message})`;
   }
+  if (error.status === 401) return `The server refused the token: ${error.message}.`;
   if (error.status === 403) return `This token may not read that namespace. (${error.message})`;
   return `${error.message} (${error.code})`;
 }

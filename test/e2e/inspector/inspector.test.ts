@@ -163,3 +163,39 @@ it('says so for an unknown namespace, agent or key, and for a malformed address'
   await waitForText(page, '.notice', 'There is no page');
   expect(errors).toEqual([]);
 });
+
+it("shows the example agent's research run: its keys, their versions and values", async () => {
+  // What apps/example-agent's ResearchAgentService commits for one run (start, then one
+  // transaction per step: the step's output and the progress together; the answer at the end),
+  // put in through the HTTP API. Its screenshot is the README's (docs/images/inspector.png).
+  const steps = ['plan', 'search', 'read', 'analyze', 'answer'];
+  const agentId = 'research-42';
+  const question = 'Which Redis data types suit a versioned agent memory?';
+  await commit(server.httpUrl, ns, [
+    write(agentId, 'progress', { question, done: 0, answer: null }),
+  ]);
+  const outputs: string[] = [];
+  for (const [i, step] of steps.entries()) {
+    const output = `${step}(${question})${i ? ` after ${i} step(s)` : ''}`;
+    outputs.push(output);
+    const last = i === steps.length - 1;
+    await commit(server.httpUrl, ns, [
+      write(agentId, `step:${i + 1}`, { step, output }),
+      write(agentId, 'progress', { question, done: i + 1, answer: last ? output : null }),
+      ...(last ? [write(agentId, 'answer', { answer: output })] : []),
+    ]);
+  }
+  const { page, errors, screenshot } = await openPage(browser);
+  await page.goto(`${ui}#/ns/${encodeURIComponent(ns)}/agent/${agentId}`);
+  await waitForText(page, '#keys', 'step:5');
+  const rows = await page.$$eval('#keys tbody tr', (trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 2).map((td) => td.textContent)),
+  );
+  expect(rows).toEqual([
+    ['answer', '1'],
+    ['progress', '6'],
+    ...steps.map((_, i) => [`step:${i + 1}`, '1']),
+  ]);
+  await screenshot('example-agent');
+  expect(errors).toEqual([]);
+});
