@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 // A real browser for the web inspector's tests: Debian's chromium (installed by the suite when
 // missing: scripts/lib/test-tools.mjs), driven by puppeteer-core. Every page's console errors and
 // uncaught exceptions are collected, and screenshots go to test-artifacts/inspector/ (gitignored).

@@ -67,7 +67,7 @@ it('walks namespace → agent → key, reads a value, diffs two versions, reads 
   // Prefix search: "planner" finds planner and planner-b, not summarizer.
   await page.type('input[name=prefix]', 'planner');
   await page.click('form.inline button[type=submit]');
-  await page.waitForFunction(() => !document.body.textContent!.includes('summarizer'));
+  await page.waitForFunction(() => !document.body.textContent.includes('summarizer'));
   const agents = await page.$$eval('#agents tbody td:first-child', (cells) =>
     cells.map((cell) => cell.textContent),
   );
@@ -103,19 +103,19 @@ it('shows HTML in a value as text and never runs it; a huge value is cut with a 
   await page.goto(`${ui}#/ns/${encodeURIComponent(ns)}/agent/planner`);
   await waitForText(page, '#keys', 'onerror');
   const shown = await page.$$eval('#keys .value pre', (cells) => cells.map((c) => c.textContent));
-  expect(shown.some((text) => text!.includes(XSS.replace(/"/g, '\\"')))).toBe(true);
+  expect(shown.some((text) => text.includes(XSS.replace(/"/g, '\\"')))).toBe(true);
   expect(await page.$$('#keys img, #keys script')).toHaveLength(0);
   expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
 
   const big = (await page.$$('#keys tbody tr')).length;
   expect(big).toBe(3);
   const cut = await page.$$eval('#keys .value pre', (cells) =>
-    Math.max(...cells.map((c) => c.textContent!.length)),
+    Math.max(...cells.map((c) => c.textContent.length)),
   );
   expect(cut).toBeLessThan(3000);
   await page.click('#keys button.expand');
   await page.waitForFunction(() =>
-    [...document.querySelectorAll('#keys .value pre')].some((c) => c.textContent!.length > 200_000),
+    [...document.querySelectorAll('#keys .value pre')].some((c) => c.textContent.length > 200_000),
   );
   expect(errors).toEqual([]);
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Browser } from 'puppeteer-core';
 import { startServerProcess, testEnv, type ServerProcess } from '../../support/server-process';
-import { clickLink, commit, launchBrowser, openPage, waitForText, write } from './browser';
+import { commit, launchBrowser, openPage, waitForText, write } from './browser';
 
 // The web inspector on a server with tokens: nothing readable without one, a wrong one refused,
 // a scoped one shows only its namespaces, and the token travels in a header, never in a URL.
@@ -48,7 +48,7 @@ it('reads nothing without a token, refuses a wrong one, and shows only the names
   await page.click('form.login button[type=submit]');
   await waitForText(page, 'form.login', 'The server refused the token: Invalid token');
 
-  await page.$eval('input[name=token]', (input) => ((input as HTMLInputElement).value = ''));
+  await page.$eval('input[name=token]', (input) => (input.value = ''));
   await page.type('input[name=token]', SCOPED);
   await Promise.all([page.waitForNavigation(), page.click('form.login button[type=submit]')]);
   const keys = await waitForText(page, '#keys', 'memo');
