@@ -3,3 +3,5 @@
 export { StatehouseSaver, type StatehouseSaverOptions } from './saver/statehouse-saver';
 export { CheckpointNotFoundError } from './errors/checkpoint-not-found.error';
 export { UnserializableValueError } from './errors/unserializable-value.error';
+export { StatehouseStore, type StatehouseStoreOptions } from './store/statehouse-store';
+export { VectorSearchUnsupportedError } from './errors/vector-search-unsupported.error';

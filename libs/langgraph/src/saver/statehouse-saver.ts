@@ -208,8 +208,8 @@ export class StatehouseSaver extends BaseCheckpointSaver {
     await this.client.transaction(
       async (tx) => {
         const existing = await Promise.all(
-          records.map(({ key, record }) =>
-            record.idx >= 0 ? tx.get({ agentId, key }).then((r) => r.exists) : false,
+          records.map(async ({ key, record }) =>
+            record.idx >= 0 ? (await tx.get({ agentId, key })).exists : false,
           ),
         );
         for (const [i, { key, record }] of records.entries()) {
@@ -233,7 +233,10 @@ export class StatehouseSaver extends BaseCheckpointSaver {
       keys.push(key);
     }
     keys.sort((a, b) => Number(b.startsWith('latest/')) - Number(a.startsWith('latest/')));
-    const operations = [{ agentId: THREADS_AGENT, key: id }, ...keys.map((key) => ({ agentId, key }))];
+    const operations = [
+      { agentId: THREADS_AGENT, key: id },
+      ...keys.map((key) => ({ agentId, key })),
+    ];
     for (let start = 0; start < operations.length; start += DELETE_BATCH) {
       const batch = operations.slice(start, start + DELETE_BATCH);
       await this.client.transaction(
@@ -261,7 +264,10 @@ export class StatehouseSaver extends BaseCheckpointSaver {
     return records.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   }
 
-  private async matches(record: CheckpointRecord, filter: Record<string, unknown>): Promise<boolean> {
+  private async matches(
+    record: CheckpointRecord,
+    filter: Record<string, unknown>,
+  ): Promise<boolean> {
     const metadata = (await this.codec.decode(record.metadata)) as Record<string, unknown>;
     return Object.entries(filter).every(([key, value]) => metadata?.[key] === value);
   }
@@ -284,7 +290,8 @@ export class StatehouseSaver extends BaseCheckpointSaver {
       metadata,
       pendingWrites,
     };
-    if (record.parentId !== null) tuple.parentConfig = configOf(threadId, record.ns, record.parentId);
+    if (record.parentId !== null)
+      tuple.parentConfig = configOf(threadId, record.ns, record.parentId);
     return tuple;
   }
 
@@ -324,13 +331,11 @@ export class StatehouseSaver extends BaseCheckpointSaver {
       ),
     );
     return Promise.all(
-      records.map(
-        async (r): Promise<CheckpointPendingWrite> => [
-          r.taskId,
-          r.channel,
-          await this.codec.decode(r.value),
-        ],
-      ),
+      records.map(async (r): Promise<CheckpointPendingWrite> => [
+        r.taskId,
+        r.channel,
+        await this.codec.decode(r.value),
+      ]),
     );
   }
 
