@@ -9,6 +9,7 @@ import type { BaseMessage } from '@langchain/core/messages';
 import { Statehouse } from '@statehouse/core';
 import { StatehouseSaver } from '@statehouse/langgraph';
 import { uniqueNamespace } from '../../../libs/core/test/support/statehouse';
+import { startServerProcess, type ServerProcess } from '../../support/server-process';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const fixture = require('./fixtures/approval-graph.js') as {
@@ -74,10 +75,15 @@ class Replica {
 }
 
 let client: Statehouse;
+let server: ServerProcess;
 beforeAll(async () => {
   client = await Statehouse.connect({ redis: redisUrl() });
+  server = await startServerProcess(); // for replicas on the network client
 });
-afterAll(() => client.close());
+afterAll(async () => {
+  await client.close();
+  await server.stop();
+});
 
 function graphIn(namespace: string): Graph {
   return fixture.buildGraph(new StatehouseSaver(client, { namespace }));
@@ -115,7 +121,7 @@ function expectCompleteRun(snapshots: StateSnapshot[], id: string): void {
   });
 }
 
-it('a replica SIGKILLed inside the tool step: another resumes from the last checkpoint and finishes with Command({ resume })', async () => {
+it('a replica SIGKILLed inside the tool step: another (on the network client) resumes from the last checkpoint and finishes with Command({ resume })', async () => {
   const namespace = uniqueNamespace('lg-e2e');
   const a = new Replica(namespace, 'start', { threads: ['crash'] }, { HANG_IN_TOOL: '1' });
   await a.waitFor((line) => line.inTool === 'crash');
@@ -126,7 +132,12 @@ it('a replica SIGKILLed inside the tool step: another resumes from the last chec
   expect(left.next).toEqual(['tools']); // the last checkpoint: plan done, the tool call pending
   expect(toolMessages(left.values as Values)).toEqual([]);
 
-  const b = new Replica(namespace, 'recover', { threads: ['crash'], decision: { approved: true } });
+  const b = new Replica(
+    namespace,
+    'recover',
+    { threads: ['crash'], decision: { approved: true } },
+    { STATEHOUSE_SERVER_URL: server.url },
+  );
   expect(await b.finish()).toEqual([
     { thread: 'crash', interrupt: { question: question('crash') } },
     { thread: 'crash', result: `booked ${fixture.itemOf('crash')}`, decision: { approved: true } },
@@ -134,7 +145,7 @@ it('a replica SIGKILLed inside the tool step: another resumes from the last chec
   const done = await graph.getState(thread('crash'));
   expect(toolMessages(done.values as Values)).toEqual([question('crash')]);
   expectCompleteRun(await history(graph, 'crash'), 'crash');
-});
+}, 120_000);
 
 it('a replica SIGKILLed while its run waits for approval: another resumes it with Command({ resume }); history and time travel', async () => {
   const namespace = uniqueNamespace('lg-e2e');
@@ -182,16 +193,17 @@ it('a replica SIGKILLed while its run waits for approval: another resumes it wit
   expect((await graph.getState(thread('wait'))).values).toMatchObject({
     decision: { approved: false },
   });
-});
+}, 120_000);
 
-it('two replicas run 50 threads at once: no checkpoint lost or mixed up', async () => {
+it('two replicas (embedded, network client) run 50 threads at once: no checkpoint lost or mixed up', async () => {
   const namespace = uniqueNamespace('lg-e2e');
   const ids = Array.from({ length: 50 }, (_, i) => `thread-${i}`);
   const [first, second] = [ids.slice(0, 25), ids.slice(25)];
   // each replica starts half the threads, then resumes the other replica's half, concurrently
+  const network = { STATEHOUSE_SERVER_URL: server.url };
   const started = await Promise.all([
     new Replica(namespace, 'start', { threads: first }).finish(),
-    new Replica(namespace, 'start', { threads: second }).finish(),
+    new Replica(namespace, 'start', { threads: second }, network).finish(),
   ]);
   expect(started.flat()).toHaveLength(50);
   for (const line of started.flat()) {
@@ -199,7 +211,12 @@ it('two replicas run 50 threads at once: no checkpoint lost or mixed up', async 
   }
   await Promise.all([
     new Replica(namespace, 'resume', { threads: second, decision: { approved: true } }).finish(),
-    new Replica(namespace, 'resume', { threads: first, decision: { approved: false } }).finish(),
+    new Replica(
+      namespace,
+      'resume',
+      { threads: first, decision: { approved: false } },
+      network,
+    ).finish(),
   ]);
 
   const graph = graphIn(namespace);
@@ -218,4 +235,4 @@ it('two replicas run 50 threads at once: no checkpoint lost or mixed up', async 
     all.push(tuple.config.configurable?.thread_id as string);
   expect(all).toHaveLength(50 * 6);
   expect(new Set(all)).toEqual(new Set(ids));
-});
+}, 180_000);
