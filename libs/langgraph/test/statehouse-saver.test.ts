@@ -281,3 +281,44 @@ it('two savers on one Redis (two replicas) see each other’s checkpoints', asyn
   });
   expect((await b.getTuple({ configurable: { thread_id: 't' } }))!.config).toEqual(config);
 });
+
+it('puts racing on one thread from two savers: every checkpoint kept, the head is the greatest id', async () => {
+  const namespace = uniqueNamespace('lg');
+  const savers = [
+    new StatehouseSaver(await connectClient(), { namespace }),
+    new StatehouseSaver(await connectClient(), { namespace }),
+  ];
+  const checkpoints = Array.from({ length: 12 }, (_, i) => checkpoint({ n: i }));
+  await Promise.all(
+    checkpoints.map((cp, i) =>
+      savers[i % 2]!.put({ configurable: { thread_id: 'race' } }, cp, META, { n: 1 }),
+    ),
+  );
+  const listed = await collect(savers[0]!.list({ configurable: { thread_id: 'race' } }));
+  const ids = checkpoints
+    .map((cp) => cp.id)
+    .sort()
+    .reverse();
+  expect(listed.map((t) => t.checkpoint.id)).toEqual(ids);
+  for (const tuple of listed) {
+    const own = checkpoints.find((cp) => cp.id === tuple.checkpoint.id)!;
+    expect(tuple.checkpoint.channel_values).toEqual(own.channel_values);
+  }
+  const head = await savers[1]!.getTuple({ configurable: { thread_id: 'race' } });
+  expect(head!.checkpoint.id).toBe(ids[0]);
+});
+
+it('a value over the engine’s maxValueBytes: a ValidationError naming the channel, nothing written', async () => {
+  const s = new StatehouseSaver(await connectClient({ maxValueBytes: 4096 }), {
+    namespace: uniqueNamespace('lg'),
+  });
+  const big = checkpoint({ small: 'ok', messages: ['x'.repeat(10_000)] });
+  const put = s.put({ configurable: { thread_id: 't' } }, big, META, { small: 1, messages: 1 });
+  await expect(put).rejects.toBeInstanceOf(ValidationError);
+  await expect(put).rejects.toMatchObject({ field: 'checkpoint.channel_values.messages' });
+  await expect(put).rejects.toThrow(/at most 4096 bytes/);
+  expect(await everything(s)).toEqual([]);
+  const config = await s.put({ configurable: { thread_id: 't' } }, checkpoint(), META, {});
+  const writes = s.putWrites(config, [['big', 'y'.repeat(10_000)]], 'task');
+  await expect(writes).rejects.toMatchObject({ field: 'writes[0]' });
+});

@@ -55,6 +55,8 @@ export interface StatehouseSaverOptions {
 
 /** Records deleted per transaction by deleteThread (a transaction holds at most 1000 by default). */
 const DELETE_BATCH = 500;
+/** Runs of a put after a conflict (two puts on one thread's head at once; LangGraph makes one). */
+const PUT_RETRIES = 20;
 
 export class StatehouseSaver extends BaseCheckpointSaver {
   /** The Statehouse namespace this saver writes to. */
@@ -158,13 +160,17 @@ export class StatehouseSaver extends BaseCheckpointSaver {
           ...encoded,
           channels: channelRefs(checkpoint, stored, id, parentRecord),
         };
-        await tx.write({ agentId, key: keys.record, value: record });
-        for (const blob of blobs) await tx.write({ agentId, key: blob.key, value: blob.value });
+        await named('checkpoint', tx.write({ agentId, key: keys.record, value: record }));
+        for (const blob of blobs) {
+          const field = `checkpoint.channel_values.${blob.channel}`;
+          await named(field, tx.write({ agentId, key: blob.key, value: blob.value }));
+        }
         const head = latest.value as unknown as CheckpointRecord | null;
         if (!head || head.id <= id) await tx.write({ agentId, key: keys.latest, value: record });
         if (!indexed.exists) await tx.write({ agentId: THREADS_AGENT, key: threadId, value: {} });
       },
-      { namespace: this.namespace, buffered: true },
+      // puts racing on one thread's head retry (with backoff) until each is in: none may be lost
+      { namespace: this.namespace, buffered: true, maxRetries: PUT_RETRIES },
     );
     return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: id } };
   }
@@ -202,7 +208,7 @@ export class StatehouseSaver extends BaseCheckpointSaver {
           channel,
           value: await this.codec.encode(value, `writes[${index}]`),
         };
-        return { key: writeKey(ns, cpId, taskId, idx), record };
+        return { key: writeKey(ns, cpId, taskId, idx), record, field: `writes[${index}]` };
       }),
     );
     await this.client.transaction(
@@ -212,8 +218,8 @@ export class StatehouseSaver extends BaseCheckpointSaver {
             record.idx >= 0 ? (await tx.get({ agentId, key })).exists : false,
           ),
         );
-        for (const [i, { key, record }] of records.entries()) {
-          if (!existing[i]) await tx.write({ agentId, key, value: record });
+        for (const [i, { key, record, field }] of records.entries()) {
+          if (!existing[i]) await named(field, tx.write({ agentId, key, value: record }));
         }
       },
       { namespace: this.namespace, buffered: true },
@@ -352,6 +358,18 @@ export class StatehouseSaver extends BaseCheckpointSaver {
     const versions = Object.values(checkpoint.channel_versions);
     checkpoint.channel_versions[TASKS] =
       versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
+  }
+}
+
+/** A value the engine refused (too large), blamed on the input it came from. */
+async function named(field: string, write: Promise<void>): Promise<void> {
+  try {
+    await write;
+  } catch (error) {
+    if (error instanceof ValidationError && error.field.startsWith('value')) {
+      throw new ValidationError(field, error.rule);
+    }
+    throw error;
   }
 }
 
