@@ -6,7 +6,7 @@ import { uniqueNamespace } from '../../../core/test/support/statehouse';
 // StatehouseStore against LangGraph's InMemoryStore: every operation runs on both and must give
 // the same answer. Items are put in key order, so InMemoryStore's insertion order is also ours.
 // Run on the embedded engine (statehouse-store.test.ts) and on the network client through a
-// server process (test/e2e/langgraph/store-network.test.ts).
+// server process (test/e2e/langgraph/network-client.test.ts).
 
 const plain = (item: Item | null) =>
   item && { namespace: item.namespace, key: item.key, value: item.value };
