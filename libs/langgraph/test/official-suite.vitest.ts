@@ -7,7 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { validate } from '@langchain/langgraph-checkpoint-validation';
+import {
+  deltaChannelHistoryTests,
+  validate,
+  type CheckpointSaverTestInitializer,
+} from '@langchain/langgraph-checkpoint-validation';
 import { Statehouse, startEmbeddedRedis, type StatehouseApi } from '@statehouse/core';
 import { StatehouseClient } from '@statehouse/client';
 import { startStatehouseServer, type StatehouseServer } from '@statehouse/testing';
@@ -41,8 +45,14 @@ async function stopAll(backend: Backend): Promise<void> {
   for (const stop of backend.stop.reverse()) await stop();
 }
 
+/** validate() (the default spec), and the opt-in getDeltaChannelHistory tests LangGraph's own savers run. */
+function validateAll(initializer: CheckpointSaverTestInitializer<StatehouseSaver>): void {
+  validate(initializer);
+  deltaChannelHistoryTests(initializer);
+}
+
 const embedded: Backend = { stop: [] };
-validate({
+validateAll({
   checkpointerName: 'StatehouseSaver (embedded engine)',
   beforeAllTimeout: 60_000,
   async beforeAll() {
@@ -53,7 +63,7 @@ validate({
 });
 
 const network: Backend = { stop: [] };
-validate({
+validateAll({
   checkpointerName: 'StatehouseSaver (network client, server process)',
   beforeAllTimeout: 60_000,
   async beforeAll() {
