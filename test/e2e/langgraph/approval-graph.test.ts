@@ -193,6 +193,30 @@ it('a replica SIGKILLed while its run waits for approval: another resumes it wit
   expect((await graph.getState(thread('wait'))).values).toMatchObject({
     decision: { approved: false },
   });
+
+  // time travel: re-run from step 1 (before the tool); the tool runs again on a new branch, which
+  // stops at the approval, and both earlier branches keep their ends
+  const atTools = snapshots.find((s) => s.next[0] === 'tools')!;
+  await graph.invoke(null, atTools.config);
+  const [rerun, forkPoint] = await history(graph, 'wait');
+  expect(rerun!.next).toEqual(['approval']);
+  expect(toolMessages(rerun!.values as Values)).toEqual([question('wait')]);
+  expect((rerun!.values as Values).decision).toBeUndefined();
+  // LangGraph first copies the checkpoint it re-runs from (source 'fork'), then runs on it
+  expect(forkPoint!.metadata?.source).toBe('fork');
+  expect(rerun!.parentConfig?.configurable?.checkpoint_id).toBe(
+    forkPoint!.config.configurable?.checkpoint_id,
+  );
+  expect(forkPoint!.parentConfig?.configurable?.checkpoint_id).toBe(
+    atTools.config.configurable?.checkpoint_id,
+  );
+  expect(await history(graph, 'wait')).toHaveLength(after.length + 2);
+  expect(((await graph.getState(snapshots[0]!.config)).values as Values).result).toBe(
+    `booked ${fixture.itemOf('wait')}`,
+  );
+  expect(((await graph.getState(forkHead!.config)).values as Values).result).toBe(
+    `cancelled ${fixture.itemOf('wait')}`,
+  );
 }, 120_000);
 
 it('two replicas (embedded, network client) run 50 threads at once: no checkpoint lost or mixed up', async () => {
