@@ -125,3 +125,33 @@ export function usePages() {
     ),
   };
 }
+
+/** A list as a table: a header row, then one row per item with its cells. */
+export function Table<T>(props: {
+  id: string;
+  columns: ComponentChildren[];
+  rows: T[];
+  rowKey: (row: T) => string | number;
+  cells: (row: T) => ComponentChildren[];
+}) {
+  return (
+    <table class="list" id={props.id}>
+      <thead>
+        <tr>
+          {props.columns.map((column, i) => (
+            <th key={i}>{column}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((row) => (
+          <tr key={props.rowKey(row)}>
+            {props.cells(row).map((cell, i) => (
+              <td key={i}>{cell}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,5 +1,5 @@
 import { api } from '../api';
-import { Crumbs, Notice, Show, useLoad, usePages, Value } from '../components';
+import { Crumbs, Notice, Show, Table, useLoad, usePages, Value } from '../components';
 import { href } from '../route';
 
 const PAGE_SIZE = 100;
@@ -54,32 +54,20 @@ export function AgentPage({ namespace, agentId }: { namespace: string; agentId: 
             </Notice>
           ) : (
             <>
-              <table class="list" id="keys">
-                <thead>
-                  <tr>
-                    <th>Key</th>
-                    <th title="Writes and deletes of this key">Versions</th>
-                    <th>Last commitTs</th>
-                    <th>Value</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {entries.map((entry) => (
-                    <tr key={entry.key}>
-                      <td>
-                        <a href={href({ page: 'key', namespace, agentId, key: entry.key })}>
-                          {entry.key}
-                        </a>
-                      </td>
-                      <td>{entry.version}</td>
-                      <td>{entry.commitTs}</td>
-                      <td>
-                        <Value value={entry.value} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <Table
+                id="keys"
+                columns={['Key', 'Versions', 'Last commitTs', 'Value']}
+                rows={entries}
+                rowKey={(entry) => entry.key}
+                cells={(entry) => [
+                  <a href={href({ page: 'key', namespace, agentId, key: entry.key })}>
+                    {entry.key}
+                  </a>,
+                  entry.version,
+                  entry.commitTs,
+                  <Value value={entry.value} />,
+                ]}
+              />
               <Pager next={next} />
             </>
           )

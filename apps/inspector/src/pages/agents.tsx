@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
-import { Crumbs, Notice, Show, useLoad, usePages } from '../components';
+import { Crumbs, Notice, Show, Table, useLoad, usePages } from '../components';
 import { href } from '../route';
 
 const PAGE_SIZE = 50;
@@ -60,28 +60,19 @@ export function AgentsPage({ namespace }: { namespace: string }) {
             {agents.length === 0 ? (
               <Notice>{prefix ? `No agent id starts with “${prefix}”.` : 'No agents.'}</Notice>
             ) : (
-              <table class="list" id="agents">
-                <thead>
-                  <tr>
-                    <th>Agent</th>
-                    <th>Live keys</th>
-                    <th>Last commitTs</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {agents.map((agent) => (
-                    <tr key={agent.agentId}>
-                      <td>
-                        <a href={href({ page: 'agent', namespace, agentId: agent.agentId })}>
-                          {agent.agentId}
-                        </a>
-                      </td>
-                      <td>{agent.keyCount}</td>
-                      <td>{agent.lastCommitTs}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <Table
+                id="agents"
+                columns={['Agent', 'Live keys', 'Last commitTs']}
+                rows={agents}
+                rowKey={(agent) => agent.agentId}
+                cells={(agent) => [
+                  <a href={href({ page: 'agent', namespace, agentId: agent.agentId })}>
+                    {agent.agentId}
+                  </a>,
+                  agent.keyCount,
+                  agent.lastCommitTs,
+                ]}
+              />
             )}
             <Pager next={next} />
           </>

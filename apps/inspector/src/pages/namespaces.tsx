@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
-import { Crumbs, Notice, Show, useLoad } from '../components';
+import { Crumbs, Notice, Show, Table, useLoad } from '../components';
 import { href } from '../route';
 
 /** The namespaces this token may read, with their agent counts. */
@@ -15,26 +15,17 @@ export function NamespacesPage() {
           namespaces.length === 0 ? (
             <Notice>No namespace yet: nothing has been committed that this token may read.</Notice>
           ) : (
-            <table class="list" id="namespaces">
-              <thead>
-                <tr>
-                  <th>Namespace</th>
-                  <th>Agents</th>
-                  <th>Last commitTs</th>
-                </tr>
-              </thead>
-              <tbody>
-                {namespaces.map((ns) => (
-                  <tr key={ns.namespace}>
-                    <td>
-                      <a href={href({ page: 'agents', namespace: ns.namespace })}>{ns.namespace}</a>
-                    </td>
-                    <td>{ns.agentCount}</td>
-                    <td>{ns.lastCommitTs}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Table
+              id="namespaces"
+              columns={['Namespace', 'Agents', 'Last commitTs']}
+              rows={namespaces}
+              rowKey={(ns) => ns.namespace}
+              cells={(ns) => [
+                <a href={href({ page: 'agents', namespace: ns.namespace })}>{ns.namespace}</a>,
+                ns.agentCount,
+                ns.lastCommitTs,
+              ]}
+            />
           )
         }
       </Show>

@@ -1,5 +1,5 @@
 import { api, type ReplayEvent } from '../api';
-import { Crumbs, Show, time, useLoad, Value } from '../components';
+import { Crumbs, Show, Table, time, useLoad, Value } from '../components';
 import { replayRange } from '../replay';
 import { href } from '../route';
 
@@ -46,37 +46,26 @@ export function TransactionPage({ txId, agentId }: { txId: string; agentId?: str
             {commit && agentId !== undefined && (
               <section>
                 <h2>Operations on agent {agentId}</h2>
-                <table class="list" id="operations">
-                  <thead>
-                    <tr>
-                      <th>Key</th>
-                      <th>Version</th>
-                      <th>Value</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {commit.operations.map((operation) => (
-                      <tr key={operation.key}>
-                        <td>
-                          <a
-                            href={href({
-                              page: 'key',
-                              namespace: tx.namespace,
-                              agentId,
-                              key: operation.key,
-                            })}
-                          >
-                            {operation.key}
-                          </a>
-                        </td>
-                        <td>{operation.version}</td>
-                        <td>
-                          <Value value={operation.value} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <Table
+                  id="operations"
+                  columns={['Key', 'Version', 'Value']}
+                  rows={commit.operations}
+                  rowKey={(operation) => operation.key}
+                  cells={(operation) => [
+                    <a
+                      href={href({
+                        page: 'key',
+                        namespace: tx.namespace,
+                        agentId,
+                        key: operation.key,
+                      })}
+                    >
+                      {operation.key}
+                    </a>,
+                    operation.version,
+                    <Value value={operation.value} />,
+                  ]}
+                />
               </section>
             )}
           </>
