@@ -118,6 +118,8 @@ export interface ReplayEvent {
   txId: string;
   commitTs: number;
   operations: Array<{ key: string; value: Json | null; version: number }>;
+  /** On the first event of a replay that started at the retention policy's horizon. */
+  horizon?: number;
 }
 export interface TransactionDescription {
   id: string;

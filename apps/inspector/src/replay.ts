@@ -24,7 +24,14 @@ export async function followReplay(follow: Follow): Promise<void> {
   while (!follow.signal.aborted) {
     try {
       const response = await fetch(
-        apiUrl('v1/replay', { namespace: follow.namespace, agentId: follow.agentId, follow: true }),
+        // fromHorizon: history removed by a retention policy starts the replay at the horizon
+        // instead of refusing it (410); a server without retention ignores the parameter.
+        apiUrl('v1/replay', {
+          namespace: follow.namespace,
+          agentId: follow.agentId,
+          follow: true,
+          fromHorizon: true,
+        }),
         {
           headers: headers({
             accept: 'text/event-stream',

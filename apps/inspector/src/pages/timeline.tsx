@@ -27,6 +27,7 @@ export function TimelinePage({ namespace, agentId }: { namespace: string; agentI
     });
     return () => stop.abort();
   }, [namespace, agentId]);
+  const horizon = events.find((event) => event.horizon !== undefined)?.horizon;
   return (
     <main>
       <Crumbs>
@@ -36,6 +37,12 @@ export function TimelinePage({ namespace, agentId }: { namespace: string; agentI
         {error ? 'Stopped' : live ? '● Live: new commits appear here' : 'Connecting…'}
       </p>
       {error && <ErrorBox error={error} />}
+      {horizon !== undefined && (
+        <Notice>
+          History before commitTs {horizon} was removed by the retention policy: the timeline starts
+          there.
+        </Notice>
+      )}
       {!error && live && events.length === 0 && (
         <Notice>No commits for agent “{agentId}” yet: waiting for the first.</Notice>
       )}
