@@ -35,10 +35,10 @@ export function diffLines(before: string, after: string): DiffLine[] {
     if (i < a.length && j < b.length && a[i] === b[j]) {
       lines.push({ kind: 'same', text: a[i++]! });
       j++;
-    } else if (j < b.length && (i === a.length || lengths[i]![j + 1]! >= lengths[i + 1]![j]!)) {
-      lines.push({ kind: 'added', text: b[j++]! });
+    } else if (i < a.length && (j === b.length || lengths[i + 1]![j]! >= lengths[i]![j + 1]!)) {
+      lines.push({ kind: 'removed', text: a[i++]! }); // removals first, as diff tools show them
     } else {
-      lines.push({ kind: 'removed', text: a[i++]! });
+      lines.push({ kind: 'added', text: b[j++]! });
     }
   }
   return lines;

@@ -62,6 +62,8 @@ it('serves a bundle under 300 KB gzipped, from the built files (no CDN)', async 
 it('walks namespace → agent → key, reads a value, diffs two versions, reads as of a commitTs', async () => {
   const { page, errors, screenshot } = await openPage(browser);
   await page.goto(ui);
+  await waitForText(page, '#namespaces', ns);
+  await screenshot('namespaces');
   await clickLink(page, ns);
   await screenshot('namespace-agents');
   // Prefix search: "planner" finds planner and planner-b, not summarizer.
