@@ -3,8 +3,19 @@ import { dirname, join } from 'node:path';
 import type { NextFunction, Request, Response } from 'express';
 import { problem } from './problem.filter';
 
-/** The web inspector's files, built with the project (`npm run build`: apps/inspector/dist). */
-const INSPECTOR_DIR = join(dirname(require.resolve('@statehouse/inspector/package.json')), 'dist');
+/**
+ * The web inspector's files, built with the project (`npm run build`: apps/inspector/dist); null
+ * when the package is not installed (then /ui answers 503, and the API works on).
+ */
+const INSPECTOR_DIR = inspectorDir();
+
+function inspectorDir(): string | null {
+  try {
+    return join(dirname(require.resolve('@statehouse/inspector/package.json')), 'dist');
+  } catch {
+    return null;
+  }
+}
 /** What /ui serves: the page, and under /ui/assets/ its script and stylesheet (nothing else). */
 const ASSETS = new Set(['app.js', 'app.css']);
 
@@ -32,7 +43,7 @@ export function inspectorFiles(request: Request, response: Response, next: NextF
   const asset = /^\/assets\/([\w.-]+)$/.exec(request.path)?.[1];
   if (request.path !== '/' && (asset === undefined || !ASSETS.has(asset))) return next();
   const file = asset === undefined ? 'index.html' : `assets/${asset}`;
-  if (!existsSync(join(INSPECTOR_DIR, file))) {
+  if (INSPECTOR_DIR === null || !existsSync(join(INSPECTOR_DIR, file))) {
     response
       .status(503)
       .type('application/problem+json')
