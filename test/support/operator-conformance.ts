@@ -408,7 +408,7 @@ export function describeOperatorConformance(name: string, target: ConformanceTar
       for (const history of [true, false]) {
         const lines = await collect(client.exportSnapshot({ namespace: ns, history }));
         const target = `${ns}-${history ? 'h' : 'r'}`;
-        async function* crashing(): AsyncGenerator<string> {
+        function* crashing(): Generator<string> {
           for (const [i, line] of lines.entries()) {
             if (i === 25) throw new Error('the process died');
             yield line;
