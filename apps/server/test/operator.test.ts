@@ -114,9 +114,9 @@ describe('tokens', () => {
       commits: 0,
       atTs: 1,
     });
-    expect(await admin.getState({ namespace: `${mine}-copy`, agentId: 'agent-2', key: 'k' })).toEqual(
-      { exists: true, value: { namespace: theirs }, version: 1, commitTs: 1 },
-    );
+    expect(
+      await admin.getState({ namespace: `${mine}-copy`, agentId: 'agent-2', key: 'k' }),
+    ).toEqual({ exists: true, value: { namespace: theirs }, version: 1, commitTs: 1 });
   });
 
   it('scope the HTTP listings too', async () => {
@@ -196,5 +196,18 @@ describe('HTTP', () => {
     const mode = await http('POST', `/v1/import?namespace=m-${run}&mode=overwrite`, { body: dump });
     expect(mode.status).toBe(400);
     expect(mode.text).toContain('mode');
+  });
+
+  it('describes the operator routes in the OpenAPI document and its page', async () => {
+    const document = (await http('GET', '/openapi.json')).json() as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/v1/namespaces', '/v1/agents', '/v1/export', '/v1/import']),
+    );
+    expect(Object.keys(document.paths['/v1/import']!)).toEqual(['post']);
+    const page = await http('GET', '/docs');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('/v1/import');
   });
 });
