@@ -34,6 +34,11 @@ const NOT_EMPTY: number = ScriptCode.NAMESPACE_NOT_EMPTY;
 
 /** Records (or operations of commits) per import step: one script call, or one merged commit. */
 const BATCH_OPERATIONS = 500;
+/**
+ * And at most about this much JSON per step: large values make smaller batches, so that a merged
+ * batch stays within maxTransactionBytes (16 MiB by default) and a script call stays small.
+ */
+const BATCH_BYTES = 4 * 1024 * 1024;
 
 export interface ImportDeps {
   readonly redis: StatehouseConnection;
@@ -96,6 +101,7 @@ export async function importSnapshot(
     ? { kind: 'commits', items: [] }
     : { kind: 'records', items: [] };
   let size = 0;
+  let bytes = 0;
   let previousTs = 0;
   let trailer: SnapshotTrailer | undefined;
   let lastLine = first.value.line;
@@ -104,6 +110,7 @@ export async function importSnapshot(
     if (batch.items.length > 0 && line > resumeAfter) await writer.write(batch, line);
     batch = { kind: batch.kind, items: [] };
     size = 0;
+    bytes = 0;
     args.onProgress?.({ lines: line, records: seen.versions });
   };
   for await (const { text, line } of lines) {
@@ -130,7 +137,8 @@ export async function importSnapshot(
       seen.versions += commit.ops.length;
       size += commit.ops.length + 1;
     }
-    if (size >= BATCH_OPERATIONS) await flush(line);
+    bytes += text.length;
+    if (size >= BATCH_OPERATIONS || bytes >= BATCH_BYTES) await flush(line);
   }
   if (!trailer) {
     throw new SnapshotFormatError(
