@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   NamespaceNotEmptyError,
+  serializeValue,
   SnapshotFormatError,
   validateArgs,
   validateName,
@@ -44,6 +45,8 @@ export interface ImportDeps {
   readonly redis: StatehouseConnection;
   readonly keys: (namespace: string) => NamespaceKeys;
   readonly listing: ListingRepository;
+  /** The client's maxValueBytes: a value the snapshot holds is checked as a write's. */
+  readonly maxValueBytes: number;
   /** Registers a namespace before its first write (the registry of listNamespaces). */
   readonly register: (namespace: string) => Promise<void>;
   /** A transaction sent whole, for 'merge' (safe to send again: same id and token). */
@@ -123,14 +126,14 @@ export async function importSnapshot(
       continue;
     }
     if (batch.kind === 'records') {
-      const record = checkNames(parseRecord(fields, line, header.atTs), line);
+      const record = checkItem(parseRecord(fields, line, header.atTs), line, deps.maxValueBytes);
       batch.items.push(record);
       seen.records++;
       seen.versions++;
       size++;
     } else {
       const commit = parseCommit(fields, line, previousTs, header.atTs);
-      for (const op of commit.ops) checkNames(op, line);
+      for (const op of commit.ops) checkItem(op, line, deps.maxValueBytes);
       previousTs = commit.commitTs;
       batch.items.push(commit);
       seen.commits++;
@@ -144,7 +147,7 @@ export async function importSnapshot(
     throw new SnapshotFormatError(
       lastLine + 1,
       'the snapshot ends before its trailer line ({"end":true,...}): the file is truncated. ' +
-        'What was read is imported; import the complete file to finish',
+        'The batches before it are imported; import the complete file to finish',
     );
   }
   if (
@@ -171,10 +174,16 @@ function validateSnapshotNamespace(namespace: string): string {
   }
 }
 
-function checkNames<T extends { agentId: string; key: string }>(item: T, line: number): T {
+/** The names and the value of a record or an operation, checked as a write's are. */
+function checkItem<T extends { agentId: string; key: string; value: object | null }>(
+  item: T,
+  line: number,
+  maxValueBytes: number,
+): T {
   try {
     validateName(item.agentId, 'agentId');
     validateName(item.key, 'key');
+    if (item.value !== null) serializeValue(item.value, maxValueBytes);
   } catch (error) {
     if (error instanceof ValidationError) throw new SnapshotFormatError(line, error.message);
     throw error;
