@@ -95,6 +95,7 @@ export class OperatorTools {
         redis: transactions.redis,
         keys: (namespace) => transactions.keys(namespace),
         listing: this.listing,
+        replicated: (namespace) => transactions.replicated(namespace),
         register: (namespace) => transactions.registry.ensure(namespace) ?? Promise.resolve(),
       },
       source,
