@@ -270,7 +270,12 @@ export function describeOperatorConformance(name: string, target: ConformanceTar
         versions: 5,
       });
       const target = `${ns}-restored`;
-      const summary = await client.importSnapshot(lines, { namespace: target });
+      const progress: number[] = [];
+      const summary = await client.importSnapshot(lines, {
+        namespace: target,
+        onProgress: (p) => progress.push(p.lines),
+      });
+      expect(progress.at(-1)).toBe(lines.length); // the progress reaches the last line
       expect(summary).toEqual({ namespace: target, records: 5, versions: 5, commits: 0, atTs: 9 });
       expect(await everyRecord(client, target)).toEqual(await everyRecord(client, ns));
       expect(await client.lastCommitTs(target)).toBe(9);

@@ -155,7 +155,7 @@ export async function importCall(
         typeof item === 'string'
           ? Buffer.from(item.endsWith('\n') ? item : `${item}\n`, 'utf8') // a line
           : Buffer.from(item.buffer, item.byteOffset, item.byteLength); // a raw chunk
-      if (typeof item === 'string') lines++;
+      lines += newlines(bytes);
       pending.push(bytes);
       size += bytes.length;
       // The header goes at once: the server refuses a namespace that is not empty (or a
@@ -168,6 +168,7 @@ export async function importCall(
       }
     }
     if (size > 0 || first) await send(Buffer.concat(pending));
+    args.onProgress?.({ lines, records: Math.max(0, lines - 1) });
     call.end();
     await finished;
   } catch (error) {
@@ -187,4 +188,11 @@ export async function importCall(
     commits: Number(summary.commits ?? 0),
     atTs: Number(summary.at_ts ?? 0),
   };
+}
+
+/** How many lines a chunk ends (its newline bytes). */
+function newlines(bytes: Buffer): number {
+  let count = 0;
+  for (let at = bytes.indexOf(10); at >= 0; at = bytes.indexOf(10, at + 1)) count++;
+  return count;
 }

@@ -36,10 +36,17 @@ export interface ExportOptions {
   readonly history?: boolean;
 }
 
+/**
+ * Called as the import goes: by the engine after each batch written, by the network client after
+ * each chunk sent to the server (and once at the end of the file).
+ */
 export interface ImportProgress {
   /** Lines read so far (the header included). */
   readonly lines: number;
-  /** Records (or, with history, operations) written so far. */
+  /**
+   * Engine: records (with history, operations) read so far. Network client: lines sent but the
+   * header (the server reports the exact counts in the summary).
+   */
   readonly records: number;
 }
 
