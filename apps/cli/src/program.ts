@@ -6,6 +6,9 @@ import { registerInspect } from './commands/inspect';
 import { registerKeys } from './commands/keys';
 import { registerReplay, registerTail } from './commands/replay';
 import { registerTx } from './commands/tx';
+import { registerAgents, registerNamespaces } from './commands/namespaces';
+import { registerDump } from './commands/dump';
+import { registerRestore } from './commands/restore';
 import { DEFAULT_ADDRESS, DEFAULT_NAMESPACE } from './connection/connection-options';
 import { ExitCode } from './exit-codes';
 import { Runner } from './runner';
@@ -48,6 +51,8 @@ export function buildProgram(runner: Runner, json: boolean): Command {
     });
   registerHealth(program, runner);
   registerVersion(program, runner);
+  registerNamespaces(program, runner);
+  registerAgents(program, runner);
   registerGet(program, runner);
   registerHistory(program, runner);
   registerKeys(program, runner);
@@ -55,6 +60,8 @@ export function buildProgram(runner: Runner, json: boolean): Command {
   registerTail(program, runner);
   registerInspect(program, runner);
   registerTx(program, runner);
+  registerDump(program, runner);
+  registerRestore(program, runner);
   // Every command inherits the error handling: usage errors exit 2 with that command's usage.
   for (const command of allCommands(program)) {
     command

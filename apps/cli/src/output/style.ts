@@ -10,7 +10,9 @@ export interface Style {
 }
 
 /** The escape character that starts an ANSI sequence (SGR: ESC [ n m). */
-const ESC = '\u001b';
+export const ESC = '\u001b';
+/** Erases from the cursor to the end of the line (a progress line redrawn shorter). */
+export const CLEAR_TO_END = `${ESC}[K`;
 const SGR = new RegExp(`${ESC}\\[[0-9;]*m`, 'g');
 
 const CODES = {

@@ -3,20 +3,33 @@ import { visibleWidth } from './style';
 /**
  * Rows under a header, each column as wide as its widest cell (two spaces between columns), the
  * last column unpadded. Cells are shown as given: a caller quotes what may hold spaces or control
- * characters (see `displayName`).
+ * characters (see `displayName`). A listing printed page by page passes the first page's widths.
  */
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  const widths = header.map((cell, i) =>
-    Math.max(visibleWidth(cell), ...rows.map((row) => visibleWidth(row[i] ?? ''))),
-  );
+export function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  widths: readonly number[] = columnWidths(header, rows),
+): string[] {
   const line = (cells: readonly string[]): string =>
     cells
       .map((cell, i) =>
-        i === cells.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visibleWidth(cell)),
+        i === cells.length - 1
+          ? cell
+          : cell + ' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleWidth(cell))),
       )
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)];
+}
+
+/** The width of each column: its widest cell, the header's included. */
+export function columnWidths(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+): number[] {
+  return header.map((cell, i) =>
+    Math.max(visibleWidth(cell), ...rows.map((row) => visibleWidth(row[i] ?? ''))),
+  );
 }
 
 /** `label  value` lines with the labels aligned. */

@@ -1,0 +1,113 @@
+import { createReadStream, statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { Command } from 'commander';
+import { StatehouseError, ValidationError } from '@statehouse/client';
+import { CliError } from '../cli-error';
+import { operatorApi, type ImportSummary } from '../connection/operator-api';
+import type { Context } from '../context';
+import { ExitCode } from '../exit-codes';
+import { ProgressBar } from '../output/progress';
+import { count, displayName } from '../output/table';
+import type { Runner } from '../runner';
+
+interface RestoreOptions {
+  readonly merge?: boolean;
+}
+
+export function registerRestore(program: Command, runner: Runner): void {
+  program
+    .command('restore')
+    .description(
+      'writes a dump into a namespace: --namespace (or STATEHOUSE_NAMESPACE), else the one it was dumped from; refuses a namespace that holds data unless --merge; safe to run again after a crash',
+    )
+    .argument('<FILE>', 'the dump (`statehousectl dump -o FILE`), or - for stdin')
+    .option('--merge', 'write the dump over the records already in the namespace')
+    .action(
+      runner.action<[string], RestoreOptions>(async (context, file, options) => {
+        const source = openDump(file);
+        const api = operatorApi(await context.connect());
+        const progress = new ProgressBar(context.out, 'restore', source.size);
+        let records = 0;
+        const counted = countBytes(source.stream, (bytes) => progress.update(records, bytes));
+        let summary: ImportSummary;
+        try {
+          summary = await api.importSnapshot(counted, {
+            ...(context.connection.namespaceGiven
+              ? { namespace: context.connection.namespace }
+              : {}),
+            mode: options.merge ? 'merge' : 'empty-only',
+            onProgress: (p) => (records = p.records),
+          });
+        } catch (error) {
+          throw restoreError(error, file);
+        } finally {
+          progress.done();
+          source.stream.destroy();
+        }
+        await report(context, summary, file);
+      }),
+    );
+}
+
+/** The file (or stdin) as a stream of bytes, and its size when known. */
+function openDump(file: string): { stream: Readable; size?: number } {
+  if (file === '-') return { stream: process.stdin };
+  let size: number;
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile()) throw new Error('not a file');
+    size = stat.size;
+  } catch (error) {
+    throw CliError.usage(
+      `cannot read ${file}: ${(error as Error).message} (FILE is a dump written by \`statehousectl dump -o FILE\`, or - for stdin)`,
+    );
+  }
+  return { stream: createReadStream(file), size };
+}
+
+/** The stream's chunks as they are read, counting their bytes. */
+async function* countBytes(
+  stream: Readable,
+  onBytes: (bytes: number) => void,
+): AsyncGenerator<Uint8Array> {
+  let bytes = 0;
+  for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+    bytes += chunk.length;
+    onBytes(bytes);
+    yield chunk;
+  }
+}
+
+/** A refusal of the import, saying what to do. */
+function restoreError(error: unknown, file: string): unknown {
+  const code = (error as Partial<StatehouseError>)?.code as string | undefined;
+  if (code === 'NAMESPACE_NOT_EMPTY') {
+    return new CliError(
+      `${(error as Error).message.replace(/\.$/, '')}. Restore into an empty namespace ` +
+        '(--namespace NEW), or pass --merge to write the dump over what is there.',
+      ExitCode.Error,
+      code,
+    );
+  }
+  if (error instanceof ValidationError) {
+    return new CliError(
+      `${file} was not restored: ${error.message.replace(/\.$/, '')}. Is it a complete dump ` +
+        'written by `statehousectl dump`?',
+      ExitCode.Error,
+      'INVALID_DUMP',
+    );
+  }
+  return error;
+}
+
+async function report(context: Context, summary: ImportSummary, file: string): Promise<void> {
+  if (context.out.json) {
+    await context.out.document({ file: file === '-' ? null : file, ...summary });
+    return;
+  }
+  await context.out.lines([
+    `restored ${count(summary.records)} records (${count(summary.versions)} versions, ` +
+      `${count(summary.commits)} commits) into namespace ${displayName(summary.namespace)} ` +
+      `from ${file === '-' ? 'stdin' : file}, as of commitTs ${summary.atTs}`,
+  ]);
+}
