@@ -26,11 +26,14 @@ export class Context {
     this.connection = connectionOptions(flags, env);
   }
 
-  /** The network client, connected on first use (the server must answer). */
-  connect(): Promise<StatehouseClient> {
+  /**
+   * The network client, connected on first use (the server must answer), with the command's
+   * namespace as its default (or `namespace`, for a command about a transaction of another).
+   */
+  connect(namespace = this.connection.namespace): Promise<StatehouseClient> {
     this.client ??= StatehouseClient.connect({
       url: this.connection.address,
-      namespace: this.connection.namespace,
+      namespace,
       callTimeoutMs: CALL_TIMEOUT_MS,
       ...(this.connection.token ? { token: this.connection.token } : {}),
     });

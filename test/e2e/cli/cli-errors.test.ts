@@ -117,6 +117,19 @@ describe('tokens', () => {
     expect(elsewhere.stderr).toContain('may not use namespace "not-mine"');
     expect(elsewhere.stderr).toContain('--namespace');
   });
+
+  it('tx describe finds the namespace in the transaction id: no --namespace needed', async () => {
+    const client = await StatehouseClient.connect({ url: server.url, token: TOKEN, namespace });
+    try {
+      const tx = await client.beginTransaction();
+      const result = await cli(['--token', TOKEN, 'tx', 'describe', tx.id, '--json']);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ id: tx.id, namespace, state: 'open' });
+      await tx.abort();
+    } finally {
+      await client.close();
+    }
+  });
 });
 
 describe('usage', () => {

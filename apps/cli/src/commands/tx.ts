@@ -18,7 +18,7 @@ export function registerTx(program: Command, runner: Runner): void {
     .argument('<ID>', 'the transaction id')
     .action(
       runner.action<[string], object>(async (context, id) => {
-        const client = await context.connect();
+        const client = await context.connect(namespaceOf(id, context));
         await printDescription(context, await client.describeTransaction(id));
       }),
     );
@@ -30,7 +30,7 @@ export function registerTx(program: Command, runner: Runner): void {
     .argument('<ID>', 'the transaction id')
     .action(
       runner.action<[string], object>(async (context, id) => {
-        const client = await context.connect();
+        const client = await context.connect(namespaceOf(id, context));
         const before = await client.describeTransaction(id);
         if (before.state === 'committed') {
           throw new CliError(
@@ -49,6 +49,17 @@ export function registerTx(program: Command, runner: Runner): void {
         await printDescription(context, await client.describeTransaction(id));
       }),
     );
+}
+
+/**
+ * The namespace a transaction id names (`<namespace>~<uuid>`; a namespace may hold '~' itself),
+ * so that `tx` needs no --namespace; the command's namespace for an id of another shape.
+ */
+function namespaceOf(id: string, context: Context): string {
+  const at = id.lastIndexOf('~');
+  return context.connection.namespaceGiven || at <= 0
+    ? context.connection.namespace
+    : id.slice(0, at);
 }
 
 async function printDescription(
