@@ -60,9 +60,13 @@ export function registerAgents(program: Command, runner: Runner): void {
         // one document written as it comes; for people, columns sized by the first page.
         let widths: number[] | undefined;
         let shown = 0;
-        if (out.json) await out.write(`{"namespace":${JSON.stringify(namespace)},"agents":[`);
+        // The document opens once the first page arrived: a refusal leaves stdout empty.
+        const open = `{"namespace":${JSON.stringify(namespace)},"agents":[`;
+        let opened = false;
         for await (const page of agentPages(api.listAgents.bind(api), namespace, options)) {
           if (out.json) {
+            if (!opened) await out.write(open);
+            opened = true;
             const items = page.map((agent) => JSON.stringify(agent));
             await out.write((shown > 0 && items.length > 0 ? ',' : '') + items.join(','));
           } else {
@@ -77,7 +81,7 @@ export function registerAgents(program: Command, runner: Runner): void {
           }
           shown += page.length;
         }
-        if (out.json) await out.write(']}\n');
+        if (out.json) await out.write(`${opened ? '' : open}]}\n`);
         else if (shown === 0) {
           const under =
             options.prefix === undefined ? '' : ` starting with ${JSON.stringify(options.prefix)}`;
