@@ -6,10 +6,12 @@ import { REGISTRY_REDIS, SERVER_CONFIG, STATEHOUSE_CLIENT } from './common/injec
 import type { ServerConfig } from './config/server-config';
 import { GrpcHealth } from './grpc/grpc-health';
 import { GrpcServer } from './grpc/grpc-server';
+import { OperatorHandlers } from './grpc/operator.handlers';
 import { StatehouseExtHandlers } from './grpc/statehouse-ext.handlers';
 import { StatehouseV1Handlers } from './grpc/statehouse-v1.handlers';
 import { DocsController } from './http/docs.controller';
 import { HealthController } from './http/health.controller';
+import { OperatorController } from './http/operator.controller';
 import { BodyGateMiddleware } from './http/body-gate.middleware';
 import { RequestContextMiddleware } from './http/request-context';
 import { StateController } from './http/state.controller';
@@ -41,7 +43,13 @@ export class AppModule {
   }: AppResources): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, DocsController, TransactionsController, StateController],
+      controllers: [
+        HealthController,
+        DocsController,
+        TransactionsController,
+        StateController,
+        OperatorController,
+      ],
       providers: [
         { provide: SERVER_CONFIG, useValue: config },
         { provide: STATEHOUSE_CLIENT, useValue: client },
@@ -56,6 +64,7 @@ export class AppModule {
         BodyGateMiddleware,
         StatehouseV1Handlers,
         StatehouseExtHandlers,
+        OperatorHandlers,
         GrpcHealth,
         GrpcServer,
       ],

@@ -16,7 +16,10 @@ type ExtMethods = {
 };
 
 /** The unary RPCs of statehouse_ts.v1.StatehouseExtService. */
-export type ExtUnaryMethod = Exclude<keyof ExtMethods, 'Replay'>;
+export type ExtUnaryMethod = Exclude<
+  keyof ExtMethods,
+  'Replay' | 'ExportSnapshot' | 'ImportSnapshot'
+>;
 
 /** What an RPC takes (any field may be left out) and what it answers (as decoded here). */
 export type ExtRequest<M extends keyof ExtMethods> =

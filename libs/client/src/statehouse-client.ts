@@ -12,6 +12,13 @@ import {
   validateInteger,
   validateNamespace,
   MAX_PAGE,
+  type AgentInfo,
+  type ExportOptions,
+  type ImportOptions,
+  type ImportSource,
+  type ImportSummary,
+  type ListAgentsInput,
+  type NamespaceInfo,
   type ApiBeginOptions,
   type ApiTransactionOptions,
   type JsonObject,
@@ -31,6 +38,7 @@ import {
 } from '@statehouse/contract';
 import { extServiceClient, type ExtRequest, type ExtResponse, type ExtUnaryMethod } from './proto';
 import { remoteError } from './remote-errors';
+import { exportLines, exportRequest, importCall, type CallSetup } from './snapshot-calls';
 import { BufferedRemoteTransaction } from './transactions/buffered-remote-transaction';
 import { RemoteTransaction } from './transactions/remote-transaction';
 import { SnapshotRemoteTransaction } from './transactions/snapshot-remote-transaction';
@@ -79,6 +87,8 @@ export class StatehouseClient implements StatehouseApi {
   private closed = false;
   /** Replay calls in progress: close() cancels them (grpc-js' close() would wait for them). */
   private readonly replays = new Set<grpc.ClientReadableStream<ReplayEvent__Output>>();
+  /** Snapshot streams in progress (exportSnapshot, importSnapshot): close() cancels them. */
+  private readonly streams = new Set<{ cancel(): void }>();
   private readonly rpc: Rpc;
 
   private constructor(
@@ -334,10 +344,75 @@ export class StatehouseClient implements StatehouseApi {
     return Number(commit_ts ?? 0);
   }
 
+  /** Every namespace the token may use, in byte-wise order of the name. */
+  async listNamespaces(): Promise<{ namespaces: NamespaceInfo[] }> {
+    const { namespaces } = await this.rpc('ListNamespaces', {});
+    return {
+      namespaces: (namespaces ?? []).map((info) => ({
+        namespace: String(info.namespace),
+        agentCount: Number(info.agent_count ?? 0),
+        lastCommitTs: Number(info.last_commit_ts ?? 0),
+      })),
+    };
+  }
+
+  /** A namespace's agents in byte-wise order of their id, a page at a time. */
+  async listAgents(
+    input: ListAgentsInput = {},
+  ): Promise<{ agents: AgentInfo[]; cursor: string | null }> {
+    const args = validateArgs<ListAgentsInput>(input, 'listAgents');
+    const page = await this.rpc('ListAgents', {
+      namespace: args.namespace ?? this.namespace,
+      ...(args.prefix ? { prefix: args.prefix } : {}),
+      ...(args.cursor ? { cursor: args.cursor } : {}),
+      ...(args.limit === undefined
+        ? {}
+        : { limit: validateInteger(args.limit, 'limit', 1, MAX_PAGE) }),
+    });
+    return {
+      agents: (page.agents ?? []).map((agent) => ({
+        agentId: String(agent.agent_id),
+        keyCount: Number(agent.key_count ?? 0),
+        lastCommitTs: Number(agent.last_commit_ts ?? 0),
+      })),
+      cursor: page.cursor || null,
+    };
+  }
+
+  /**
+   * A consistent snapshot as NDJSON lines, streamed from the server with backpressure (a message
+   * per line): memory bounded however large the namespace. Breaking the loop cancels the call.
+   */
+  exportSnapshot(options?: ExportOptions): AsyncIterable<string> {
+    this.assertOpen();
+    const request = exportRequest(options, this.namespace);
+    return { [Symbol.asyncIterator]: () => exportLines(this.calls(), request) };
+  }
+
+  /**
+   * Streams a snapshot to the server (strings are lines; Uint8Arrays raw NDJSON chunks), which
+   * writes it in batched transactions; resolves with the import's summary.
+   */
+  importSnapshot(source: ImportSource, options?: ImportOptions): Promise<ImportSummary> {
+    this.assertOpen();
+    return importCall(this.calls(), source, options);
+  }
+
+  private calls(): CallSetup {
+    return {
+      grpcClient: this.grpcClient,
+      metadata: () => this.metadata(),
+      address: this.options.url,
+      namespace: this.namespace,
+      calls: this.streams,
+    };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const call of this.replays) call.cancel();
+    for (const call of this.streams) call.cancel();
     this.grpcClient.close();
     return Promise.resolve();
   }

@@ -17,7 +17,14 @@ import {
   type CommitOperationsInput,
   type CommitOperationsResult,
   type CommittedRecord,
+  type AgentInfo,
+  type ExportOptions,
+  type ImportOptions,
+  type ImportSource,
+  type ImportSummary,
+  type ListAgentsInput,
   type ListKeysInput,
+  type NamespaceInfo,
   type RecordRef,
   type ReplayEvent,
   type ResumeOptions,
@@ -30,6 +37,10 @@ import {
   type TransactionOptions,
 } from '@statehouse/contract';
 import { RecordRepository } from '../storage/record.repository';
+import { ListingRepository } from '../storage/listing.repository';
+import { Listings } from '../operations/listings';
+import { exportLines, exportPlan } from '../operations/snapshot-export';
+import { importSnapshot } from '../operations/snapshot-import';
 import type { TransactionRepository } from '../storage/transaction.repository';
 import { mutation } from '../model/mutation';
 import { Transaction } from '../transaction/transaction';
@@ -72,6 +83,8 @@ export class Statehouse implements StatehouseApi {
   private readonly options: ResolvedOptions;
   private readonly transactions: TransactionRepository;
   private readonly starter: TransactionStarter;
+  private readonly listings: Listings;
+  private readonly listing: ListingRepository;
 
   private constructor(private readonly engine: Engine) {
     const { options, transactions } = engine;
@@ -82,6 +95,10 @@ export class Statehouse implements StatehouseApi {
       transactions.keys(namespace),
     );
     this.pages = new RecordPages(this.records);
+    this.listing = new ListingRepository(transactions.redis, (namespace) =>
+      transactions.keys(namespace),
+    );
+    this.listings = new Listings(transactions.registry, this.listing);
     this.live = new LiveLog({
       redis: transactions.redis,
       keys: (namespace) => transactions.keys(namespace),
@@ -373,6 +390,72 @@ export class Statehouse implements StatehouseApi {
   async lastCommitTs(namespace?: string): Promise<number> {
     this.assertOpen();
     return this.records.lastCommitTs(this.namespaceOf(namespace));
+  }
+
+  /**
+   * Every namespace committed to (through this version; see docs/design.md), in byte-wise order
+   * of its name, with its agent count and last commitTs.
+   */
+  async listNamespaces(
+    /** Only the namespaces it accepts (a server's token scope). */
+    allowed?: (namespace: string) => boolean,
+  ): Promise<{ namespaces: NamespaceInfo[] }> {
+    this.assertOpen();
+    return { namespaces: await this.listings.namespaces(allowed) };
+  }
+
+  /**
+   * A namespace's agents (every agent a commit touched) in byte-wise order of their id, each with
+   * its live key count and the commitTs of the last commit that touched it; `cursor` is null on
+   * the last page. O(page): read from an index the commits keep.
+   */
+  async listAgents(
+    input: ListAgentsInput = {},
+  ): Promise<{ agents: AgentInfo[]; cursor: string | null }> {
+    this.assertOpen();
+    const args = validateArgs<ListAgentsInput>(input, 'listAgents');
+    return this.listings.agents(this.namespaceOf(args.namespace), args);
+  }
+
+  /**
+   * A consistent snapshot of a namespace as NDJSON lines (docs/design.md, "Snapshots"): a header,
+   * every live record as of `atTs` (default: the last commit when it starts) or with `history`
+   * every commit up to it, and a trailer. Streamed a page at a time.
+   */
+  exportSnapshot(options: ExportOptions = {}): AsyncIterable<string> {
+    this.assertOpen();
+    const args = validateArgs<ExportOptions>(options, 'exportSnapshot');
+    const plan = exportPlan(args, this.namespaceOf(args.namespace));
+    return { [Symbol.asyncIterator]: () => exportLines(this.records, this.listing, plan) };
+  }
+
+  /**
+   * Writes a snapshot into a namespace (default: the one it was taken from) in batched, atomic
+   * steps: into an empty namespace exactly as it was (versions, commitTs, with history the log);
+   * with `mode: 'merge'` as new commits over what is there. Running it again after a crash
+   * resumes it; a namespace that holds other data is refused (NamespaceNotEmptyError).
+   */
+  importSnapshot(
+    source: ImportSource,
+    options: ImportOptions = {},
+    /** Called with the target namespace before anything is written (a server's authorization). */
+    authorize: (namespace: string) => void = () => undefined,
+  ): Promise<ImportSummary> {
+    this.assertOpen();
+    const { transactions } = this;
+    return importSnapshot(
+      {
+        redis: transactions.redis,
+        keys: (namespace) => transactions.keys(namespace),
+        listing: this.listing,
+        register: (namespace) => transactions.registry.ensure(namespace) ?? Promise.resolve(),
+        commitOperations: (input) => this.commitOperations(input),
+      },
+      source,
+      options,
+      undefined,
+      authorize,
+    );
   }
 
   /** Stops the timeout worker, ends follow-mode replays and closes the connections this client opened. */

@@ -1,0 +1,141 @@
+import * as grpc from '@grpc/grpc-js';
+import {
+  validateArgs,
+  validateBoolean,
+  validateInteger,
+  ValidationError,
+  type ExportOptions,
+  type ImportOptions,
+  type ImportSource,
+  type ImportSummary,
+  type ImportSummary__Output,
+  type SnapshotLine__Output,
+  type StatehouseExtServiceClient,
+} from '@statehouse/contract';
+import type { ExtRequest } from './proto';
+import { remoteError } from './remote-errors';
+
+/** Bytes of NDJSON per ImportSnapshot message (many lines each: a message per line costs). */
+const CHUNK_BYTES = 256 * 1024;
+
+export interface CallSetup {
+  readonly grpcClient: StatehouseExtServiceClient;
+  readonly metadata: () => grpc.Metadata;
+  readonly address: string;
+  readonly namespace: string;
+  /** Streams in progress: the client's close() cancels them. */
+  readonly calls: Set<{ cancel(): void }>;
+}
+
+/** The ExportSnapshot request of the options (checked as the engine checks them). */
+export function exportRequest(
+  options: ExportOptions | undefined,
+  namespace: string,
+): ExtRequest<'ExportSnapshot'> {
+  const args = validateArgs<ExportOptions>(options ?? {}, 'exportSnapshot');
+  return {
+    namespace: args.namespace ?? namespace,
+    ...(args.agentPrefix === undefined ? {} : { agent_prefix: args.agentPrefix }),
+    ...(args.atTs === undefined ? {} : { at_ts: validateInteger(args.atTs, 'atTs', 0) }),
+    history: args.history === undefined ? false : validateBoolean(args.history, 'history'),
+  };
+}
+
+/** The snapshot's lines as the server streams them: one message per line, with backpressure. */
+export async function* exportLines(
+  setup: CallSetup,
+  request: ExtRequest<'ExportSnapshot'>,
+): AsyncGenerator<string, void, undefined> {
+  const call = setup.grpcClient.ExportSnapshot(request, setup.metadata());
+  setup.calls.add(call);
+  try {
+    for await (const message of call as AsyncIterable<SnapshotLine__Output>) {
+      yield String(message.line ?? '');
+    }
+  } catch (error) {
+    throw remoteError(error, { address: setup.address });
+  } finally {
+    setup.calls.delete(call);
+    call.cancel(); // the loop broke early: stop the server's stream
+  }
+}
+
+/**
+ * Sends a snapshot to the server as it is read (chunks of about CHUNK_BYTES, waiting while the
+ * server is slow): memory stays bounded by a chunk, whatever the snapshot's size.
+ */
+export async function importCall(
+  setup: CallSetup,
+  source: ImportSource,
+  options: ImportOptions | undefined,
+): Promise<ImportSummary> {
+  const args = validateArgs<ImportOptions>(options ?? {}, 'importSnapshot');
+  if (args.onProgress !== undefined && typeof args.onProgress !== 'function') {
+    throw new ValidationError('onProgress', 'must be a function');
+  }
+  if (source === null || typeof source !== 'object') {
+    throw new ValidationError('source', 'must be an iterable of NDJSON lines or chunks');
+  }
+  let failed: unknown;
+  let answer: ImportSummary__Output | undefined;
+  const call = setup.grpcClient.ImportSnapshot(setup.metadata(), (error, response) => {
+    if (error) failed = error;
+    answer = response;
+  });
+  const finished = new Promise<void>((resolve) => call.on('status', () => resolve()));
+  setup.calls.add(call);
+  let first = true;
+  let lines = 0;
+  const send = async (data: Buffer): Promise<void> => {
+    const message = first
+      ? { namespace: args.namespace ?? '', mode: args.mode ?? '', data }
+      : { data };
+    first = false;
+    if (!call.write(message)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          call.off('drain', done);
+          call.off('status', done);
+          resolve();
+        };
+        call.on('drain', done);
+        call.on('status', done);
+      });
+    }
+  };
+  try {
+    let pending: Buffer[] = [];
+    let size = 0;
+    const iterable = source as AsyncIterable<string | Uint8Array>;
+    for await (const item of iterable) {
+      if (failed !== undefined || answer !== undefined) break; // the server answered early
+      const bytes =
+        typeof item === 'string'
+          ? Buffer.from(item.endsWith('\n') ? item : `${item}\n`, 'utf8') // a line
+          : Buffer.from(item.buffer, item.byteOffset, item.byteLength); // a raw chunk
+      if (typeof item === 'string') lines++;
+      pending.push(bytes);
+      size += bytes.length;
+      if (size >= CHUNK_BYTES) {
+        await send(Buffer.concat(pending));
+        pending = [];
+        size = 0;
+        args.onProgress?.({ lines, records: Math.max(0, lines - 1) });
+      }
+    }
+    if (size > 0 || first) await send(Buffer.concat(pending));
+    call.end();
+    await finished;
+  } finally {
+    setup.calls.delete(call);
+  }
+  if (failed !== undefined) throw remoteError(failed, { address: setup.address });
+  const summary = answer!;
+  return {
+    namespace: String(summary.namespace),
+    records: Number(summary.records ?? 0),
+    versions: Number(summary.versions ?? 0),
+    commits: Number(summary.commits ?? 0),
+    atTs: Number(summary.at_ts ?? 0),
+  };
+}
