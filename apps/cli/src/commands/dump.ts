@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error';
-import { operatorApi } from '../connection/operator-api';
 import type { Context } from '../context';
 import { ExitCode } from '../exit-codes';
 import { ProgressBar } from '../output/progress';
@@ -37,7 +36,7 @@ export function registerDump(program: Command, runner: Runner): void {
     .option('--history', 'every version and the log (the commits) instead of the live records')
     .action(
       runner.action<[], DumpOptions>(async (context, options) => {
-        const api = operatorApi(await context.connect());
+        const client = await context.connect();
         context.interruptible = true;
         const target = options.output === undefined ? undefined : new DumpFile(options.output);
         const sink = target?.stream ?? process.stdout;
@@ -55,7 +54,7 @@ export function registerDump(program: Command, runner: Runner): void {
           batchBytes = 0;
         };
         try {
-          for await (const line of api.exportSnapshot({
+          for await (const line of client.exportSnapshot({
             namespace: context.connection.namespace,
             ...(options.agentPrefix === undefined ? {} : { agentPrefix: options.agentPrefix }),
             ...(options.atTs === undefined ? {} : { atTs: options.atTs }),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { operatorApi, type AgentInfo } from '../connection/operator-api';
+import type { StatehouseClient } from '@statehouse/client';
+import type { AgentInfo } from '@statehouse/contract';
 import { columnWidths, count, displayName, table } from '../output/table';
 import type { Runner } from '../runner';
 import { integer } from './arguments';
@@ -12,7 +13,7 @@ export function registerNamespaces(program: Command, runner: Runner): void {
     )
     .action(
       runner.action<[], object>(async (context) => {
-        const { namespaces } = await operatorApi(await context.connect()).listNamespaces();
+        const { namespaces } = await (await context.connect()).listNamespaces();
         if (context.out.json) {
           await context.out.document({ namespaces });
           return;
@@ -53,7 +54,7 @@ export function registerAgents(program: Command, runner: Runner): void {
     .option('--limit <N>', 'at most N agents', integer(1))
     .action(
       runner.action<[], AgentsOptions>(async (context, options) => {
-        const api = operatorApi(await context.connect());
+        const client = await context.connect();
         const { namespace } = context.connection;
         const out = context.out;
         // Streamed page by page (memory bounded by a page however many agents): with --json,
@@ -63,7 +64,7 @@ export function registerAgents(program: Command, runner: Runner): void {
         // The document opens once the first page arrived: a refusal leaves stdout empty.
         const open = `{"namespace":${JSON.stringify(namespace)},"agents":[`;
         let opened = false;
-        for await (const page of agentPages(api.listAgents.bind(api), namespace, options)) {
+        for await (const page of agentPages(client, namespace, options)) {
           if (out.json) {
             if (!opened) await out.write(open);
             opened = true;
@@ -93,14 +94,14 @@ export function registerAgents(program: Command, runner: Runner): void {
 
 /** The agents' pages, at most `limit` agents in all. */
 async function* agentPages(
-  listAgents: ReturnType<typeof operatorApi>['listAgents'],
+  client: StatehouseClient,
   namespace: string,
   options: AgentsOptions,
 ): AsyncGenerator<AgentInfo[]> {
   let left = options.limit ?? Infinity;
   let cursor: string | null = null;
   do {
-    const page = await listAgents({
+    const page = await client.listAgents({
       namespace,
       limit: Math.min(PAGE, left),
       cursor,

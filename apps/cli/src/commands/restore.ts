@@ -1,9 +1,9 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
-import { StatehouseError, ValidationError } from '@statehouse/client';
+import { NamespaceNotEmptyError, SnapshotFormatError, ValidationError } from '@statehouse/contract';
 import { CliError } from '../cli-error';
-import { operatorApi, type ImportSummary } from '../connection/operator-api';
+import type { ImportSummary } from '@statehouse/contract';
 import type { Context } from '../context';
 import { ExitCode } from '../exit-codes';
 import { ProgressBar } from '../output/progress';
@@ -25,13 +25,13 @@ export function registerRestore(program: Command, runner: Runner): void {
     .action(
       runner.action<[string], RestoreOptions>(async (context, file, options) => {
         const source = openDump(file);
-        const api = operatorApi(await context.connect());
+        const client = await context.connect();
         const progress = new ProgressBar(context.out, 'restore', source.size);
         let records = 0;
         const counted = countBytes(source.stream, (bytes) => progress.update(records, bytes));
         let summary: ImportSummary;
         try {
-          summary = await api.importSnapshot(counted, {
+          summary = await client.importSnapshot(counted, {
             ...(context.connection.namespaceGiven
               ? { namespace: context.connection.namespace }
               : {}),
@@ -80,21 +80,21 @@ async function* countBytes(
 
 /** A refusal of the import, saying what to do. */
 function restoreError(error: unknown, file: string): unknown {
-  const code = (error as Partial<StatehouseError>)?.code as string | undefined;
-  if (code === 'NAMESPACE_NOT_EMPTY') {
+  if (error instanceof NamespaceNotEmptyError) {
+    // The engine's advice names the API's options; the CLI's are --namespace and --merge.
+    const what = error.message.split('. Restore into')[0] ?? error.message;
     return new CliError(
-      `${(error as Error).message.replace(/\.$/, '')}. Restore into an empty namespace ` +
-        '(--namespace NEW), or pass --merge to write the dump over what is there.',
+      `${what}. Restore into an empty namespace (--namespace NEW), or pass --merge to write ` +
+        'the dump over what is there.',
       ExitCode.Error,
-      code,
+      error.code,
     );
   }
-  if (error instanceof ValidationError) {
+  if (error instanceof SnapshotFormatError || error instanceof ValidationError) {
     return new CliError(
-      `${file} was not restored: ${error.message.replace(/\.$/, '')}. Is it a complete dump ` +
-        'written by `statehousectl dump`?',
+      `${file === '-' ? 'stdin' : file}: ${error.message}`,
       ExitCode.Error,
-      'INVALID_DUMP',
+      error.code,
     );
   }
   return error;
