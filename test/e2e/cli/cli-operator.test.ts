@@ -304,7 +304,32 @@ describe('dump and restore', () => {
       .map((arg) => `'${arg}'`)
       .join(' ');
     const tty = await runScript(`${command} -o '${join(dir, 'tty.ndjson')}'`);
+    expect(tty).toContain('dump 4 records');
     expect(tty).toContain('records/s');
+    // restore knows the file's size: a bar with a percentage.
+    const restore = [process.execPath, CLI_BIN, '--address', server.url, '--token', ADMIN]
+      .map((arg) => `'${arg}'`)
+      .join(' ');
+    const restored = await runScript(
+      `${restore} --namespace 'cli-op-tty-${run}' restore '${join(dir, 'tty.ndjson')}'`,
+    );
+    expect(restored).toMatch(/restore \[[#-]{30}\] \d+%/);
+    expect(restored).toContain('restored 4 records');
+    const quiet = await runCli(
+      [
+        '--address',
+        server.url,
+        '--token',
+        ADMIN,
+        '--namespace',
+        `cli-op-quiet-${run}`,
+        'restore',
+        file,
+      ],
+      cliEnv(),
+    );
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
   });
 });
 

@@ -6,7 +6,7 @@ import { CliError } from '../cli-error';
 import type { Context } from '../context';
 import { ExitCode } from '../exit-codes';
 import { ProgressBar } from '../output/progress';
-import { count, displayName } from '../output/table';
+import { counted, displayName } from '../output/table';
 import type { Runner } from '../runner';
 import { integer } from './arguments';
 
@@ -68,10 +68,9 @@ export function registerDump(program: Command, runner: Runner): void {
             batch.push(line, '\n');
             batchBytes += line.length + 1;
             if (batchBytes >= WRITE_BYTES) await flush();
-            progress.update(Math.max(lines - 1, 0), bytes);
+            progress.update(Math.max(lines - 1, 0), bytes); // the header is no record
           }
           await flush();
-          progress.done();
           if (context.interrupt.signal.aborted) {
             throw new CliError(
               `dump interrupted${target ? `: ${target.path} was not written` : ''}`,
@@ -81,9 +80,10 @@ export function registerDump(program: Command, runner: Runner): void {
           }
           const summary = summaryOf(first, last, bytes, target?.path);
           await target?.commit();
+          progress.finish(summary.records, bytes);
           await report(context, summary, target !== undefined);
         } catch (error) {
-          progress.done();
+          progress.abandon();
           target?.discard();
           throw error;
         }
@@ -170,7 +170,7 @@ function parse(line: string | undefined): Record<string, unknown> | undefined {
 /** With -o, the summary on stdout (a JSON document with --json); without, on stderr for people. */
 async function report(context: Context, summary: DumpSummary, toFile: boolean): Promise<void> {
   const text =
-    `dumped ${count(summary.records)} records of namespace ${displayName(summary.namespace)} ` +
+    `dumped ${counted(summary.records, 'record')} of namespace ${displayName(summary.namespace)} ` +
     `as of commitTs ${summary.atTs}${summary.history ? ' with history' : ''}` +
     (summary.file ? ` to ${summary.file}` : '');
   if (!toFile) context.out.note(text);

@@ -7,7 +7,7 @@ import type { ImportSummary } from '@statehouse/contract';
 import type { Context } from '../context';
 import { ExitCode } from '../exit-codes';
 import { ProgressBar } from '../output/progress';
-import { count, displayName } from '../output/table';
+import { counted, displayName } from '../output/table';
 import type { Runner } from '../runner';
 
 interface RestoreOptions {
@@ -28,10 +28,14 @@ export function registerRestore(program: Command, runner: Runner): void {
         const client = await context.connect();
         const progress = new ProgressBar(context.out, 'restore', source.size);
         let records = 0;
-        const counted = countBytes(source.stream, (bytes) => progress.update(records, bytes));
+        let bytesRead = 0;
+        const chunks = countBytes(source.stream, (bytes) => {
+          bytesRead = bytes;
+          progress.update(records, bytes);
+        });
         let summary: ImportSummary;
         try {
-          summary = await client.importSnapshot(counted, {
+          summary = await client.importSnapshot(chunks, {
             ...(context.connection.namespaceGiven
               ? { namespace: context.connection.namespace }
               : {}),
@@ -39,11 +43,12 @@ export function registerRestore(program: Command, runner: Runner): void {
             onProgress: (p) => (records = p.records),
           });
         } catch (error) {
+          progress.abandon();
           throw restoreError(error, file);
         } finally {
-          progress.done();
           source.stream.destroy();
         }
+        progress.finish(summary.records, bytesRead);
         await report(context, summary, file);
       }),
     );
@@ -106,8 +111,8 @@ async function report(context: Context, summary: ImportSummary, file: string): P
     return;
   }
   await context.out.lines([
-    `restored ${count(summary.records)} records (${count(summary.versions)} versions, ` +
-      `${count(summary.commits)} commits) into namespace ${displayName(summary.namespace)} ` +
+    `restored ${counted(summary.records, 'record')} (${counted(summary.versions, 'version')}, ` +
+      `${counted(summary.commits, 'commit')}) into namespace ${displayName(summary.namespace)} ` +
       `from ${file === '-' ? 'stdin' : file}, as of commitTs ${summary.atTs}`,
   ]);
 }

@@ -29,22 +29,32 @@ export class ProgressBar {
     const now = Date.now();
     if (now - this.lastDraw < REDRAW_MS) return;
     this.lastDraw = now;
+    this.out.stderrWrite(`\r${this.line(records, bytes, now)}${CLEAR_TO_END}`);
+  }
+
+  /** The final figures, left on their line (the summary follows below). */
+  finish(records: number, bytes: number): void {
+    if (this.enabled) {
+      this.out.stderrWrite(`\r${this.line(records, bytes, Date.now())}${CLEAR_TO_END}\n`);
+    }
+    this.lastDraw = 0;
+  }
+
+  /** Clears the line (a failure's message follows). */
+  abandon(): void {
+    if (this.enabled && this.lastDraw > 0) this.out.stderrWrite(`\r${CLEAR_TO_END}`);
+    this.lastDraw = 0;
+  }
+
+  private line(records: number, bytes: number, now: number): string {
     const seconds = Math.max((now - this.started) / 1000, 0.001);
     const rate = `${count(Math.round(records / seconds))} records/s`;
     const done = `${count(records)} records, ${megabytes(bytes)}`;
-    let line = `${this.label} ${done}  ${rate}`;
-    if (this.totalBytes) {
-      const fraction = Math.min(bytes / this.totalBytes, 1);
-      const filled = Math.round(fraction * BAR_WIDTH);
-      const bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
-      line = `${this.label} ${bar} ${Math.floor(fraction * 100)}%  ${done}  ${rate}`;
-    }
-    this.out.stderrWrite(`\r${line}${CLEAR_TO_END}`);
-  }
-
-  /** Clears the line (the summary follows). */
-  done(): void {
-    if (this.enabled && this.lastDraw > 0) this.out.stderrWrite(`\r${CLEAR_TO_END}`);
+    if (!this.totalBytes) return `${this.label} ${done}  ${rate}`;
+    const fraction = Math.min(bytes / this.totalBytes, 1);
+    const filled = Math.round(fraction * BAR_WIDTH);
+    const bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
+    return `${this.label} ${bar} ${Math.floor(fraction * 100)}%  ${done}  ${rate}`;
   }
 }
 

@@ -53,6 +53,11 @@ export function count(value: number): string {
   return value.toLocaleString('en-US');
 }
 
+/** `1 commit`, `2 commits`, `1,000 records`. */
+export function counted(n: number, noun: string): string {
+  return `${count(n)} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** A commit time in ms since the epoch as ISO 8601, or `-`. */
 export function isoTime(ms: number | null | undefined): string {
   return ms ? new Date(ms).toISOString() : '-';
