@@ -2,7 +2,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StatehouseClient } from '@statehouse/client';
-import { CLI_BIN, cliEnv, ndjson, runCli, type CliResult } from '../../support/cli-process';
+import {
+  CLI_BIN,
+  cliEnv,
+  ndjson,
+  runCli,
+  spawnCli,
+  type CliResult,
+} from '../../support/cli-process';
 import { startServerProcess, type ServerProcess } from '../../support/server-process';
 
 // statehousectl namespaces, agents, dump and restore, as processes against a server process with
@@ -178,6 +185,29 @@ describe('dump and restore', () => {
     const restore = await cli(ADMIN, '--namespace', target, 'restore', file, '--json');
     expect(restore.code).toBe(0);
     expect(JSON.parse(restore.stdout)).toMatchObject({ namespace: target, records: 100_000 });
+
+    // Ctrl-C mid-dump: exit 1, and neither the file nor its partial file is left.
+    const cut = join(dir, 'interrupted.ndjson');
+    const child = spawnCli([
+      '--address',
+      server.url,
+      '--token',
+      ADMIN,
+      '--namespace',
+      source,
+      'dump',
+      '-o',
+      cut,
+    ]);
+    const partial = () =>
+      readdirSync(dir).some((name) => name.startsWith('.interrupted.ndjson.partial'));
+    while (!partial() && child.exitCode === null)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    child.kill('SIGINT');
+    const interrupted = await child.exited;
+    expect(interrupted.code).toBe(1);
+    expect(interrupted.stderr).toContain(`dump interrupted: ${cut} was not written`);
+    expect(readdirSync(dir).filter((name) => name.includes('interrupted'))).toEqual([]);
 
     const [from, to] = [await records(source), await records(target)];
     expect(to.size).toBe(100_000);
