@@ -6,7 +6,14 @@ import { dirname, join } from 'node:path';
 import { satisfies } from 'semver';
 
 const root = join(__dirname, '..');
-const PACKAGES = ['libs/core', 'libs/client', 'libs/nestjs', 'libs/testing', 'apps/server'];
+const PACKAGES = [
+  'libs/core',
+  'libs/client',
+  'libs/nestjs',
+  'libs/testing',
+  'apps/server',
+  'apps/cli',
+];
 /** Pulled by @nestjs/common 12 for its file-upload validators, which Statehouse does not use. */
 const NEEDS_NODE_22 = ['file-type'];
 
