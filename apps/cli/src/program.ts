@@ -1,14 +1,14 @@
 import { Command, CommanderError } from 'commander';
-import { registerGet } from './commands/get';
-import { registerHealth, registerVersion } from './commands/health';
-import { registerHistory } from './commands/history';
-import { registerInspect } from './commands/inspect';
-import { registerKeys } from './commands/keys';
-import { registerReplay, registerTail } from './commands/replay';
-import { registerTx } from './commands/tx';
-import { registerAgents, registerNamespaces } from './commands/namespaces';
-import { registerDump } from './commands/dump';
-import { registerRestore } from './commands/restore';
+import { registerGet } from './commands/get.command';
+import { registerHealth, registerVersion } from './commands/health.command';
+import { registerHistory } from './commands/history.command';
+import { registerInspect } from './commands/inspect.command';
+import { registerKeys } from './commands/keys.command';
+import { registerReplay, registerTail } from './commands/replay.command';
+import { registerTx } from './commands/tx.command';
+import { registerAgents, registerNamespaces } from './commands/namespaces.command';
+import { registerDump } from './commands/dump.command';
+import { registerRestore } from './commands/restore.command';
 import { DEFAULT_ADDRESS, DEFAULT_NAMESPACE } from './connection/connection-options';
 import { ExitCode } from './exit-codes';
 import { Runner } from './runner';
@@ -82,9 +82,10 @@ export async function run(argv: readonly string[]): Promise<number> {
   const runner = new Runner();
   const json = argv.slice(2).includes('--json');
   const program = buildProgram(runner, json);
-  const onSignal = (): void => runner.interrupt();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const onInterrupt = (): void => runner.interrupt(130);
+  const onTerminate = (): void => runner.interrupt(143);
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onTerminate);
   try {
     if (argv.length <= 2) {
       program.outputHelp({ error: true });
@@ -94,13 +95,14 @@ export async function run(argv: readonly string[]): Promise<number> {
     return runner.exitCode;
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
-    // --help, and `help COMMAND`, are not errors.
-    if (['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code)) {
+    // --help and `help COMMAND` are not errors; help shown for a missing command is (exitCode 1).
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') {
       return ExitCode.Ok;
     }
+    if (error.code === 'commander.help' && error.exitCode === 0) return ExitCode.Ok;
     return ExitCode.Usage;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onTerminate);
   }
 }

@@ -52,16 +52,17 @@ export class Runner {
   }
 
   /**
-   * Ctrl-C: a command that follows or streams (tail -f, replay, dump) is told to stop, closes its
-   * stream and exits by itself; anything else, or a second Ctrl-C, exits at once with 130.
+   * Ctrl-C (SIGINT) or SIGTERM: a command that follows or streams (tail -f, replay, dump) is told
+   * to stop, closes its stream and exits by itself; anything else, or a second signal, exits at
+   * once with `exitCode` (128 + the signal's number, as a shell reports it).
    */
-  interrupt(): void {
+  interrupt(exitCode: number): void {
     const context = this.running;
     if (context?.interruptible && !context.interrupt.signal.aborted) {
       context.interrupt.abort();
       return;
     }
-    process.exit(130);
+    process.exit(exitCode);
   }
 }
 

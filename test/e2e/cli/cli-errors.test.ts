@@ -146,6 +146,9 @@ describe('usage', () => {
     expect(option.stderr).toContain('Usage: statehousectl keys [options] <AGENT>');
     const extra = await runCli(['health', 'now']);
     expect(extra.code).toBe(2);
+    const noSubcommand = await runCli(['tx']);
+    expect(noSubcommand.code).toBe(2);
+    expect(noSubcommand.stderr).toContain('Usage: statehousectl tx [options] [command]');
   });
 
   it('--help and help COMMAND exit 0; the help lists the exit codes and variables', async () => {

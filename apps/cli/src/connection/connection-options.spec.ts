@@ -1,4 +1,4 @@
-import { CliError } from '../cli-error';
+import { CliError } from '../cli.error';
 import { connectionOptions, normalizeAddress } from './connection-options';
 
 describe('normalizeAddress', () => {

@@ -1,4 +1,4 @@
-import { CliError } from '../cli-error';
+import { CliError } from '../cli.error';
 
 /** Where statehousectl connects when neither `--address` nor STATEHOUSE_ADDR says. */
 export const DEFAULT_ADDRESS = '127.0.0.1:50051';

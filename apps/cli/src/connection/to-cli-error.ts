@@ -12,7 +12,7 @@ import {
   VersionCompactedError,
   VersionNotFoundError,
 } from '@statehouse/client';
-import { CliError } from '../cli-error';
+import { CliError } from '../cli.error';
 import { ExitCode } from '../exit-codes';
 import type { ConnectionOptions } from './connection-options';
 

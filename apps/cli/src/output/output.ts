@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { CliError } from '../cli-error';
+import type { CliError } from '../cli.error';
 import { colourWanted, style, type Style } from './style';
 
 /**

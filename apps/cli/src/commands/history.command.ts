@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { VersionCompactedError, type StatehouseClient } from '@statehouse/client';
 import type { StateResult } from '@statehouse/contract';
-import { CliError } from '../cli-error';
+import { CliError } from '../cli.error';
 import { displayName, table } from '../output/table';
 import type { Runner } from '../runner';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { StatehouseClient } from '@statehouse/client';
 import type { StateEntry } from '@statehouse/contract';
-import { CliError } from '../cli-error';
+import { CliError } from '../cli.error';
 import { count, displayName, fields, table } from '../output/table';
 import type { Runner } from '../runner';
 import { integer } from './arguments';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError } from '../cli-error';
+import { CliError } from '../cli.error';
 import type { Runner } from '../runner';
 import { integer } from './arguments';
 import { lastEvents, printEvent } from './events';

@@ -2,7 +2,7 @@ import { createWriteStream, openSync, renameSync, rmSync, type WriteStream } fro
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { CliError } from '../cli-error';
+import { CliError } from '../cli.error';
 import type { Context } from '../context';
 import { ExitCode } from '../exit-codes';
 import { ProgressBar } from '../output/progress';

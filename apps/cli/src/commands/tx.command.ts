@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { TransactionDescription } from '@statehouse/contract';
-import { CliError } from '../cli-error';
+import { CliError } from '../cli.error';
 import { ExitCode } from '../exit-codes';
 import type { Context } from '../context';
 import { fields, isoTime } from '../output/table';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { StatehouseClient } from '@statehouse/client';
 import type { StateResult } from '@statehouse/contract';
-import { CliError } from '../cli-error';
+import { CliError } from '../cli.error';
 import { ExitCode } from '../exit-codes';
 import type { Output } from '../output/output';
 import { displayName, fields } from '../output/table';

@@ -2,7 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { NamespaceNotEmptyError, SnapshotFormatError, ValidationError } from '@statehouse/contract';
-import { CliError } from '../cli-error';
+import { CliError } from '../cli.error';
 import type { ImportSummary } from '@statehouse/contract';
 import type { Context } from '../context';
 import { ExitCode } from '../exit-codes';

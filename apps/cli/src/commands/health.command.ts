@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError } from '../cli-error';
+import { CliError } from '../cli.error';
 import { ExitCode } from '../exit-codes';
 import { fields } from '../output/table';
 import type { Runner } from '../runner';
