@@ -211,12 +211,8 @@ describe('dump and restore', () => {
 
     const [from, to] = [await records(source), await records(target)];
     expect(to.size).toBe(100_000);
-    for (const [id, entry] of from) {
-      expect({ id, value: (to.get(id) as { value?: unknown })?.value }).toEqual({
-        id,
-        value: (entry as { value: unknown }).value,
-      });
-    }
+    // Every record with its value, version and commitTs.
+    for (const [id, entry] of from) expect({ id, entry: to.get(id) }).toEqual({ id, entry });
   }, 600_000);
 
   it('with --history reproduces every version, commitTs and replay', async () => {
@@ -256,6 +252,34 @@ describe('dump and restore', () => {
     const versions = await history(source);
     expect(versions).toHaveLength(2);
     expect(await history(target)).toEqual(versions);
+
+    // Without --history the last version alone is restored, with its version and commitTs;
+    // history shows it and says the earlier ones are not kept.
+    const plain = join(dir, 'plain.ndjson');
+    const latest = `cli-op-latest-${run}`;
+    expect((await cli(ADMIN, '--namespace', source, 'dump', '-o', plain)).code).toBe(0);
+    expect((await cli(ADMIN, '--namespace', latest, 'restore', plain)).code).toBe(0);
+    const counter = await cli(ADMIN, '--namespace', latest, 'history', 'h', 'counter');
+    expect(counter.code).toBe(0);
+    expect(counter.stdout.trim().split('\n').slice(1)).toEqual([
+      expect.stringMatching(/^5\s+\d+\s+\{"i":5\}$/),
+    ]);
+    expect(counter.stderr).toContain('versions 1-4 are not kept');
+    const five = await cli(
+      ADMIN,
+      '--namespace',
+      latest,
+      'get',
+      'h',
+      'counter',
+      '--version',
+      '5',
+      '--json',
+    );
+    expect(JSON.parse(five.stdout)).toMatchObject({ exists: true, version: 5, value: { i: 5 } });
+    expect(
+      (await cli(ADMIN, '--namespace', latest, 'get', 'h', 'counter', '--version', '4')).code,
+    ).toBe(3);
   }, 120_000);
 
   it('--at-ts and --agent-prefix choose what is dumped', async () => {

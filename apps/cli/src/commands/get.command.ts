@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { StatehouseClient } from '@statehouse/client';
+import { VersionCompactedError, type StatehouseClient } from '@statehouse/client';
 import type { StateResult } from '@statehouse/contract';
 import { CliError } from '../cli.error';
 import { ExitCode } from '../exit-codes';
@@ -48,8 +48,16 @@ function readRecord(
   key: string,
   options: GetOptions,
 ): Promise<StateResult> {
-  if (options.version !== undefined) {
-    return client.getStateAtVersion({ agentId, key, version: options.version });
+  const { version } = options;
+  if (version !== undefined) {
+    return client.getStateAtVersion({ agentId, key, version }).catch(async (error: unknown) => {
+      // A record restored from a dump without history keeps its version but no versions
+      // behind it (the latest one included): the record itself is that version.
+      if (!(error instanceof VersionCompactedError)) throw error;
+      const current = await client.getState({ agentId, key });
+      if (current.version !== version) throw error;
+      return current;
+    });
   }
   return client.getState({
     agentId,

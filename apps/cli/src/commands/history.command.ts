@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
-import { VersionCompactedError, type StatehouseClient } from '@statehouse/client';
+import {
+  VersionCompactedError,
+  VersionNotFoundError,
+  type StatehouseClient,
+} from '@statehouse/client';
 import type { StateResult } from '@statehouse/contract';
 import { CliError } from '../cli.error';
 import { displayName, table } from '../output/table';
@@ -29,13 +33,13 @@ export function registerHistory(program: Command, runner: Runner): void {
           );
         }
         const versions: Array<StateResult> = [];
-        const compacted: number[] = [];
-        for await (const entry of everyVersion(client, agentId, key, latest.version)) {
+        const unavailable: number[] = [];
+        for await (const entry of everyVersion(client, agentId, key, latest)) {
           if (entry.state) versions.push(entry.state);
-          else compacted.push(entry.version);
+          else unavailable.push(entry.version);
         }
         if (context.out.json) {
-          await context.out.document({ namespace, agentId, key, versions, compacted });
+          await context.out.document({ namespace, agentId, key, versions, unavailable });
           return;
         }
         const s = context.out.style;
@@ -45,35 +49,43 @@ export function registerHistory(program: Command, runner: Runner): void {
           state.exists ? JSON.stringify(state.value) : s.red('(deleted)'),
         ]);
         await context.out.lines(table(['VERSION', 'COMMITTS', 'VALUE'], rows));
-        if (compacted.length > 0) {
+        if (unavailable.length > 0) {
           context.out.note(
-            `versions ${compacted[0]}-${compacted[compacted.length - 1]} were removed by retention`,
+            `versions ${unavailable[0]}-${unavailable[unavailable.length - 1]} are not kept (removed by ` +
+              'retention, or the record was restored from a dump without --history)',
           );
         }
       }),
     );
 }
 
-/** Versions 1..latest in order, read PARALLEL_READS at a time; a compacted one has no state. */
+/**
+ * Versions 1..latest in order, read PARALLEL_READS at a time; one not kept has no state. The
+ * latest is the record as getState read it (a record restored without history keeps only that).
+ */
 async function* everyVersion(
   client: StatehouseClient,
   agentId: string,
   key: string,
-  latest: number,
+  latest: StateResult,
 ): AsyncGenerator<{ version: number; state: StateResult | null }> {
-  for (let first = 1; first <= latest; first += PARALLEL_READS) {
+  for (let first = 1; first < latest.version; first += PARALLEL_READS) {
     const batch = Array.from(
-      { length: Math.min(PARALLEL_READS, latest - first + 1) },
+      { length: Math.min(PARALLEL_READS, latest.version - first) },
       (_, i) => first + i,
     );
     const states = await Promise.all(
       batch.map((version) =>
         client.getStateAtVersion({ agentId, key, version }).catch((error: unknown) => {
-          if (error instanceof VersionCompactedError) return null;
+          // Removed by retention, or older than a restore from a dump without history.
+          if (error instanceof VersionCompactedError || error instanceof VersionNotFoundError) {
+            return null;
+          }
           throw error;
         }),
       ),
     );
     for (const [i, state] of states.entries()) yield { version: batch[i]!, state };
   }
+  yield { version: latest.version, state: latest };
 }
