@@ -16,7 +16,7 @@ import type { ExtRequest } from './proto';
 import { remoteError } from './remote-errors';
 
 /** Bytes of NDJSON per ImportSnapshot message (many lines each: a message per line costs). */
-const CHUNK_BYTES = 256 * 1024;
+const CHUNK_BYTES = 64 * 1024;
 
 export interface CallSetup {
   readonly grpcClient: StatehouseExtServiceClient;
@@ -116,7 +116,9 @@ export async function importCall(
       if (typeof item === 'string') lines++;
       pending.push(bytes);
       size += bytes.length;
-      if (size >= CHUNK_BYTES) {
+      // The header goes at once: the server refuses a namespace that is not empty (or a
+      // token's) before the rest of the file is sent.
+      if (size >= CHUNK_BYTES || first) {
         await send(Buffer.concat(pending));
         pending = [];
         size = 0;
@@ -126,6 +128,11 @@ export async function importCall(
     if (size > 0 || first) await send(Buffer.concat(pending));
     call.end();
     await finished;
+  } catch (error) {
+    // The source failed (or the client closed): the server stops where the stream ends, as
+    // after a crash; nothing it wrote is half a step, and an import run again resumes.
+    call.cancel();
+    throw error;
   } finally {
     setup.calls.delete(call);
   }

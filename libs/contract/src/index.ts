@@ -48,7 +48,7 @@ export type {
 export type { TransactionState } from './api/transaction-state';
 export { abortable } from './api/abortable';
 export { decodeCursor, encodeCursor } from './listing/cursor';
-export { validatePage, DEFAULT_PAGE, MAX_PAGE, type Page } from './listing/page';
+export { validatePage, validatePageOf, DEFAULT_PAGE, MAX_PAGE, type Page } from './listing/page';
 export {
   mergeListing,
   type CommittedRecord,

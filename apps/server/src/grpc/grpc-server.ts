@@ -185,23 +185,10 @@ export class GrpcServer implements OnApplicationShutdown {
   }
 
   private unary(method: string, handler: Handler): grpc.handleUnaryCall<unknown, object> {
-    return (call, callback) => {
-      const started = process.hrtime.bigint();
-      const requestId = requestIdOf(call);
-      void (async () => {
-        try {
-          const response = await handler(this.decoded(call.request), this.context(call));
-          this.finish(method, requestId, started, grpc.status.OK);
-          // The headers go with the answer: sent at the start, they took a write of their own.
-          sendRequestId(call, requestId);
-          callback(null, response);
-        } catch (error) {
-          const failure = this.failure(method, requestId, started, error);
-          sendRequestId(call, requestId);
-          callback(failure);
-        }
-      })();
-    };
+    return (call, callback) =>
+      this.answer(method, call, callback, () =>
+        handler(this.decoded(call.request), this.context(call)),
+      );
   }
 
   /**
@@ -216,28 +203,40 @@ export class GrpcServer implements OnApplicationShutdown {
     return (call, callback) => {
       const cancelled = new AbortController();
       call.on('cancelled', () => cancelled.abort());
-      const started = process.hrtime.bigint();
-      const requestId = requestIdOf(call);
       const decoded = this.decoded.bind(this);
       async function* requests(): AsyncGenerator<unknown> {
         for await (const request of call as AsyncIterable<unknown>) {
           yield decoded(request);
         }
       }
-      void (async () => {
-        try {
-          const context = { ...this.context(call), signal: cancelled.signal };
-          const response = await handler(requests(), context);
-          this.finish(method, requestId, started, grpc.status.OK);
-          sendRequestId(call, requestId);
-          callback(null, response);
-        } catch (error) {
-          const failure = this.failure(method, requestId, started, error);
-          sendRequestId(call, requestId);
-          callback(failure);
-        }
-      })();
+      this.answer(method, call, callback, () =>
+        handler(requests(), { ...this.context(call), signal: cancelled.signal }),
+      );
     };
+  }
+
+  /** Runs a call that answers once (unary, client streaming): measured, logged, mapped. */
+  private answer(
+    method: string,
+    call: AnyCall,
+    callback: grpc.sendUnaryData<object>,
+    work: () => Promise<object>,
+  ): void {
+    const started = process.hrtime.bigint();
+    const requestId = requestIdOf(call);
+    void (async () => {
+      try {
+        const response = await work();
+        this.finish(method, requestId, started, grpc.status.OK);
+        // The headers go with the answer: sent at the start, they took a write of their own.
+        sendRequestId(call, requestId);
+        callback(null, response);
+      } catch (error) {
+        const failure = this.failure(method, requestId, started, error);
+        sendRequestId(call, requestId);
+        callback(failure);
+      }
+    })();
   }
 
   private streaming(

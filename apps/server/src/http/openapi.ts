@@ -362,6 +362,117 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    '/v1/namespaces': {
+      get: {
+        summary:
+          'Every namespace the token may use (every one without tokens) that has a commit, in byte-wise order of the name, with its agent count and last commitTs',
+        responses: {
+          '200': json({
+            type: 'object',
+            properties: {
+              namespaces: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    namespace: { type: 'string' },
+                    agentCount: { type: 'integer' },
+                    lastCommitTs: { type: 'integer' },
+                  },
+                },
+              },
+            },
+          }),
+          ...errors,
+        },
+      },
+    },
+    '/v1/agents': {
+      get: {
+        summary:
+          "A namespace's agents (every agent a commit touched) in byte-wise order of their id, paginated, each with its live key count and the last commit that touched it",
+        parameters: [
+          namespace,
+          q('prefix', 'Only agents whose id starts with this'),
+          q('limit', 'Page size, 1-10000 (default 1000)', 'integer'),
+          q('cursor', "The previous page's cursor"),
+        ],
+        responses: {
+          '200': json({
+            type: 'object',
+            properties: {
+              agents: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    agentId: { type: 'string' },
+                    keyCount: { type: 'integer', description: 'Live keys (no tombstones)' },
+                    lastCommitTs: { type: 'integer' },
+                  },
+                },
+              },
+              cursor: { type: ['string', 'null'] },
+            },
+          }),
+          ...errors,
+        },
+      },
+    },
+    '/v1/export': {
+      get: {
+        summary:
+          'A consistent snapshot (dump) of a namespace as of one commitTs, streamed as NDJSON: a header line, the live records (or with history=true every commit of the log), a trailer line',
+        parameters: [
+          namespace,
+          q('agentPrefix', 'Only agents whose id starts with this'),
+          q('atTs', "The commitTs of the snapshot (default: the namespace's last)", 'integer'),
+          q('history', 'Every version and the log instead of the live records', 'boolean'),
+        ],
+        responses: {
+          '200': {
+            description:
+              'application/x-ndjson. Line 1: {"format":"statehouse-snapshot","formatVersion":1,"namespace","atTs","history","agentPrefix","createdAt"}; then {"agentId","key","version","commitTs","value"} per record, or with history {"commitTs","txId","ops":[{"agentId","key","version","value"|null}]} per commit; last line {"end":true,"records","commits","versions"}. A failure after the header cuts the stream before the trailer (an import then reports it truncated).',
+            content: { 'application/x-ndjson': {} },
+          },
+          ...errors,
+        },
+      },
+    },
+    '/v1/import': {
+      post: {
+        summary:
+          'Restores a snapshot (the NDJSON of /v1/export, Content-Type: application/x-ndjson) in batched transactions; into an empty namespace exactly (versions, commitTs, with history the log and replays); run again after an interruption it resumes',
+        parameters: [
+          q('namespace', "Where to restore (default: the snapshot's own namespace)"),
+          q(
+            'mode',
+            "'empty-only' (default: a namespace with data is refused, 409 NAMESPACE_NOT_EMPTY) or 'merge' (written as new commits over what is there)",
+          ),
+        ],
+        requestBody: {
+          required: true,
+          content: { 'application/x-ndjson': { schema: { type: 'string' } } },
+        },
+        responses: {
+          '200': json({
+            type: 'object',
+            properties: {
+              namespace: { type: 'string' },
+              records: { type: 'integer', description: 'Live records the import left' },
+              versions: { type: 'integer' },
+              commits: { type: 'integer' },
+              atTs: { type: 'integer' },
+            },
+          }),
+          ...bodyErrors,
+          '400': problemFor(
+            'VALIDATION_FAILED, or SNAPSHOT_INVALID: the snapshot is truncated or corrupt; the detail names the line',
+          ),
+          '409': problemFor('NAMESPACE_NOT_EMPTY: the namespace holds data and mode is not merge'),
+        },
+      },
+    },
     '/healthz': {
       get: { summary: 'Liveness', security: [], responses: { '200': json({ type: 'object' }) } },
     },
@@ -416,8 +527,11 @@ export function renderDocs(): string {
             `<code>${escape(p.name)}</code> (${p.in})${p.description ? `: ${escape(p.description)}` : ''}`,
         )
         .join('<br>');
-      const schema = operation.requestBody
-        ? `<details><summary>body</summary><pre>${escape(JSON.stringify((operation.requestBody as { content: { 'application/json': { schema: unknown } } }).content['application/json'].schema, null, 2))}</pre></details>`
+      const bodyContent = (
+        operation.requestBody as { content?: Record<string, { schema?: unknown }> }
+      )?.content;
+      const schema = bodyContent
+        ? `<details><summary>body</summary><pre>${escape(JSON.stringify((bodyContent['application/json'] ?? Object.values(bodyContent)[0])?.schema, null, 2))}</pre></details>`
         : '';
       rows.push(
         `<tr><td><b>${method.toUpperCase()}</b></td><td><code>${escape(path)}</code></td><td>${escape(operation.summary)}${params ? `<br><small>${params}</small>` : ''}${schema}</td></tr>`,

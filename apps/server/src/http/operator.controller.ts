@@ -10,7 +10,13 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { Response } from 'express';
-import type { AgentInfo, ImportSummary, NamespaceInfo, Statehouse } from '@statehouse/core';
+import {
+  ValidationError,
+  type AgentInfo,
+  type ImportSummary,
+  type NamespaceInfo,
+  type Statehouse,
+} from '@statehouse/core';
 import type { Principal } from '../common/auth';
 import { TokenAuthenticator } from '../common/auth';
 import { firstEvent } from '../common/first-event';
@@ -111,6 +117,13 @@ export class OperatorController {
     @CurrentPrincipal() principal: Principal,
     @Req() request: ContextRequest,
   ): Promise<ImportSummary> {
+    const type = (request.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/x-ndjson') {
+      throw new ValidationError(
+        'content-type',
+        `must be application/x-ndjson: the body is the snapshot's NDJSON (got ${type || 'none'})`,
+      );
+    }
     const namespace = queryString(query.namespace, 'namespace');
     const requested = namespace ? this.auth.namespaceOf(namespace) : undefined;
     return this.client.importSnapshot(

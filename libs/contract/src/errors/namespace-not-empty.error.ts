@@ -1,8 +1,8 @@
-import { StatehouseError } from './statehouse.error';
+import { TransactionError } from './transaction.error';
 
 /** An import into a namespace that holds data already, without `mode: 'merge'`: nothing was written. */
-export class NamespaceNotEmptyError extends StatehouseError {
-  readonly code = 'NAMESPACE_NOT_EMPTY' as const;
+export class NamespaceNotEmptyError extends TransactionError {
+  override readonly code = 'NAMESPACE_NOT_EMPTY' as const;
   readonly namespace: string;
 
   constructor(namespace: string, detail: string) {

@@ -1,4 +1,4 @@
-import { StatehouseError } from './statehouse.error';
+import { TransactionError } from './transaction.error';
 
 /**
  * A snapshot (NDJSON dump) that cannot be imported: not a Statehouse snapshot, a line that is not
@@ -6,8 +6,8 @@ import { StatehouseError } from './statehouse.error';
  * line number where it went wrong. Lines before it may have been imported: an import of the whole,
  * intact file afterwards completes it (imports are idempotent).
  */
-export class SnapshotFormatError extends StatehouseError {
-  readonly code = 'SNAPSHOT_INVALID' as const;
+export class SnapshotFormatError extends TransactionError {
+  override readonly code = 'SNAPSHOT_INVALID' as const;
   readonly line: number;
 
   constructor(line: number, problem: string) {

@@ -405,6 +405,17 @@ export class Statehouse implements StatehouseApi {
   }
 
   /**
+   * The one-time upgrade step for data written before the namespace registry existed (see
+   * docs/design.md, "Listing namespaces and agents"): registers every namespace found in Redis
+   * (a SCAN of the keyspace, bounded per call, on every master of a Cluster). Namespaces
+   * committed to since are registered already. Returns how many namespaces it found.
+   */
+  async indexExistingNamespaces(): Promise<number> {
+    this.assertOpen();
+    return this.transactions.registry.discover();
+  }
+
+  /**
    * A namespace's agents (every agent a commit touched) in byte-wise order of their id, each with
    * its live key count and the commitTs of the last commit that touched it; `cursor` is null on
    * the last page. O(page): read from an index the commits keep.

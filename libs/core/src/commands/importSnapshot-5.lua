@@ -9,7 +9,8 @@
   KEYS[2] log stream         <prefix>:{<ns>}:log
   KEYS[3] records            <prefix>:{<ns>}:state
   KEYS[4] ordered index      <prefix>:{<ns>}:index
-  KEYS[5] import record      <prefix>:{<ns>}:import  (snapshot id, status running|done, line)
+  KEYS[5] import record      <prefix>:{<ns>}:import  (snapshot id, status running|done, line,
+                             clock: the commit counter as the import left it)
 
   ARGV[1] step: 'begin', 'commits', 'records' or 'finish'
   ARGV[2] the snapshot's id (a hash of its header line)
@@ -23,7 +24,8 @@
 
   Returns 'begin':   { 0, '' } started / { 1, line } resuming (the line reached) /
                      { 2, line } this snapshot was imported already / { -15, why } not empty
-          'commits', 'records': { 0, applied } / { -15 } the import record is not this snapshot's
+          'commits', 'records', 'finish': { 0, applied } / { -15, why }: the import record is not
+                     this snapshot's, or someone committed to the namespace during the import
           'finish':  { 0 }
 ]]
 --- @include "marks"
@@ -35,9 +37,19 @@ local clockKey, logKey, stateKey, indexKey, importKey = KEYS[1], KEYS[2], KEYS[3
 local step, snapshot, line = ARGV[1], ARGV[2], ARGV[3]
 local current = redis.call('HGET', importKey, 'snapshot')
 
+-- Only the import moves the clock while it runs (it keeps the clock it left): a commit by anyone
+-- else meanwhile would take commitTs the snapshot's commits need, or write over its records.
+local function writtenMeanwhile()
+  local clock = tonumber(redis.call('GET', clockKey)) or 0
+  return clock ~= (tonumber(redis.call('HGET', importKey, 'clock')) or 0)
+end
+
 if step == 'begin' then
   if current == snapshot then
     local status = redis.call('HGET', importKey, 'status')
+    if status ~= 'done' and writtenMeanwhile() then
+      return { -15, 'was committed to while the import was interrupted' }
+    end
     return { status == 'done' and 2 or 1, redis.call('HGET', importKey, 'line') or '0' }
   end
   if current then
@@ -57,7 +69,10 @@ if step == 'begin' then
 end
 
 if current ~= snapshot then
-  return { -15 }
+  return { -15, 'is being imported into from another snapshot' }
+end
+if writtenMeanwhile() then
+  return { -15, 'was committed to during the import' }
 end
 
 if step == 'finish' then
@@ -66,8 +81,8 @@ if step == 'finish' then
   if atTs > clock then
     redis.call('SET', clockKey, ARGV[4])
   end
-  redis.call('HSET', importKey, 'status', 'done', 'line', line, 'records', ARGV[5], 'versions', ARGV[6],
-    'commits', ARGV[7])
+  redis.call('HSET', importKey, 'status', 'done', 'line', line, 'clock', string.format('%d', math.max(atTs, clock)),
+    'records', ARGV[5], 'versions', ARGV[6], 'commits', ARGV[7])
   return { 0 }
 end
 
@@ -113,6 +128,7 @@ if step == 'commits' then
   flushWrites(stateKey, indexKey, pending)
   if applied > 0 then
     redis.call('SET', clockKey, string.format('%d', clock))
+    redis.call('HSET', importKey, 'clock', string.format('%d', clock))
   end
   if not ok then
     error(err)

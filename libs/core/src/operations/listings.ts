@@ -1,12 +1,8 @@
 import {
-  decodeCursor,
-  DEFAULT_PAGE,
-  MAX_PAGE,
   encodeCursor,
   validateArgs,
-  validateInteger,
   validateName,
-  ValidationError,
+  validatePageOf,
   type AgentInfo,
   type ListAgentsInput,
   type NamespaceInfo,
@@ -46,16 +42,7 @@ export class Listings {
       args.prefix === undefined || args.prefix === null
         ? ''
         : validateName(args.prefix, 'prefix', { allowEmpty: true });
-    const after =
-      args.cursor === undefined || args.cursor === null ? undefined : decodeCursor(args.cursor);
-    if (after !== undefined && !after.startsWith(prefix)) {
-      throw new ValidationError(
-        'cursor',
-        'belongs to another prefix: pass the cursor of the previous page',
-      );
-    }
-    const limit =
-      args.limit === undefined ? DEFAULT_PAGE : validateInteger(args.limit, 'limit', 1, MAX_PAGE);
+    const { limit, after } = validatePageOf(args, prefix);
     // One more than the page says whether another page follows.
     const { agents } = await this.listing.agents(namespace, prefix, after, limit + 1);
     const page = agents.slice(0, limit);

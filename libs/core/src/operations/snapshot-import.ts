@@ -228,13 +228,7 @@ class SnapshotWriter {
         }
       }
     }
-    const [code] = await this.step(batch.kind, line, argv);
-    if (code === NOT_EMPTY) {
-      throw new NamespaceNotEmptyError(
-        this.namespace,
-        'is being imported into from another snapshot',
-      );
-    }
+    this.refuseUnlessOk(await this.step(batch.kind, line, argv));
   }
 
   private async merge(batch: Body): Promise<void> {
@@ -278,14 +272,15 @@ class SnapshotWriter {
     const commits = this.mode === 'merge' ? this.merged : seen.commits;
     const counts = { records, commits, versions: seen.versions };
     if (this.mode === 'empty-only') {
-      await this.step('finish', line, [
-        String(this.header.atTs),
-        String(counts.records),
-        String(counts.versions),
-        String(counts.commits),
-      ]);
+      const finish = [this.header.atTs, counts.records, counts.versions, counts.commits];
+      this.refuseUnlessOk(await this.step('finish', line, finish.map(String)));
     }
     return counts;
+  }
+
+  /** A step refused: another snapshot's import, or a commit by someone else meanwhile. */
+  private refuseUnlessOk([code, detail]: [number, (string | number)?]): void {
+    if (code === NOT_EMPTY) throw new NamespaceNotEmptyError(this.namespace, String(detail));
   }
 
   async storedSummary(): Promise<Counts> {

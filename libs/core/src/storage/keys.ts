@@ -10,6 +10,11 @@ export function namespaceTag(namespace: string): string {
     : `~${Buffer.from(namespace, 'utf8').toString('hex')}`;
 }
 
+/** The namespace of a hash tag: namespaceTag reversed. */
+export function namespaceOfTag(tag: string): string {
+  return tag.startsWith('~') ? Buffer.from(tag.slice(1), 'hex').toString('utf8') : tag;
+}
+
 /**
  * Where a namespace lives in Redis. Every key carries the hash tag `{<tag>}` of its namespace, so a
  * namespace sits in one Redis Cluster slot and every script touches one slot. The tag is the

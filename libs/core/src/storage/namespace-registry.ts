@@ -1,5 +1,8 @@
 import type { Redis, Cluster } from 'ioredis';
-import { namespaceRegistryKey } from './keys';
+import { namespaceOfTag, namespaceRegistryKey } from './keys';
+
+/** Keys examined per SCAN call of the one-time discovery (SCAN's COUNT hint). */
+const SCAN_COUNT = 1000;
 import { runCommand } from './redis-errors';
 
 /**
@@ -17,7 +20,7 @@ export class NamespaceRegistry {
 
   constructor(
     private readonly redis: Redis | Cluster,
-    prefix: string,
+    private readonly prefix: string,
   ) {
     this.key = namespaceRegistryKey(prefix);
   }
@@ -42,8 +45,48 @@ export class NamespaceRegistry {
     return pending;
   }
 
+  /**
+   * The one-time upgrade step for namespaces written before the registry existed: finds every
+   * namespace's commit counter (`<prefix>:{<tag>}:clock`) with SCAN, on every master of a
+   * Cluster, and registers it. A SCAN walks the whole keyspace, a bounded number of keys per
+   * call (Redis stays responsive): an operator's migration, run once, never a request's path.
+   * Idempotent; returns how many namespaces it found.
+   */
+  async discover(): Promise<number> {
+    const nodes = (this.redis as Cluster).isCluster
+      ? (this.redis as Cluster).nodes('master')
+      : [this.redis as Redis];
+    const escaped = this.prefix.replace(/[*?[\]\\]/g, '\\$&');
+    const clock = new RegExp(`^${escapeRegExp(this.prefix)}:\\{([^{}]+)\\}:clock$`);
+    let found = 0;
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await runCommand(undefined, () =>
+          node.scan(cursor, 'MATCH', `${escaped}:{*}:clock`, 'COUNT', SCAN_COUNT),
+        );
+        cursor = next;
+        const names = keys.flatMap((key) => {
+          const tag = clock.exec(key)?.[1];
+          return tag === undefined ? [] : [namespaceOfTag(tag)];
+        });
+        if (names.length > 0) {
+          await runCommand(undefined, () =>
+            this.redis.zadd(this.key, ...names.flatMap((name) => ['0', name])),
+          );
+          found += names.length;
+        }
+      } while (cursor !== '0');
+    }
+    return found;
+  }
+
   /** Every registered namespace, in byte-wise order of its name. */
   async all(): Promise<string[]> {
     return runCommand(undefined, () => this.redis.zrange(this.key, '0', '-1'));
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
