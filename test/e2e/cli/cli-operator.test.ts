@@ -135,6 +135,32 @@ describe('agents', () => {
     expect(limited.agents).toHaveLength(1);
   });
 
+  it('pages through more agents than a page holds, in byte-wise order; --limit across pages', async () => {
+    const namespace = `cli-op-many-${run}`;
+    const ids = Array.from({ length: 1500 }, (_, i) => `m-${String(i).padStart(4, '0')}`);
+    for (let from = 0; from < ids.length; from += 750) {
+      await admin.transaction(
+        async (tx) => {
+          for (const agentId of ids.slice(from, from + 750)) {
+            await tx.write({ agentId, key: 'k', value: { agentId } });
+          }
+        },
+        { namespace },
+      );
+    }
+    const all = JSON.parse(
+      (await cli(ADMIN, '--namespace', namespace, 'agents', '--json')).stdout,
+    ) as {
+      agents: Array<{ agentId: string; keyCount: number }>;
+    };
+    expect(all.agents.map((a) => a.agentId)).toEqual(ids);
+    expect(all.agents.every((a) => a.keyCount === 1)).toBe(true);
+    const limited = await cli(ADMIN, '--namespace', namespace, 'agents', '--limit', '1200');
+    const rows = limited.stdout.trim().split('\n');
+    expect(rows[0]).toMatch(/^KEYS\s+LAST COMMITTS\s+AGENT$/);
+    expect(rows.slice(1).map((row) => row.split(/\s+/)[2])).toEqual(ids.slice(0, 1200));
+  });
+
   it("another namespace than the token's is exit 4", async () => {
     const result = await cli(TOKEN, '--namespace', nsHidden, 'agents');
     expect(result.code).toBe(4);
@@ -208,6 +234,10 @@ describe('dump and restore', () => {
     expect(interrupted.code).toBe(1);
     expect(interrupted.stderr).toContain(`dump interrupted: ${cut} was not written`);
     expect(readdirSync(dir).filter((name) => name.includes('interrupted'))).toEqual([]);
+
+    // A full page of keys (1,000) and the cursor after it.
+    const keys = await cli(ADMIN, '--namespace', target, 'keys', 'agent-007');
+    expect(keys.stdout.trim().split('\n')).toHaveLength(1000);
 
     const [from, to] = [await records(source), await records(target)];
     expect(to.size).toBe(100_000);
