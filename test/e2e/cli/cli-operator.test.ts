@@ -204,7 +204,12 @@ describe('dump and restore', () => {
     const file = join(dir, 'big.ndjson');
     const dump = await cli(ADMIN, '--namespace', source, 'dump', '-o', file, '--json');
     expect(dump.code).toBe(0);
-    expect(JSON.parse(dump.stdout)).toMatchObject({ file, namespace: source, records: 100_000 });
+    expect(JSON.parse(dump.stdout)).toMatchObject({
+      file,
+      namespace: source,
+      records: 100_000,
+      bytes: readFileSync(file).length,
+    });
     // Only the finished file is left: no partial file beside it.
     expect(readdirSync(dir).filter((name) => name.includes('big'))).toEqual(['big.ndjson']);
 

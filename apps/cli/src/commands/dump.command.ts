@@ -64,9 +64,10 @@ export function registerDump(program: Command, runner: Runner): void {
             first ??= line;
             last = line;
             lines++;
-            bytes += line.length + 1;
+            const size = Buffer.byteLength(line) + 1;
+            bytes += size;
             batch.push(line, '\n');
-            batchBytes += line.length + 1;
+            batchBytes += size;
             if (batchBytes >= WRITE_BYTES) await flush();
             progress.update(Math.max(lines - 1, 0), bytes); // the header is no record
           }
