@@ -362,6 +362,16 @@ export function describeOperatorConformance(name: string, target: ConformanceTar
       await expect(
         client.importSnapshot(['{"hello":"world"}'], { namespace: `${ns}-x` }),
       ).rejects.toThrow(/line 1: not a Statehouse snapshot/);
+      const badName = [...lines];
+      badName[2] = badName[2]!.replace('"agentId":"agent-b"', '"agentId":"bad\\u0000name"');
+      await expect(client.importSnapshot(badName, { namespace: `${ns}-n` })).rejects.toThrow(
+        /Invalid snapshot at line 3: .*agentId/,
+      );
+      const notObject = [...lines];
+      notObject[2] = notObject[2]!.replace(/"value":\{.*?\}\}/, '"value":[1,2]}');
+      await expect(client.importSnapshot(notObject, { namespace: `${ns}-o` })).rejects.toThrow(
+        /Invalid snapshot at line 3: /,
+      );
       // The interrupted import resumes: the whole file completes it, exactly.
       await client.importSnapshot(lines, { namespace: target });
       expect(await replays(client, target)).toEqual(await replays(client, ns));

@@ -35,6 +35,7 @@ export type ExtResponse<M extends keyof ExtMethods> =
 export function extServiceClient(): new (
   address: string,
   credentials: grpc.ChannelCredentials,
+  options?: grpc.ChannelOptions,
 ) => StatehouseExtServiceClient {
   const definition = protoLoader.loadSync(EXT_PROTO_FILE, {
     ...LOADER_OPTIONS,

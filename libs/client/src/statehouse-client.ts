@@ -111,7 +111,11 @@ export class StatehouseClient implements StatehouseApi {
       ...(options.token ? { token: options.token } : {}),
     };
     const Service = extServiceClient();
-    const client = new Service(resolved.url, grpc.credentials.createInsecure());
+    const client = new Service(resolved.url, grpc.credentials.createInsecure(), {
+      // As the server's: a snapshot line (a commit of a history dump) or a replay event holds a
+      // whole transaction, up to maxTransactionBytes (16 MiB), beyond grpc-js' 4 MiB default.
+      'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    });
     const instance = new StatehouseClient(client, resolved);
     // Fails fast with a clear error when the server is unreachable or refuses the token. A token
     // scoped to namespaces other than the default one is refused there, yet the server answered

@@ -84,4 +84,26 @@ describe('a snapshot import', () => {
     expect(handle.key).toBe('step:000000000004');
     expect((await client.listKeys({ namespace: target, agentId: 'a' })).keys).toHaveLength(4);
   });
+
+  it('merges large values in batches that fit a transaction', async () => {
+    const big = 'x'.repeat(900 * 1024);
+    for (let i = 0; i < 20; i++) {
+      await client.transaction(async (tx) =>
+        tx.write({ agentId: 'a', key: `k${i}`, value: { big } }),
+      );
+    }
+    const target = `${ns}-big`;
+    await client.transaction(async (tx) => tx.write({ agentId: 'b', key: 'k', value: {} }), {
+      namespace: target,
+    });
+    // 18 MiB of values: more than one transaction may hold (maxTransactionBytes, 16 MiB).
+    const summary = await client.importSnapshot(client.exportSnapshot(), {
+      namespace: target,
+      mode: 'merge',
+    });
+    expect(summary.records).toBe(21);
+    expect(summary.commits).toBeGreaterThan(1);
+    const state = await client.getState({ namespace: target, agentId: 'a', key: 'k19' });
+    expect(state.value).toEqual({ big });
+  });
 });

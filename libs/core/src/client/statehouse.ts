@@ -459,6 +459,7 @@ export class Statehouse implements StatehouseApi {
         redis: transactions.redis,
         keys: (namespace) => transactions.keys(namespace),
         listing: this.listing,
+        maxValueBytes: this.options.maxValueBytes,
         register: (namespace) => transactions.registry.ensure(namespace) ?? Promise.resolve(),
         commitOperations: (input) => this.commitOperations(input),
       },

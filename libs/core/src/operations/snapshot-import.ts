@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   NamespaceNotEmptyError,
+  serializeValue,
   SnapshotFormatError,
   validateArgs,
   validateName,
@@ -34,11 +35,18 @@ const NOT_EMPTY: number = ScriptCode.NAMESPACE_NOT_EMPTY;
 
 /** Records (or operations of commits) per import step: one script call, or one merged commit. */
 const BATCH_OPERATIONS = 500;
+/**
+ * And at most about this much JSON per step: large values make smaller batches, so that a merged
+ * batch stays within maxTransactionBytes (16 MiB by default) and a script call stays small.
+ */
+const BATCH_BYTES = 4 * 1024 * 1024;
 
 export interface ImportDeps {
   readonly redis: StatehouseConnection;
   readonly keys: (namespace: string) => NamespaceKeys;
   readonly listing: ListingRepository;
+  /** The client's maxValueBytes: a value the snapshot holds is checked as a write's. */
+  readonly maxValueBytes: number;
   /** Registers a namespace before its first write (the registry of listNamespaces). */
   readonly register: (namespace: string) => Promise<void>;
   /** A transaction sent whole, for 'merge' (safe to send again: same id and token). */
@@ -96,6 +104,7 @@ export async function importSnapshot(
     ? { kind: 'commits', items: [] }
     : { kind: 'records', items: [] };
   let size = 0;
+  let bytes = 0;
   let previousTs = 0;
   let trailer: SnapshotTrailer | undefined;
   let lastLine = first.value.line;
@@ -104,6 +113,7 @@ export async function importSnapshot(
     if (batch.items.length > 0 && line > resumeAfter) await writer.write(batch, line);
     batch = { kind: batch.kind, items: [] };
     size = 0;
+    bytes = 0;
     args.onProgress?.({ lines: line, records: seen.versions });
   };
   for await (const { text, line } of lines) {
@@ -116,27 +126,28 @@ export async function importSnapshot(
       continue;
     }
     if (batch.kind === 'records') {
-      const record = checkNames(parseRecord(fields, line, header.atTs), line);
+      const record = checkItem(parseRecord(fields, line, header.atTs), line, deps.maxValueBytes);
       batch.items.push(record);
       seen.records++;
       seen.versions++;
       size++;
     } else {
       const commit = parseCommit(fields, line, previousTs, header.atTs);
-      for (const op of commit.ops) checkNames(op, line);
+      for (const op of commit.ops) checkItem(op, line, deps.maxValueBytes);
       previousTs = commit.commitTs;
       batch.items.push(commit);
       seen.commits++;
       seen.versions += commit.ops.length;
       size += commit.ops.length + 1;
     }
-    if (size >= BATCH_OPERATIONS) await flush(line);
+    bytes += text.length;
+    if (size >= BATCH_OPERATIONS || bytes >= BATCH_BYTES) await flush(line);
   }
   if (!trailer) {
     throw new SnapshotFormatError(
       lastLine + 1,
       'the snapshot ends before its trailer line ({"end":true,...}): the file is truncated. ' +
-        'What was read is imported; import the complete file to finish',
+        'The batches before it are imported; import the complete file to finish',
     );
   }
   if (
@@ -163,10 +174,16 @@ function validateSnapshotNamespace(namespace: string): string {
   }
 }
 
-function checkNames<T extends { agentId: string; key: string }>(item: T, line: number): T {
+/** The names and the value of a record or an operation, checked as a write's are. */
+function checkItem<T extends { agentId: string; key: string; value: object | null }>(
+  item: T,
+  line: number,
+  maxValueBytes: number,
+): T {
   try {
     validateName(item.agentId, 'agentId');
     validateName(item.key, 'key');
+    if (item.value !== null) serializeValue(item.value, maxValueBytes);
   } catch (error) {
     if (error instanceof ValidationError) throw new SnapshotFormatError(line, error.message);
     throw error;
