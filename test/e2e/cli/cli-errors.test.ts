@@ -218,8 +218,9 @@ it('a server that cannot reach its Redis: health exits 5 NOT_SERVING, a read exi
     expect(health.code).toBe(5);
     expect(JSON.parse(health.stdout)).toEqual({
       address: own.url,
-      status: 'NOT_SERVING',
+      status: 'not serving',
       serving: false,
+      grpcHealth: 'NOT_SERVING',
     });
     const human = await runCli([...args, 'health']);
     expect(human.code).toBe(5);

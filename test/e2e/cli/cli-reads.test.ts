@@ -55,11 +55,16 @@ describe('health and version', () => {
   it('health says the server is serving, exit 0; --json as one document', async () => {
     const human = await cli('health');
     expect(human).toMatchObject({ code: 0, stderr: '' });
-    expect(human.stdout).toContain('SERVING');
+    expect(human.stdout).toMatch(/^ok\s+SERVING\s/);
     expect(human.stdout).toContain(address);
     const json = await cli('--json', 'health');
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ address, status: 'SERVING', serving: true });
+    expect(JSON.parse(json.stdout)).toEqual({
+      address,
+      status: 'ok',
+      serving: true,
+      grpcHealth: 'SERVING',
+    });
   });
 
   it("version prints statehousectl's version and the server's", async () => {

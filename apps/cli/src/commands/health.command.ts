@@ -16,7 +16,13 @@ export function registerHealth(program: Command, runner: Runner): void {
         const { address } = context.connection;
         const health = await context.probe().check();
         if (context.out.json) {
-          await context.out.document({ address, status: health.status, serving: health.serving });
+          // `status` as the official statehousectl says it ("ok"); `grpcHealth` as probes do.
+          await context.out.document({
+            address,
+            status: health.serving ? 'ok' : 'not serving',
+            serving: health.serving,
+            grpcHealth: health.status,
+          });
         } else if (health.serving) {
           await context.out.lines([
             `${context.out.style.green('ok')}  ${health.status}  ${address}`,

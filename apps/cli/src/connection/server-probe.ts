@@ -90,7 +90,7 @@ interface Root {
 }
 
 export interface ServerHealth {
-  /** SERVING, NOT_SERVING, ... (grpc.health.v1), or `ok` from a server without it. */
+  /** SERVING, NOT_SERVING, ... (grpc.health.v1; a server without it: from its own Health). */
   readonly status: string;
   readonly serving: boolean;
 }
@@ -128,7 +128,8 @@ export class ServerProbe {
       // The official daemon has no grpc.health.v1: its own Health RPC says "ok".
       if ((error as grpc.ServiceError).code !== grpc.status.UNIMPLEMENTED) throw error;
       const { status = '' } = await this.call(this.v1, this.v1.Health, {});
-      return { status, serving: status === 'ok' };
+      const serving = status === 'ok';
+      return { status: serving ? 'SERVING' : 'NOT_SERVING', serving };
     }
   }
 
