@@ -379,8 +379,9 @@ export function describeOperatorConformance(name: string, target: ConformanceTar
     });
 
     it('resumes an import interrupted part-way: run again, the result is exact', async () => {
-      // Enough commits for several batches of the import.
-      for (let i = 0; i < 30; i++) {
+      // Enough commits for several batches of the import, and pages of the export's log reads.
+      const COMMITS = 70;
+      for (let i = 0; i < COMMITS; i++) {
         await commitIn(
           client,
           ns,
@@ -409,7 +410,7 @@ export function describeOperatorConformance(name: string, target: ConformanceTar
         // not go in now. (A network client's last chunks may not have reached the server before
         // the process died: checked on the embedded client, where nothing is in flight.)
         const reached = await client.lastCommitTs(target);
-        expect(reached).toBeLessThan(30);
+        expect(reached).toBeLessThan(COMMITS);
         if (client instanceof Statehouse) {
           if (history) expect(reached).toBeGreaterThan(0);
           const other = await collect(
@@ -420,9 +421,9 @@ export function describeOperatorConformance(name: string, target: ConformanceTar
           );
         }
         const summary = await client.importSnapshot(lines, { namespace: target });
-        expect(summary).toMatchObject({ namespace: target, atTs: 30 });
+        expect(summary).toMatchObject({ namespace: target, atTs: COMMITS });
         expect(await everyRecord(client, target)).toEqual(await everyRecord(client, ns));
-        expect(await client.lastCommitTs(target)).toBe(30);
+        expect(await client.lastCommitTs(target)).toBe(COMMITS);
         if (history) expect(await replays(client, target)).toEqual(await replays(client, ns));
       }
     });

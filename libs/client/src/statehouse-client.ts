@@ -39,7 +39,14 @@ import {
 } from '@statehouse/contract';
 import { extServiceClient, type ExtRequest, type ExtResponse, type ExtUnaryMethod } from './proto';
 import { remoteError } from './remote-errors';
-import { exportLines, exportRequest, importCall, type CallSetup } from './snapshot-calls';
+import {
+  exportLines,
+  exportRequest,
+  importCall,
+  listAgents,
+  listNamespaces,
+  type CallSetup,
+} from './operator-calls';
 import { BufferedRemoteTransaction } from './transactions/buffered-remote-transaction';
 import { RemoteTransaction } from './transactions/remote-transaction';
 import { SnapshotRemoteTransaction } from './transactions/snapshot-remote-transaction';
@@ -355,38 +362,13 @@ export class StatehouseClient implements StatehouseApi {
   }
 
   /** Every namespace the token may use, in byte-wise order of the name. */
-  async listNamespaces(): Promise<{ namespaces: NamespaceInfo[] }> {
-    const { namespaces } = await this.rpc('ListNamespaces', {});
-    return {
-      namespaces: (namespaces ?? []).map((info) => ({
-        namespace: String(info.namespace),
-        agentCount: Number(info.agent_count ?? 0),
-        lastCommitTs: Number(info.last_commit_ts ?? 0),
-      })),
-    };
+  listNamespaces(): Promise<{ namespaces: NamespaceInfo[] }> {
+    return listNamespaces(this.rpc);
   }
 
   /** A namespace's agents in byte-wise order of their id, a page at a time. */
-  async listAgents(
-    input: ListAgentsInput = {},
-  ): Promise<{ agents: AgentInfo[]; cursor: string | null }> {
-    const args = validateArgs<ListAgentsInput>(input, 'listAgents');
-    const page = await this.rpc('ListAgents', {
-      namespace: args.namespace ?? this.namespace,
-      ...(args.prefix ? { prefix: args.prefix } : {}),
-      ...(args.cursor ? { cursor: args.cursor } : {}),
-      ...(args.limit === undefined
-        ? {}
-        : { limit: validateInteger(args.limit, 'limit', 1, MAX_PAGE) }),
-    });
-    return {
-      agents: (page.agents ?? []).map((agent) => ({
-        agentId: String(agent.agent_id),
-        keyCount: Number(agent.key_count ?? 0),
-        lastCommitTs: Number(agent.last_commit_ts ?? 0),
-      })),
-      cursor: page.cursor || null,
-    };
+  listAgents(input: ListAgentsInput = {}): Promise<{ agents: AgentInfo[]; cursor: string | null }> {
+    return listAgents(this.rpc, input, this.namespace);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { NamespaceNotEmptyError, Statehouse } from '@statehouse/core';
+import { NamespaceNotEmptyError, Statehouse, StorageUnavailableError } from '@statehouse/core';
 import { describeOperatorConformance } from '../../../test/support/operator-conformance';
 import { collect, redisUrl, uniqueNamespace } from './support/statehouse';
 
@@ -105,5 +105,37 @@ describe('a snapshot import', () => {
     expect(summary.commits).toBeGreaterThan(1);
     const state = await client.getState({ namespace: target, agentId: 'a', key: 'k19' });
     expect(state.value).toEqual({ big });
+  });
+
+  it("with durability 'replicated', is reported only once replicas have it", async () => {
+    await client.transaction(async (tx) => tx.write({ agentId: 'a', key: 'k', value: { v: 1 } }));
+    const lines = await collect(client.exportSnapshot({ history: true }));
+    // This Redis has no replica: WAIT never sees one acknowledge.
+    const replicated = await Statehouse.connect({
+      redis: redisUrl(),
+      namespace: ns,
+      durability: 'replicated',
+      replication: { replicas: 1, timeoutMs: 200 },
+      timeoutWorker: false,
+    });
+    try {
+      const target = `${ns}-rep`;
+      const refused = replicated.importSnapshot(lines, { namespace: target });
+      await expect(refused).rejects.toThrow(StorageUnavailableError);
+      await expect(refused).rejects.toThrow(/not enough replicas.*Run the same import again/);
+      // On the primary it is complete; run again, it writes nothing and waits again.
+      expect(await client.getState({ namespace: target, agentId: 'a', key: 'k' })).toMatchObject({
+        value: { v: 1 },
+      });
+      await expect(replicated.importSnapshot(lines, { namespace: target })).rejects.toThrow(
+        StorageUnavailableError,
+      );
+      expect(await client.importSnapshot(lines, { namespace: target })).toMatchObject({
+        namespace: target,
+        commits: 1,
+      });
+    } finally {
+      await replicated.close();
+    }
   });
 });

@@ -37,10 +37,7 @@ import {
   type TransactionOptions,
 } from '@statehouse/contract';
 import { RecordRepository } from '../storage/record.repository';
-import { ListingRepository } from '../storage/listing.repository';
-import { Listings } from '../operations/listings';
-import { exportLines, exportPlan } from '../operations/snapshot-export';
-import { importSnapshot } from '../operations/snapshot-import';
+import { OperatorTools } from '../operations/operator-tools';
 import type { TransactionRepository } from '../storage/transaction.repository';
 import { mutation } from '../model/mutation';
 import { Transaction } from '../transaction/transaction';
@@ -83,8 +80,7 @@ export class Statehouse implements StatehouseApi {
   private readonly options: ResolvedOptions;
   private readonly transactions: TransactionRepository;
   private readonly starter: TransactionStarter;
-  private readonly listings: Listings;
-  private readonly listing: ListingRepository;
+  private readonly operator: OperatorTools;
 
   private constructor(private readonly engine: Engine) {
     const { options, transactions } = engine;
@@ -95,10 +91,10 @@ export class Statehouse implements StatehouseApi {
       transactions.keys(namespace),
     );
     this.pages = new RecordPages(this.records);
-    this.listing = new ListingRepository(transactions.redis, (namespace) =>
-      transactions.keys(namespace),
-    );
-    this.listings = new Listings(transactions.registry, this.listing);
+    this.operator = new OperatorTools(transactions, this.records, {
+      maxValueBytes: options.maxValueBytes,
+      commitOperations: (input) => this.commitOperations(input),
+    });
     this.live = new LiveLog({
       redis: transactions.redis,
       keys: (namespace) => transactions.keys(namespace),
@@ -392,82 +388,54 @@ export class Statehouse implements StatehouseApi {
     return this.records.lastCommitTs(this.namespaceOf(namespace));
   }
 
-  /**
-   * Every namespace committed to (through this version; see docs/design.md), in byte-wise order
-   * of its name, with its agent count and last commitTs.
-   */
+  // The operator API (StatehouseApi has their contracts; docs/design.md, "Listing namespaces and
+  // agents" and "Snapshots").
+
+  /** Every namespace committed to, in byte order; `allowed` filters (a server's token scope). */
   async listNamespaces(
-    /** Only the namespaces it accepts (a server's token scope). */
     allowed?: (namespace: string) => boolean,
   ): Promise<{ namespaces: NamespaceInfo[] }> {
     this.assertOpen();
-    return { namespaces: await this.listings.namespaces(allowed) };
+    return { namespaces: await this.operator.namespaces(allowed) };
   }
 
   /**
-   * The one-time upgrade step for data written before the namespace registry existed (see
-   * docs/design.md, "Listing namespaces and agents"): registers every namespace found in Redis
-   * (a SCAN of the keyspace, bounded per call, on every master of a Cluster). Namespaces
-   * committed to since are registered already. Returns how many namespaces it found.
+   * The one-time upgrade step for data written before the namespace registry: registers every
+   * namespace found in Redis (a SCAN of the keyspace, on every master of a Cluster: an operator's
+   * migration, never a request's path). Returns how many it found.
    */
   async indexExistingNamespaces(): Promise<number> {
     this.assertOpen();
-    return this.transactions.registry.discover();
+    return this.operator.indexExistingNamespaces();
   }
 
-  /**
-   * A namespace's agents (every agent a commit touched) in byte-wise order of their id, each with
-   * its live key count and the commitTs of the last commit that touched it; `cursor` is null on
-   * the last page. O(page): read from an index the commits keep.
-   */
+  /** A namespace's agents in byte order, with live key counts and last commits; O(page). */
   async listAgents(
     input: ListAgentsInput = {},
   ): Promise<{ agents: AgentInfo[]; cursor: string | null }> {
     this.assertOpen();
     const args = validateArgs<ListAgentsInput>(input, 'listAgents');
-    return this.listings.agents(this.namespaceOf(args.namespace), args);
+    return this.operator.agents(this.namespaceOf(args.namespace), args);
   }
 
-  /**
-   * A consistent snapshot of a namespace as NDJSON lines (docs/design.md, "Snapshots"): a header,
-   * every live record as of `atTs` (default: the last commit when it starts) or with `history`
-   * every commit up to it, and a trailer. Streamed a page at a time.
-   */
+  /** A consistent snapshot as NDJSON lines, as of one commitTs, a page at a time. */
   exportSnapshot(options: ExportOptions = {}): AsyncIterable<string> {
     this.assertOpen();
     const args = validateArgs<ExportOptions>(options, 'exportSnapshot');
-    const plan = exportPlan(args, this.namespaceOf(args.namespace));
-    return { [Symbol.asyncIterator]: () => exportLines(this.records, this.listing, plan) };
+    return this.operator.exportSnapshot(this.namespaceOf(args.namespace), args);
   }
 
   /**
-   * Writes a snapshot into a namespace (default: the one it was taken from) in batched, atomic
-   * steps: into an empty namespace exactly as it was (versions, commitTs, with history the log);
-   * with `mode: 'merge'` as new commits over what is there. Running it again after a crash
-   * resumes it; a namespace that holds other data is refused (NamespaceNotEmptyError).
+   * Writes a snapshot into a namespace in batched, atomic, resumable steps. `authorize` is called
+   * with the target namespace before anything is written (a server's token check).
    */
   importSnapshot(
     source: ImportSource,
     options: ImportOptions = {},
-    /** Called with the target namespace before anything is written (a server's authorization). */
     authorize: (namespace: string) => void = () => undefined,
   ): Promise<ImportSummary> {
     this.assertOpen();
-    const { transactions } = this;
-    return importSnapshot(
-      {
-        redis: transactions.redis,
-        keys: (namespace) => transactions.keys(namespace),
-        listing: this.listing,
-        maxValueBytes: this.options.maxValueBytes,
-        register: (namespace) => transactions.registry.ensure(namespace) ?? Promise.resolve(),
-        commitOperations: (input) => this.commitOperations(input),
-      },
-      source,
-      options,
-      undefined,
-      authorize,
-    );
+    return this.operator.importSnapshot(source, options, authorize);
   }
 
   /** Stops the timeout worker, ends follow-mode replays and closes the connections this client opened. */

@@ -17,8 +17,13 @@ import {
   type SnapshotHeader,
 } from './snapshot-format';
 
-/** Agents, records or commits read per call: the export's memory is a page of them. */
+/** Agents or records read per call: the export's memory is a page of them. */
 const EXPORT_PAGE = 500;
+/**
+ * Commits read per call of a history export: fewer, as a commit may hold a whole transaction
+ * (up to maxTransactionBytes).
+ */
+const LOG_PAGE = 64;
 
 export interface ExportPlan {
   readonly namespace: string;
@@ -128,7 +133,7 @@ async function* commitLines(
   let versions = 0;
   let from = 1;
   while (from <= atTs) {
-    const page = await records.logPage(plan.namespace, from, atTs, EXPORT_PAGE);
+    const page = await records.logPage(plan.namespace, from, atTs, LOG_PAGE);
     for (const { commitTs, txId, fields } of page) {
       const ops: string[] = [];
       for (let i = 0; i < fields.length; i += 2) {
@@ -145,7 +150,7 @@ async function* commitLines(
       commits++;
       versions += ops.length;
     }
-    if (page.length < EXPORT_PAGE) break;
+    if (page.length < LOG_PAGE) break;
     from = page[page.length - 1]!.commitTs + 1;
   }
   return { records: 0, commits, versions };

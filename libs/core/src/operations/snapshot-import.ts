@@ -3,6 +3,7 @@ import {
   NamespaceNotEmptyError,
   serializeValue,
   SnapshotFormatError,
+  StorageUnavailableError,
   validateArgs,
   validateName,
   validateNamespace,
@@ -47,6 +48,8 @@ export interface ImportDeps {
   readonly listing: ListingRepository;
   /** The client's maxValueBytes: a value the snapshot holds is checked as a write's. */
   readonly maxValueBytes: number;
+  /** durability 'replicated': whether enough replicas have the namespace's writes so far. */
+  readonly replicated: (namespace: string) => Promise<boolean>;
   /** Registers a namespace before its first write (the registry of listNamespaces). */
   readonly register: (namespace: string) => Promise<void>;
   /** A transaction sent whole, for 'merge' (safe to send again: same id and token). */
@@ -98,7 +101,11 @@ export async function importSnapshot(
   const snapshot = createHash('sha256').update(headerText).digest('hex').slice(0, 32);
   const writer = new SnapshotWriter(deps, namespace, snapshot, header, mode);
   const resumeAfter = await writer.begin();
-  if (resumeAfter === 'done') return writer.summary(await writer.storedSummary());
+  if (resumeAfter === 'done') {
+    const summary = writer.summary(await writer.storedSummary());
+    await writer.confirmReplicated();
+    return summary;
+  }
 
   let batch: Body = header.history
     ? { kind: 'commits', items: [] }
@@ -162,7 +169,9 @@ export async function importSnapshot(
         `${seen.versions}: lines are missing or were added`,
     );
   }
-  return writer.summary(await writer.finish(lastLine, seen));
+  const summary = writer.summary(await writer.finish(lastLine, seen));
+  await writer.confirmReplicated();
+  return summary;
 }
 
 function validateSnapshotNamespace(namespace: string): string {
@@ -298,6 +307,23 @@ class SnapshotWriter {
   /** A step refused: another snapshot's import, or a commit by someone else meanwhile. */
   private refuseUnlessOk([code, detail]: [number, (string | number)?]): void {
     if (code === NOT_EMPTY) throw new NamespaceNotEmptyError(this.namespace, String(detail));
+  }
+
+  /**
+   * durability 'replicated': an import is reported only once enough replicas have all of it (a
+   * merge's commits wait for theirs already). Otherwise the error says to run it again, which
+   * writes nothing more and waits again.
+   */
+  async confirmReplicated(): Promise<void> {
+    if (this.mode === 'merge' || (await this.deps.replicated(this.namespace))) return;
+    throw new StorageUnavailableError(
+      `the snapshot is imported into ${JSON.stringify(this.namespace)} on the primary, but not ` +
+        'enough replicas acknowledged it in time (durability "replicated")',
+      {
+        advice:
+          'Run the same import again: it writes nothing more and waits for the replicas again.',
+      },
+    );
   }
 
   async storedSummary(): Promise<Counts> {

@@ -216,6 +216,11 @@ export class TransactionRepository {
     return this.registered(commit.tx.namespace, () => this.batches.commitBuffered(commit));
   }
 
+  /** durability 'replicated': whether enough replicas have the namespace's writes so far. */
+  replicated(namespace: string): Promise<boolean> {
+    return this.batches.replicated(namespace);
+  }
+
   /**
    * Runs `commit` once the namespace is in the registry: at once (same turn, so its place among
    * this process's calls is kept) when it is known to be, else after registering it.

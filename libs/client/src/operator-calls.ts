@@ -7,13 +7,55 @@ import {
   type ExportOptions,
   type ImportOptions,
   type ImportSource,
+  type AgentInfo,
   type ImportSummary,
+  type ListAgentsInput,
+  type NamespaceInfo,
+  MAX_PAGE,
   type ImportSummary__Output,
   type SnapshotLine__Output,
   type StatehouseExtServiceClient,
 } from '@statehouse/contract';
 import type { ExtRequest } from './proto';
+import type { Rpc } from './statehouse-client';
 import { remoteError } from './remote-errors';
+
+/** The operator's calls of statehouse_ts.v1 for StatehouseClient: listings, and snapshots streamed. */
+
+export async function listNamespaces(rpc: Rpc): Promise<{ namespaces: NamespaceInfo[] }> {
+  const { namespaces } = await rpc('ListNamespaces', {});
+  return {
+    namespaces: (namespaces ?? []).map((info) => ({
+      namespace: String(info.namespace),
+      agentCount: Number(info.agent_count ?? 0),
+      lastCommitTs: Number(info.last_commit_ts ?? 0),
+    })),
+  };
+}
+
+export async function listAgents(
+  rpc: Rpc,
+  input: ListAgentsInput,
+  namespace: string,
+): Promise<{ agents: AgentInfo[]; cursor: string | null }> {
+  const args = validateArgs<ListAgentsInput>(input, 'listAgents');
+  const page = await rpc('ListAgents', {
+    namespace: args.namespace ?? namespace,
+    ...(args.prefix ? { prefix: args.prefix } : {}),
+    ...(args.cursor ? { cursor: args.cursor } : {}),
+    ...(args.limit === undefined
+      ? {}
+      : { limit: validateInteger(args.limit, 'limit', 1, MAX_PAGE) }),
+  });
+  return {
+    agents: (page.agents ?? []).map((agent) => ({
+      agentId: String(agent.agent_id),
+      keyCount: Number(agent.key_count ?? 0),
+      lastCommitTs: Number(agent.last_commit_ts ?? 0),
+    })),
+    cursor: page.cursor || null,
+  };
+}
 
 /** Bytes of NDJSON per ImportSnapshot message (many lines each: a message per line costs). */
 const CHUNK_BYTES = 64 * 1024;
