@@ -4,6 +4,7 @@ import {
   abortable,
   ClientClosedError,
   commitUntilKnown,
+  PermissionDeniedError,
   TransactionConflictError,
   ValidationError,
   retryDelayMs,
@@ -123,7 +124,12 @@ export class StatehouseClient implements StatehouseApi {
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
     });
     const instance = new StatehouseClient(client, resolved);
-    await instance.lastCommitTs(); // fails fast with a clear error when the server is unreachable
+    // Fails fast with a clear error when the server is unreachable or refuses the token. A token
+    // scoped to namespaces other than the default one is refused there, yet the server answered
+    // and knows the token: connected (listNamespaces, or calls naming their namespace, work).
+    await instance.lastCommitTs().catch((error: unknown) => {
+      if (!(error instanceof PermissionDeniedError)) throw error;
+    });
     return instance;
   }
 
