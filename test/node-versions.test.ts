@@ -13,6 +13,7 @@ const PACKAGES = [
   'libs/testing',
   'libs/langgraph',
   'apps/server',
+  'apps/cli',
 ];
 /** Pulled by @nestjs/common 12 for its file-upload validators, which Statehouse does not use. */
 const NEEDS_NODE_22 = ['file-type'];

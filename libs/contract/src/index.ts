@@ -26,6 +26,16 @@ export type {
   SentOperation,
 } from './api/statehouse.types';
 export type {
+  AgentInfo,
+  ExportOptions,
+  ImportOptions,
+  ImportProgress,
+  ImportSource,
+  ImportSummary,
+  ListAgentsInput,
+  NamespaceInfo,
+} from './api/operator.types';
+export type {
   WriteInput,
   DeleteInput,
   GetInput,
@@ -38,7 +48,7 @@ export type {
 export type { TransactionState } from './api/transaction-state';
 export { abortable } from './api/abortable';
 export { decodeCursor, encodeCursor } from './listing/cursor';
-export { validatePage, DEFAULT_PAGE, MAX_PAGE, type Page } from './listing/page';
+export { validatePage, validatePageOf, DEFAULT_PAGE, MAX_PAGE, type Page } from './listing/page';
 export {
   mergeListing,
   type CommittedRecord,
@@ -74,3 +84,5 @@ export type {
 } from './generated/statehouse_ts/v1/StatehouseExtService';
 export type { ReplayEvent__Output } from './generated/statehouse_ts/v1/ReplayEvent';
 export type { StateResult__Output } from './generated/statehouse_ts/v1/StateResult';
+export type { SnapshotLine__Output } from './generated/statehouse_ts/v1/SnapshotLine';
+export type { ImportSummary__Output } from './generated/statehouse_ts/v1/ImportSummary';

@@ -37,6 +37,14 @@
  *                                                              commit)
  *   EVER_SEPARATOR             0x05 ENQ  index                 agentId ENQ key: a record that ever
  *                                                              existed (listings as of a commitTs)
+ *   AGENT_MARK                 0x06 ACK  index                 AGENT_MARK agentId: an agent some commit
+ *                                                              touched (listAgents; before every
+ *                                                              agent's own entries, which start with
+ *                                                              a byte >= 0x20)
+ *                                        state                 AGENT_MARK alone -> 'indexed' when the
+ *                                                              namespace's AGENT_MARK entries are
+ *                                                              complete, else 'after <agentId>' (the
+ *                                                              backfill's progress); absent: not yet
  *   APPENDED_KEY_SEPARATOR     0x09 TAB  tx hash `appended`,   "<append id> TAB <key>": the key an
  *                                        finished records      append was given at commit
  *   APPENDED_LINE_SEPARATOR    0x0A LF   the same              between two such lines
@@ -58,6 +66,7 @@ export const MEMBERSHIP_CONDITION_MARK = '\u0003';
 export const APPEND_COUNTER_SEPARATOR = '\u0003';
 export const APPEND_MARK = '\u0004';
 export const EVER_SEPARATOR = '\u0005';
+export const AGENT_MARK = '\u0006';
 export const APPENDED_KEY_SEPARATOR = '\u0009';
 export const APPENDED_LINE_SEPARATOR = '\u000a';
 
@@ -71,6 +80,7 @@ export const MARKS = {
   APPEND_COUNTER_SEPARATOR,
   APPEND_MARK,
   EVER_SEPARATOR,
+  AGENT_MARK,
   APPENDED_KEY_SEPARATOR,
   APPENDED_LINE_SEPARATOR,
 } as const;
