@@ -52,7 +52,10 @@ it('serves a bundle under 300 KB gzipped, from the built files (no CDN)', async 
   const style = readFileSync(join(DIST, 'assets', 'app.css'));
   const gzipped = gzipSync(script).length + gzipSync(style).length;
   expect(gzipped).toBeLessThan(300 * 1024);
-  const page = await (await fetch(`${ui}`)).text();
+  const response = await fetch(ui);
+  // Scripts from this server only: no inline script, no eval, no other origin.
+  expect(response.headers.get('content-security-policy')).toContain("script-src 'self';");
+  const page = await response.text();
   expect(page).not.toMatch(/https?:\/\//); // every asset from this server
   const served = await fetch(`${server.httpUrl}/ui/assets/app.js`);
   expect(served.status).toBe(200);
