@@ -103,6 +103,32 @@ it('walks namespace → agent → key, reads a value, diffs two versions, reads 
   expect(errors).toEqual([]);
 });
 
+it("pages through a namespace's agents, 50 at a time, and back", async () => {
+  const crowd = Array.from({ length: 55 }, (_, i) => `crowd-${String(i).padStart(2, '0')}`);
+  await commit(
+    server.httpUrl,
+    ns,
+    crowd.map((id) => write(id, 'k', { id })),
+  );
+  const { page, errors } = await openPage(browser);
+  await page.goto(`${ui}#/ns/${encodeURIComponent(ns)}`);
+  await page.type('input[name=prefix]', 'crowd-');
+  await page.click('form.inline button[type=submit]');
+  const shown = () =>
+    page.$$eval('#agents tbody td:first-child', (cells) => cells.map((c) => c.textContent));
+  await page.waitForFunction(() => !document.body.textContent.includes('planner'));
+  expect(await shown()).toEqual(crowd.slice(0, 50));
+  await page.click('.pager button.next');
+  await waitForText(page, '.pager', 'Page 2');
+  await page.waitForFunction(() => document.querySelectorAll('#agents tbody tr').length === 5);
+  expect(await shown()).toEqual(crowd.slice(50));
+  expect(await page.$eval('.pager button.next', (b) => b.disabled)).toBe(true);
+  await page.click('.pager button:first-child');
+  await waitForText(page, '.pager', 'Page 1');
+  await page.waitForFunction(() => document.querySelectorAll('#agents tbody tr').length === 50);
+  expect(errors).toEqual([]);
+});
+
 it('shows HTML in a value as text and never runs it; a huge value is cut with a way to expand', async () => {
   const { page, errors } = await openPage(browser);
   await page.goto(`${ui}#/ns/${encodeURIComponent(ns)}/agent/planner`);
