@@ -24,6 +24,11 @@ export type {
   CommitOperationsInput,
   CommitOperationsResult,
   SentOperation,
+  RetentionPolicy,
+  SetRetentionInput,
+  RetentionInfo,
+  CompactionCounts,
+  CompactionResult,
 } from './api/statehouse.types';
 export type {
   WriteInput,

@@ -37,6 +37,10 @@
  *                                                              commit)
  *   EVER_SEPARATOR             0x05 ENQ  index                 agentId ENQ key: a record that ever
  *                                                              existed (listings as of a commitTs)
+ *   HORIZON_MARK               0x06 ACK  state                 the field ACK alone -> the namespace's
+ *                                                              compaction horizon (compactedTs): reads
+ *                                                              as of an earlier commitTs and replays
+ *                                                              from one are refused
  *   APPENDED_KEY_SEPARATOR     0x09 TAB  tx hash `appended`,   "<append id> TAB <key>": the key an
  *                                        finished records      append was given at commit
  *   APPENDED_LINE_SEPARATOR    0x0A LF   the same              between two such lines
@@ -58,6 +62,7 @@ export const MEMBERSHIP_CONDITION_MARK = '\u0003';
 export const APPEND_COUNTER_SEPARATOR = '\u0003';
 export const APPEND_MARK = '\u0004';
 export const EVER_SEPARATOR = '\u0005';
+export const HORIZON_MARK = '\u0006';
 export const APPENDED_KEY_SEPARATOR = '\u0009';
 export const APPENDED_LINE_SEPARATOR = '\u000a';
 
@@ -71,6 +76,7 @@ export const MARKS = {
   APPEND_COUNTER_SEPARATOR,
   APPEND_MARK,
   EVER_SEPARATOR,
+  HORIZON_MARK,
   APPENDED_KEY_SEPARATOR,
   APPENDED_LINE_SEPARATOR,
 } as const;

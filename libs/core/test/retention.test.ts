@@ -1,0 +1,217 @@
+import {
+  ValidationError,
+  VersionCompactedError,
+  VersionNotFoundError,
+  type Statehouse,
+} from '@statehouse/core';
+import { closeClients, collect, connectClient, sleep, uniqueNamespace } from './support/statehouse';
+
+// Retention policies and compaction (issue 16): what goes, what stays, the horizon, and the
+// errors below it.
+
+let client: Statehouse;
+
+beforeAll(async () => {
+  client = await connectClient({ timeoutWorker: false });
+});
+
+afterAll(closeClients);
+
+type Tx = Awaited<ReturnType<Statehouse['beginTransaction']>>;
+
+/** Commits what `fn` stages in one buffered transaction of `on`; returns its commitTs. */
+async function commit(on: Statehouse, fn: (tx: Tx) => Promise<unknown>): Promise<number> {
+  const tx = await on.beginTransaction({ buffered: true });
+  await fn(tx);
+  return tx.commit();
+}
+
+async function writeVersions(
+  agentId: string,
+  key: string,
+  count: number,
+  on: Statehouse = client,
+): Promise<number[]> {
+  const stamps: number[] = [];
+  for (let i = 1; i <= count; i++) {
+    stamps.push(await commit(on, (tx) => tx.write({ agentId, key, value: { n: i } })));
+  }
+  return stamps;
+}
+
+describe('setRetention / getRetention', () => {
+  it('keeps everything by default, and stores a namespace policy', async () => {
+    const namespace = uniqueNamespace();
+    expect(await client.getRetention({ namespace })).toEqual({
+      namespace,
+      policy: {},
+      source: 'default',
+      compactedTs: 0,
+      removed: { versions: 0, logEntries: 0, deletedRecords: 0 },
+    });
+    const info = await client.setRetention({ namespace, maxVersionsPerKey: 3, maxAgeMs: 60_000 });
+    expect(info).toMatchObject({
+      policy: { maxVersionsPerKey: 3, maxAgeMs: 60_000 },
+      source: 'namespace',
+    });
+    expect((await client.getRetention({ namespace })).policy).toEqual({
+      maxVersionsPerKey: 3,
+      maxAgeMs: 60_000,
+    });
+    // Replacing it drops the rules not given again.
+    await client.setRetention({ namespace, deletedRecordTtlMs: 0 });
+    expect((await client.getRetention({ namespace })).policy).toEqual({ deletedRecordTtlMs: 0 });
+  });
+
+  it.each([
+    [{ maxVersionsPerKey: 0 }, 'maxVersionsPerKey'],
+    [{ maxVersionsPerKey: 1.5 }, 'maxVersionsPerKey'],
+    [{ maxAgeMs: -1 }, 'maxAgeMs'],
+    [{ deletedRecordTtlMs: 'soon' }, 'deletedRecordTtlMs'],
+  ])('refuses the bad rule %j with a ValidationError naming it', async (rule, field) => {
+    const error = await client.setRetention({ ...(rule as object) }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toContain(field);
+  });
+});
+
+describe('compact with maxVersionsPerKey', () => {
+  it('keeps the last N versions of each record and refuses older ones with VERSION_COMPACTED', async () => {
+    const namespace = client.namespace;
+    await client.setRetention({ maxVersionsPerKey: 2 });
+    const stamps = await writeVersions('a', 'k', 5);
+    const rare = await writeVersions('a', 'rare', 1);
+
+    const result = await client.compact();
+    expect(result.removed.versions).toBe(3);
+    expect(result.removed.logEntries).toBe(3);
+    // The horizon is the commit of the oldest version kept of the record that lost versions.
+    expect(result.compactedTs).toBe(stamps[3]);
+    expect(result.namespace).toBe(namespace);
+
+    // The latest and the one before stay readable, with their numbers unchanged.
+    expect(await client.getStateAtVersion({ agentId: 'a', key: 'k', version: 5 })).toMatchObject({
+      value: { n: 5 },
+      version: 5,
+    });
+    expect(await client.getStateAtVersion({ agentId: 'a', key: 'k', version: 4 })).toMatchObject({
+      value: { n: 4 },
+    });
+    const error = await client
+      .getStateAtVersion({ agentId: 'a', key: 'k', version: 2 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VersionCompactedError);
+    expect(error).toMatchObject({ code: 'VERSION_COMPACTED', compactedTs: stamps[3] });
+    // A version that never was is still VERSION_NOT_FOUND.
+    await expect(
+      client.getStateAtVersion({ agentId: 'a', key: 'k', version: 6 }),
+    ).rejects.toBeInstanceOf(VersionNotFoundError);
+    // A record with few versions keeps them all, however old.
+    expect(await client.getStateAtVersion({ agentId: 'a', key: 'rare', version: 1 })).toMatchObject(
+      { value: { n: 1 }, commitTs: rare[0] },
+    );
+    expect((await client.getState({ agentId: 'a', key: 'k' })).value).toEqual({ n: 5 });
+
+    // Reads as of a commitTs: below the horizon refused, at it answered.
+    await expect(
+      client.getState({ agentId: 'a', key: 'k', atTs: stamps[1]! }),
+    ).rejects.toMatchObject({ code: 'VERSION_COMPACTED', compactedTs: stamps[3] });
+    expect(await client.getState({ agentId: 'a', key: 'k', atTs: stamps[3]! })).toMatchObject({
+      value: { n: 4 },
+      version: 4,
+    });
+
+    // A second run finds nothing more to remove.
+    expect((await client.compact()).removed).toEqual({
+      versions: 0,
+      logEntries: 0,
+      deletedRecords: 0,
+    });
+    expect(await client.getRetention()).toMatchObject({
+      compactedTs: stamps[3],
+      removed: { versions: 3, logEntries: 3, deletedRecords: 0 },
+    });
+  });
+});
+
+describe('replay and the horizon', () => {
+  it('refuses a replay starting below the horizon, and fromHorizon starts at it and says so', async () => {
+    const other = await connectClient({ timeoutWorker: false });
+    await other.setRetention({ maxVersionsPerKey: 1 });
+    const stamps = await writeVersions('r', 'k', 4, other);
+    const { compactedTs } = await other.compact();
+    expect(compactedTs).toBe(stamps[3]);
+
+    const error = await collect(other.replay({ agentId: 'r' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VersionCompactedError);
+    expect((error as Error).message).toContain('fromHorizon');
+
+    const events = await collect(other.replay({ agentId: 'r', fromHorizon: true }));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ commitTs: stamps[3], horizon: stamps[3] });
+    expect(events[0]!.operations).toEqual([{ key: 'k', value: { n: 4 }, version: 4 }]);
+    // From the horizon on, no flag is needed, and no event says "horizon".
+    const plain = await collect(other.replay({ agentId: 'r', startTs: compactedTs }));
+    expect(plain).toEqual([
+      { txId: events[0]!.txId, commitTs: stamps[3], operations: events[0]!.operations },
+    ]);
+  });
+});
+
+describe('deletedRecordTtlMs', () => {
+  it('removes a deleted record whole once its tombstone is older than the TTL', async () => {
+    const c = await connectClient({ timeoutWorker: false });
+    await c.setRetention({ deletedRecordTtlMs: 300 });
+    await commit(c, (tx) => tx.write({ agentId: 'd', key: 'gone', value: { v: 1 } }));
+    await commit(c, (tx) => tx.write({ agentId: 'd', key: 'gone', value: { v: 2 } }));
+    const deletedAt = await commit(c, (tx) => tx.delete({ agentId: 'd', key: 'gone' }));
+    await commit(c, (tx) => tx.write({ agentId: 'd', key: 'kept', value: { v: 1 } }));
+    // Too young yet: nothing goes.
+    expect((await c.compact()).removed.deletedRecords).toBe(0);
+    await sleep(600);
+    await commit(c, (tx) => tx.write({ agentId: 'd', key: 'kept', value: { v: 2 } }));
+    const result = await c.compact();
+    expect(result.removed).toMatchObject({ deletedRecords: 1, versions: 3, logEntries: 3 });
+    expect(result.compactedTs).toBe(deletedAt + 1);
+    expect(await c.getState({ agentId: 'd', key: 'gone' })).toMatchObject({
+      exists: false,
+      version: 0,
+    });
+    // The live record is untouched, its history too (no version rule).
+    expect(await c.getStateAtVersion({ agentId: 'd', key: 'kept', version: 1 })).toMatchObject({
+      value: { v: 1 },
+    });
+    expect((await c.listKeys({ agentId: 'd' })).keys).toEqual(['kept']);
+  });
+});
+
+describe('maxAgeMs', () => {
+  it('removes a version once the version after it is older than maxAgeMs', async () => {
+    const c = await connectClient({ timeoutWorker: false });
+    await c.setRetention({ maxAgeMs: 400 });
+    const old = [];
+    for (let i = 1; i <= 3; i++) {
+      old.push(await commit(c, (tx) => tx.write({ agentId: 'g', key: 'k', value: { n: i } })));
+    }
+    expect((await c.compact()).removed.versions).toBe(0);
+    await sleep(700);
+    const fresh = await commit(c, (tx) => tx.write({ agentId: 'g', key: 'k', value: { n: 4 } }));
+    const result = await c.compact();
+    // Versions 1 and 2 were superseded more than 400 ms ago; version 3 was superseded just now.
+    expect(result.removed.versions).toBe(2);
+    expect(result.compactedTs).toBe(old[2]);
+    expect(await c.getStateAtVersion({ agentId: 'g', key: 'k', version: 3 })).toMatchObject({
+      value: { n: 3 },
+    });
+    expect(await c.getState({ agentId: 'g', key: 'k', atTs: old[2]! })).toMatchObject({
+      value: { n: 3 },
+    });
+    expect(await c.getState({ agentId: 'g', key: 'k' })).toMatchObject({
+      value: { n: 4 },
+      commitTs: fresh,
+    });
+  });
+});
