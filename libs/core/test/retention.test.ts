@@ -4,7 +4,14 @@ import {
   VersionNotFoundError,
   type Statehouse,
 } from '@statehouse/core';
-import { closeClients, collect, connectClient, sleep, uniqueNamespace } from './support/statehouse';
+import {
+  closeClients,
+  collect,
+  connectClient,
+  eventually,
+  sleep,
+  uniqueNamespace,
+} from './support/statehouse';
 
 // Retention policies and compaction (issue 16): what goes, what stays, the horizon, and the
 // errors below it.
@@ -124,6 +131,16 @@ describe('compact with maxVersionsPerKey', () => {
       version: 4,
     });
 
+    // Read-only transactions and listings as of a commitTs below the horizon are refused too.
+    const snapshot = await client.beginTransaction({ readOnly: true, readTs: stamps[0]! });
+    await expect(snapshot.get({ agentId: 'a', key: 'k' })).rejects.toMatchObject({
+      code: 'VERSION_COMPACTED',
+    });
+    await expect(client.listKeys({ agentId: 'a', atTs: stamps[2]! })).rejects.toBeInstanceOf(
+      VersionCompactedError,
+    );
+    expect((await client.listKeys({ agentId: 'a', atTs: stamps[3]! })).keys).toEqual(['k']);
+
     // A second run finds nothing more to remove.
     expect((await client.compact()).removed).toEqual({
       versions: 0,
@@ -213,5 +230,46 @@ describe('maxAgeMs', () => {
       value: { n: 4 },
       commitTs: fresh,
     });
+  });
+});
+
+describe('scheduled compaction (BullMQ job scheduler per namespace)', () => {
+  it('compacts a namespace with a policy on schedule, on whichever process runs a worker', async () => {
+    // This client sets the policy and has no worker; another process's worker runs the jobs.
+    const setter = await connectClient({ timeoutWorker: false, compactionIntervalMs: 200 });
+    const worker = await connectClient({ namespace: setter.namespace });
+    await writeVersions('s', 'k', 4, setter);
+    await setter.setRetention({ maxVersionsPerKey: 1 });
+    await eventually(async () => (await worker.getRetention()).removed.versions === 3);
+    expect((await setter.getRetention()).compactedTs).toBeGreaterThan(0);
+    // Keep everything again: the schedule ends, and new history stays.
+    await setter.setRetention({});
+    await writeVersions('s', 'k2', 3, setter);
+    await sleep(600);
+    expect((await worker.getRetention()).removed.versions).toBe(3);
+  });
+
+  it('applies the default policy (the `retention` option) to every namespace a process uses', async () => {
+    const c = await connectClient({
+      retention: { maxVersionsPerKey: 2 },
+      compactionIntervalMs: 200,
+    });
+    expect(await c.getRetention()).toMatchObject({
+      policy: { maxVersionsPerKey: 2 },
+      source: 'default',
+    });
+    await writeVersions('d', 'k', 5, c);
+    await eventually(async () => (await c.getRetention()).removed.versions === 3);
+    expect(await c.getStateAtVersion({ agentId: 'd', key: 'k', version: 4 })).toMatchObject({
+      value: { n: 4 },
+    });
+    // A namespace's own policy wins over the default, also "keep everything".
+    const own = uniqueNamespace();
+    await c.setRetention({ namespace: own });
+    expect(await c.getRetention({ namespace: own })).toMatchObject({
+      policy: {},
+      source: 'namespace',
+    });
+    expect((await c.compact({ namespace: own })).removed.versions).toBe(0);
   });
 });

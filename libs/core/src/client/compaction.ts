@@ -6,7 +6,7 @@ import type {
 } from '@statehouse/contract';
 import type { BackgroundErrorHandler } from '../reporting/background-errors';
 import type { RetentionRepository } from '../storage/retention.repository';
-import type { TimeoutQueue } from '../timeouts/timeout.queue';
+import type { CompactJobData, TimeoutQueue } from '../timeouts/timeout.queue';
 
 /**
  * Log entries one compaction script call walks at most. Measured (bench `--only retention`): a
@@ -78,8 +78,8 @@ export class Compactor {
   }
 
   /** Compacts the namespace to completion under the policy in force; returns what it removed. */
-  async compact(namespace: string): Promise<CompactionResult> {
-    const policy = (await this.retention.policyOf(namespace)) ?? this.defaults.policy;
+  async compact(namespace: string, given?: RetentionPolicy): Promise<CompactionResult> {
+    const policy = given ?? (await this.retention.policyOf(namespace)) ?? this.defaults.policy;
     if (!hasRules(policy)) {
       const { compactedTs } = await this.retention.status(namespace);
       return { namespace, removed: NOTHING, compactedTs, steps: 0, longestStepMs: 0 };
@@ -106,14 +106,18 @@ export class Compactor {
     }
   }
 
-  /** The scheduled job of a namespace: compacts it, or ends its schedule when no policy is left. */
-  async runScheduled(namespace: string): Promise<void> {
-    const policy = (await this.retention.policyOf(namespace)) ?? this.defaults.policy;
+  /**
+   * The scheduled job of a namespace: compacts it under its own policy, else the default policy
+   * the job carries; ends the schedule when no rule is left.
+   */
+  async runScheduled({ namespace, defaultPolicy }: CompactJobData): Promise<void> {
+    const policy =
+      (await this.retention.policyOf(namespace)) ?? defaultPolicy ?? this.defaults.policy;
     if (!hasRules(policy)) {
       await this.queue.unscheduleCompaction(namespace);
       return;
     }
-    await this.compact(namespace);
+    await this.compact(namespace, policy);
   }
 
   /**
@@ -125,7 +129,11 @@ export class Compactor {
     this.noted.add(namespace);
     void (async () => {
       if ((await this.retention.policyOf(namespace)) === null) {
-        await this.queue.scheduleCompaction(namespace, this.defaults.intervalMs);
+        await this.queue.scheduleCompaction(
+          namespace,
+          this.defaults.intervalMs,
+          this.defaults.policy,
+        );
       }
     })().catch((error: unknown) => {
       this.noted.delete(namespace); // the next use tries again

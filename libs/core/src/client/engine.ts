@@ -82,7 +82,7 @@ export async function startEngine(options: StatehouseOptions): Promise<Engine> {
       {
         ...resolved.timeoutWorker,
         onError: errors.report,
-        compact: ({ namespace }) => compactor.runScheduled(namespace),
+        compact: (job) => compactor.runScheduled(job),
       },
     );
   }

@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import type { RetentionPolicy } from '@statehouse/contract';
 import type { Redis, Cluster } from 'ioredis';
 import { isConnectionError, type BackgroundErrorHandler } from '../reporting/background-errors';
 import { namespaceTag } from '../storage/keys';
@@ -16,6 +17,11 @@ export const COMPACT_JOB_NAME = 'compact';
 
 export interface CompactJobData {
   readonly namespace: string;
+  /**
+   * The default policy of the process that scheduled it, for a namespace without a policy of its
+   * own: the job carries it, so whichever process runs the job applies the same rules.
+   */
+  readonly defaultPolicy?: RetentionPolicy;
 }
 
 export interface SweepJobData {
@@ -84,11 +90,16 @@ export class TimeoutQueue {
    * Compacts `namespace` every `everyMs` from now on, on whichever process's worker takes the job
    * (a BullMQ job scheduler: one per namespace, whoever creates it; updating it is idempotent).
    */
-  async scheduleCompaction(namespace: string, everyMs: number): Promise<void> {
+  async scheduleCompaction(
+    namespace: string,
+    everyMs: number,
+    defaultPolicy?: RetentionPolicy,
+  ): Promise<void> {
+    const data: CompactJobData = defaultPolicy ? { namespace, defaultPolicy } : { namespace };
     await this.queue.upsertJobScheduler(
       compactionSchedulerId(namespace),
       { every: everyMs },
-      { name: COMPACT_JOB_NAME, data: { namespace }, opts: { attempts: 1 } },
+      { name: COMPACT_JOB_NAME, data, opts: { attempts: 1 } },
     );
   }
 
