@@ -12,6 +12,7 @@ import { DocsController } from './http/docs.controller';
 import { HealthController } from './http/health.controller';
 import { BodyGateMiddleware } from './http/body-gate.middleware';
 import { RequestContextMiddleware } from './http/request-context';
+import { RetentionController } from './http/retention.controller';
 import { StateController } from './http/state.controller';
 import { TransactionsController } from './http/transactions.controller';
 import { BackgroundErrors } from './observability/background-errors';
@@ -41,7 +42,13 @@ export class AppModule {
   }: AppResources): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, DocsController, TransactionsController, StateController],
+      controllers: [
+        HealthController,
+        DocsController,
+        TransactionsController,
+        StateController,
+        RetentionController,
+      ],
       providers: [
         { provide: SERVER_CONFIG, useValue: config },
         { provide: STATEHOUSE_CLIENT, useValue: client },

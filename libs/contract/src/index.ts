@@ -67,6 +67,7 @@ export {
   validateArgs,
   validateBoolean,
   validateInteger,
+  validateRetention,
   validateName,
   validateNamespace,
 } from './validation/validate';
@@ -79,3 +80,11 @@ export type {
 } from './generated/statehouse_ts/v1/StatehouseExtService';
 export type { ReplayEvent__Output } from './generated/statehouse_ts/v1/ReplayEvent';
 export type { StateResult__Output } from './generated/statehouse_ts/v1/StateResult';
+export {
+  compactionFromWire,
+  compactionToWire,
+  policyFromWire,
+  policyToWire,
+  retentionInfoFromWire,
+  retentionInfoToWire,
+} from './retention/retention-wire';

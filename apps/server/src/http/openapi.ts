@@ -97,6 +97,41 @@ const deleteInput = {
 };
 const commitResult = { type: 'object', properties: { commitTs: { type: 'integer' } } };
 
+const retentionPolicy = {
+  type: 'object',
+  properties: {
+    maxVersionsPerKey: { type: 'integer', minimum: 1, description: 'Versions kept per record' },
+    maxAgeMs: {
+      type: 'integer',
+      minimum: 1,
+      description: 'A version goes once the version after it is this old',
+    },
+    deletedRecordTtlMs: {
+      type: 'integer',
+      minimum: 0,
+      description: 'A deleted record goes whole once deleted this long ago',
+    },
+  },
+};
+const compactionCounts = {
+  type: 'object',
+  properties: {
+    versions: { type: 'integer' },
+    logEntries: { type: 'integer' },
+    deletedRecords: { type: 'integer' },
+  },
+};
+const retentionInfo = {
+  type: 'object',
+  properties: {
+    namespace: { type: 'string' },
+    policy: retentionPolicy,
+    source: { type: 'string', enum: ['namespace', 'default'] },
+    compactedTs: { type: 'integer' },
+    removed: compactionCounts,
+  },
+};
+
 export const OPENAPI_DOCUMENT = {
   openapi: '3.1.0',
   info: {
@@ -346,6 +381,12 @@ export const OPENAPI_DOCUMENT = {
           q('startTs', 'First commitTs (inclusive)', 'integer'),
           q('endTs', 'Last commitTs (inclusive)', 'integer'),
           q('follow', 'Keep delivering new commits', 'boolean'),
+          q(
+            'fromHorizon',
+            'Start at the compaction horizon when startTs is below it (else 410 VERSION_COMPACTED); ' +
+              'the first event then carries `horizon`',
+            'boolean',
+          ),
         ],
         responses: {
           '200': {
@@ -359,6 +400,46 @@ export const OPENAPI_DOCUMENT = {
           // TOO_MANY_FOLLOWERS: the token has --max-followers-per-token follow-mode replays open
           '429': problem,
           ...errors,
+        },
+      },
+    },
+    '/v1/retention': {
+      get: {
+        summary:
+          "A namespace's retention policy in force (its own or the server's default), its " +
+          'compaction horizon (compactedTs) and what compaction removed',
+        parameters: [namespace],
+        responses: { '200': json(retentionInfo), ...errors },
+      },
+      put: {
+        summary:
+          "Replaces a namespace's retention policy ({}: keep everything); compaction then runs " +
+          'every --compaction-interval-ms',
+        requestBody: body({
+          type: 'object',
+          properties: { namespace: namespaceField, ...retentionPolicy.properties },
+        }),
+        responses: { '200': json(retentionInfo), ...bodyErrors },
+      },
+    },
+    '/v1/compact': {
+      post: {
+        summary:
+          'Compacts a namespace now, to completion, under its policy; returns what was removed ' +
+          'and the new horizon',
+        requestBody: body({ type: 'object', properties: { namespace: namespaceField } }),
+        responses: {
+          '200': json({
+            type: 'object',
+            properties: {
+              namespace: { type: 'string' },
+              removed: compactionCounts,
+              compactedTs: { type: 'integer' },
+              steps: { type: 'integer' },
+              longestStepMs: { type: 'number' },
+            },
+          }),
+          ...bodyErrors,
         },
       },
     },

@@ -63,7 +63,8 @@ export class StateController {
   }
 
   /**
-   * GET /v1/replay?agentId[&namespace][&startTs][&endTs][&follow=true]: the agent's events in commit
+   * GET /v1/replay?agentId[&namespace][&startTs][&endTs][&follow=true][&fromHorizon=true]: the
+   * agent's events in commit
    * order as NDJSON (one event per line), or as server-sent events with `accept: text/event-stream`.
    * Streamed with backpressure: a slow reader slows the reading of the history, never the memory.
    * A client that leaves (at any time, before the first event too) ends the replay at once. At
@@ -85,6 +86,7 @@ export class StateController {
     const startTs = queryInteger(query.startTs, 'startTs');
     const endTs = queryInteger(query.endTs, 'endTs');
     const follow = queryBoolean(query.follow, 'follow');
+    const fromHorizon = queryBoolean(query.fromHorizon, 'fromHorizon');
     const sse = (request.header('accept') ?? '').includes('text/event-stream');
     const stream = this.streams.open(principal, sse ? 'http-sse' : 'http-ndjson', follow);
     let iterator: AsyncIterator<ReplayEvent> | undefined;
@@ -95,6 +97,7 @@ export class StateController {
         ...(startTs === undefined ? {} : { startTs }),
         ...(endTs === undefined ? {} : { endTs }),
         follow,
+        ...(fromHorizon ? { fromHorizon } : {}),
         signal: AbortSignal.any([left.signal, stream.ended]),
       });
       iterator = events[Symbol.asyncIterator]();

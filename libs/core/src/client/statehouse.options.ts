@@ -3,6 +3,7 @@ import {
   validateInteger,
   validateName,
   validateNamespace,
+  validateRetention,
   type RetentionPolicy,
 } from '@statehouse/contract';
 import { ValidationError } from '@statehouse/contract';
@@ -203,28 +204,6 @@ export function resolveOptions(options: StatehouseOptions): ResolvedOptions {
       86_400_000,
     ),
   };
-}
-
-/**
- * A retention policy's rules, checked: maxVersionsPerKey at least 1 (the latest version always
- * stays), maxAgeMs at least 1, deletedRecordTtlMs at least 0. Absent rules stay absent.
- */
-export function validateRetention(value: unknown, field: string): RetentionPolicy {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ValidationError(
-      field,
-      'must be an object { maxVersionsPerKey?, maxAgeMs?, deletedRecordTtlMs? }',
-    );
-  }
-  const given = value as Record<string, unknown>;
-  const policy: { -readonly [K in keyof RetentionPolicy]: number } = {};
-  const rules = { maxVersionsPerKey: 1, maxAgeMs: 1, deletedRecordTtlMs: 0 } as const;
-  for (const [rule, min] of Object.entries(rules) as Array<[keyof RetentionPolicy, number]>) {
-    if (given[rule] !== undefined && given[rule] !== null) {
-      policy[rule] = validateInteger(given[rule], field === '' ? rule : `${field}.${rule}`, min);
-    }
-  }
-  return policy;
 }
 
 function resolveOnError(onError: unknown): BackgroundErrorHandler {

@@ -12,6 +12,7 @@ import {
   validateName,
   validateNamespace,
   validatePage,
+  validateRetention,
   ValidationError,
   type BeginOptions,
   type CompactionResult,
@@ -49,11 +50,7 @@ import { RecordPages, type NamespacedPage } from './record-pages';
 import { checkCommitToken, commitSent } from './sent-transactions';
 import { startEngine, stopEngine, type Engine, type EngineStats } from './engine';
 import type { CompactionStats } from './compaction';
-import {
-  validateRetention,
-  type ResolvedOptions,
-  type StatehouseOptions,
-} from './statehouse.options';
+import type { ResolvedOptions, StatehouseOptions } from './statehouse.options';
 
 const DEFAULT_MAX_RETRIES = 5;
 const currentTransaction = new AsyncLocalStorage<Transaction>();

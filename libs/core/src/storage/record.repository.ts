@@ -97,7 +97,10 @@ export class RecordRepository {
       );
     }
     if (code === ScriptCode.VERSION_COMPACTED) {
-      throw new VersionCompactedError(agentId, key, null, Number(version), atTs);
+      const horizon = Number(version);
+      throw atTs < horizon
+        ? VersionCompactedError.belowHorizon(horizon, atTs)
+        : new VersionCompactedError(agentId, key, null, horizon, atTs);
     }
     if (Number(version) === 0) return null;
     return {
