@@ -393,8 +393,7 @@ export class Statehouse implements StatehouseApi {
     this.assertOpen();
     const args = validateArgs<SetRetentionInput>(input, 'setRetention');
     const namespace = this.namespaceOf(args.namespace);
-    const { namespace: _, ...rules } = args;
-    return this.engine.compactor.setRetention(namespace, validateRetention(rules, ''));
+    return this.engine.compactor.setRetention(namespace, validateRetention(args, ''));
   }
 
   /** The policy in force in a namespace (its own or the default), its horizon and what compaction removed. */
