@@ -17,6 +17,8 @@ export const COMPACTION_STEP_ENTRIES = 128;
 
 /** What compaction did in one namespace, as this process saw it (for metrics). */
 export interface CompactionStats {
+  /** Compactions of the namespace this process ran (on demand and scheduled). */
+  runs: number;
   /** Log entries this process's compactions removed. */
   entriesRemoved: number;
   /** The horizon after this process's last compaction of the namespace. */
@@ -85,6 +87,9 @@ export class Compactor {
       return { namespace, removed: NOTHING, compactedTs, steps: 0, longestStepMs: 0 };
     }
     const pass = await this.retention.startPass(namespace, policy);
+    const stats = this.stats.get(namespace) ?? { runs: 0, entriesRemoved: 0, compactedTs: 0 };
+    this.stats.set(namespace, stats);
+    stats.runs += 1;
     const removed = { versions: 0, logEntries: 0, deletedRecords: 0 };
     let steps = 0;
     let longestStepMs = 0;
@@ -96,10 +101,8 @@ export class Compactor {
       removed.versions += step.versions;
       removed.logEntries += step.logEntries;
       removed.deletedRecords += step.deletedRecords;
-      const stats = this.stats.get(namespace) ?? { entriesRemoved: 0, compactedTs: 0 };
       stats.entriesRemoved += step.logEntries;
       stats.compactedTs = step.compactedTs;
-      this.stats.set(namespace, stats);
       if (step.done) {
         return { namespace, removed, compactedTs: step.compactedTs, steps, longestStepMs };
       }
