@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import type { Cluster, Redis } from 'ioredis';
 import type { Statehouse } from '@statehouse/core';
 import { TokenAuthenticator } from './common/auth';
@@ -10,6 +11,7 @@ import { StatehouseExtHandlers } from './grpc/statehouse-ext.handlers';
 import { StatehouseV1Handlers } from './grpc/statehouse-v1.handlers';
 import { DocsController } from './http/docs.controller';
 import { HealthController } from './http/health.controller';
+import { OpenApiDocument } from './http/openapi/openapi-document';
 import { BodyGateMiddleware } from './http/body-gate.middleware';
 import { RequestContextMiddleware } from './http/request-context';
 import { RetentionController } from './http/retention.controller';
@@ -42,6 +44,7 @@ export class AppModule {
   }: AppResources): DynamicModule {
     return {
       module: AppModule,
+      imports: [DiscoveryModule],
       controllers: [
         HealthController,
         DocsController,
@@ -59,6 +62,7 @@ export class AppModule {
         MetricsService,
         WireTransactions,
         ReplayStreams,
+        OpenApiDocument,
         RequestContextMiddleware,
         BodyGateMiddleware,
         StatehouseV1Handlers,

@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS, type ServerConfig } from './config/server-config';
 import { GrpcServer } from './grpc/grpc-server';
 import { BodyGateMiddleware } from './http/body-gate.middleware';
 import { JSON_BODY_OPTIONS } from './http/body';
+import { docsAssets } from './http/docs.controller';
 import { ProblemFilter } from './http/problem.filter';
 import { ReplayStreams } from './statehouse/replay-streams';
 import { RequestContextMiddleware } from './http/request-context';
@@ -146,6 +147,8 @@ export async function startServer(
     // Token, media type and the number of large bodies are checked before a body is read.
     const gate = app.get(BodyGateMiddleware);
     app.use(gate.use.bind(gate));
+    // Swagger UI's own files for /docs (public, no CDN).
+    app.use('/docs/assets', docsAssets);
     app.useBodyParser('json', JSON_BODY_OPTIONS);
     app.useGlobalFilters(new ProblemFilter(logger));
     await app.listen(config.httpPort, config.host);
@@ -183,7 +186,10 @@ export async function startServer(
           // HTTP and gRPC drain side by side, each for at most the grace period.
           const http = app.getHttpServer();
           const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+          // A connection whose request was under way when shutdown began (a replay stream that
+          // just ended) is closed as soon as it is idle, not when its keep-alive timeout ends.
           http.closeIdleConnections();
+          const idle = setInterval(() => http.closeIdleConnections(), 50);
           // Connections still busy when the grace period ends are cut (gRPC does the same).
           const cut = setTimeout(() => http.closeAllConnections(), config.shutdownGraceMs);
           try {
@@ -191,6 +197,7 @@ export async function startServer(
             await app.close(); // the shutdown hooks; both servers are closed already
           } finally {
             clearTimeout(cut);
+            clearInterval(idle);
           }
           await closeOpened();
           logger.entry('info', 'stopped');

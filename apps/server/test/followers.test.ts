@@ -1,6 +1,12 @@
 import { startPrivateRedis, type PrivateRedis } from '../../../test/support/private-redis';
 import type { RunningServer } from '../src/server';
-import { followerGauge, grpcFollower, httpFollower, type Follower } from './support/followers';
+import {
+  commitOverHttp,
+  followerGauge,
+  grpcFollower,
+  httpFollower,
+  type Follower,
+} from './support/followers';
 import { startTestServer, V1 } from './support/server';
 
 // Follow-mode replays over HTTP (NDJSON, SSE) and gRPC against a Redis of the test's own, so its
@@ -24,17 +30,8 @@ const eventually = async (check: () => Promise<boolean> | boolean): Promise<void
   }
 };
 
-async function commit(base: string, ns: string, agentId: string, i: number): Promise<number> {
-  const response = await fetch(`${base}/v1/commit`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      namespace: ns,
-      operations: [{ op: 'write', agentId, key: 'k', value: { i } }],
-    }),
-  });
-  return ((await response.json()) as { commitTs: number }).commitTs;
-}
+const commit = (base: string, ns: string, agentId: string, i: number): Promise<number> =>
+  commitOverHttp(base, ns, agentId, { i });
 
 describe('one server', () => {
   let server: RunningServer;

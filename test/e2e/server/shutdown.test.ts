@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+import { EventSource } from 'eventsource';
 import { startServerProcess } from '../../support/server-process';
-import { grpcFollower, httpFollower } from '../../../apps/server/test/support/followers';
+import {
+  commitOverHttp,
+  grpcFollower,
+  httpFollower,
+} from '../../../apps/server/test/support/followers';
 import { V1 } from '../../../apps/server/test/support/server';
 
 // SIGTERM with live replay streams of every kind and requests in flight: every stream ends at once
@@ -13,18 +19,8 @@ it('ends every replay stream with a final event and exits within the grace perio
   const server = await startServerProcess(['--shutdown-grace-ms', String(GRACE_MS)]);
   const base = `http://127.0.0.1:${server.httpPort}`;
   const ns = `s-${randomBytes(5).toString('hex')}`;
-  const commit = async (agentId: string, value: object): Promise<number> => {
-    const response = await fetch(`${base}/v1/commit`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        namespace: ns,
-        operations: [{ op: 'write', agentId, key: 'k', value }],
-      }),
-    });
-    expect(response.status).toBe(200);
-    return ((await response.json()) as { commitTs: number }).commitTs;
-  };
+  const commit = (agentId: string, value: object): Promise<number> =>
+    commitOverHttp(base, ns, agentId, value);
   await commit('f', { i: 0 });
   // A history larger than the transport's buffers, for a v1 Replay whose reader is slow.
   const big = 'x'.repeat(16_000);
@@ -89,4 +85,50 @@ it('ends every replay stream with a final event and exits within the grace perio
   expect(statuses.length).toBeGreaterThan(0);
   expect(statuses.filter((status) => status !== 200)).toEqual([]);
   process.stdout.write(`exit ${exitMs} ms after SIGTERM (grace ${GRACE_MS} ms)\n`);
+}, 60_000);
+
+it('ends server-sent-event followers at once on SIGTERM, far within a long grace period', async () => {
+  // A grace period no test waits for: the exit waits neither for the SSE streams (heartbeats
+  // running, an EventSource that reconnects by itself) nor for their keep-alive connections (a
+  // client that keeps its connection open: before, the server waited for its keep-alive timeout,
+  // 5 s, after the stream's end).
+  const grace = 60_000;
+  const server = await startServerProcess([
+    '--shutdown-grace-ms',
+    String(grace),
+    '--sse-heartbeat-ms',
+    '100',
+  ]);
+  const base = `http://127.0.0.1:${server.httpPort}`;
+  const ns = `s-${randomBytes(5).toString('hex')}`;
+  const path = `/v1/replay?namespace=${ns}&agentId=f&follow=true`;
+  const socket = connect(server.httpPort, '127.0.0.1');
+  let received = '';
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+  socket.write(
+    `GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\naccept: text/event-stream\r\n` +
+      'connection: keep-alive\r\n\r\n',
+  );
+  const ends: string[] = [];
+  const source = new EventSource(`${base}${path}`);
+  source.addEventListener('end', (event) => ends.push(event.data));
+  try {
+    await new Promise<void>((resolve) => source.addEventListener('open', () => resolve()));
+    const beats = Date.now() + 10_000;
+    while (received.split(': heartbeat').length < 3 && Date.now() < beats) {
+      await new Promise((done) => setTimeout(done, 20));
+    }
+    expect(received).toMatch(/^HTTP\/1\.1 200 [^]*: heartbeat\n\n[^]*: heartbeat\n\n/);
+    const signalled = Date.now();
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    const exitMs = Date.now() - signalled;
+    expect(received).toContain('event: end\ndata: {"reason":"server shutting down"}\n\n');
+    expect(ends).toEqual([JSON.stringify({ reason: 'server shutting down' })]);
+    expect(exitMs).toBeLessThan(4000);
+    process.stdout.write(`SSE: exit ${exitMs} ms after SIGTERM (grace ${grace} ms)\n`);
+  } finally {
+    source.close();
+    socket.destroy();
+  }
 }, 60_000);

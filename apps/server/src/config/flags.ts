@@ -208,6 +208,13 @@ export const FLAGS: Record<string, FlagSpec> = {
     description: 'How often each namespace with a retention policy is compacted',
     default: '60000',
   },
+  'sse-heartbeat-ms': {
+    variable: ['STATEHOUSE_SSE_HEARTBEAT_MS'],
+    value: '<ms>',
+    description:
+      'A comment line on every open server-sent-events replay this often, so proxies keep it open',
+    default: '15000',
+  },
 };
 
 /** Variables of the official daemon that this server reads differently, and what to use. */

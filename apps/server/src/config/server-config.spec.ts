@@ -57,6 +57,15 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('beats server-sent-event replays every 15 s unless told otherwise, and refuses a bad interval', () => {
+    expect(loadConfig({}, []).sseHeartbeatMs).toBe(15_000);
+    expect(loadConfig({ STATEHOUSE_SSE_HEARTBEAT_MS: '500' }, []).sseHeartbeatMs).toBe(500);
+    expect(loadConfig({}, ['--sse-heartbeat-ms', '2000']).sseHeartbeatMs).toBe(2000);
+    expect(problems({}, ['--sse-heartbeat-ms', '0'])).toEqual([
+      expect.stringContaining('--sse-heartbeat-ms (STATEHOUSE_SSE_HEARTBEAT_MS)'),
+    ]);
+  });
+
   it('reads variables, and flags win over them', () => {
     const config = loadConfig(
       { STATEHOUSE_GRPC_PORT: '6000', REDIS_URL: 'redis://a:1', STATEHOUSE_HTTP_PORT: '7000' },

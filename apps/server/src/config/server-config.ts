@@ -65,6 +65,11 @@ export interface ServerConfig {
   readonly retention?: RetentionPolicy;
   /** How often a namespace with a retention policy is compacted (ms). Default 60000. */
   readonly compactionIntervalMs?: number;
+  /**
+   * A server-sent-events replay gets a comment line (`: heartbeat`) this often, so proxies and
+   * load balancers do not close a quiet follower as idle. Default 15000.
+   */
+  readonly sseHeartbeatMs?: number;
   /** What the server logs as warnings at start (variables of the official daemon it ignores). */
   readonly warnings?: readonly string[];
 }
@@ -216,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
       `${named('compaction-interval-ms')} must be at least 100, got ${compactionIntervalMs}`,
     );
   }
+  const sseHeartbeatMs = positive('sse-heartbeat-ms', 15_000, 3_600_000);
   const grpcIdleTimeoutMs = positive('grpc-idle-timeout-ms', 300_000, 86_400_000);
   const tokens = parseTokens(value('tokens'), problems);
   const insecure = bool('insecure');
@@ -312,6 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
     maxFollowersPerToken,
     ...(Object.keys(retention).length > 0 ? { retention } : {}),
     ...(compactionIntervalMs !== 60_000 ? { compactionIntervalMs } : {}),
+    sseHeartbeatMs,
     warnings,
   };
 }

@@ -78,7 +78,7 @@ export class BodyGateMiddleware implements NestMiddleware {
 }
 
 function isPublic(path: string): boolean {
-  return PUBLIC_PATHS.has(path) || path === '/v1/version';
+  return PUBLIC_PATHS.has(path) || path === '/v1/version' || path.startsWith('/docs/assets/');
 }
 
 /** The body's announced length: 0 for none, undefined when unknown (chunked). */

@@ -30,27 +30,3 @@ export function objectBody(body: unknown): Record<string, unknown> {
   }
   return body as Record<string, unknown>;
 }
-
-/** An optional integer query parameter. */
-export function queryInteger(value: unknown, field: string): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string' || !/^-?\d+$/.test(value)) {
-    throw new ValidationError(field, 'must be an integer');
-  }
-  return Number(value);
-}
-
-/** An optional boolean query parameter (true/false/1/0). */
-export function queryBoolean(value: unknown, field: string): boolean {
-  if (value === undefined || value === '') return false;
-  if (value === 'true' || value === '1') return true;
-  if (value === 'false' || value === '0') return false;
-  throw new ValidationError(field, 'must be true or false');
-}
-
-/** A query parameter that must be a single string (the engine validates its content). */
-export function queryString(value: unknown, field: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new ValidationError(field, 'must be given once');
-  return value;
-}

@@ -14,6 +14,8 @@ import { SERVER_CONFIG, STATEHOUSE_CLIENT } from '../common/injection-tokens';
 import type { ServerConfig } from '../config/server-config';
 import { MetricsService } from '../observability/metrics.service';
 import { SERVER_VERSION } from '../version';
+import { HEALTHZ, METRICS, READYZ, VERSION } from './health.api';
+import { ApiOperation, type JsonOf } from './openapi/operation.decorator';
 
 /**
  * Liveness, readiness and version: unauthenticated, for probes, and they disclose no data.
@@ -31,14 +33,16 @@ export class HealthController {
 
   /** The process is up and serving. */
   @Get('healthz')
-  healthz(): { status: 'ok' } {
+  @ApiOperation(HEALTHZ)
+  healthz(): JsonOf<typeof HEALTHZ> {
     return { status: 'ok' };
   }
 
   /** Ready when Redis answers (a read of the default namespace's commit counter, not shown). */
   @Get('readyz')
+  @ApiOperation(READYZ)
   @HttpCode(200)
-  async readyz(): Promise<{ status: 'ready' }> {
+  async readyz(): Promise<JsonOf<typeof READYZ>> {
     try {
       await this.client.lastCommitTs();
       return { status: 'ready' };
@@ -50,11 +54,13 @@ export class HealthController {
   }
 
   @Get('v1/version')
-  version(): { version: string; gitSha: string } {
+  @ApiOperation(VERSION)
+  version(): JsonOf<typeof VERSION> {
     return { version: SERVER_VERSION.version, gitSha: SERVER_VERSION.gitSha };
   }
 
   @Get('metrics')
+  @ApiOperation(METRICS)
   async prometheus(
     @Headers('authorization') authorization: string | undefined,
     @Res() response: Response,

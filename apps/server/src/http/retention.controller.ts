@@ -1,20 +1,17 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Inject,
-  Post,
-  Put,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
-import type { CompactionResult, RetentionInfo, Statehouse } from '@statehouse/core';
+import { Controller, Get, HttpCode, Inject, Post, Put, UseGuards } from '@nestjs/common';
+import type { Statehouse } from '@statehouse/core';
 import type { Principal } from '../common/auth';
 import { TokenAuthenticator } from '../common/auth';
 import { STATEHOUSE_CLIENT } from '../common/injection-tokens';
-import { objectBody, queryString } from './body';
+import {
+  ApiOperation,
+  type BodyOf,
+  type JsonOf,
+  type QueryOf,
+} from './openapi/operation.decorator';
+import { ValidBody, ValidQuery } from './openapi/request-input';
 import { CurrentPrincipal, TokenGuard } from './request-context';
+import { COMPACT, GET_RETENTION, SET_RETENTION } from './retention.api';
 
 /**
  * Retention over HTTP: a namespace's policy (the server's `--retention-*` flags give the default),
@@ -28,38 +25,35 @@ export class RetentionController {
     private readonly auth: TokenAuthenticator,
   ) {}
 
-  /** GET /v1/retention?namespace: the policy in force, its source, the horizon, what was removed. */
   @Get('retention')
+  @ApiOperation(GET_RETENTION)
   async get(
-    @Query('namespace') namespace: unknown,
+    @ValidQuery() query: QueryOf<typeof GET_RETENTION>,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<RetentionInfo> {
-    const ns = this.auth.authorizedNamespace(principal, queryString(namespace, 'namespace'));
-    return this.client.getRetention({ namespace: ns });
+  ): Promise<JsonOf<typeof GET_RETENTION>> {
+    const namespace = this.auth.authorizedNamespace(principal, query.namespace);
+    return this.client.getRetention({ namespace });
   }
 
-  /**
-   * PUT /v1/retention { namespace?, maxVersionsPerKey?, maxAgeMs?, deletedRecordTtlMs? }: replaces
-   * the namespace's policy ({}: keep everything, whatever the default).
-   */
   @Put('retention')
+  @ApiOperation(SET_RETENTION)
   async set(
-    @Body() body: unknown,
+    @ValidBody() body: BodyOf<typeof SET_RETENTION>,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<RetentionInfo> {
-    const { namespace, ...rules } = objectBody(body);
+  ): Promise<JsonOf<typeof SET_RETENTION>> {
+    const { namespace, ...rules } = body;
     const ns = this.auth.authorizedNamespace(principal, namespace);
     return this.client.setRetention({ ...rules, namespace: ns });
   }
 
-  /** POST /v1/compact { namespace? }: compacts the namespace now, to completion. */
   @Post('compact')
   @HttpCode(200)
+  @ApiOperation(COMPACT)
   async compact(
-    @Body() body: unknown,
+    @ValidBody() body: BodyOf<typeof COMPACT>,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<CompactionResult> {
-    const ns = this.auth.authorizedNamespace(principal, objectBody(body).namespace);
-    return this.client.compact({ namespace: ns });
+  ): Promise<JsonOf<typeof COMPACT>> {
+    const namespace = this.auth.authorizedNamespace(principal, body.namespace);
+    return this.client.compact({ namespace });
   }
 }

@@ -1,15 +1,18 @@
-import { Controller, Get, Inject, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import type { ReplayEvent, Statehouse, StateEntry, StateResult } from '@statehouse/core';
+import type { ReplayEvent, Statehouse } from '@statehouse/core';
 import type { Principal } from '../common/auth';
 import { TokenAuthenticator } from '../common/auth';
-import { firstEvent } from '../common/first-event';
-import { STATEHOUSE_CLIENT } from '../common/injection-tokens';
+import { SERVER_CONFIG, STATEHOUSE_CLIENT } from '../common/injection-tokens';
+import type { ServerConfig } from '../config/server-config';
 import { ReplayStreams } from '../statehouse/replay-streams';
-import { queryBoolean, queryInteger, queryString } from './body';
+import { ApiOperation, type JsonOf, type QueryOf } from './openapi/operation.decorator';
+import { ValidQuery } from './openapi/request-input';
+import { lastEventId, writeReplay } from './replay-response';
 import { CurrentPrincipal, TokenGuard, type ContextRequest } from './request-context';
+import { GET_STATE, LIST_KEYS, REPLAY, SCAN_PREFIX } from './state.api';
 
-type Query = Record<string, unknown>;
+const DEFAULT_SSE_HEARTBEAT_MS = 15_000;
 
 /** Committed reads over HTTP: one record (latest, a version, or as of a commitTs), listings, replay. */
 @Controller('v1')
@@ -19,61 +22,68 @@ export class StateController {
     @Inject(STATEHOUSE_CLIENT) private readonly client: Statehouse,
     private readonly auth: TokenAuthenticator,
     private readonly streams: ReplayStreams,
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
   ) {}
 
   /** GET /v1/state?agentId&key[&namespace][&version | &atTs] */
   @Get('state')
-  getState(@Query() query: Query, @CurrentPrincipal() principal: Principal): Promise<StateResult> {
+  @ApiOperation(GET_STATE)
+  getState(
+    @ValidQuery() query: QueryOf<typeof GET_STATE>,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<JsonOf<typeof GET_STATE>> {
+    const { version, atTs } = query;
     const record = {
       namespace: this.namespace(query, principal),
-      agentId: queryString(query.agentId, 'agentId') as string,
-      key: queryString(query.key, 'key') as string,
+      agentId: query.agentId,
+      key: query.key,
     };
-    const version = queryInteger(query.version, 'version');
     if (version !== undefined) return this.client.getStateAtVersion({ ...record, version });
-    const atTs = queryInteger(query.atTs, 'atTs');
     return this.client.getState(atTs === undefined ? record : { ...record, atTs });
   }
 
   /** GET /v1/keys?agentId[&namespace][&limit][&cursor][&atTs] */
   @Get('keys')
+  @ApiOperation(LIST_KEYS)
   listKeys(
-    @Query() query: Query,
+    @ValidQuery() query: QueryOf<typeof LIST_KEYS>,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<{ keys: string[]; cursor: string | null }> {
+  ): Promise<JsonOf<typeof LIST_KEYS>> {
     return this.client.listKeys({
       namespace: this.namespace(query, principal),
-      agentId: queryString(query.agentId, 'agentId') as string,
-      ...this.page(query),
+      agentId: query.agentId,
+      ...page(query),
     });
   }
 
   /** GET /v1/scan?agentId&prefix[&namespace][&limit][&cursor][&atTs] */
   @Get('scan')
+  @ApiOperation(SCAN_PREFIX)
   scanPrefix(
-    @Query() query: Query,
+    @ValidQuery() query: QueryOf<typeof SCAN_PREFIX>,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<{ entries: StateEntry[]; cursor: string | null }> {
+  ): Promise<JsonOf<typeof SCAN_PREFIX>> {
     return this.client.scanPrefix({
       namespace: this.namespace(query, principal),
-      agentId: queryString(query.agentId, 'agentId') as string,
-      prefix: queryString(query.prefix, 'prefix') ?? '',
-      ...this.page(query),
+      agentId: query.agentId,
+      prefix: query.prefix ?? '',
+      ...page(query),
     });
   }
 
   /**
    * GET /v1/replay?agentId[&namespace][&startTs][&endTs][&follow=true][&fromHorizon=true]: the
-   * agent's events in commit
-   * order as NDJSON (one event per line), or as server-sent events with `accept: text/event-stream`.
-   * Streamed with backpressure: a slow reader slows the reading of the history, never the memory.
-   * A client that leaves (at any time, before the first event too) ends the replay at once. At
-   * shutdown the stream ends with a final event: the NDJSON line `{"end":"server shutting down"}`,
-   * or the SSE event `end` with data `{"reason":"server shutting down"}`.
+   * agent's events in commit order as NDJSON (one event per line), or as server-sent events with
+   * `accept: text/event-stream` (each event's `id` its commitTs; a `Last-Event-ID` header resumes
+   * after that commit; a heartbeat comment every --sse-heartbeat-ms). With fromHorizon, a start
+   * below the compaction horizon starts at it. A client that leaves (at any time, before the first
+   * event too) ends the replay at once; at shutdown the stream ends with a final event
+   * (writeReplay).
    */
   @Get('replay')
+  @ApiOperation(REPLAY)
   async replay(
-    @Query() query: Query,
+    @ValidQuery() query: QueryOf<typeof REPLAY>,
     @CurrentPrincipal() principal: Principal,
     @Req() request: ContextRequest,
     @Res() response: Response,
@@ -83,17 +93,17 @@ export class StateController {
     response.on('close', () => left.abort());
     if (response.closed || request.socket.destroyed) left.abort(); // gone during the guards
     const namespace = this.namespace(query, principal);
-    const startTs = queryInteger(query.startTs, 'startTs');
-    const endTs = queryInteger(query.endTs, 'endTs');
-    const follow = queryBoolean(query.follow, 'follow');
-    const fromHorizon = queryBoolean(query.fromHorizon, 'fromHorizon');
+    const lastId = lastEventId(request.header('last-event-id'));
+    const { startTs: asked, endTs, follow = false, fromHorizon = false } = query;
+    // A reconnect resumes after the last event it received, never before the range it asked for.
+    const startTs = lastId === undefined ? asked : Math.max(asked ?? 0, lastId + 1);
     const sse = (request.header('accept') ?? '').includes('text/event-stream');
     const stream = this.streams.open(principal, sse ? 'http-sse' : 'http-ndjson', follow);
     let iterator: AsyncIterator<ReplayEvent> | undefined;
     try {
       const events = this.client.replay({
         namespace,
-        agentId: queryString(query.agentId, 'agentId') as string,
+        agentId: query.agentId,
         ...(startTs === undefined ? {} : { startTs }),
         ...(endTs === undefined ? {} : { endTs }),
         follow,
@@ -101,7 +111,12 @@ export class StateController {
         signal: AbortSignal.any([left.signal, stream.ended]),
       });
       iterator = events[Symbol.asyncIterator]();
-      await this.pump(iterator, response, sse, left.signal, stream.ended);
+      await writeReplay(iterator, response, {
+        sse,
+        heartbeatMs: this.config.sseHeartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS,
+        left: left.signal,
+        ended: stream.ended,
+      });
     } finally {
       stream.release();
       await iterator?.return?.();
@@ -109,66 +124,21 @@ export class StateController {
     }
   }
 
-  private async pump(
-    iterator: AsyncIterator<ReplayEvent>,
-    response: Response,
-    sse: boolean,
-    left: AbortSignal,
-    ended: AbortSignal,
-  ): Promise<void> {
-    // Wait briefly for the first event before sending headers, so a refused request (bad input,
-    // Redis down) still gets a problem document; a follower with no history gets headers anyway.
-    const first = iterator.next();
-    await Promise.race([first, new Promise((done) => setTimeout(done, 200))]);
-    const open = (): void => {
-      response.status(200);
-      response.setHeader('content-type', sse ? 'text/event-stream' : 'application/x-ndjson');
-      response.setHeader('cache-control', 'no-store');
-      response.flushHeaders();
-    };
-    let settled = false;
-    void first.then(
-      () => (settled = true),
-      () => (settled = true),
-    );
-    await Promise.resolve();
-    if (!settled && !left.aborted) open();
-    let next = await first;
-    if (left.aborted) return;
-    if (!response.headersSent) open();
-    while (!next.done && !left.aborted) {
-      const json = JSON.stringify(next.value);
-      const chunk = sse
-        ? `event: replay\nid: ${next.value.commitTs}\ndata: ${json}\n\n`
-        : `${json}\n`;
-      if (!response.write(chunk)) {
-        await firstEvent([[response, 'drain']], [left, ended]);
-      }
-      if (left.aborted || ended.aborted) break;
-      next = await iterator.next();
-    }
-    if (ended.aborted && !left.aborted) {
-      const reason = 'server shutting down';
-      response.write(
-        sse
-          ? `event: end\ndata: ${JSON.stringify({ reason })}\n\n`
-          : `${JSON.stringify({ end: reason })}\n`,
-      );
-    }
+  private namespace(query: { namespace?: string }, principal: Principal): string {
+    return this.auth.authorizedNamespace(principal, query.namespace);
   }
+}
 
-  private namespace(query: Query, principal: Principal): string {
-    return this.auth.authorizedNamespace(principal, queryString(query.namespace, 'namespace'));
-  }
-
-  private page(query: Query): { limit?: number; cursor?: string; atTs?: number } {
-    const limit = queryInteger(query.limit, 'limit');
-    const cursor = queryString(query.cursor, 'cursor');
-    const atTs = queryInteger(query.atTs, 'atTs');
-    return {
-      ...(limit === undefined ? {} : { limit }),
-      ...(cursor ? { cursor } : {}),
-      ...(atTs === undefined ? {} : { atTs }),
-    };
-  }
+/** A listing's page options, as the engine takes them (an empty cursor is none). */
+function page(query: { limit?: number; cursor?: string; atTs?: number }): {
+  limit?: number;
+  cursor?: string;
+  atTs?: number;
+} {
+  const { limit, cursor, atTs } = query;
+  return {
+    ...(limit === undefined ? {} : { limit }),
+    ...(cursor ? { cursor } : {}),
+    ...(atTs === undefined ? {} : { atTs }),
+  };
 }

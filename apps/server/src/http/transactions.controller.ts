@@ -1,21 +1,19 @@
-import { Body, Controller, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
-import {
-  readTransactionId,
-  ValidationError,
-  type CommitOperationsInput,
-  type DeleteInput,
-  type SentOperation,
-  type Statehouse,
-  type TransactionReadResult,
-  type WriteInput,
-} from '@statehouse/core';
+import { Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { readTransactionId, ValidationError, type Statehouse } from '@statehouse/core';
 import type { Principal } from '../common/auth';
 import { TokenAuthenticator } from '../common/auth';
 import { STATEHOUSE_CLIENT } from '../common/injection-tokens';
 import { MetricsService } from '../observability/metrics.service';
 import { WireTransactions } from '../statehouse/wire-transactions';
-import { objectBody } from './body';
+import {
+  ApiOperation,
+  type BodyOf,
+  type JsonOf,
+  type ParamsOf,
+} from './openapi/operation.decorator';
+import { ValidBody, ValidParams } from './openapi/request-input';
 import { CurrentPrincipal, TokenGuard } from './request-context';
+import { ABORT, BEGIN, COMMIT, COMMIT_OPERATIONS, DELETE, GET, WRITE } from './transactions.api';
 
 /**
  * Transactions over HTTP: begin, write, delete, read inside, commit, abort, and a commit of a list
@@ -33,15 +31,15 @@ export class TransactionsController {
   ) {}
 
   @Post('transactions')
+  @ApiOperation(BEGIN)
   async begin(
-    @Body() body: unknown,
+    @ValidBody() body: BodyOf<typeof BEGIN>,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<{ txId: string; namespace: string }> {
-    const { namespace, timeoutMs } = objectBody(body);
-    const ns = this.auth.authorizedNamespace(principal, namespace);
+  ): Promise<JsonOf<typeof BEGIN>> {
+    const ns = this.auth.authorizedNamespace(principal, body.namespace);
     const tx = await this.client.beginTransaction({
       namespace: ns,
-      timeoutMs: timeoutMs as number,
+      ...(body.timeoutMs === undefined ? {} : { timeoutMs: body.timeoutMs }),
       detached: true,
     });
     this.metrics.begun();
@@ -49,87 +47,79 @@ export class TransactionsController {
   }
 
   @Post('transactions/:txId/write')
+  @ApiOperation(WRITE)
   @HttpCode(204)
   async write(
-    @Param('txId') txId: string,
-    @Body() body: unknown,
+    @ValidParams() { txId }: ParamsOf<typeof WRITE>,
+    @ValidBody() body: BodyOf<typeof WRITE>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<void> {
     const tx = await this.transactions.forOperation(txId, principal, undefined);
-    await tx.write(objectBody(body) as unknown as WriteInput);
+    await tx.write(body);
   }
 
   @Post('transactions/:txId/delete')
+  @ApiOperation(DELETE)
   @HttpCode(204)
   async delete(
-    @Param('txId') txId: string,
-    @Body() body: unknown,
+    @ValidParams() { txId }: ParamsOf<typeof DELETE>,
+    @ValidBody() body: BodyOf<typeof DELETE>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<void> {
     const tx = await this.transactions.forOperation(txId, principal, undefined);
-    await tx.delete(objectBody(body) as unknown as DeleteInput);
+    await tx.delete(body);
   }
 
   /** A read inside the transaction: its own write if it has one, else the committed record. */
   @Post('transactions/:txId/get')
+  @ApiOperation(GET)
   @HttpCode(200)
   async get(
-    @Param('txId') txId: string,
-    @Body() body: unknown,
+    @ValidParams() { txId }: ParamsOf<typeof GET>,
+    @ValidBody() body: BodyOf<typeof GET>,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<TransactionReadResult> {
+  ): Promise<JsonOf<typeof GET>> {
     const tx = await this.transactions.forOperation(txId, principal, undefined);
-    const { agentId, key } = objectBody(body);
-    return tx.get({ agentId: agentId as string, key: key as string });
+    return tx.get(body);
   }
 
   @Post('transactions/:txId/commit')
+  @ApiOperation(COMMIT)
   @HttpCode(200)
   async commit(
-    @Param('txId') txId: string,
-    @Body() body: unknown,
+    @ValidParams() { txId }: ParamsOf<typeof COMMIT>,
+    @ValidBody() { commitToken }: BodyOf<typeof COMMIT>,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<{ commitTs: number }> {
+  ): Promise<JsonOf<typeof COMMIT>> {
     // A commit token makes the commit safe to send again after a lost answer (even to another
     // instance): a retry with the same token returns the first attempt's commitTs.
-    const { commitToken } = objectBody(body);
-    if (commitToken !== undefined && typeof commitToken !== 'string') {
-      throw new ValidationError('commitToken', 'must be a string of 8-64 characters');
-    }
     const { commitTs } = await this.transactions.commit(txId, principal, commitToken);
     return { commitTs };
   }
 
   @Post('transactions/:txId/abort')
+  @ApiOperation(ABORT)
   @HttpCode(204)
   async abort(
-    @Param('txId') txId: string,
+    @ValidParams() { txId }: ParamsOf<typeof ABORT>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<void> {
     await this.transactions.abort(txId, principal);
   }
 
   /**
-   * A whole transaction in one request: `{ namespace?, operations: [{ op: 'write', agentId, key,
-   * value, ifVersion? } | { op: 'delete', agentId, key, ifVersion? } | { op: 'append', agentId,
-   * prefix, value }], reads?: [{ agentId, key, version }], listings?: [{ agentId, membership }],
-   * txId?, commitToken?, timeoutMs? }`, applied atomically in one script call (a buffered
-   * transaction sent whole). With `txId` and `commitToken`, a resend returns the first commitTs.
+   * A whole transaction in one request (COMMIT_OPERATIONS), applied atomically in one script
+   * call (a buffered transaction sent whole). With `txId` and `commitToken`, a resend returns the
+   * first commitTs.
    */
   @Post('commit')
+  @ApiOperation(COMMIT_OPERATIONS)
   @HttpCode(200)
   async commitOperations(
-    @Body() body: unknown,
+    @ValidBody() body: BodyOf<typeof COMMIT_OPERATIONS>,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<{ commitTs: number; txId: string; appendedKeys: string[] }> {
-    const { namespace, operations, timeoutMs, txId, commitToken, reads, listings } =
-      objectBody(body);
-    if (!Array.isArray(operations)) {
-      throw new ValidationError(
-        'operations',
-        'must be a list of { op: "write" | "delete" | "append", ... }',
-      );
-    }
+  ): Promise<JsonOf<typeof COMMIT_OPERATIONS>> {
+    const { namespace, operations, timeoutMs, txId, commitToken, reads, listings } = body;
     const named = txId === undefined ? null : readTransactionId(txId);
     if (txId !== undefined && !named) {
       throw new ValidationError('txId', 'must be "<namespace>~<lowercase uuid>"');
@@ -137,14 +127,12 @@ export class TransactionsController {
     const ns = this.auth.authorizedNamespace(principal, named?.namespace ?? namespace);
     return this.transactions.commitOperations({
       namespace: ns,
-      operations: operations as SentOperation[],
+      operations,
       ...(named ? { id: named.id } : {}),
-      ...(commitToken === undefined ? {} : { commitToken: commitToken as string }),
-      ...(timeoutMs === undefined ? {} : { timeoutMs: timeoutMs as number }),
-      ...(reads === undefined ? {} : { reads: reads as CommitOperationsInput['reads'] }),
-      ...(listings === undefined
-        ? {}
-        : { listings: listings as CommitOperationsInput['listings'] }),
+      ...(commitToken === undefined ? {} : { commitToken }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(reads === undefined ? {} : { reads }),
+      ...(listings === undefined ? {} : { listings }),
     });
   }
 }

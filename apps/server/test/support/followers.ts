@@ -54,6 +54,7 @@ export function httpFollower(
           const item = buffer.slice(0, at);
           buffer = buffer.slice(at + separator.length);
           if (options.sse) {
+            if (item.startsWith(':')) continue; // a heartbeat comment
             const data = JSON.parse(/^data: (.*)$/m.exec(item)![1]!) as Record<string, unknown>;
             if (item.startsWith('event: end')) seen.end = data.reason as string;
             else seen.events.push(data.commitTs as number);
@@ -119,4 +120,22 @@ export async function followerGauge(base: string): Promise<Record<string, number
     gauge[transport!] = Number(value);
   }
   return gauge;
+}
+
+/** Commits a write of `value` to the agent's key `k` over HTTP (POST /v1/commit): its commitTs. */
+export async function commitOverHttp(
+  base: string,
+  namespace: string,
+  agentId: string,
+  value: object,
+): Promise<number> {
+  const response = await fetch(`${base}/v1/commit`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ namespace, operations: [{ op: 'write', agentId, key: 'k', value }] }),
+  });
+  if (response.status !== 200) {
+    throw new Error(`commit answered ${response.status}: ${await response.text()}`);
+  }
+  return ((await response.json()) as { commitTs: number }).commitTs;
 }
