@@ -51,6 +51,9 @@ export interface RetentionResult {
   readonly compactedTs: number;
   /** Longest compaction step on Redis (SLOWLOG, µs; 0 if none took over the log threshold). */
   readonly longestStepRedisUs: number;
+  /** Compaction steps run by the worker's process, and how many took over 1 ms on Redis. */
+  readonly steps: number;
+  readonly stepsOver1ms: number;
   readonly slowlogThresholdUs: number;
   /** Longest compaction step seen by the client (ms, round trip included). */
   readonly longestStepClientMs: number;
@@ -147,9 +150,11 @@ export async function runRetention(
     >;
     // A compaction step is the script call whose fourth key is the namespace's retention hash.
     let longestStepRedisUs = 0;
+    let stepsOver1ms = 0;
     for (const [, , durationUs, args] of slowlog) {
       if (args[0]?.toLowerCase() === 'evalsha' && args[6]?.endsWith(':retention')) {
         longestStepRedisUs = Math.max(longestStepRedisUs, durationUs);
+        if (durationUs > 1000) stepsOver1ms += 1;
       }
     }
     const at200k = checkpoints.find((c) => c.commits >= 200_000);
@@ -170,6 +175,8 @@ export async function runRetention(
       entriesRemoved: info.removed.logEntries,
       compactedTs: info.compactedTs,
       longestStepRedisUs,
+      steps: stats?.steps ?? 0,
+      stepsOver1ms,
       slowlogThresholdUs: SLOWLOG_US,
       longestStepClientMs: final.longestStepMs,
       errors,
