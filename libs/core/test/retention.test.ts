@@ -273,3 +273,36 @@ describe('scheduled compaction (BullMQ job scheduler per namespace)', () => {
     expect((await c.compact({ namespace: own })).removed.versions).toBe(0);
   });
 });
+
+describe('a follower that falls behind the horizon', () => {
+  it('gets VersionCompactedError, never a gap', async () => {
+    // A queue of one event: a follower that does not read overflows and must catch up from the
+    // history, which compaction removes meanwhile.
+    const c = await connectClient({ timeoutWorker: false, replayPageSize: 1 });
+    await c.setRetention({ maxVersionsPerKey: 1 });
+    const first = await commit(c, (tx) => tx.write({ agentId: 'f', key: 'k', value: { n: 0 } }));
+    const iterator = c
+      .replay({ agentId: 'f', startTs: first, follow: true })
+      [Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toMatchObject({ commitTs: first });
+    const second = iterator.next(); // waiting for the next commit
+    for (let n = 1; n <= 5; n++) {
+      await commit(c, (tx) => tx.write({ agentId: 'f', key: 'k', value: { n } }));
+    }
+    expect((await second).value).toMatchObject({ operations: [{ value: { n: 1 } }] });
+    // Its queue overflowed while it did not read; now the history it needs goes.
+    const { compactedTs } = await c.compact();
+    expect(compactedTs).toBeGreaterThan(first + 2);
+    const delivered: number[] = [];
+    const error = await (async () => {
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return null;
+        delivered.push(next.value.commitTs);
+      }
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VersionCompactedError);
+    // What it got before the error has no gap: consecutive commits of the agent.
+    for (let i = 1; i < delivered.length; i++) expect(delivered[i]).toBe(delivered[i - 1]! + 1);
+  });
+});
