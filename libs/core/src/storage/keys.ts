@@ -25,7 +25,7 @@ export function namespaceTag(namespace: string): string {
  *   <prefix>:{<tag>}:log      stream  one entry per commit, id `<commitTs>-0` (the history)
  *   <prefix>:{<tag>}:state    hash    record -> "<version> <commitTs> [<json>]" (latest, incl. tombstones)
  *                                     and record NUL version -> commitTs (the version index);
- *                                     ACK -> the compaction horizon (compactedTs)
+ *                                     BEL -> the compaction horizon (compactedTs)
  *   <prefix>:{<tag>}:index    zset    lexicographic: live records (agentId NUL key, for listKeys and
  *                                     scanPrefix) and replay entries (agentId SOH <padded commitTs>)
  *   <prefix>:{<tag>}:deadlines zset    open transaction id -> deadline (the timeout sweeps' index)

@@ -37,7 +37,7 @@
  *                                                              commit)
  *   EVER_SEPARATOR             0x05 ENQ  index                 agentId ENQ key: a record that ever
  *                                                              existed (listings as of a commitTs)
- *   HORIZON_MARK               0x06 ACK  state                 the field ACK alone -> the namespace's
+ *   HORIZON_MARK               0x07 BEL  state                 the field BEL alone -> the namespace's
  *                                                              compaction horizon (compactedTs): reads
  *                                                              as of an earlier commitTs and replays
  *                                                              from one are refused
@@ -62,7 +62,7 @@ export const MEMBERSHIP_CONDITION_MARK = '\u0003';
 export const APPEND_COUNTER_SEPARATOR = '\u0003';
 export const APPEND_MARK = '\u0004';
 export const EVER_SEPARATOR = '\u0005';
-export const HORIZON_MARK = '\u0006';
+export const HORIZON_MARK = '\u0007';
 export const APPENDED_KEY_SEPARATOR = '\u0009';
 export const APPENDED_LINE_SEPARATOR = '\u000a';
 
