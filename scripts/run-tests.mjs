@@ -9,7 +9,10 @@
 //                            local image statehouse/redis-local:<version> (docker/redis-local/),
 //                            then run jest; its global setup starts a Redis container.
 // Extra arguments are passed to jest: `npm test -- libs/core -t commit`.
-// Exits with jest's exit code; a Docker engine started here is stopped again.
+// Without extra arguments, LangGraph's official checkpointer suite runs after jest (vitest,
+// libs/langgraph/vitest.config.mts), on REDIS_URL or else on a redis-server of its own.
+// Exits with jest's exit code (or the suite's, when jest passed); a Docker engine started here is
+// stopped again.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -21,6 +24,7 @@ import { ensureTestTools } from './lib/test-tools.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const jestBin = join(root, 'node_modules', '.bin', 'jest');
+const vitestBin = join(root, 'node_modules', '.bin', 'vitest');
 const TEST_CONTAINER_LABEL = 'statehouse.test'; // as in test/support/redis-container.ts
 
 function fail(message) {
@@ -29,14 +33,27 @@ function fail(message) {
 }
 
 function runJest(args, env) {
+  return runTool(jestBin, args, env);
+}
+
+/** LangGraph's checkpointer conformance suite against StatehouseSaver (only in a full run). */
+async function runLangGraphSuite(jestArgs, env, jestCode) {
+  if (jestArgs.length > 0) return jestCode;
+  const t0 = Date.now();
+  const code = await runTool(vitestBin, ['run', '--root', 'libs/langgraph'], env);
+  log(`LangGraph checkpointer suite: exit ${code} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  return jestCode || code;
+}
+
+function runTool(bin, args, env) {
   return new Promise((resolve) => {
-    const child = spawn(jestBin, args, { cwd: root, env, stdio: 'inherit' });
+    const child = spawn(bin, args, { cwd: root, env, stdio: 'inherit' });
     // Ctrl-C reaches jest through the terminal's process group; a plain SIGTERM to us is forwarded.
     const forward = (signal) => child.kill(signal);
     process.on('SIGINT', () => {}); // let jest handle it, then clean up below
     process.on('SIGTERM', forward);
     child.on('error', (err) => {
-      process.stderr.write(`[statehouse] could not run jest: ${err.message}\n`);
+      process.stderr.write(`[statehouse] could not run ${bin}: ${err.message}\n`);
       resolve(1);
     });
     child.on('exit', (code, signal) => {
@@ -73,7 +90,7 @@ async function main() {
 
   if (env.REDIS_URL) {
     log(`using REDIS_URL=${env.REDIS_URL}`);
-    process.exit(await runJest(jestArgs, env));
+    process.exit(await runLangGraphSuite(jestArgs, env, await runJest(jestArgs, env)));
   }
 
   const t0 = Date.now();
@@ -98,6 +115,7 @@ async function main() {
   let code = 1;
   try {
     code = await runJest(jestArgs, env);
+    code = await runLangGraphSuite(jestArgs, env, code); // no REDIS_URL: its own redis-server
   } finally {
     removeLeftoverContainers();
     await stopDocker(docker);

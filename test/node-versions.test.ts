@@ -6,7 +6,15 @@ import { dirname, join } from 'node:path';
 import { satisfies } from 'semver';
 
 const root = join(__dirname, '..');
-const PACKAGES = ['libs/core', 'libs/client', 'libs/nestjs', 'libs/testing', 'apps/server'];
+const PACKAGES = [
+  'libs/core',
+  'libs/client',
+  'libs/nestjs',
+  'libs/testing',
+  'libs/langgraph',
+  'apps/server',
+  'apps/cli',
+];
 /** Pulled by @nestjs/common 12 for its file-upload validators, which Statehouse does not use. */
 const NEEDS_NODE_22 = ['file-type'];
 
@@ -54,7 +62,14 @@ function runtimeClosure(): Map<string, Manifest> {
 }
 
 it('declares one Node.js range in every package, and the server image runs a supported Node.js', () => {
-  for (const dir of ['.', 'libs/core', 'libs/client', 'libs/nestjs', 'libs/testing']) {
+  for (const dir of [
+    '.',
+    'libs/core',
+    'libs/client',
+    'libs/nestjs',
+    'libs/testing',
+    'libs/langgraph',
+  ]) {
     expect({ dir, engines: read(join(root, dir)).engines }).toEqual({
       dir,
       engines: { node: '>=20.18.1' },

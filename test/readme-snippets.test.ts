@@ -15,6 +15,7 @@ it('shows each snippet exactly as the tested file', () => {
     'test/snippets/nestjs-module.ts',
     'test/snippets/testing-kit.test.ts',
     'apps/example-agent/test/readme.test.ts',
+    'test/snippets/langgraph.test.ts',
   ]);
   for (const [, file, block] of found) {
     expect(block).toBe(readFileSync(join(root, file!), 'utf8'));

@@ -26,6 +26,7 @@ const NAMESPACE_KEYS = new Set([
   'finishedAt',
   'fence',
   'staged',
+  'import',
 ]);
 
 /**
@@ -45,6 +46,7 @@ export async function expectNoStrayKeys(
   const stray: string[] = [];
   for (const key of await scanKeys(redis, `*${literal(tag)}*`)) {
     if (key.startsWith('{sh-timeouts}:')) continue; // the BullMQ timeout sweeps
+    if (key === `${keyPrefix}:namespaces`) continue; // the registry of every namespace
     const kind = key.startsWith(base) ? key.slice(base.length) : null;
     if (kind === null) {
       stray.push(key);

@@ -1,5 +1,6 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApprovalService } from './approval.service';
+import { objectBody, requiredBoolean, requiredString } from './request-body';
 import { RESEARCH_STEPS, ResearchAgentService } from './research-agent.service';
 
 @Controller()
@@ -59,31 +60,13 @@ export class AgentController {
   @HttpCode(200)
   decide(@Param('id') id: string, @Body() body: unknown) {
     const input = objectBody(body);
-    if (typeof input.approved !== 'boolean') {
-      throw new BadRequestException('approved must be true or false');
-    }
+    const approved = requiredBoolean(input, 'approved');
     const reason = input.reason === undefined ? '' : requiredString(input, 'reason');
-    return this.approvals.decide(id, input.approved, requiredString(input, 'by'), reason);
+    return this.approvals.decide(id, approved, requiredString(input, 'by'), reason);
   }
 
   @Get('approvals/:id')
   async workflow(@Param('id') id: string) {
     return { workflow: await this.approvals.get(id), history: await this.approvals.explain(id) };
   }
-}
-
-/** The JSON object a request must send (`Content-Type: application/json`). */
-function objectBody(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new BadRequestException('send a JSON object with Content-Type: application/json');
-  }
-  return body as Record<string, unknown>;
-}
-
-function requiredString(input: Record<string, unknown>, field: string): string {
-  const value = input[field];
-  if (typeof value !== 'string' || value === '') {
-    throw new BadRequestException(`${field} must be a non-empty string`);
-  }
-  return value;
 }

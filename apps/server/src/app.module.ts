@@ -7,11 +7,13 @@ import { REGISTRY_REDIS, SERVER_CONFIG, STATEHOUSE_CLIENT } from './common/injec
 import type { ServerConfig } from './config/server-config';
 import { GrpcHealth } from './grpc/grpc-health';
 import { GrpcServer } from './grpc/grpc-server';
+import { OperatorHandlers } from './grpc/operator.handlers';
 import { StatehouseExtHandlers } from './grpc/statehouse-ext.handlers';
 import { StatehouseV1Handlers } from './grpc/statehouse-v1.handlers';
 import { DocsController } from './http/docs.controller';
 import { HealthController } from './http/health.controller';
 import { OpenApiDocument } from './http/openapi/openapi-document';
+import { OperatorController } from './http/operator.controller';
 import { BodyGateMiddleware } from './http/body-gate.middleware';
 import { RequestContextMiddleware } from './http/request-context';
 import { RetentionController } from './http/retention.controller';
@@ -51,6 +53,7 @@ export class AppModule {
         TransactionsController,
         StateController,
         RetentionController,
+        OperatorController,
       ],
       providers: [
         { provide: SERVER_CONFIG, useValue: config },
@@ -67,6 +70,7 @@ export class AppModule {
         BodyGateMiddleware,
         StatehouseV1Handlers,
         StatehouseExtHandlers,
+        OperatorHandlers,
         GrpcHealth,
         GrpcServer,
       ],

@@ -16,7 +16,10 @@ type ExtMethods = {
 };
 
 /** The unary RPCs of statehouse_ts.v1.StatehouseExtService. */
-export type ExtUnaryMethod = Exclude<keyof ExtMethods, 'Replay'>;
+export type ExtUnaryMethod = Exclude<
+  keyof ExtMethods,
+  'Replay' | 'ExportSnapshot' | 'ImportSnapshot'
+>;
 
 /** What an RPC takes (any field may be left out) and what it answers (as decoded here). */
 export type ExtRequest<M extends keyof ExtMethods> =
@@ -32,6 +35,7 @@ export type ExtResponse<M extends keyof ExtMethods> =
 export function extServiceClient(): new (
   address: string,
   credentials: grpc.ChannelCredentials,
+  options?: grpc.ChannelOptions,
 ) => StatehouseExtServiceClient {
   const definition = protoLoader.loadSync(EXT_PROTO_FILE, {
     ...LOADER_OPTIONS,

@@ -4,6 +4,7 @@ import {
   abortable,
   ClientClosedError,
   commitUntilKnown,
+  PermissionDeniedError,
   TransactionConflictError,
   ValidationError,
   retryDelayMs,
@@ -19,6 +20,13 @@ import {
   type CompactionResult,
   type RetentionInfo,
   type SetRetentionInput,
+  type AgentInfo,
+  type ExportOptions,
+  type ImportOptions,
+  type ImportSource,
+  type ImportSummary,
+  type ListAgentsInput,
+  type NamespaceInfo,
   type ApiBeginOptions,
   type ApiTransactionOptions,
   type JsonObject,
@@ -38,6 +46,14 @@ import {
 } from '@statehouse/contract';
 import { extServiceClient, type ExtRequest, type ExtResponse, type ExtUnaryMethod } from './proto';
 import { remoteError } from './remote-errors';
+import {
+  exportLines,
+  exportRequest,
+  importCall,
+  listAgents,
+  listNamespaces,
+  type CallSetup,
+} from './operator-calls';
 import { BufferedRemoteTransaction } from './transactions/buffered-remote-transaction';
 import { RemoteTransaction } from './transactions/remote-transaction';
 import { SnapshotRemoteTransaction } from './transactions/snapshot-remote-transaction';
@@ -86,6 +102,8 @@ export class StatehouseClient implements StatehouseApi {
   private closed = false;
   /** Replay calls in progress: close() cancels them (grpc-js' close() would wait for them). */
   private readonly replays = new Set<grpc.ClientReadableStream<ReplayEvent__Output>>();
+  /** Snapshot streams in progress (exportSnapshot, importSnapshot): close() cancels them. */
+  private readonly streams = new Set<{ cancel(): void }>();
   private readonly rpc: Rpc;
 
   private constructor(
@@ -107,9 +125,18 @@ export class StatehouseClient implements StatehouseApi {
       ...(options.token ? { token: options.token } : {}),
     };
     const Service = extServiceClient();
-    const client = new Service(resolved.url, grpc.credentials.createInsecure());
+    const client = new Service(resolved.url, grpc.credentials.createInsecure(), {
+      // As the server's: a snapshot line (a commit of a history dump) or a replay event holds a
+      // whole transaction, up to maxTransactionBytes (16 MiB), beyond grpc-js' 4 MiB default.
+      'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    });
     const instance = new StatehouseClient(client, resolved);
-    await instance.lastCommitTs(); // fails fast with a clear error when the server is unreachable
+    // Fails fast with a clear error when the server is unreachable or refuses the token. A token
+    // scoped to namespaces other than the default one is refused there, yet the server answered
+    // and knows the token: connected (listNamespaces, or calls naming their namespace, work).
+    await instance.lastCommitTs().catch((error: unknown) => {
+      if (!(error instanceof PermissionDeniedError)) throw error;
+    });
     return instance;
   }
 
@@ -368,10 +395,50 @@ export class StatehouseClient implements StatehouseApi {
     return Number(commit_ts ?? 0);
   }
 
+  /** Every namespace the token may use, in byte-wise order of the name. */
+  listNamespaces(): Promise<{ namespaces: NamespaceInfo[] }> {
+    return listNamespaces(this.rpc);
+  }
+
+  /** A namespace's agents in byte-wise order of their id, a page at a time. */
+  listAgents(input: ListAgentsInput = {}): Promise<{ agents: AgentInfo[]; cursor: string | null }> {
+    return listAgents(this.rpc, input, this.namespace);
+  }
+
+  /**
+   * A consistent snapshot as NDJSON lines, streamed from the server with backpressure (a message
+   * per line): memory bounded however large the namespace. Breaking the loop cancels the call.
+   */
+  exportSnapshot(options?: ExportOptions): AsyncIterable<string> {
+    this.assertOpen();
+    const request = exportRequest(options, this.namespace);
+    return { [Symbol.asyncIterator]: () => exportLines(this.calls(), request) };
+  }
+
+  /**
+   * Streams a snapshot to the server (strings are lines; Uint8Arrays raw NDJSON chunks), which
+   * writes it in batched transactions; resolves with the import's summary.
+   */
+  importSnapshot(source: ImportSource, options?: ImportOptions): Promise<ImportSummary> {
+    this.assertOpen();
+    return importCall(this.calls(), source, options);
+  }
+
+  private calls(): CallSetup {
+    return {
+      grpcClient: this.grpcClient,
+      metadata: () => this.metadata(),
+      address: this.options.url,
+      namespace: this.namespace,
+      calls: this.streams,
+    };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const call of this.replays) call.cancel();
+    for (const call of this.streams) call.cancel();
     this.grpcClient.close();
     return Promise.resolve();
   }

@@ -31,6 +31,16 @@ export type {
   CompactionResult,
 } from './api/statehouse.types';
 export type {
+  AgentInfo,
+  ExportOptions,
+  ImportOptions,
+  ImportProgress,
+  ImportSource,
+  ImportSummary,
+  ListAgentsInput,
+  NamespaceInfo,
+} from './api/operator.types';
+export type {
   WriteInput,
   DeleteInput,
   GetInput,
@@ -43,7 +53,7 @@ export type {
 export type { TransactionState } from './api/transaction-state';
 export { abortable } from './api/abortable';
 export { decodeCursor, encodeCursor } from './listing/cursor';
-export { validatePage, DEFAULT_PAGE, MAX_PAGE, type Page } from './listing/page';
+export { validatePage, validatePageOf, DEFAULT_PAGE, MAX_PAGE, type Page } from './listing/page';
 export {
   mergeListing,
   type CommittedRecord,
@@ -88,3 +98,5 @@ export {
   retentionInfoFromWire,
   retentionInfoToWire,
 } from './retention/retention-wire';
+export type { SnapshotLine__Output } from './generated/statehouse_ts/v1/SnapshotLine';
+export type { ImportSummary__Output } from './generated/statehouse_ts/v1/ImportSummary';

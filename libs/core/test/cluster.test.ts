@@ -1,6 +1,7 @@
 import { Statehouse, ValidationError } from '@statehouse/core';
 import type { Cluster, ClusterOptions } from 'ioredis';
 import { describeConformance } from '../../../test/support/conformance';
+import { describeOperatorConformance } from '../../../test/support/operator-conformance';
 import { startLocalCluster, type LocalCluster } from '../../../test/support/redis-cluster';
 
 // The engine on a three-master Redis Cluster with a replica per master (ioredis Cluster): the whole
@@ -26,6 +27,11 @@ function clusterClient(options: ClusterOptions = {}): Cluster {
 }
 
 describeConformance('embedded Statehouse on a Redis Cluster', {
+  connect: (namespace) => Statehouse.connect({ redis: clusterClient(), namespace }),
+});
+
+// The registry of namespaces lives in a slot of its own, apart from every namespace's.
+describeOperatorConformance('embedded Statehouse on a Redis Cluster', {
   connect: (namespace) => Statehouse.connect({ redis: clusterClient(), namespace }),
 });
 

@@ -217,8 +217,12 @@ describe('commitTransactions', () => {
       // How often a record of the agent came into existence or was deleted (phantom checks).
       'a\u0002': '2',
       'b\u0002': '1',
+      // The namespace's first commit: its agent list is complete (no backfill to run).
+      '\u0006': 'indexed',
     });
     expect(await redis.zrange(keys.index, '0', '-1')).toEqual([
+      '\u0006a', // the agent list (listAgents), before every agent's own entries
+      '\u0006b',
       'a\u00010000000000000001',
       'a\u00010000000000000002',
       'a\u0005k', // every record that ever existed, for listings as of a commitTs
@@ -428,7 +432,7 @@ describe('commitBuffered', () => {
       k,
       field('a', 'x'),
     ]);
-    expect(await redis.zcard(keys.index)).toBe(2 + 2 + 5); // live, ever, replay
+    expect(await redis.zcard(keys.index)).toBe(2 + 2 + 5 + 1); // live, ever, replay, agent
     const log = await redis.xrange(keys.log, '-', '+');
     for (const [, fields] of log) expect(fields.slice(-2, -1)).toEqual(['t']);
     expect(log.map(([id, fields]) => [id, fields.slice(2, -2)])).toEqual([
@@ -460,8 +464,10 @@ describe('commitBuffered', () => {
       '{}',
     ]);
     expect(await commitBuffered([['b1', 'tok', ops]])).toEqual([ScriptCode.OK, 1, '']);
-    expect(await redis.hlen(keys.state)).toBe(2 * MAX_OPERATIONS_LIMIT + 1);
-    expect(await redis.zcard(keys.index)).toBe(2 * MAX_OPERATIONS_LIMIT + 1);
+    // Records and versions, the membership count and the agent list's mark.
+    expect(await redis.hlen(keys.state)).toBe(2 * MAX_OPERATIONS_LIMIT + 2);
+    // Live and ever entries, a replay entry and the agent's entry in the agent list.
+    expect(await redis.zcard(keys.index)).toBe(2 * MAX_OPERATIONS_LIMIT + 2);
     expect(await commitBuffered([['b2', 'tok', ops]])).toEqual([ScriptCode.OK, 2, '']);
     expect(await redis.hget(keys.state, field('a', `k${MAX_OPERATIONS_LIMIT - 1}`))).toBe('2 2 {}');
   });

@@ -102,7 +102,12 @@ describe('a namespace of any valid name', () => {
     const open = await client.beginTransaction({ namespace: 'a{b' }); // a tx:<id> key too
     await open.write({ agentId: 'agent', key: 'k', value: {} });
     const byTag = new Map<string, string[]>();
+    // Apart from every namespace: the registry of them all (listNamespaces), in a slot of its own.
+    expect(await admin.zrange(`${prefix}:namespaces`, '0', '-1')).toEqual(
+      [...NAMESPACES].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+    );
     for (const key of await keysOfPrefix()) {
+      if (key === `${prefix}:namespaces`) continue;
       const tag = /^[^{]*\{([^}]*)\}:/.exec(key)?.[1];
       expect(tag).toBeDefined();
       byTag.set(tag!, [...(byTag.get(tag!) ?? []), key]);

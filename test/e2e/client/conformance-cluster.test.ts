@@ -1,6 +1,7 @@
 import { StatehouseClient } from '@statehouse/client';
 import { describeModesConformance } from '../../support/conformance-modes';
 import { describeConformance } from '../../support/conformance';
+import { describeOperatorConformance } from '../../support/operator-conformance';
 import { startLocalCluster, type LocalCluster } from '../../support/redis-cluster';
 import { withoutRedisUrl } from '../../support/server-process';
 import { startStatehouseServer, type StatehouseServer } from '@statehouse/testing';
@@ -32,5 +33,9 @@ describeConformance('network StatehouseClient, server on a Redis Cluster', {
 });
 
 describeModesConformance('network StatehouseClient, server on a Redis Cluster', {
+  connect: (namespace) => StatehouseClient.connect({ url: server.url, namespace }),
+});
+
+describeOperatorConformance('network StatehouseClient, server on a Redis Cluster', {
   connect: (namespace) => StatehouseClient.connect({ url: server.url, namespace }),
 });

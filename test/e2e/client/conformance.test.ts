@@ -1,6 +1,7 @@
 import { StatehouseClient } from '@statehouse/client';
 import { describeModesConformance } from '../../support/conformance-modes';
 import { describeConformance } from '../../support/conformance';
+import { describeOperatorConformance } from '../../support/operator-conformance';
 import { startServerProcess, type ServerProcess } from '../../support/server-process';
 
 // The shared StatehouseApi suite against the network client, through a real server.
@@ -17,5 +18,9 @@ describeConformance('network StatehouseClient', {
 });
 
 describeModesConformance('network StatehouseClient', {
+  connect: (namespace) => StatehouseClient.connect({ url: server.url, namespace }),
+});
+
+describeOperatorConformance('network StatehouseClient', {
   connect: (namespace) => StatehouseClient.connect({ url: server.url, namespace }),
 });

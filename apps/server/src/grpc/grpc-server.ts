@@ -19,7 +19,8 @@ import type { ServerConfig } from '../config/server-config';
 import { JsonLogger } from '../observability/json-logger';
 import { MetricsService } from '../observability/metrics.service';
 import { GrpcHealth } from './grpc-health';
-import type { CallContext, StreamHandler, UnaryHandler } from './rpc-handlers';
+import type { CallContext, ClientStreamHandler, StreamHandler, UnaryHandler } from './rpc-handlers';
+import { OperatorHandlers } from './operator.handlers';
 import { bindHandlers } from './service-handlers';
 import { StatehouseExtHandlers } from './statehouse-ext.handlers';
 import { StatehouseV1Handlers } from './statehouse-v1.handlers';
@@ -47,6 +48,7 @@ const PUBLIC_SERVICE = /^\/grpc\.(health|reflection)\./;
 
 type Handler = UnaryHandler<unknown, object>;
 type AnyStreamHandler = StreamHandler<unknown, object>;
+type AnyClientStreamHandler = ClientStreamHandler<unknown, object>;
 
 /**
  * The gRPC server (grpc-js, inside the Nest application) on `host:grpcPort`:
@@ -69,6 +71,7 @@ export class GrpcServer implements OnApplicationShutdown {
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     private readonly v1: StatehouseV1Handlers,
     private readonly ext: StatehouseExtHandlers,
+    private readonly operator: OperatorHandlers,
     private readonly auth: TokenAuthenticator,
     private readonly metrics: MetricsService,
     private readonly logger: JsonLogger,
@@ -95,9 +98,9 @@ export class GrpcServer implements OnApplicationShutdown {
       'grpc.keepalive_time_ms': 120_000,
       'grpc.keepalive_timeout_ms': 20_000,
     });
-    const services: Array<[proto: string, service: string, handlers: object]> = [
+    const services: Array<[proto: string, service: string, handlers: object | object[]]> = [
       ['statehouse/v1/statehouse.proto', 'statehouse.v1.StatehouseService', this.v1],
-      [EXT_PROTO_FILE, 'statehouse_ts.v1.StatehouseExtService', this.ext],
+      [EXT_PROTO_FILE, 'statehouse_ts.v1.StatehouseExtService', [this.ext, this.operator]],
     ];
     for (const [proto, name, handlers] of services) {
       const service = protoLoader.loadSync(proto, LOADER_OPTIONS)[name] as grpc.ServiceDefinition;
@@ -112,9 +115,11 @@ export class GrpcServer implements OnApplicationShutdown {
           ...definition,
           requestDeserialize: tolerant(definition.requestDeserialize),
         };
-        implementation[method] = definition.responseStream
-          ? this.streaming(`/${name}/${method}`, handler as AnyStreamHandler)
-          : this.unary(`/${name}/${method}`, handler as Handler);
+        implementation[method] = definition.requestStream
+          ? this.clientStreaming(`/${name}/${method}`, handler as AnyClientStreamHandler)
+          : definition.responseStream
+            ? this.streaming(`/${name}/${method}`, handler as AnyStreamHandler)
+            : this.unary(`/${name}/${method}`, handler as Handler);
       }
       server.addService(methods, implementation);
     }
@@ -180,23 +185,58 @@ export class GrpcServer implements OnApplicationShutdown {
   }
 
   private unary(method: string, handler: Handler): grpc.handleUnaryCall<unknown, object> {
+    return (call, callback) =>
+      this.answer(method, call, callback, () =>
+        handler(this.decoded(call.request), this.context(call)),
+      );
+  }
+
+  /**
+   * A client-streaming call: the handler reads the messages as an async iterable (a message that
+   * does not decode ends it with INVALID_ARGUMENT) and answers once. A client that cancels ends
+   * the iteration with an error, so the handler stops.
+   */
+  private clientStreaming(
+    method: string,
+    handler: AnyClientStreamHandler,
+  ): grpc.handleClientStreamingCall<unknown, object> {
     return (call, callback) => {
-      const started = process.hrtime.bigint();
-      const requestId = requestIdOf(call);
-      void (async () => {
-        try {
-          const response = await handler(this.decoded(call.request), this.context(call));
-          this.finish(method, requestId, started, grpc.status.OK);
-          // The headers go with the answer: sent at the start, they took a write of their own.
-          sendRequestId(call, requestId);
-          callback(null, response);
-        } catch (error) {
-          const failure = this.failure(method, requestId, started, error);
-          sendRequestId(call, requestId);
-          callback(failure);
+      const cancelled = new AbortController();
+      call.on('cancelled', () => cancelled.abort());
+      const decoded = this.decoded.bind(this);
+      async function* requests(): AsyncGenerator<unknown> {
+        for await (const request of call as AsyncIterable<unknown>) {
+          yield decoded(request);
         }
-      })();
+      }
+      this.answer(method, call, callback, () =>
+        handler(requests(), { ...this.context(call), signal: cancelled.signal }),
+      );
     };
+  }
+
+  /** Runs a call that answers once (unary, client streaming): measured, logged, mapped. */
+  private answer(
+    method: string,
+    call: AnyCall,
+    callback: grpc.sendUnaryData<object>,
+    work: () => Promise<object>,
+  ): void {
+    const started = process.hrtime.bigint();
+    const requestId = requestIdOf(call);
+    void (async () => {
+      try {
+        const response = await work();
+        this.finish(method, requestId, started, grpc.status.OK);
+        // The headers go with the answer: sent at the start, they took a write of their own.
+        sendRequestId(call, requestId);
+        callback(null, response);
+      } catch (error) {
+        const failure = this.failure(method, requestId, started, error);
+        sendRequestId(call, requestId);
+        callback(failure);
+      }
+    })();
   }
 
   private streaming(
@@ -264,9 +304,7 @@ export class GrpcServer implements OnApplicationShutdown {
           });
   }
 
-  private context(
-    call: grpc.ServerUnaryCall<unknown, object> | grpc.ServerWritableStream<unknown, object>,
-  ): CallContext {
+  private context(call: AnyCall): CallContext {
     return {
       principal: this.principal(call.metadata),
       cancelled: () => call.cancelled,
@@ -344,7 +382,10 @@ export class GrpcServer implements OnApplicationShutdown {
   }
 }
 
-type AnyCall = grpc.ServerUnaryCall<unknown, object> | grpc.ServerWritableStream<unknown, object>;
+type AnyCall =
+  | grpc.ServerUnaryCall<unknown, object>
+  | grpc.ServerWritableStream<unknown, object>
+  | grpc.ServerReadableStream<unknown, object>;
 
 /** The call's request id: its `x-request-id` metadata when well-formed, else a new one. */
 function requestIdOf(call: AnyCall): string {

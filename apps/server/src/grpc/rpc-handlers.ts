@@ -24,6 +24,12 @@ export type StreamHandler<Request, Response> = (
   write: StreamWrite<Response>,
 ) => Promise<void>;
 
+/** A client-streaming RPC: its requests as they arrive (a stream ends the iteration), one answer. */
+export type ClientStreamHandler<Request, Response> = (
+  requests: AsyncIterable<Request>,
+  context: CallContext,
+) => Promise<Response>;
+
 /**
  * The RPCs of a service, from the handler interface proto-loader-gen-types generates for it
  * (`StatehouseServiceHandlers`): for each method, the request as proto-loader decodes it
@@ -34,11 +40,13 @@ export type Rpcs<Generated> = {
   // `as`: without grpc-js' index signature (UntypedServiceImplementation), only the proto's names.
   [
     M in keyof Generated as string extends M ? never : M
-  ]: Generated[M] extends grpc.handleServerStreamingCall<infer Request, infer Response>
-    ? { request: Request; response: Response; stream: true }
-    : Generated[M] extends grpc.handleUnaryCall<infer Request, infer Response>
-      ? { request: Request; response: Response; stream: false }
-      : never;
+  ]: Generated[M] extends grpc.handleClientStreamingCall<infer Request, infer Response>
+    ? { request: Request; response: Response; stream: 'client' }
+    : Generated[M] extends grpc.handleServerStreamingCall<infer Request, infer Response>
+      ? { request: Request; response: Response; stream: true }
+      : Generated[M] extends grpc.handleUnaryCall<infer Request, infer Response>
+        ? { request: Request; response: Response; stream: false }
+        : never;
 };
 
 /**
@@ -49,5 +57,7 @@ export type Rpcs<Generated> = {
 export type RpcHandlers<Service extends Record<string, { request: unknown; response: unknown }>> = {
   [M in keyof Service]: Service[M] extends { stream: true }
     ? StreamHandler<Service[M]['request'], Service[M]['response']>
-    : UnaryHandler<Service[M]['request'], Service[M]['response']>;
+    : Service[M] extends { stream: 'client' }
+      ? ClientStreamHandler<Service[M]['request'], Service[M]['response']>
+      : UnaryHandler<Service[M]['request'], Service[M]['response']>;
 };

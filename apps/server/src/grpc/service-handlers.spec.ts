@@ -5,6 +5,7 @@ import { LOADER_OPTIONS, PROTO_DIR as EXT_PROTO_DIR } from '@statehouse/contract
 import type { StatehouseServiceHandlers } from './generated/statehouse/v1/StatehouseService';
 import type { RpcHandlers, Rpcs } from './rpc-handlers';
 import { bindHandlers } from './service-handlers';
+import { OperatorHandlers } from './operator.handlers';
 import { StatehouseExtHandlers } from './statehouse-ext.handlers';
 import { StatehouseV1Handlers } from './statehouse-v1.handlers';
 
@@ -55,7 +56,8 @@ describe('bindHandlers', () => {
     const replay = bound.find(({ method }) => method === 'Replay')!;
     expect(replay.definition.responseStream).toBe(true);
     // Bound: `this` is the handler object, as when Nest's instance is called.
-    await expect(replay.handler({}, undefined as never, undefined as never)).resolves.toEqual({
+    const handler = replay.handler as (request: object, context: never, write: never) => unknown;
+    await expect(handler({}, undefined as never, undefined as never)).resolves.toEqual({
       rpc: 'Replay',
       answer: { status: 'ok' },
     });
@@ -88,7 +90,7 @@ describe('bindHandlers', () => {
     // The prototypes alone: the methods, without Nest's dependencies.
     for (const [proto, name, handlers] of [
       [V1_PROTO, V1_SERVICE, StatehouseV1Handlers.prototype],
-      [EXT_PROTO, EXT_SERVICE, StatehouseExtHandlers.prototype],
+      [EXT_PROTO, EXT_SERVICE, [StatehouseExtHandlers.prototype, OperatorHandlers.prototype]],
     ] as const) {
       const definition = service(proto, name);
       const bound = bindHandlers(definition, handlers, { proto, service: name });

@@ -1,11 +1,14 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { StreamHandler, UnaryHandler } from './rpc-handlers';
+import type { ClientStreamHandler, StreamHandler, UnaryHandler } from './rpc-handlers';
 
 /** One RPC of a service: its name, proto-loader's definition, and its handler (bound). */
 export interface BoundRpc {
   readonly method: string;
   readonly definition: grpc.MethodDefinition<unknown, object>;
-  readonly handler: UnaryHandler<unknown, object> | StreamHandler<unknown, object>;
+  readonly handler:
+    | UnaryHandler<unknown, object>
+    | StreamHandler<unknown, object>
+    | ClientStreamHandler<unknown, object>;
 }
 
 /**
@@ -16,10 +19,25 @@ export interface BoundRpc {
  */
 export function bindHandlers(
   service: grpc.ServiceDefinition,
-  handlers: object,
+  handlerSet: object | readonly object[],
   where: { readonly proto: string; readonly service: string },
 ): BoundRpc[] {
-  const methods = handlerMethods(handlers);
+  // A service's handlers may come in several classes (one per concern), together one per RPC.
+  const all = Array.isArray(handlerSet) ? (handlerSet as object[]) : [handlerSet];
+  const methods = new Map<string, (...args: unknown[]) => unknown>();
+  const owners = new Map<string, object>();
+  for (const handlers of all) {
+    for (const [name, method] of handlerMethods(handlers)) {
+      if (owners.has(name)) {
+        throw new Error(
+          `${where.service}: both ${owners.get(name)!.constructor.name} and ` +
+            `${handlers.constructor.name} handle ${name}`,
+        );
+      }
+      owners.set(name, handlers);
+      methods.set(name, method);
+    }
+  }
   const rpcs = Object.keys(service);
   const missing = rpcs.filter((rpc) => !methods.has(rpc));
   const extra = [...methods.keys()].filter((method) => !Object.hasOwn(service, method));
@@ -29,7 +47,7 @@ export function bindHandlers(
       ...(extra.length > 0 ? [`handlers without an RPC: ${extra.join(', ')}`] : []),
     ];
     throw new Error(
-      `${handlers.constructor.name} does not match ${where.service} (${where.proto}): ` +
+      `${all.map((h) => h.constructor.name).join(' + ')} does not match ${where.service} (${where.proto}): ` +
         `${problems.join('; ')}. Each RPC of the service needs a method of the same name, and ` +
         'nothing else (helpers go outside the class); after editing the .proto, run ' +
         '`npm run proto:types`.',
@@ -38,7 +56,7 @@ export function bindHandlers(
   return rpcs.map((method) => ({
     method,
     definition: service[method] as grpc.MethodDefinition<unknown, object>,
-    handler: methods.get(method)!.bind(handlers) as BoundRpc['handler'],
+    handler: methods.get(method)!.bind(owners.get(method)) as BoundRpc['handler'],
   }));
 }
 

@@ -23,6 +23,7 @@ import type { ServerConfig } from '../config/server-config';
 import { MetricsService } from '../observability/metrics.service';
 import { ReplayStreams } from '../statehouse/replay-streams';
 import { WireTransactions } from '../statehouse/wire-transactions';
+import type { OperatorRpc } from './operator.handlers';
 import { replayCall } from './replay-call';
 import { replayOptionsOf, txnIdOf } from './request-fields';
 import type { CallContext, RpcHandlers, Rpcs, StreamWrite } from './rpc-handlers';
@@ -40,7 +41,7 @@ type DeleteFields = Pick<Ext['Delete']['request'], 'agent_id' | 'key' | 'if_vers
  * transaction ids are engine ids (`<namespace>~<uuid>`), accepted by statehouse.v1 as well.
  */
 @Injectable()
-export class StatehouseExtHandlers implements RpcHandlers<Ext> {
+export class StatehouseExtHandlers implements RpcHandlers<Omit<Ext, OperatorRpc>> {
   constructor(
     @Inject(STATEHOUSE_CLIENT) private readonly client: Statehouse,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,

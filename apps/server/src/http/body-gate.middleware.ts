@@ -44,7 +44,7 @@ export class BodyGateMiddleware implements NestMiddleware {
     }
     const length = bodyLength(request);
     if (length === 0) return next();
-    if (!isJson(request.header('content-type'))) {
+    if (!isJson(request.header('content-type')) && !isSnapshotImport(request)) {
       return refuse(
         request,
         response,
@@ -92,6 +92,12 @@ function bodyLength(request: ContextRequest): number | undefined {
 function isJson(contentType: string | undefined): boolean {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   return type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type);
+}
+
+/** POST /v1/import reads an NDJSON body as a stream (OperatorController), not as JSON. */
+function isSnapshotImport(request: ContextRequest): boolean {
+  const type = (request.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  return request.path === '/v1/import' && type === 'application/x-ndjson';
 }
 
 /** Answers with a problem document, and closes the connection instead of reading the body. */

@@ -1,4 +1,13 @@
 import type { TransactionState } from './transaction-state';
+import type {
+  AgentInfo,
+  ExportOptions,
+  ImportOptions,
+  ImportSource,
+  ImportSummary,
+  ListAgentsInput,
+  NamespaceInfo,
+} from './operator.types';
 import type { TransactionStateEntry } from '../listing/merge-listing';
 import type {
   AppendHandle,
@@ -11,6 +20,9 @@ import type {
   WriteInput,
 } from './transaction.types';
 import type {
+  CompactionResult,
+  RetentionInfo,
+  SetRetentionInput,
   ListKeysInput,
   RecordRef,
   ReplayEvent,
@@ -43,6 +55,23 @@ export interface StatehouseApi {
   scanPrefix(input: ScanPrefixInput): Promise<{ entries: StateEntry[]; cursor: string | null }>;
   replay(input: ReplayInput): AsyncIterable<ReplayEvent>;
   lastCommitTs(namespace?: string): Promise<number>;
+  /** Every namespace (a server: every one the token may use), in byte-wise order of the name. */
+  listNamespaces(): Promise<{ namespaces: NamespaceInfo[] }>;
+  /** A namespace's agents in byte-wise order of their id, a page at a time. */
+  listAgents(input?: ListAgentsInput): Promise<{ agents: AgentInfo[]; cursor: string | null }>;
+  /**
+   * A consistent snapshot of a namespace as NDJSON lines (a header, the records or with history
+   * the commits, a trailer), streamed: memory bounded by a page.
+   */
+  exportSnapshot(options?: ExportOptions): AsyncIterable<string>;
+  /** Writes a snapshot (lines or raw NDJSON chunks) into a namespace, in batched transactions. */
+  importSnapshot(source: ImportSource, options?: ImportOptions): Promise<ImportSummary>;
+  /** Sets a namespace's retention policy (`{}`: keep everything); compaction then runs on schedule. */
+  setRetention(input: SetRetentionInput): Promise<RetentionInfo>;
+  /** The retention policy in force in a namespace, its compaction horizon and what was removed. */
+  getRetention(input?: { readonly namespace?: string }): Promise<RetentionInfo>;
+  /** Compacts a namespace now, to completion; reads below the new horizon are then refused. */
+  compact(input?: { readonly namespace?: string }): Promise<CompactionResult>;
   close(): Promise<void>;
 }
 

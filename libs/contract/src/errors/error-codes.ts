@@ -3,10 +3,12 @@ import { ClientClosedError } from './client-closed.error';
 import { CommitUnknownError } from './commit-unknown.error';
 import { GrpcStatus, type GrpcStatusCode } from './grpc-status';
 import { LimitExceededError } from './limit-exceeded.error';
+import { NamespaceNotEmptyError } from './namespace-not-empty.error';
 import { PermissionDeniedError } from './permission-denied.error';
 import { QuotaExceededError } from './quota-exceeded.error';
 import { ShuttingDownError } from './shutting-down.error';
 import type { StatehouseError, StatehouseErrorCode } from './statehouse.error';
+import { SnapshotFormatError } from './snapshot-format.error';
 import { StorageUnavailableError } from './storage-unavailable.error';
 import { TimeoutSweepError } from './timeout-sweep.error';
 import { TooManyFollowersError } from './too-many-followers.error';
@@ -137,6 +139,16 @@ export const ERROR_CODES: Readonly<Record<StatehouseErrorCode, ErrorCodeEntry>> 
     class: ShuttingDownError,
     grpcStatus: GrpcStatus.UNAVAILABLE,
     httpStatus: 503,
+  },
+  NAMESPACE_NOT_EMPTY: {
+    class: NamespaceNotEmptyError,
+    grpcStatus: GrpcStatus.FAILED_PRECONDITION,
+    httpStatus: 409,
+  },
+  SNAPSHOT_INVALID: {
+    class: SnapshotFormatError,
+    grpcStatus: GrpcStatus.INVALID_ARGUMENT,
+    httpStatus: 400,
   },
   // Reported to onError only, never answered to a caller; here so that every code has its row.
   TIMEOUT_SWEEP_FAILED: {

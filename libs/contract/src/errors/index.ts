@@ -15,5 +15,7 @@ export * from './permission-denied.error';
 export * from './too-many-followers.error';
 export * from './shutting-down.error';
 export * from './timeout-sweep.error';
+export * from './namespace-not-empty.error';
+export * from './snapshot-format.error';
 export * from './grpc-status';
 export * from './error-codes';

@@ -19,7 +19,9 @@ export type StatehouseErrorCode =
   | 'PERMISSION_DENIED'
   | 'TOO_MANY_FOLLOWERS'
   | 'SHUTTING_DOWN'
-  | 'TIMEOUT_SWEEP_FAILED';
+  | 'TIMEOUT_SWEEP_FAILED'
+  | 'NAMESPACE_NOT_EMPTY'
+  | 'SNAPSHOT_INVALID';
 
 /** The root of every error thrown by Statehouse. `code` is stable across releases. */
 export abstract class StatehouseError extends Error {

@@ -2,6 +2,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AgentInfo as _statehouse_ts_v1_AgentInfo, AgentInfo__Output as _statehouse_ts_v1_AgentInfo__Output } from './statehouse_ts/v1/AgentInfo';
 import type { AppendRequest as _statehouse_ts_v1_AppendRequest, AppendRequest__Output as _statehouse_ts_v1_AppendRequest__Output } from './statehouse_ts/v1/AppendRequest';
 import type { AppendResponse as _statehouse_ts_v1_AppendResponse, AppendResponse__Output as _statehouse_ts_v1_AppendResponse__Output } from './statehouse_ts/v1/AppendResponse';
 import type { AppendedKey as _statehouse_ts_v1_AppendedKey, AppendedKey__Output as _statehouse_ts_v1_AppendedKey__Output } from './statehouse_ts/v1/AppendedKey';
@@ -13,12 +14,19 @@ import type { CompactionCounts as _statehouse_ts_v1_CompactionCounts, Compaction
 import type { CompactionResult as _statehouse_ts_v1_CompactionResult, CompactionResult__Output as _statehouse_ts_v1_CompactionResult__Output } from './statehouse_ts/v1/CompactionResult';
 import type { DeleteRequest as _statehouse_ts_v1_DeleteRequest, DeleteRequest__Output as _statehouse_ts_v1_DeleteRequest__Output } from './statehouse_ts/v1/DeleteRequest';
 import type { Empty as _statehouse_ts_v1_Empty, Empty__Output as _statehouse_ts_v1_Empty__Output } from './statehouse_ts/v1/Empty';
+import type { ExportSnapshotRequest as _statehouse_ts_v1_ExportSnapshotRequest, ExportSnapshotRequest__Output as _statehouse_ts_v1_ExportSnapshotRequest__Output } from './statehouse_ts/v1/ExportSnapshotRequest';
 import type { GetRequest as _statehouse_ts_v1_GetRequest, GetRequest__Output as _statehouse_ts_v1_GetRequest__Output } from './statehouse_ts/v1/GetRequest';
 import type { GetStateRequest as _statehouse_ts_v1_GetStateRequest, GetStateRequest__Output as _statehouse_ts_v1_GetStateRequest__Output } from './statehouse_ts/v1/GetStateRequest';
+import type { ImportSnapshotRequest as _statehouse_ts_v1_ImportSnapshotRequest, ImportSnapshotRequest__Output as _statehouse_ts_v1_ImportSnapshotRequest__Output } from './statehouse_ts/v1/ImportSnapshotRequest';
+import type { ImportSummary as _statehouse_ts_v1_ImportSummary, ImportSummary__Output as _statehouse_ts_v1_ImportSummary__Output } from './statehouse_ts/v1/ImportSummary';
 import type { LastCommitTsResponse as _statehouse_ts_v1_LastCommitTsResponse, LastCommitTsResponse__Output as _statehouse_ts_v1_LastCommitTsResponse__Output } from './statehouse_ts/v1/LastCommitTsResponse';
+import type { ListAgentsRequest as _statehouse_ts_v1_ListAgentsRequest, ListAgentsRequest__Output as _statehouse_ts_v1_ListAgentsRequest__Output } from './statehouse_ts/v1/ListAgentsRequest';
+import type { ListAgentsResponse as _statehouse_ts_v1_ListAgentsResponse, ListAgentsResponse__Output as _statehouse_ts_v1_ListAgentsResponse__Output } from './statehouse_ts/v1/ListAgentsResponse';
 import type { ListKeysResponse as _statehouse_ts_v1_ListKeysResponse, ListKeysResponse__Output as _statehouse_ts_v1_ListKeysResponse__Output } from './statehouse_ts/v1/ListKeysResponse';
+import type { ListNamespacesResponse as _statehouse_ts_v1_ListNamespacesResponse, ListNamespacesResponse__Output as _statehouse_ts_v1_ListNamespacesResponse__Output } from './statehouse_ts/v1/ListNamespacesResponse';
 import type { ListRequest as _statehouse_ts_v1_ListRequest, ListRequest__Output as _statehouse_ts_v1_ListRequest__Output } from './statehouse_ts/v1/ListRequest';
 import type { ListingCondition as _statehouse_ts_v1_ListingCondition, ListingCondition__Output as _statehouse_ts_v1_ListingCondition__Output } from './statehouse_ts/v1/ListingCondition';
+import type { NamespaceInfo as _statehouse_ts_v1_NamespaceInfo, NamespaceInfo__Output as _statehouse_ts_v1_NamespaceInfo__Output } from './statehouse_ts/v1/NamespaceInfo';
 import type { NamespaceRequest as _statehouse_ts_v1_NamespaceRequest, NamespaceRequest__Output as _statehouse_ts_v1_NamespaceRequest__Output } from './statehouse_ts/v1/NamespaceRequest';
 import type { Operation as _statehouse_ts_v1_Operation, Operation__Output as _statehouse_ts_v1_Operation__Output } from './statehouse_ts/v1/Operation';
 import type { ReadCondition as _statehouse_ts_v1_ReadCondition, ReadCondition__Output as _statehouse_ts_v1_ReadCondition__Output } from './statehouse_ts/v1/ReadCondition';
@@ -30,6 +38,7 @@ import type { RetentionInfo as _statehouse_ts_v1_RetentionInfo, RetentionInfo__O
 import type { RetentionPolicy as _statehouse_ts_v1_RetentionPolicy, RetentionPolicy__Output as _statehouse_ts_v1_RetentionPolicy__Output } from './statehouse_ts/v1/RetentionPolicy';
 import type { ScanPrefixResponse as _statehouse_ts_v1_ScanPrefixResponse, ScanPrefixResponse__Output as _statehouse_ts_v1_ScanPrefixResponse__Output } from './statehouse_ts/v1/ScanPrefixResponse';
 import type { SetRetentionRequest as _statehouse_ts_v1_SetRetentionRequest, SetRetentionRequest__Output as _statehouse_ts_v1_SetRetentionRequest__Output } from './statehouse_ts/v1/SetRetentionRequest';
+import type { SnapshotLine as _statehouse_ts_v1_SnapshotLine, SnapshotLine__Output as _statehouse_ts_v1_SnapshotLine__Output } from './statehouse_ts/v1/SnapshotLine';
 import type { StateEntry as _statehouse_ts_v1_StateEntry, StateEntry__Output as _statehouse_ts_v1_StateEntry__Output } from './statehouse_ts/v1/StateEntry';
 import type { StateResult as _statehouse_ts_v1_StateResult, StateResult__Output as _statehouse_ts_v1_StateResult__Output } from './statehouse_ts/v1/StateResult';
 import type { StatehouseExtServiceClient as _statehouse_ts_v1_StatehouseExtServiceClient, StatehouseExtServiceDefinition as _statehouse_ts_v1_StatehouseExtServiceDefinition } from './statehouse_ts/v1/StatehouseExtService';
@@ -45,6 +54,7 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   statehouse_ts: {
     v1: {
+      AgentInfo: MessageTypeDefinition<_statehouse_ts_v1_AgentInfo, _statehouse_ts_v1_AgentInfo__Output>
       AppendRequest: MessageTypeDefinition<_statehouse_ts_v1_AppendRequest, _statehouse_ts_v1_AppendRequest__Output>
       AppendResponse: MessageTypeDefinition<_statehouse_ts_v1_AppendResponse, _statehouse_ts_v1_AppendResponse__Output>
       AppendedKey: MessageTypeDefinition<_statehouse_ts_v1_AppendedKey, _statehouse_ts_v1_AppendedKey__Output>
@@ -56,12 +66,19 @@ export interface ProtoGrpcType {
       CompactionResult: MessageTypeDefinition<_statehouse_ts_v1_CompactionResult, _statehouse_ts_v1_CompactionResult__Output>
       DeleteRequest: MessageTypeDefinition<_statehouse_ts_v1_DeleteRequest, _statehouse_ts_v1_DeleteRequest__Output>
       Empty: MessageTypeDefinition<_statehouse_ts_v1_Empty, _statehouse_ts_v1_Empty__Output>
+      ExportSnapshotRequest: MessageTypeDefinition<_statehouse_ts_v1_ExportSnapshotRequest, _statehouse_ts_v1_ExportSnapshotRequest__Output>
       GetRequest: MessageTypeDefinition<_statehouse_ts_v1_GetRequest, _statehouse_ts_v1_GetRequest__Output>
       GetStateRequest: MessageTypeDefinition<_statehouse_ts_v1_GetStateRequest, _statehouse_ts_v1_GetStateRequest__Output>
+      ImportSnapshotRequest: MessageTypeDefinition<_statehouse_ts_v1_ImportSnapshotRequest, _statehouse_ts_v1_ImportSnapshotRequest__Output>
+      ImportSummary: MessageTypeDefinition<_statehouse_ts_v1_ImportSummary, _statehouse_ts_v1_ImportSummary__Output>
       LastCommitTsResponse: MessageTypeDefinition<_statehouse_ts_v1_LastCommitTsResponse, _statehouse_ts_v1_LastCommitTsResponse__Output>
+      ListAgentsRequest: MessageTypeDefinition<_statehouse_ts_v1_ListAgentsRequest, _statehouse_ts_v1_ListAgentsRequest__Output>
+      ListAgentsResponse: MessageTypeDefinition<_statehouse_ts_v1_ListAgentsResponse, _statehouse_ts_v1_ListAgentsResponse__Output>
       ListKeysResponse: MessageTypeDefinition<_statehouse_ts_v1_ListKeysResponse, _statehouse_ts_v1_ListKeysResponse__Output>
+      ListNamespacesResponse: MessageTypeDefinition<_statehouse_ts_v1_ListNamespacesResponse, _statehouse_ts_v1_ListNamespacesResponse__Output>
       ListRequest: MessageTypeDefinition<_statehouse_ts_v1_ListRequest, _statehouse_ts_v1_ListRequest__Output>
       ListingCondition: MessageTypeDefinition<_statehouse_ts_v1_ListingCondition, _statehouse_ts_v1_ListingCondition__Output>
+      NamespaceInfo: MessageTypeDefinition<_statehouse_ts_v1_NamespaceInfo, _statehouse_ts_v1_NamespaceInfo__Output>
       NamespaceRequest: MessageTypeDefinition<_statehouse_ts_v1_NamespaceRequest, _statehouse_ts_v1_NamespaceRequest__Output>
       Operation: MessageTypeDefinition<_statehouse_ts_v1_Operation, _statehouse_ts_v1_Operation__Output>
       ReadCondition: MessageTypeDefinition<_statehouse_ts_v1_ReadCondition, _statehouse_ts_v1_ReadCondition__Output>
@@ -73,6 +90,7 @@ export interface ProtoGrpcType {
       RetentionPolicy: MessageTypeDefinition<_statehouse_ts_v1_RetentionPolicy, _statehouse_ts_v1_RetentionPolicy__Output>
       ScanPrefixResponse: MessageTypeDefinition<_statehouse_ts_v1_ScanPrefixResponse, _statehouse_ts_v1_ScanPrefixResponse__Output>
       SetRetentionRequest: MessageTypeDefinition<_statehouse_ts_v1_SetRetentionRequest, _statehouse_ts_v1_SetRetentionRequest__Output>
+      SnapshotLine: MessageTypeDefinition<_statehouse_ts_v1_SnapshotLine, _statehouse_ts_v1_SnapshotLine__Output>
       StateEntry: MessageTypeDefinition<_statehouse_ts_v1_StateEntry, _statehouse_ts_v1_StateEntry__Output>
       StateResult: MessageTypeDefinition<_statehouse_ts_v1_StateResult, _statehouse_ts_v1_StateResult__Output>
       StatehouseExtService: SubtypeConstructor<typeof grpc.Client, _statehouse_ts_v1_StatehouseExtServiceClient> & { service: _statehouse_ts_v1_StatehouseExtServiceDefinition }

@@ -17,6 +17,20 @@ export function validatePage(
   args: { readonly agentId?: unknown; readonly limit?: unknown; readonly cursor?: unknown },
   prefix: string,
 ): Page {
+  return {
+    agentId: validateName(args.agentId, 'agentId'),
+    ...validatePageOf(args, prefix),
+  };
+}
+
+/**
+ * The `limit` and the `cursor` (decoded: the last name of the previous page, which must start
+ * with `prefix`) of any listing, paginated by name.
+ */
+export function validatePageOf(
+  args: { readonly limit?: unknown; readonly cursor?: unknown },
+  prefix: string,
+): { limit: number; after: string | undefined } {
   const after =
     args.cursor === undefined || args.cursor === null ? undefined : decodeCursor(args.cursor);
   if (after !== undefined && !after.startsWith(prefix)) {
@@ -26,7 +40,6 @@ export function validatePage(
     );
   }
   return {
-    agentId: validateName(args.agentId, 'agentId'),
     limit:
       args.limit === undefined ? DEFAULT_PAGE : validateInteger(args.limit, 'limit', 1, MAX_PAGE),
     after,

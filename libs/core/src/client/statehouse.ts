@@ -21,7 +21,14 @@ import {
   type CommitOperationsInput,
   type CommitOperationsResult,
   type CommittedRecord,
+  type AgentInfo,
+  type ExportOptions,
+  type ImportOptions,
+  type ImportSource,
+  type ImportSummary,
+  type ListAgentsInput,
   type ListKeysInput,
+  type NamespaceInfo,
   type RecordRef,
   type ReplayEvent,
   type ResumeOptions,
@@ -34,6 +41,7 @@ import {
   type TransactionOptions,
 } from '@statehouse/contract';
 import { RecordRepository } from '../storage/record.repository';
+import { OperatorTools } from '../operations/operator-tools';
 import type { TransactionRepository } from '../storage/transaction.repository';
 import { mutation } from '../model/mutation';
 import { Transaction } from '../transaction/transaction';
@@ -77,6 +85,7 @@ export class Statehouse implements StatehouseApi {
   private readonly options: ResolvedOptions;
   private readonly transactions: TransactionRepository;
   private readonly starter: TransactionStarter;
+  private readonly operator: OperatorTools;
 
   private constructor(private readonly engine: Engine) {
     const { options, transactions } = engine;
@@ -87,6 +96,10 @@ export class Statehouse implements StatehouseApi {
       transactions.keys(namespace),
     );
     this.pages = new RecordPages(this.records);
+    this.operator = new OperatorTools(transactions, this.records, {
+      maxValueBytes: options.maxValueBytes,
+      commitOperations: (input) => this.commitOperations(input),
+    });
     this.live = new LiveLog({
       redis: transactions.redis,
       keys: (namespace) => transactions.keys(namespace),
@@ -423,6 +436,56 @@ export class Statehouse implements StatehouseApi {
   async lastCommitTs(namespace?: string): Promise<number> {
     this.assertOpen();
     return this.records.lastCommitTs(this.namespaceOf(namespace));
+  }
+
+  // The operator API (StatehouseApi has their contracts; docs/design.md, "Listing namespaces and
+  // agents" and "Snapshots").
+
+  /** Every namespace committed to, in byte order; `allowed` filters (a server's token scope). */
+  async listNamespaces(
+    allowed?: (namespace: string) => boolean,
+  ): Promise<{ namespaces: NamespaceInfo[] }> {
+    this.assertOpen();
+    return { namespaces: await this.operator.namespaces(allowed) };
+  }
+
+  /**
+   * The one-time upgrade step for data written before the namespace registry: registers every
+   * namespace found in Redis (a SCAN of the keyspace, on every master of a Cluster: an operator's
+   * migration, never a request's path). Returns how many it found.
+   */
+  async indexExistingNamespaces(): Promise<number> {
+    this.assertOpen();
+    return this.operator.indexExistingNamespaces();
+  }
+
+  /** A namespace's agents in byte order, with live key counts and last commits; O(page). */
+  async listAgents(
+    input: ListAgentsInput = {},
+  ): Promise<{ agents: AgentInfo[]; cursor: string | null }> {
+    this.assertOpen();
+    const args = validateArgs<ListAgentsInput>(input, 'listAgents');
+    return this.operator.agents(this.namespaceOf(args.namespace), args);
+  }
+
+  /** A consistent snapshot as NDJSON lines, as of one commitTs, a page at a time. */
+  exportSnapshot(options: ExportOptions = {}): AsyncIterable<string> {
+    this.assertOpen();
+    const args = validateArgs<ExportOptions>(options, 'exportSnapshot');
+    return this.operator.exportSnapshot(this.namespaceOf(args.namespace), args);
+  }
+
+  /**
+   * Writes a snapshot into a namespace in batched, atomic, resumable steps. `authorize` is called
+   * with the target namespace before anything is written (a server's token check).
+   */
+  importSnapshot(
+    source: ImportSource,
+    options: ImportOptions = {},
+    authorize: (namespace: string) => void = () => undefined,
+  ): Promise<ImportSummary> {
+    this.assertOpen();
+    return this.operator.importSnapshot(source, options, authorize);
   }
 
   /** Stops the timeout worker, ends follow-mode replays and closes the connections this client opened. */

@@ -47,6 +47,7 @@
 --- @include "checkConditions"
 --- @include "applyOperations"
 --- @include "flushWrites"
+--- @include "markAgentsIndexed"
 --- @include "transitions"
 
 local clockKey, logKey, stateKey, indexKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -55,6 +56,7 @@ local retentionMs = tonumber(ARGV[1])
 local now = nowMs()
 local nowText = string.format('%d', now)
 local clock = commitClock(clockKey, logKey)
+local firstClock = clock
 local committed = false
 local pending = { state = {}, index = {}, records = {}, time = nowText }
 local records, expiries, finishedNow = {}, {}, {}
@@ -154,6 +156,9 @@ local ok, err = pcall(function()
     out[3 * i - 2], out[3 * i - 1], out[3 * i] = commit(i)
   end
 end)
+if committed then
+  markAgentsIndexed(pending, firstClock)
+end
 flushWrites(stateKey, indexKey, pending)
 if committed then
   redis.call('SET', clockKey, string.format('%d', clock))

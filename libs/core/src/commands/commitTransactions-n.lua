@@ -59,6 +59,7 @@
 --- @include "checkConditions"
 --- @include "applyOperations"
 --- @include "flushWrites"
+--- @include "markAgentsIndexed"
 --- @include "transitions"
 
 local clockKey, logKey, stateKey, indexKey, deadlinesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
@@ -68,6 +69,7 @@ local retentionMs = tonumber(ARGV[4])
 local now = nowMs()
 local nowText = string.format('%d', now)
 local clock = commitClock(clockKey, logKey)
+local firstClock = clock
 local committedIds = {}
 local pending = { state = {}, index = {}, records = {}, time = nowText }
 
@@ -169,6 +171,9 @@ local ok, err = pcall(function()
     out[3 * i] = appendedKeys or ''
   end
 end)
+if #committedIds > 0 then
+  markAgentsIndexed(pending, firstClock)
+end
 flushWrites(stateKey, indexKey, pending)
 if #committedIds > 0 then
   redis.call('SET', clockKey, string.format('%d', clock))

@@ -7,7 +7,8 @@
   ARGV[1] version field (agent NUL key NUL version), whose value is the commitTs (negative for a
           delete)
   ARGV[2] record field (agent NUL key)
-  ARGV[3] version
+  ARGV[3] version (the latest is read from the record itself: a record restored from a dump
+          without history has no version index)
 
   Returns { 0, commitTs, op }  op = "<version>:[<json>]" (an empty json is a tombstone)
           { -7 }               the record never had that version (VERSION_NOT_FOUND)
@@ -20,9 +21,17 @@ local function compacted()
 end
 
 local current = redis.call('HGET', KEYS[1], ARGV[2])
-local latest = current and tonumber(string.sub(current, 1, string.find(current, ' ', 1, true) - 1))
-if not latest or tonumber(ARGV[3]) > latest then
+local space = current and string.find(current, ' ', 1, true)
+local latest = current and tonumber(string.sub(current, 1, space - 1))
+local version = tonumber(ARGV[3])
+if not latest or version > latest then
   return { -7 }
+end
+if version == latest then
+  -- The record holds its latest version: "<version> <commitTs> [<json>]" (no json: a tombstone).
+  local second = string.find(current, ' ', space + 1, true)
+  local commitTs = tonumber(string.sub(current, space + 1, (second or 0) - 1))
+  return { 0, commitTs, ARGV[3] .. ':' .. (second and string.sub(current, second + 1) or '') }
 end
 local commitTs = redis.call('HGET', KEYS[1], ARGV[1])
 if not commitTs then

@@ -26,4 +26,11 @@ export enum ScriptCode {
    * some before they reached a replica. Nothing applied, the transaction is aborted.
    */
   STAGED_LOST = -13,
+  /**
+   * The namespace was written before its agent list existed, and the list's one-time backfill
+   * (backfillAgents) has not finished: run it, then list again.
+   */
+  AGENTS_NOT_INDEXED = -14,
+  /** A snapshot import into a namespace that holds other data (or another snapshot's import). */
+  NAMESPACE_NOT_EMPTY = -15,
 }

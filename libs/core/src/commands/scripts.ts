@@ -223,6 +223,30 @@ export interface StatehouseCommands {
       compactedTs: number,
     ]
   >;
+  statehouseListAgents(
+    index: string,
+    state: string,
+    clock: string,
+    min: Buffer,
+    max: Buffer,
+    limit: number,
+    listMax: Buffer,
+  ): Promise<[ScriptCode, Array<string | number>?, number?, number?]>;
+  statehouseImportSnapshot(
+    clock: string,
+    log: string,
+    state: string,
+    index: string,
+    importRecord: string,
+    ...args: string[]
+  ): Promise<[number, (string | number)?]>;
+  statehouseBackfillAgents(
+    index: string,
+    state: string,
+    clock: string,
+    firstMin: Buffer,
+    budget: number,
+  ): Promise<0 | 1>;
 }
 
 export type StatehouseConnection = (Redis | Cluster) & StatehouseCommands;

@@ -10,6 +10,11 @@ export function namespaceTag(namespace: string): string {
     : `~${Buffer.from(namespace, 'utf8').toString('hex')}`;
 }
 
+/** The namespace of a hash tag: namespaceTag reversed. */
+export function namespaceOfTag(tag: string): string {
+  return tag.startsWith('~') ? Buffer.from(tag.slice(1), 'hex').toString('utf8') : tag;
+}
+
 /**
  * Where a namespace lives in Redis. Every key carries the hash tag `{<tag>}` of its namespace, so a
  * namespace sits in one Redis Cluster slot and every script touches one slot. The tag is the
@@ -27,7 +32,9 @@ export function namespaceTag(namespace: string): string {
  *                                     and record NUL version -> commitTs (the version index);
  *                                     BEL -> the compaction horizon (compactedTs)
  *   <prefix>:{<tag>}:index    zset    lexicographic: live records (agentId NUL key, for listKeys and
- *                                     scanPrefix) and replay entries (agentId SOH <padded commitTs>)
+ *                                     scanPrefix), replay entries (agentId SOH <padded commitTs>),
+ *                                     records that ever existed (agentId ENQ key) and the agent
+ *                                     list (ACK agentId, for listAgents)
  *   <prefix>:{<tag>}:deadlines zset    open transaction id -> deadline (the timeout sweeps' index)
  *   <prefix>:{<tag>}:tx:<id>  hash    one transaction: machine snapshot, deadline, outcome, 'chosen'
  *                                     when begun with a caller's id, and its staged operations
@@ -41,6 +48,13 @@ export function namespaceTag(namespace: string): string {
  *                                     deletedRecordTtlMs; 'explicit' once set) and compaction totals
  *   <prefix>:{<tag>}:fence    string  durability 'replicated' only: written before a WAIT that must
  *                                     cover an earlier commit (expires after the retention)
+ *   <prefix>:{<tag>}:import   hash    a snapshot import into the namespace (snapshot-import.ts):
+ *                                     which dump, how far, done or not
+ *
+ * One key is outside every namespace (so in a slot of its own on a Cluster):
+ *
+ *   <prefix>:namespaces       zset    lexicographic: every namespace that was ever committed to
+ *                                     through this version (listNamespaces); see namespaceRegistryKey
  */
 export class NamespaceKeys {
   readonly clock: string;
@@ -55,6 +69,7 @@ export class NamespaceKeys {
   readonly tag: string;
   readonly staged: string;
   readonly retention: string;
+  readonly import: string;
   private readonly base: string;
 
   constructor(
@@ -73,9 +88,19 @@ export class NamespaceKeys {
     this.fence = `${this.base}fence`;
     this.staged = `${this.base}staged`;
     this.retention = `${this.base}retention`;
+    this.import = `${this.base}import`;
   }
 
   transaction(localId: string): string {
     return `${this.base}tx:${localId}`;
   }
+}
+
+/**
+ * The registry of namespaces: a sorted set of names (score 0, so in byte-wise order). It cannot
+ * live in a namespace's slot (it spans them all), so it is written apart from the commit script,
+ * before a process's first commit to a namespace (namespace-registry.ts).
+ */
+export function namespaceRegistryKey(prefix: string): string {
+  return `${prefix}:namespaces`;
 }

@@ -37,6 +37,14 @@
  *                                                              commit)
  *   EVER_SEPARATOR             0x05 ENQ  index                 agentId ENQ key: a record that ever
  *                                                              existed (listings as of a commitTs)
+ *   AGENT_MARK                 0x06 ACK  index                 AGENT_MARK agentId: an agent some commit
+ *                                                              touched (listAgents; before every
+ *                                                              agent's own entries, which start with
+ *                                                              a byte >= 0x20)
+ *                                        state                 AGENT_MARK alone -> 'indexed' when the
+ *                                                              namespace's AGENT_MARK entries are
+ *                                                              complete, else 'after <agentId>' (the
+ *                                                              backfill's progress); absent: not yet
  *   HORIZON_MARK               0x07 BEL  state                 the field BEL alone -> the namespace's
  *                                                              compaction horizon (compactedTs): reads
  *                                                              as of an earlier commitTs and replays
@@ -62,6 +70,7 @@ export const MEMBERSHIP_CONDITION_MARK = '\u0003';
 export const APPEND_COUNTER_SEPARATOR = '\u0003';
 export const APPEND_MARK = '\u0004';
 export const EVER_SEPARATOR = '\u0005';
+export const AGENT_MARK = '\u0006';
 export const HORIZON_MARK = '\u0007';
 export const APPENDED_KEY_SEPARATOR = '\u0009';
 export const APPENDED_LINE_SEPARATOR = '\u000a';
@@ -76,6 +85,7 @@ export const MARKS = {
   APPEND_COUNTER_SEPARATOR,
   APPEND_MARK,
   EVER_SEPARATOR,
+  AGENT_MARK,
   HORIZON_MARK,
   APPENDED_KEY_SEPARATOR,
   APPENDED_LINE_SEPARATOR,

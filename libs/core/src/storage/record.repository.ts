@@ -272,6 +272,26 @@ export class RecordRepository {
     }));
   }
 
+  /**
+   * Up to `count` commits of the log with fromTs <= commitTs <= toTs, in commit order, each with
+   * its operations as logged (agentId NUL key -> "<version>:<json>", '' json for a delete).
+   */
+  async logPage(
+    namespace: string,
+    fromTs: number,
+    toTs: number,
+    count: number,
+  ): Promise<Array<{ commitTs: number; txId: string; fields: string[] }>> {
+    const entries = await this.run(undefined, () =>
+      this.redis.xrange(this.keys(namespace).log, `${fromTs}-0`, `${toTs}-0`, 'COUNT', count),
+    );
+    return entries.map(([id, fields]) => ({
+      commitTs: Number(id.slice(0, id.indexOf('-'))),
+      txId: fields[1] ?? '',
+      fields: fields.slice(2),
+    }));
+  }
+
   async lastCommitTs(namespace: string): Promise<number> {
     const value = await this.run(undefined, () => this.redis.get(this.keys(namespace).clock));
     return Number(value ?? 0);

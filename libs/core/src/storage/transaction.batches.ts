@@ -237,6 +237,21 @@ export class TransactionBatches {
     });
   }
 
+  /**
+   * durability 'replicated': whether enough replicas have every write the namespace's primary had
+   * when this was called (a fence write first raises this connection's offset to the primary's,
+   * covering writes not made by a commit, such as a snapshot import's); true without replication.
+   */
+  async replicated(namespace: string): Promise<boolean> {
+    if (!this.replicas) return true;
+    const { fence } = this.keys(namespace);
+    try {
+      return await this.replicas.confirm(this.replicas.session(fence), fence, true);
+    } catch {
+      return false; // unreachable: not acknowledged
+    }
+  }
+
   /** undefined when the replicas have the stagings; else what they lack, for the error. */
   private async stagingReplicated(
     session: ReplicationSession,

@@ -7,6 +7,7 @@ import type { TransactionId } from '../model/transaction-id';
 import type { JsonObject } from '@statehouse/contract';
 import { TransactionBatches, type BufferedCommit } from './transaction.batches';
 import { NamespaceKeys } from './keys';
+import { NamespaceRegistry } from './namespace-registry';
 import { APPEND_MARK, SEPARATOR } from './marks';
 import { prefixRange, recordField } from './record-fields';
 import { runCommand } from './redis-errors';
@@ -44,6 +45,8 @@ export type {
  */
 export class TransactionRepository {
   readonly redis: StatehouseConnection;
+  /** The namespaces ever committed to (listNamespaces): each registered before its first commit. */
+  readonly registry: NamespaceRegistry;
   private readonly namespaces = new Map<string, NamespaceKeys>();
   private readonly batches: TransactionBatches;
 
@@ -53,6 +56,7 @@ export class TransactionRepository {
     private readonly settings: RepositorySettings,
   ) {
     this.redis = defineScripts(redis);
+    this.registry = new NamespaceRegistry(redis, prefix);
     this.batches = new TransactionBatches(
       this.redis,
       (namespace) => this.keys(namespace),
@@ -200,7 +204,8 @@ export class TransactionRepository {
 
   /** Commits; `replayed` is true when this token's earlier attempt had already committed. */
   commit(tx: TransactionId, token: string, stagings?: number): Promise<CommitResult> {
-    return this.batches.commit(stagings === undefined ? { tx, token } : { tx, token, stagings });
+    const item = stagings === undefined ? { tx, token } : { tx, token, stagings };
+    return this.registered(tx.namespace, () => this.batches.commit(item));
   }
 
   /**
@@ -208,7 +213,21 @@ export class TransactionRepository {
    * are checked and applied in one script call (grouped with concurrent ones of the namespace).
    */
   commitBuffered(commit: BufferedCommit): Promise<CommitResult> {
-    return this.batches.commitBuffered(commit);
+    return this.registered(commit.tx.namespace, () => this.batches.commitBuffered(commit));
+  }
+
+  /** durability 'replicated': whether enough replicas have the namespace's writes so far. */
+  replicated(namespace: string): Promise<boolean> {
+    return this.batches.replicated(namespace);
+  }
+
+  /**
+   * Runs `commit` once the namespace is in the registry: at once (same turn, so its place among
+   * this process's calls is kept) when it is known to be, else after registering it.
+   */
+  registered<T>(namespace: string, commit: () => Promise<T>): Promise<T> {
+    const registering = this.registry.ensure(namespace);
+    return registering ? registering.then(commit) : commit();
   }
 
   /** Aborts; returns the final state ('aborted' now, or the state that made it a no-op). */

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { Inject, Injectable, RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService } from '@nestjs/core';
@@ -206,6 +207,15 @@ function operation(spec: OperationSpec): ZodOpenApiOperationObject {
           requestBody: {
             required: spec.body.required,
             content: { 'application/json': { schema: spec.body.schema } },
+          },
+        }
+      : {}),
+    ...(spec.streamBody
+      ? {
+          requestBody: {
+            required: true,
+            description: spec.streamBody.description,
+            content: { [spec.streamBody.contentType]: { schema: z.string() } },
           },
         }
       : {}),

@@ -40,6 +40,8 @@ export interface OperationSpec {
   readonly params?: z.ZodObject;
   /** The JSON body; `required: false`: a request may come without one (read as {}). */
   readonly body?: { readonly schema: z.ZodObject; readonly required: boolean };
+  /** A body that is not JSON, read by the controller as a stream (e.g. NDJSON). */
+  readonly streamBody?: { readonly contentType: string; readonly description: string };
   /** The success answer: its status, and its content by media type (none: an empty body). */
   readonly success: {
     readonly status: 200 | 201 | 204;

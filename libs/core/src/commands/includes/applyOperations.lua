@@ -1,7 +1,7 @@
 -- Applies a transaction's operations at commitTs `ts` (a string), once every check has passed: allocates the
 -- keys of its appends, appends its event to the log, and leaves its records, versions and index
 -- entries in `pending`, the batch's deferred writes (flushWrites writes them, once per batch).
--- Keeps the membership counts and the append counters. Returns the allocated keys,
+-- Keeps the membership counts and the append counters, and the agent list (AGENT_MARK agentId). Returns the allocated keys,
 -- "<append id> TAB <key>" joined by LF ('' when none).
 --
 -- ops[first .. last]: three values per operation, in staging order: kind ('w' write, 'd' delete,
@@ -124,8 +124,11 @@ local function applyOperations(logKey, stateKey, indexKey, pending, ops, first, 
         agents[agent] = true
       end
       lastAgent = agent
+      -- And the agent's entry of the agent list (listAgents): ZADD of a member already there
+      -- changes nothing (measured in docs/design.md, "Listing agents and namespaces").
       index[x + 1], index[x + 2] = '0', agent .. replayTs
-      x = x + 2
+      index[x + 3], index[x + 4] = '0', AGENT_MARK .. agent
+      x = x + 4
     end
   end
   -- The commit's time (ms, Redis clock) ends the entry: retention's maxAgeMs measures by it. Its

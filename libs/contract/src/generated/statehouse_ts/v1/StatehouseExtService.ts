@@ -12,10 +12,16 @@ import type { CommitResponse as _statehouse_ts_v1_CommitResponse, CommitResponse
 import type { CompactionResult as _statehouse_ts_v1_CompactionResult, CompactionResult__Output as _statehouse_ts_v1_CompactionResult__Output } from '../../statehouse_ts/v1/CompactionResult';
 import type { DeleteRequest as _statehouse_ts_v1_DeleteRequest, DeleteRequest__Output as _statehouse_ts_v1_DeleteRequest__Output } from '../../statehouse_ts/v1/DeleteRequest';
 import type { Empty as _statehouse_ts_v1_Empty, Empty__Output as _statehouse_ts_v1_Empty__Output } from '../../statehouse_ts/v1/Empty';
+import type { ExportSnapshotRequest as _statehouse_ts_v1_ExportSnapshotRequest, ExportSnapshotRequest__Output as _statehouse_ts_v1_ExportSnapshotRequest__Output } from '../../statehouse_ts/v1/ExportSnapshotRequest';
 import type { GetRequest as _statehouse_ts_v1_GetRequest, GetRequest__Output as _statehouse_ts_v1_GetRequest__Output } from '../../statehouse_ts/v1/GetRequest';
 import type { GetStateRequest as _statehouse_ts_v1_GetStateRequest, GetStateRequest__Output as _statehouse_ts_v1_GetStateRequest__Output } from '../../statehouse_ts/v1/GetStateRequest';
+import type { ImportSnapshotRequest as _statehouse_ts_v1_ImportSnapshotRequest, ImportSnapshotRequest__Output as _statehouse_ts_v1_ImportSnapshotRequest__Output } from '../../statehouse_ts/v1/ImportSnapshotRequest';
+import type { ImportSummary as _statehouse_ts_v1_ImportSummary, ImportSummary__Output as _statehouse_ts_v1_ImportSummary__Output } from '../../statehouse_ts/v1/ImportSummary';
 import type { LastCommitTsResponse as _statehouse_ts_v1_LastCommitTsResponse, LastCommitTsResponse__Output as _statehouse_ts_v1_LastCommitTsResponse__Output } from '../../statehouse_ts/v1/LastCommitTsResponse';
+import type { ListAgentsRequest as _statehouse_ts_v1_ListAgentsRequest, ListAgentsRequest__Output as _statehouse_ts_v1_ListAgentsRequest__Output } from '../../statehouse_ts/v1/ListAgentsRequest';
+import type { ListAgentsResponse as _statehouse_ts_v1_ListAgentsResponse, ListAgentsResponse__Output as _statehouse_ts_v1_ListAgentsResponse__Output } from '../../statehouse_ts/v1/ListAgentsResponse';
 import type { ListKeysResponse as _statehouse_ts_v1_ListKeysResponse, ListKeysResponse__Output as _statehouse_ts_v1_ListKeysResponse__Output } from '../../statehouse_ts/v1/ListKeysResponse';
+import type { ListNamespacesResponse as _statehouse_ts_v1_ListNamespacesResponse, ListNamespacesResponse__Output as _statehouse_ts_v1_ListNamespacesResponse__Output } from '../../statehouse_ts/v1/ListNamespacesResponse';
 import type { ListRequest as _statehouse_ts_v1_ListRequest, ListRequest__Output as _statehouse_ts_v1_ListRequest__Output } from '../../statehouse_ts/v1/ListRequest';
 import type { NamespaceRequest as _statehouse_ts_v1_NamespaceRequest, NamespaceRequest__Output as _statehouse_ts_v1_NamespaceRequest__Output } from '../../statehouse_ts/v1/NamespaceRequest';
 import type { ReadResult as _statehouse_ts_v1_ReadResult, ReadResult__Output as _statehouse_ts_v1_ReadResult__Output } from '../../statehouse_ts/v1/ReadResult';
@@ -24,6 +30,7 @@ import type { ReplayRequest as _statehouse_ts_v1_ReplayRequest, ReplayRequest__O
 import type { RetentionInfo as _statehouse_ts_v1_RetentionInfo, RetentionInfo__Output as _statehouse_ts_v1_RetentionInfo__Output } from '../../statehouse_ts/v1/RetentionInfo';
 import type { ScanPrefixResponse as _statehouse_ts_v1_ScanPrefixResponse, ScanPrefixResponse__Output as _statehouse_ts_v1_ScanPrefixResponse__Output } from '../../statehouse_ts/v1/ScanPrefixResponse';
 import type { SetRetentionRequest as _statehouse_ts_v1_SetRetentionRequest, SetRetentionRequest__Output as _statehouse_ts_v1_SetRetentionRequest__Output } from '../../statehouse_ts/v1/SetRetentionRequest';
+import type { SnapshotLine as _statehouse_ts_v1_SnapshotLine, SnapshotLine__Output as _statehouse_ts_v1_SnapshotLine__Output } from '../../statehouse_ts/v1/SnapshotLine';
 import type { StateResult as _statehouse_ts_v1_StateResult, StateResult__Output as _statehouse_ts_v1_StateResult__Output } from '../../statehouse_ts/v1/StateResult';
 import type { TransactionDescription as _statehouse_ts_v1_TransactionDescription, TransactionDescription__Output as _statehouse_ts_v1_TransactionDescription__Output } from '../../statehouse_ts/v1/TransactionDescription';
 import type { TransactionListing as _statehouse_ts_v1_TransactionListing, TransactionListing__Output as _statehouse_ts_v1_TransactionListing__Output } from '../../statehouse_ts/v1/TransactionListing';
@@ -103,6 +110,11 @@ export interface StatehouseExtServiceClient extends grpc.Client {
   describeTransaction(argument: _statehouse_ts_v1_TransactionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_TransactionDescription__Output>): grpc.ClientUnaryCall;
   describeTransaction(argument: _statehouse_ts_v1_TransactionRequest, callback: grpc.requestCallback<_statehouse_ts_v1_TransactionDescription__Output>): grpc.ClientUnaryCall;
   
+  ExportSnapshot(argument: _statehouse_ts_v1_ExportSnapshotRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_statehouse_ts_v1_SnapshotLine__Output>;
+  ExportSnapshot(argument: _statehouse_ts_v1_ExportSnapshotRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_statehouse_ts_v1_SnapshotLine__Output>;
+  exportSnapshot(argument: _statehouse_ts_v1_ExportSnapshotRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_statehouse_ts_v1_SnapshotLine__Output>;
+  exportSnapshot(argument: _statehouse_ts_v1_ExportSnapshotRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_statehouse_ts_v1_SnapshotLine__Output>;
+  
   Get(argument: _statehouse_ts_v1_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ReadResult__Output>): grpc.ClientUnaryCall;
   Get(argument: _statehouse_ts_v1_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_ReadResult__Output>): grpc.ClientUnaryCall;
   Get(argument: _statehouse_ts_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ReadResult__Output>): grpc.ClientUnaryCall;
@@ -130,6 +142,15 @@ export interface StatehouseExtServiceClient extends grpc.Client {
   getState(argument: _statehouse_ts_v1_GetStateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_StateResult__Output>): grpc.ClientUnaryCall;
   getState(argument: _statehouse_ts_v1_GetStateRequest, callback: grpc.requestCallback<_statehouse_ts_v1_StateResult__Output>): grpc.ClientUnaryCall;
   
+  ImportSnapshot(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ImportSummary__Output>): grpc.ClientWritableStream<_statehouse_ts_v1_ImportSnapshotRequest>;
+  ImportSnapshot(metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_ImportSummary__Output>): grpc.ClientWritableStream<_statehouse_ts_v1_ImportSnapshotRequest>;
+  ImportSnapshot(options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ImportSummary__Output>): grpc.ClientWritableStream<_statehouse_ts_v1_ImportSnapshotRequest>;
+  ImportSnapshot(callback: grpc.requestCallback<_statehouse_ts_v1_ImportSummary__Output>): grpc.ClientWritableStream<_statehouse_ts_v1_ImportSnapshotRequest>;
+  importSnapshot(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ImportSummary__Output>): grpc.ClientWritableStream<_statehouse_ts_v1_ImportSnapshotRequest>;
+  importSnapshot(metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_ImportSummary__Output>): grpc.ClientWritableStream<_statehouse_ts_v1_ImportSnapshotRequest>;
+  importSnapshot(options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ImportSummary__Output>): grpc.ClientWritableStream<_statehouse_ts_v1_ImportSnapshotRequest>;
+  importSnapshot(callback: grpc.requestCallback<_statehouse_ts_v1_ImportSummary__Output>): grpc.ClientWritableStream<_statehouse_ts_v1_ImportSnapshotRequest>;
+  
   LastCommitTs(argument: _statehouse_ts_v1_NamespaceRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_LastCommitTsResponse__Output>): grpc.ClientUnaryCall;
   LastCommitTs(argument: _statehouse_ts_v1_NamespaceRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_LastCommitTsResponse__Output>): grpc.ClientUnaryCall;
   LastCommitTs(argument: _statehouse_ts_v1_NamespaceRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_LastCommitTsResponse__Output>): grpc.ClientUnaryCall;
@@ -138,6 +159,15 @@ export interface StatehouseExtServiceClient extends grpc.Client {
   lastCommitTs(argument: _statehouse_ts_v1_NamespaceRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_LastCommitTsResponse__Output>): grpc.ClientUnaryCall;
   lastCommitTs(argument: _statehouse_ts_v1_NamespaceRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_LastCommitTsResponse__Output>): grpc.ClientUnaryCall;
   lastCommitTs(argument: _statehouse_ts_v1_NamespaceRequest, callback: grpc.requestCallback<_statehouse_ts_v1_LastCommitTsResponse__Output>): grpc.ClientUnaryCall;
+  
+  ListAgents(argument: _statehouse_ts_v1_ListAgentsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ListAgentsResponse__Output>): grpc.ClientUnaryCall;
+  ListAgents(argument: _statehouse_ts_v1_ListAgentsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_ListAgentsResponse__Output>): grpc.ClientUnaryCall;
+  ListAgents(argument: _statehouse_ts_v1_ListAgentsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ListAgentsResponse__Output>): grpc.ClientUnaryCall;
+  ListAgents(argument: _statehouse_ts_v1_ListAgentsRequest, callback: grpc.requestCallback<_statehouse_ts_v1_ListAgentsResponse__Output>): grpc.ClientUnaryCall;
+  listAgents(argument: _statehouse_ts_v1_ListAgentsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ListAgentsResponse__Output>): grpc.ClientUnaryCall;
+  listAgents(argument: _statehouse_ts_v1_ListAgentsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_ListAgentsResponse__Output>): grpc.ClientUnaryCall;
+  listAgents(argument: _statehouse_ts_v1_ListAgentsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ListAgentsResponse__Output>): grpc.ClientUnaryCall;
+  listAgents(argument: _statehouse_ts_v1_ListAgentsRequest, callback: grpc.requestCallback<_statehouse_ts_v1_ListAgentsResponse__Output>): grpc.ClientUnaryCall;
   
   ListForTransaction(argument: _statehouse_ts_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_TransactionListing__Output>): grpc.ClientUnaryCall;
   ListForTransaction(argument: _statehouse_ts_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_TransactionListing__Output>): grpc.ClientUnaryCall;
@@ -156,6 +186,15 @@ export interface StatehouseExtServiceClient extends grpc.Client {
   listKeys(argument: _statehouse_ts_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_ListKeysResponse__Output>): grpc.ClientUnaryCall;
   listKeys(argument: _statehouse_ts_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ListKeysResponse__Output>): grpc.ClientUnaryCall;
   listKeys(argument: _statehouse_ts_v1_ListRequest, callback: grpc.requestCallback<_statehouse_ts_v1_ListKeysResponse__Output>): grpc.ClientUnaryCall;
+  
+  ListNamespaces(argument: _statehouse_ts_v1_Empty, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ListNamespacesResponse__Output>): grpc.ClientUnaryCall;
+  ListNamespaces(argument: _statehouse_ts_v1_Empty, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_ListNamespacesResponse__Output>): grpc.ClientUnaryCall;
+  ListNamespaces(argument: _statehouse_ts_v1_Empty, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ListNamespacesResponse__Output>): grpc.ClientUnaryCall;
+  ListNamespaces(argument: _statehouse_ts_v1_Empty, callback: grpc.requestCallback<_statehouse_ts_v1_ListNamespacesResponse__Output>): grpc.ClientUnaryCall;
+  listNamespaces(argument: _statehouse_ts_v1_Empty, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ListNamespacesResponse__Output>): grpc.ClientUnaryCall;
+  listNamespaces(argument: _statehouse_ts_v1_Empty, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_ListNamespacesResponse__Output>): grpc.ClientUnaryCall;
+  listNamespaces(argument: _statehouse_ts_v1_Empty, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ListNamespacesResponse__Output>): grpc.ClientUnaryCall;
+  listNamespaces(argument: _statehouse_ts_v1_Empty, callback: grpc.requestCallback<_statehouse_ts_v1_ListNamespacesResponse__Output>): grpc.ClientUnaryCall;
   
   Replay(argument: _statehouse_ts_v1_ReplayRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_statehouse_ts_v1_ReplayEvent__Output>;
   Replay(argument: _statehouse_ts_v1_ReplayRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_statehouse_ts_v1_ReplayEvent__Output>;
@@ -208,17 +247,25 @@ export interface StatehouseExtServiceHandlers extends grpc.UntypedServiceImpleme
   
   DescribeTransaction: grpc.handleUnaryCall<_statehouse_ts_v1_TransactionRequest__Output, _statehouse_ts_v1_TransactionDescription>;
   
+  ExportSnapshot: grpc.handleServerStreamingCall<_statehouse_ts_v1_ExportSnapshotRequest__Output, _statehouse_ts_v1_SnapshotLine>;
+  
   Get: grpc.handleUnaryCall<_statehouse_ts_v1_GetRequest__Output, _statehouse_ts_v1_ReadResult>;
   
   GetRetention: grpc.handleUnaryCall<_statehouse_ts_v1_NamespaceRequest__Output, _statehouse_ts_v1_RetentionInfo>;
   
   GetState: grpc.handleUnaryCall<_statehouse_ts_v1_GetStateRequest__Output, _statehouse_ts_v1_StateResult>;
   
+  ImportSnapshot: grpc.handleClientStreamingCall<_statehouse_ts_v1_ImportSnapshotRequest__Output, _statehouse_ts_v1_ImportSummary>;
+  
   LastCommitTs: grpc.handleUnaryCall<_statehouse_ts_v1_NamespaceRequest__Output, _statehouse_ts_v1_LastCommitTsResponse>;
+  
+  ListAgents: grpc.handleUnaryCall<_statehouse_ts_v1_ListAgentsRequest__Output, _statehouse_ts_v1_ListAgentsResponse>;
   
   ListForTransaction: grpc.handleUnaryCall<_statehouse_ts_v1_ListRequest__Output, _statehouse_ts_v1_TransactionListing>;
   
   ListKeys: grpc.handleUnaryCall<_statehouse_ts_v1_ListRequest__Output, _statehouse_ts_v1_ListKeysResponse>;
+  
+  ListNamespaces: grpc.handleUnaryCall<_statehouse_ts_v1_Empty__Output, _statehouse_ts_v1_ListNamespacesResponse>;
   
   Replay: grpc.handleServerStreamingCall<_statehouse_ts_v1_ReplayRequest__Output, _statehouse_ts_v1_ReplayEvent>;
   
@@ -239,12 +286,16 @@ export interface StatehouseExtServiceDefinition extends grpc.ServiceDefinition {
   Compact: MethodDefinition<_statehouse_ts_v1_NamespaceRequest, _statehouse_ts_v1_CompactionResult, _statehouse_ts_v1_NamespaceRequest__Output, _statehouse_ts_v1_CompactionResult__Output>
   Delete: MethodDefinition<_statehouse_ts_v1_DeleteRequest, _statehouse_ts_v1_Empty, _statehouse_ts_v1_DeleteRequest__Output, _statehouse_ts_v1_Empty__Output>
   DescribeTransaction: MethodDefinition<_statehouse_ts_v1_TransactionRequest, _statehouse_ts_v1_TransactionDescription, _statehouse_ts_v1_TransactionRequest__Output, _statehouse_ts_v1_TransactionDescription__Output>
+  ExportSnapshot: MethodDefinition<_statehouse_ts_v1_ExportSnapshotRequest, _statehouse_ts_v1_SnapshotLine, _statehouse_ts_v1_ExportSnapshotRequest__Output, _statehouse_ts_v1_SnapshotLine__Output>
   Get: MethodDefinition<_statehouse_ts_v1_GetRequest, _statehouse_ts_v1_ReadResult, _statehouse_ts_v1_GetRequest__Output, _statehouse_ts_v1_ReadResult__Output>
   GetRetention: MethodDefinition<_statehouse_ts_v1_NamespaceRequest, _statehouse_ts_v1_RetentionInfo, _statehouse_ts_v1_NamespaceRequest__Output, _statehouse_ts_v1_RetentionInfo__Output>
   GetState: MethodDefinition<_statehouse_ts_v1_GetStateRequest, _statehouse_ts_v1_StateResult, _statehouse_ts_v1_GetStateRequest__Output, _statehouse_ts_v1_StateResult__Output>
+  ImportSnapshot: MethodDefinition<_statehouse_ts_v1_ImportSnapshotRequest, _statehouse_ts_v1_ImportSummary, _statehouse_ts_v1_ImportSnapshotRequest__Output, _statehouse_ts_v1_ImportSummary__Output>
   LastCommitTs: MethodDefinition<_statehouse_ts_v1_NamespaceRequest, _statehouse_ts_v1_LastCommitTsResponse, _statehouse_ts_v1_NamespaceRequest__Output, _statehouse_ts_v1_LastCommitTsResponse__Output>
+  ListAgents: MethodDefinition<_statehouse_ts_v1_ListAgentsRequest, _statehouse_ts_v1_ListAgentsResponse, _statehouse_ts_v1_ListAgentsRequest__Output, _statehouse_ts_v1_ListAgentsResponse__Output>
   ListForTransaction: MethodDefinition<_statehouse_ts_v1_ListRequest, _statehouse_ts_v1_TransactionListing, _statehouse_ts_v1_ListRequest__Output, _statehouse_ts_v1_TransactionListing__Output>
   ListKeys: MethodDefinition<_statehouse_ts_v1_ListRequest, _statehouse_ts_v1_ListKeysResponse, _statehouse_ts_v1_ListRequest__Output, _statehouse_ts_v1_ListKeysResponse__Output>
+  ListNamespaces: MethodDefinition<_statehouse_ts_v1_Empty, _statehouse_ts_v1_ListNamespacesResponse, _statehouse_ts_v1_Empty__Output, _statehouse_ts_v1_ListNamespacesResponse__Output>
   Replay: MethodDefinition<_statehouse_ts_v1_ReplayRequest, _statehouse_ts_v1_ReplayEvent, _statehouse_ts_v1_ReplayRequest__Output, _statehouse_ts_v1_ReplayEvent__Output>
   ScanPrefix: MethodDefinition<_statehouse_ts_v1_ListRequest, _statehouse_ts_v1_ScanPrefixResponse, _statehouse_ts_v1_ListRequest__Output, _statehouse_ts_v1_ScanPrefixResponse__Output>
   SetRetention: MethodDefinition<_statehouse_ts_v1_SetRetentionRequest, _statehouse_ts_v1_RetentionInfo, _statehouse_ts_v1_SetRetentionRequest__Output, _statehouse_ts_v1_RetentionInfo__Output>
