@@ -70,7 +70,8 @@ export function retentionNotes(r: RetentionResult | undefined): string[] {
       `; medians ${n(r.withPolicyCommitsPerSec)} and ${n(r.withoutPolicyCommitsPerSec)}`,
     `(m) compaction: ${n(r.compactionRuns)} scheduled runs in the worker's process, ` +
       `${n(r.versionsRemoved)} versions and ${n(r.entriesRemoved)} log entries removed, horizon ` +
-      `${n(r.compactedTs)}; ${n(r.steps)} steps, ${n(r.stepsOver1ms)} of them over 1 ms on Redis; ` +
+      `${n(r.compactedTs)}; ${n(r.steps)} steps, ${n(r.stepsOver1ms)} of them over 1 ms on Redis ` +
+      `(control: ${n(r.commitsOver1ms)} commit calls over 1 ms, the longest ${n(r.longestCommitRedisUs)} µs); ` +
       `longest step ${n(r.longestStepRedisUs)} µs on Redis, ` +
       `${n(r.longestStepClientMs, 2)} ms seen by the client in the last run`,
   ];

@@ -54,6 +54,9 @@ export interface RetentionResult {
   /** Compaction steps run by the worker's process, and how many took over 1 ms on Redis. */
   readonly steps: number;
   readonly stepsOver1ms: number;
+  /** The control: commit script calls over 1 ms in the same run (a loaded machine shows both). */
+  readonly commitsOver1ms: number;
+  readonly longestCommitRedisUs: number;
   readonly slowlogThresholdUs: number;
   /** Longest compaction step seen by the client (ms, round trip included). */
   readonly longestStepClientMs: number;
@@ -151,8 +154,16 @@ export async function runRetention(
     // A compaction step is the script call whose fourth key is the namespace's retention hash.
     let longestStepRedisUs = 0;
     let stepsOver1ms = 0;
+    let longestCommitRedisUs = 0;
+    let commitsOver1ms = 0;
     for (const [, , durationUs, args] of slowlog) {
-      if (args[0]?.toLowerCase() === 'evalsha' && args[6]?.endsWith(':retention')) {
+      if (args[0]?.toLowerCase() !== 'evalsha') continue;
+      if (args[3]?.endsWith(':clock') && args[7]?.endsWith(':finishedAt')) {
+        // commitBuffered: clock, log, state, index, finished, finishedAt, ...
+        longestCommitRedisUs = Math.max(longestCommitRedisUs, durationUs);
+        if (durationUs > 1000) commitsOver1ms += 1;
+      }
+      if (args[6]?.endsWith(':retention')) {
         longestStepRedisUs = Math.max(longestStepRedisUs, durationUs);
         if (durationUs > 1000) stepsOver1ms += 1;
       }
@@ -177,6 +188,8 @@ export async function runRetention(
       longestStepRedisUs,
       steps: stats?.steps ?? 0,
       stepsOver1ms,
+      commitsOver1ms,
+      longestCommitRedisUs,
       slowlogThresholdUs: SLOWLOG_US,
       longestStepClientMs: final.longestStepMs,
       errors,
