@@ -158,7 +158,7 @@ export async function runRetention(
     let commitsOver1ms = 0;
     for (const [, , durationUs, args] of slowlog) {
       if (args[0]?.toLowerCase() !== 'evalsha') continue;
-      if (args[3]?.endsWith(':clock') && args[7]?.endsWith(':finishedAt')) {
+      if (args[3]?.endsWith(':clock') && args[8]?.endsWith(':finishedAt')) {
         // commitBuffered: clock, log, state, index, finished, finishedAt, ...
         longestCommitRedisUs = Math.max(longestCommitRedisUs, durationUs);
         if (durationUs > 1000) commitsOver1ms += 1;
