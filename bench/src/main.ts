@@ -5,7 +5,9 @@
 //                    (cluster, servers and memory-history, the scale-out ones, also run by
 //                    default; see bench/README.md); and only when named: peers (ours against
 //                    PostgreSQL, etcd and Redis' WATCH/MULTI, which it starts itself, about 5
-//                    minutes), server-calls (the server's CPU per call)
+//                    minutes), server-calls (the server's CPU per call), retention (1,000,000
+//                    commits with and without a retention policy, about 5 minutes;
+//                    BENCH_RETENTION_COMMITS=200000 for a shorter run)
 // Exits 0 whether or not the targets are met (it is a measurement); 1 only if it cannot run.
 import os from 'node:os';
 import { BenchRedis } from './redis-env';
@@ -22,6 +24,7 @@ import { runRmw } from './scenarios/rmw';
 import { runTimeouts } from './scenarios/timeouts';
 import { runServerTransports } from './scenarios/server';
 import { runServers } from './scenarios/servers';
+import { runRetention } from './scenarios/retention';
 import { runServerCalls } from './scenarios/server-calls';
 import { runTransactions } from './scenarios/transactions';
 import { describeError } from './stats';
@@ -42,10 +45,11 @@ const SCENARIOS = [
   'memory-history',
   'peers',
   'server-calls',
+  'retention',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** Run only when named with --only. */
-const OPT_IN: readonly Scenario[] = ['peers', 'server-calls'];
+const OPT_IN: readonly Scenario[] = ['peers', 'server-calls', 'retention'];
 
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
@@ -223,6 +227,18 @@ async function main(): Promise<void> {
     for (const problem of results.peers?.problems ?? []) errors.push(`peers: ${problem}`);
     await step('server-calls', 'serverCalls', () =>
       runServerCalls(env, { concurrency: 64, rounds: 3, warmupMs: 700, durationMs: 2_500 }),
+    );
+    await step('retention', 'retention', () =>
+      runRetention(env, {
+        commits: Number(process.env.BENCH_RETENTION_COMMITS ?? 1_000_000),
+        keys: 1_000,
+        maxVersionsPerKey: 5,
+        segment: 50_000,
+        concurrency: 64,
+        valueBytes: 100,
+        compactionIntervalMs: 1_000,
+        checkpointEvery: 100_000,
+      }),
     );
   } finally {
     await env.close(log).catch((error) => errors.push(`cleanup: ${describeError(error)}`));

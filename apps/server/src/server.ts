@@ -105,6 +105,8 @@ export async function startServer(
       durability: config.durability ?? 'primary',
       ...(config.replication ? { replication: config.replication } : {}),
       onError: backgroundErrors.report,
+      ...(config.retention ? { retention: config.retention } : {}),
+      ...(config.compactionIntervalMs ? { compactionIntervalMs: config.compactionIntervalMs } : {}),
     });
     opened.push(() => client.close());
     const registryRedis = connection();

@@ -8,10 +8,14 @@ export interface ReplayEvent {
   'txn_id'?: (string);
   'commit_ts'?: (number | string | Long);
   'operations'?: (_statehouse_ts_v1_ReplayOperation)[];
+  'horizon'?: (number | string | Long);
+  '_horizon'?: "horizon";
 }
 
 export interface ReplayEvent__Output {
   'txn_id'?: (string);
   'commit_ts'?: (number);
   'operations'?: (_statehouse_ts_v1_ReplayOperation__Output)[];
+  'horizon'?: (number);
+  '_horizon'?: "horizon";
 }
