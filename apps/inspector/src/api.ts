@@ -120,6 +120,8 @@ export interface ReplayEvent {
   operations: Array<{ key: string; value: Json | null; version: number }>;
   /** On the first event of a replay that started at the retention policy's horizon. */
   horizon?: number;
+  /** When it committed (ms since the epoch); absent for commits logged before times were. */
+  time?: number;
 }
 export interface TransactionDescription {
   id: string;

@@ -353,6 +353,7 @@ export class StatehouseClient implements StatehouseApi {
             version: Number(op.version),
           })),
           ...(event.horizon === undefined ? {} : { horizon: Number(event.horizon) }),
+          ...(event.time_ms === undefined ? {} : { time: Number(event.time_ms) }),
         };
       }
     } catch (error) {

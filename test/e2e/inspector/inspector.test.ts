@@ -161,6 +161,9 @@ it('follows the timeline live: a commit made through the API appears without a r
   ]);
   const item = await page.waitForSelector(`#timeline li[data-commit-ts="${next.commitTs}"]`);
   expect(await item!.evaluate((li) => li.textContent)).toContain(next.txId);
+  // With the time it committed (the log entry's, on Redis' clock): within a minute of now.
+  const committedAt = await item!.$eval('time.commit-time', (t) => t.getAttribute('datetime'));
+  expect(Math.abs(Date.parse(committedAt!) - Date.now())).toBeLessThan(60_000);
   // Newest first, each commit once.
   const order = await page.$$eval('#timeline > li', (items) =>
     items.map((li) => Number(li.getAttribute('data-commit-ts'))),

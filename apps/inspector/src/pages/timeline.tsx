@@ -51,6 +51,11 @@ export function TimelinePage({ namespace, agentId }: { namespace: string; agentI
           <li key={event.commitTs} data-commit-ts={event.commitTs}>
             <header>
               <strong>commitTs {event.commitTs}</strong>{' '}
+              {event.time !== undefined && (
+                <time class="commit-time" dateTime={new Date(event.time).toISOString()}>
+                  {new Date(event.time).toLocaleString()}
+                </time>
+              )}{' '}
               <a href={href({ page: 'transaction', txId: event.txId, agentId })}>{event.txId}</a>
             </header>
             <ul>

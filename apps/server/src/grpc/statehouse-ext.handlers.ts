@@ -311,6 +311,7 @@ export class StatehouseExtHandlers implements RpcHandlers<Omit<Ext, OperatorRpc>
               version: op.version,
             })),
             ...(event.horizon === undefined ? {} : { horizon: event.horizon }),
+            ...(event.time === undefined ? {} : { time_ms: event.time }),
           },
           stop,
         ),

@@ -140,6 +140,11 @@ export interface ReplayEvent {
    * compaction horizon it started at (the history before it was removed).
    */
   readonly horizon?: number;
+  /**
+   * When it committed: ms since the epoch on Redis' clock (absent for commits logged before
+   * commits carried their time).
+   */
+  readonly time?: number;
 }
 
 /**

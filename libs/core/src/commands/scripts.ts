@@ -187,7 +187,7 @@ export interface StatehouseCommands {
     limit: number,
     agentPrefix: string,
     startTs: number,
-  ): Promise<[ScriptCode, Array<[number, string | null, string[]]> | number]>;
+  ): Promise<[ScriptCode, Array<[number, string | null, string[], string | null]> | number]>;
   statehouseGetStateAtVersion(
     state: string,
     log: string,

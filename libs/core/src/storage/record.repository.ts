@@ -30,6 +30,8 @@ export interface LoggedEvent {
   readonly operations: LoggedOperation[];
   /** The compaction horizon a `fromHorizon` replay started at (its first event only). */
   readonly horizon?: number;
+  /** When it committed: ms since the epoch on Redis' clock (absent if logged before times were). */
+  readonly time?: number;
 }
 
 /** Committed records and history in Redis: every read of the public API. Writes nothing. */
@@ -265,11 +267,14 @@ export class RecordRepository {
     if (code === ScriptCode.VERSION_COMPACTED) {
       throw VersionCompactedError.belowHorizon(Number(page), startTs, 'replay');
     }
-    return (page as Array<[number, string | null, string[]]>).map(([commitTs, txId, flat]) => ({
-      txId: txId ?? '',
-      commitTs: Number(commitTs),
-      operations: pairs(flat).map(([key, logged]) => ({ key, ...parseLoggedOperation(logged) })),
-    }));
+    return (page as Array<[number, string | null, string[], string | null]>).map(
+      ([commitTs, txId, flat, time]) => ({
+        txId: txId ?? '',
+        commitTs: Number(commitTs),
+        operations: pairs(flat).map(([key, logged]) => ({ key, ...parseLoggedOperation(logged) })),
+        ...(time ? { time: Number(time) } : {}),
+      }),
+    );
   }
 
   /**

@@ -81,6 +81,9 @@ export const ReplayEvent = z
         version,
       }),
     ),
+    time: z.int().optional().meta({
+      description: 'When it committed: ms since the epoch, on Redis’ clock',
+    }),
     horizon: z.int().optional().meta({
       description:
         'Only on the first event of a fromHorizon replay that started at the compaction horizon',

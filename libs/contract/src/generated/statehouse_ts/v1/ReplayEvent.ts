@@ -9,7 +9,9 @@ export interface ReplayEvent {
   'commit_ts'?: (number | string | Long);
   'operations'?: (_statehouse_ts_v1_ReplayOperation)[];
   'horizon'?: (number | string | Long);
+  'time_ms'?: (number | string | Long);
   '_horizon'?: "horizon";
+  '_time_ms'?: "time_ms";
 }
 
 export interface ReplayEvent__Output {
@@ -17,5 +19,7 @@ export interface ReplayEvent__Output {
   'commit_ts'?: (number);
   'operations'?: (_statehouse_ts_v1_ReplayOperation__Output)[];
   'horizon'?: (number);
+  'time_ms'?: (number);
   '_horizon'?: "horizon";
+  '_time_ms'?: "time_ms";
 }
