@@ -5,14 +5,18 @@
 //                    (cluster, servers and memory-history, the scale-out ones, also run by
 //                    default; see bench/README.md); and only when named: peers (ours against
 //                    PostgreSQL, etcd and Redis' WATCH/MULTI, which it starts itself, about 5
-//                    minutes), server-calls (the server's CPU per call)
+//                    minutes), server-calls (the server's CPU per call), langgraph (LangGraph
+//                    checkpoint savers: ours, MemorySaver and PostgresSaver on a local
+//                    PostgreSQL it starts itself, about 3 minutes)
 // Exits 0 whether or not the targets are met (it is a measurement); 1 only if it cannot run.
 import os from 'node:os';
 import { BenchRedis } from './redis-env';
 import { renderJson, renderTable, type Report } from './report';
-import { buildRows, buildNotes, type Results } from './summary';
+import { buildRows, buildNotes, optInRows, type Results } from './summary';
+import { langgraphTables } from './summary-langgraph';
 import { peersTables } from './summary-peers';
 import { runBaseline } from './scenarios/baseline';
+import { runLangGraph } from './scenarios/langgraph';
 import { runCluster } from './scenarios/cluster';
 import { runMemory } from './scenarios/memory';
 import { runMemoryHistory } from './scenarios/memory-history';
@@ -42,10 +46,11 @@ const SCENARIOS = [
   'memory-history',
   'peers',
   'server-calls',
+  'langgraph',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** Run only when named with --only. */
-const OPT_IN: readonly Scenario[] = ['peers', 'server-calls'];
+const OPT_IN: readonly Scenario[] = ['peers', 'server-calls', 'langgraph'];
 
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
@@ -224,6 +229,23 @@ async function main(): Promise<void> {
     await step('server-calls', 'serverCalls', () =>
       runServerCalls(env, { concurrency: 64, rounds: 3, warmupMs: 700, durationMs: 2_500 }),
     );
+    // Interleaved rounds of 4 savers at c=32 and c=1; about 50 s a round.
+    await step('langgraph', 'langgraph', () =>
+      runLangGraph(
+        env,
+        {
+          rounds: 3,
+          concurrency: 32,
+          warmupMs: 1_500,
+          durationMs: 5_000,
+          c1WarmupMs: 500,
+          c1DurationMs: 3_000,
+          maxOps: 200_000,
+        },
+        log,
+      ),
+    );
+    for (const problem of results.langgraph?.problems ?? []) errors.push(`langgraph: ${problem}`);
   } finally {
     await env.close(log).catch((error) => errors.push(`cleanup: ${describeError(error)}`));
   }
@@ -237,8 +259,11 @@ async function main(): Promise<void> {
       cpus: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? '?'}`,
       scenarios: [...args.only].join(','),
     },
-    rows: buildRows(results),
-    tables: peersTables(results),
+    // Only opt-in scenarios named: their rows alone, not the default ones' empty rows.
+    rows: [...args.only].some((name) => !OPT_IN.includes(name))
+      ? buildRows(results)
+      : optInRows(results),
+    tables: [...peersTables(results), ...langgraphTables(results)],
     notes: buildNotes(results),
     errors,
     results: results as Record<string, unknown>,
