@@ -119,8 +119,8 @@ async function measure(
     const item = `ticket ${round}.${concurrency}.${next++}`;
     const config = { configurable: { thread_id: item }, durability: 'sync' as const };
     await graph.invoke(graphInput(item), config);
-    const { values } = await graph.getState(config);
-    const result = (values as { result?: unknown }).result;
+    const values: unknown = (await graph.getState(config)).values;
+    const result = (values as { result?: unknown } | undefined)?.result;
     if (result !== expectedResult(item))
       throw new Error(`thread '${item}': result ${JSON.stringify(result)}`);
   };
