@@ -125,9 +125,12 @@ export function langgraphNotes(r: LangGraphResults): string[] {
   const n = (v: number, d = 2) => formatNumber(v, d);
   const busy = l.savers.flatMap((s) => s.samples.map((x) => x.machineBusyPercent));
   const notes = [
-    `(m) LangGraph: ${l.postgres ?? 'no PostgreSQL'} (fsync on, synchronous_commit on, a pool of ` +
-      `${l.concurrency} connections); Redis AOF appendfsync always; ${l.cores} cores shared by ` +
-      'the bench, Redis, our server and PostgreSQL',
+    `(m) LangGraph: ${
+      l.postgres
+        ? `${l.postgres} (fsync on, synchronous_commit on, a pool of ${l.concurrency} connections)`
+        : 'no PostgreSQL: PostgresSaver left out, no ratio'
+    }; Redis AOF appendfsync always; ${l.cores} cores shared by the bench, Redis, our server ` +
+      'and PostgreSQL',
     `(m) the whole machine was ${busy.length ? `${n(Math.min(...busy), 0)}–${n(Math.max(...busy), 0)}` : '?'}% ` +
       `busy during the measurements; order of round 1: ${l.orders[0]?.join(' ') ?? '-'} ` +
       '(reversed every other round)',

@@ -17,26 +17,12 @@ import {
   type SaverId,
 } from '../langgraph/savers';
 import { ensurePeerBinaries } from '../peers/install';
+import { interleave, phaseOf, runRounds, type Phase, type RoundsOptions } from '../rounds';
 import { LocalPostgres } from '../peers/local-postgres';
-import {
-  describeError,
-  machineBusyPercent,
-  machineCpuTimes,
-  runLoad,
-  summarize,
-  withCpu,
-} from '../stats';
+import { describeError, measureLoad, runLoad, summarize } from '../stats';
 
-export interface LangGraphOptions {
-  readonly rounds: number;
-  /** The loaded concurrency (concurrent graph runs); every saver also runs at 1. */
-  readonly concurrency: number;
-  readonly warmupMs: number;
-  readonly durationMs: number;
-  readonly c1WarmupMs: number;
-  readonly c1DurationMs: number;
-  readonly maxOps: number;
-}
+/** `concurrency`: concurrent graph runs; every saver also runs at 1. */
+export type LangGraphOptions = RoundsOptions;
 
 /** One measurement of one saver at one concurrency in one round. */
 export interface LangGraphSample {
@@ -108,10 +94,7 @@ async function startPostgres(
 async function measure(
   target: OpenedSaver,
   round: number,
-  concurrency: number,
-  warmupMs: number,
-  durationMs: number,
-  maxOps: number,
+  { concurrency, warmupMs, durationMs, maxOps }: Phase,
 ): Promise<LangGraphSample> {
   const graph = buildBenchGraph(target.saver);
   let next = 0;
@@ -128,14 +111,13 @@ async function measure(
   const timings = target.timings;
   timings.reset();
   timings.recording = true;
-  const serverBefore = target.serverCpuMs?.();
-  const machineBefore = machineCpuTimes();
-  const { result, cpuMs } = await withCpu(() =>
-    runLoad(concurrency, { maxOps, maxMs: durationMs }, op),
+  const { result, cpuMs, serverMs, machineBusyPercent } = await measureLoad(
+    concurrency,
+    { maxOps, maxMs: durationMs },
+    op,
+    target.serverCpuMs,
   );
-  const machineAfter = machineCpuTimes();
   timings.recording = false;
-  const serverMs = serverBefore === undefined ? undefined : target.serverCpuMs!() - serverBefore;
   const steps = result.ops * STEPS_PER_RUN;
   const perStep = (ms: number) => (ms * 1000) / steps;
   const run = summarize(result.latenciesMs);
@@ -157,7 +139,7 @@ async function measure(
     ...(result.errors ? { firstError: describeError(result.firstError) } : {}),
     serverCpuUsPerStep: serverMs === undefined ? null : perStep(serverMs),
     benchCpuUsPerStep: perStep(cpuMs),
-    machineBusyPercent: machineBusyPercent(machineBefore, machineAfter),
+    machineBusyPercent,
   };
 }
 
@@ -188,38 +170,20 @@ export async function runLangGraph(
   const orders: string[][] = [];
   const results = new Map<SaverId, LangGraphSaverResult>();
   const postgres = await startPostgres(log, unavailable);
-  // Interrupted (Ctrl-C, or SIGTERM from scripts/run-bench.mjs): leave no PostgreSQL running.
-  const onSignal = (signal: NodeJS.Signals) => {
-    postgres?.stop();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-  let aofRewrite: string | undefined;
+  const stopPostgres = () => postgres?.stop();
   try {
-    if (env.isPrivate)
-      aofRewrite = (await env.admin.config('GET', 'auto-aof-rewrite-percentage'))[1];
-    for (let round = 1; round <= options.rounds; round++) {
-      // Each round on an emptied Redis; no AOF rewrite may start in the middle of a measurement.
-      await env.resetIfPrivate();
-      if (aofRewrite !== undefined)
-        await env.admin.config('SET', 'auto-aof-rewrite-percentage', '0');
+    await runRounds(env, options.rounds, stopPostgres, async (round) => {
       const savers = await openRound(env, postgres, options.concurrency, problems);
       try {
-        const plan = [options.concurrency, 1].flatMap((concurrency) =>
-          savers.map((saver) => ({ saver, concurrency })),
+        const plan = interleave(
+          round,
+          [options.concurrency, 1].flatMap((concurrency) =>
+            savers.map((saver) => ({ saver, concurrency })),
+          ),
         );
-        if (round % 2 === 0) plan.reverse();
         orders.push(plan.map(({ saver, concurrency }) => `${saver.id}@${concurrency}`));
         for (const { saver, concurrency } of plan) {
-          const single = concurrency === 1;
-          const sample = await measure(
-            saver,
-            round,
-            concurrency,
-            single ? options.c1WarmupMs : options.warmupMs,
-            single ? options.c1DurationMs : options.durationMs,
-            options.maxOps,
-          );
+          const sample = await measure(saver, round, phaseOf(options, concurrency));
           const result = results.get(saver.id) ?? { id: saver.id, label: saver.label, samples: [] };
           results.set(saver.id, result);
           result.samples.push(sample);
@@ -235,12 +199,9 @@ export async function runLangGraph(
       } finally {
         for (const saver of savers.reverse()) await saver.close();
       }
-    }
+    });
   } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-    if (aofRewrite !== undefined)
-      await env.admin.config('SET', 'auto-aof-rewrite-percentage', aofRewrite);
-    postgres?.stop();
+    stopPostgres();
   }
   return {
     rounds: options.rounds,
