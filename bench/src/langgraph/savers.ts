@@ -35,6 +35,8 @@ export interface OpenedSaver {
   readonly label: string;
   readonly saver: BaseCheckpointSaver;
   readonly timings: SaverTimings;
+  /** True for StatehouseSaver: its Redis CPU is measured. */
+  readonly onRedis: boolean;
   /** CPU of the server process behind the saver (our server, all of PostgreSQL), ms. */
   readonly serverCpuMs?: () => number;
   close(): Promise<void>;
@@ -74,6 +76,7 @@ const opened = (
   label,
   saver,
   timings: instrument(saver),
+  onRedis: id === 'embedded' || id === 'server',
   close,
   ...(serverCpuMs ? { serverCpuMs } : {}),
 });

@@ -41,6 +41,8 @@ export interface LangGraphSample {
   readonly putsPerRun: number;
   readonly errors: number;
   readonly firstError?: string;
+  /** Redis' CPU per graph step, for StatehouseSaver; null for the others. */
+  readonly redisCpuUsPerStep: number | null;
   /** Our server process or all of PostgreSQL's, per graph step; null for in-process savers. */
   readonly serverCpuUsPerStep: number | null;
   /** This process: the graphs, the savers' clients and, embedded, the engine. */
@@ -92,6 +94,7 @@ async function startPostgres(
 }
 
 async function measure(
+  env: BenchRedis,
   target: OpenedSaver,
   round: number,
   { concurrency, warmupMs, durationMs, maxOps }: Phase,
@@ -111,6 +114,7 @@ async function measure(
   const timings = target.timings;
   timings.reset();
   timings.recording = true;
+  const redisBefore = target.onRedis ? await env.counters() : undefined;
   const { result, cpuMs, serverMs, machineBusyPercent } = await measureLoad(
     concurrency,
     { maxOps, maxMs: durationMs },
@@ -118,6 +122,7 @@ async function measure(
     target.serverCpuMs,
   );
   timings.recording = false;
+  const redisMs = redisBefore ? (await env.counters()).cpuMs - redisBefore.cpuMs : undefined;
   const steps = result.ops * STEPS_PER_RUN;
   const perStep = (ms: number) => (ms * 1000) / steps;
   const run = summarize(result.latenciesMs);
@@ -137,6 +142,7 @@ async function measure(
     putsPerRun: timings.puts / result.ops,
     errors: result.errors,
     ...(result.errors ? { firstError: describeError(result.firstError) } : {}),
+    redisCpuUsPerStep: redisMs === undefined ? null : perStep(redisMs),
     serverCpuUsPerStep: serverMs === undefined ? null : perStep(serverMs),
     benchCpuUsPerStep: perStep(cpuMs),
     machineBusyPercent,
@@ -183,7 +189,7 @@ export async function runLangGraph(
         );
         orders.push(plan.map(({ saver, concurrency }) => `${saver.id}@${concurrency}`));
         for (const { saver, concurrency } of plan) {
-          const sample = await measure(saver, round, phaseOf(options, concurrency));
+          const sample = await measure(env, saver, round, phaseOf(options, concurrency));
           const result = results.get(saver.id) ?? { id: saver.id, label: saver.label, samples: [] };
           results.set(saver.id, result);
           result.samples.push(sample);
