@@ -7,14 +7,18 @@
 //                    PostgreSQL, etcd and Redis' WATCH/MULTI, which it starts itself, about 5
 //                    minutes), server-calls (the server's CPU per call), retention (1,000,000
 //                    commits with and without a retention policy, about 5 minutes;
-//                    BENCH_RETENTION_COMMITS=200000 for a shorter run)
+//                    BENCH_RETENTION_COMMITS=200000 for a shorter run), langgraph (LangGraph
+//                    checkpoint savers: ours, MemorySaver and PostgresSaver on a local
+//                    PostgreSQL it starts itself, about 3 minutes)
 // Exits 0 whether or not the targets are met (it is a measurement); 1 only if it cannot run.
 import os from 'node:os';
 import { BenchRedis } from './redis-env';
 import { renderJson, renderTable, type Report } from './report';
-import { buildRows, buildNotes, type Results } from './summary';
+import { buildRows, buildNotes, optInRows, type Results } from './summary';
+import { langgraphTables } from './summary-langgraph';
 import { peersTables } from './summary-peers';
 import { runBaseline } from './scenarios/baseline';
+import { runLangGraph } from './scenarios/langgraph';
 import { runCluster } from './scenarios/cluster';
 import { runMemory } from './scenarios/memory';
 import { runMemoryHistory } from './scenarios/memory-history';
@@ -46,10 +50,11 @@ const SCENARIOS = [
   'peers',
   'server-calls',
   'retention',
+  'langgraph',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** Run only when named with --only. */
-const OPT_IN: readonly Scenario[] = ['peers', 'server-calls', 'retention'];
+const OPT_IN: readonly Scenario[] = ['peers', 'server-calls', 'retention', 'langgraph'];
 
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
@@ -240,6 +245,23 @@ async function main(): Promise<void> {
         checkpointEvery: 100_000,
       }),
     );
+    // Interleaved rounds of 4 savers at c=32 and c=1; about 50 s a round.
+    await step('langgraph', 'langgraph', () =>
+      runLangGraph(
+        env,
+        {
+          rounds: 3,
+          concurrency: 32,
+          warmupMs: 1_500,
+          durationMs: 5_000,
+          c1WarmupMs: 500,
+          c1DurationMs: 3_000,
+          maxOps: 200_000,
+        },
+        log,
+      ),
+    );
+    for (const problem of results.langgraph?.problems ?? []) errors.push(`langgraph: ${problem}`);
   } finally {
     await env.close(log).catch((error) => errors.push(`cleanup: ${describeError(error)}`));
   }
@@ -253,8 +275,11 @@ async function main(): Promise<void> {
       cpus: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? '?'}`,
       scenarios: [...args.only].join(','),
     },
-    rows: buildRows(results),
-    tables: peersTables(results),
+    // Only opt-in scenarios named: their rows alone, not the default ones' empty rows.
+    rows: [...args.only].some((name) => !OPT_IN.includes(name))
+      ? buildRows(results)
+      : optInRows(results),
+    tables: [...peersTables(results), ...langgraphTables(results)],
     notes: buildNotes(results),
     errors,
     results: results as Record<string, unknown>,

@@ -7,6 +7,7 @@ import type { RmwResult } from './scenarios/rmw';
 import type { ServerBenchResult } from './scenarios/server';
 import type { TimeoutResult } from './scenarios/timeouts';
 import { commandsPerOp, type TransactionResult } from './scenarios/transactions';
+import { langgraphNotes, langgraphRows, type LangGraphResults } from './summary-langgraph';
 import { peersNotes, type PeersResults } from './summary-peers';
 import { scaleOutNotes, scaleOutRows, type ScaleOutResults } from './summary-scale-out';
 import { serverCallsNotes, serverCallsRows } from './summary-server-calls';
@@ -15,7 +16,7 @@ import type { RetentionResult } from './scenarios/retention';
 import { retentionNotes, retentionRows } from './summary-retention';
 
 /** Results of the scenarios run; the scale-out ones (i)–(k) are in ScaleOutResults, (l) in PeersResults. */
-export interface Results extends ScaleOutResults, PeersResults {
+export interface Results extends ScaleOutResults, PeersResults, LangGraphResults {
   baseline?: BaselineResult;
   tx1?: TransactionResult;
   tx64?: TransactionResult;
@@ -185,9 +186,13 @@ export function buildRows(r: Results): Row[] {
     );
   }
   rows.push(...scaleOutRows(r));
-  rows.push(...serverCallsRows(r.serverCalls));
-  rows.push(...retentionRows(r.retention));
+  rows.push(...optInRows(r));
   return rows;
+}
+
+/** The rows of the opt-in scenarios (server-calls, langgraph): alone when only they ran. */
+export function optInRows(r: Results): Row[] {
+  return [...serverCallsRows(r.serverCalls), ...langgraphRows(r), ...retentionRows(r.retention)];
 }
 
 export function buildNotes(r: Results): string[] {
@@ -251,7 +256,7 @@ export function buildNotes(r: Results): string[] {
     if (result.firstError) notes.push(`(h ${result.transport}) first error: ${result.firstError}`);
   }
   notes.push(...scaleOutNotes(r), ...peersNotes(r));
-  notes.push(...serverCallsNotes(r.serverCalls));
+  notes.push(...serverCallsNotes(r.serverCalls), ...langgraphNotes(r));
   notes.push(...retentionNotes(r.retention));
   return notes;
 }
