@@ -90,8 +90,8 @@ export async function runRetention(
     }
     return total;
   };
-  const previousSlowlog = (await env.admin.config('GET', 'slowlog-log-slower-than')) as string[];
-  const previousLen = (await env.admin.config('GET', 'slowlog-max-len')) as string[];
+  const previousSlowlog = await env.admin.config('GET', 'slowlog-log-slower-than');
+  const previousLen = await env.admin.config('GET', 'slowlog-max-len');
   await env.admin.config('SET', 'slowlog-log-slower-than', String(SLOWLOG_US));
   await env.admin.config('SET', 'slowlog-max-len', '100000');
   await env.admin.slowlog('RESET');
