@@ -5,7 +5,8 @@
 //                    (cluster, servers and memory-history, the scale-out ones, also run by
 //                    default; see bench/README.md); and only when named: peers (ours against
 //                    PostgreSQL, etcd and Redis' WATCH/MULTI, which it starts itself, about 5
-//                    minutes), server-calls (the server's CPU per call)
+//                    minutes), server-calls (the server's CPU per call), dump (statehousectl dump
+//                    and restore of 1,000,000 records; BENCH_DUMP_RECORDS for fewer)
 // Exits 0 whether or not the targets are met (it is a measurement); 1 only if it cannot run.
 import os from 'node:os';
 import { BenchRedis } from './redis-env';
@@ -14,6 +15,7 @@ import { buildRows, buildNotes, type Results } from './summary';
 import { peersTables } from './summary-peers';
 import { runBaseline } from './scenarios/baseline';
 import { runCluster } from './scenarios/cluster';
+import { dumpRecordsFromEnv, runDump } from './scenarios/dump';
 import { runMemory } from './scenarios/memory';
 import { runMemoryHistory } from './scenarios/memory-history';
 import { runPeers } from './scenarios/peers';
@@ -42,10 +44,11 @@ const SCENARIOS = [
   'memory-history',
   'peers',
   'server-calls',
+  'dump',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** Run only when named with --only. */
-const OPT_IN: readonly Scenario[] = ['peers', 'server-calls'];
+const OPT_IN: readonly Scenario[] = ['peers', 'server-calls', 'dump'];
 
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
@@ -224,6 +227,27 @@ async function main(): Promise<void> {
     await step('server-calls', 'serverCalls', () =>
       runServerCalls(env, { concurrency: 64, rounds: 3, warmupMs: 700, durationMs: 2_500 }),
     );
+    await step('dump', 'dump', () =>
+      runDump(
+        env,
+        {
+          records: dumpRecordsFromEnv(1_000_000),
+          writesPerTransaction: 100,
+          fillConcurrency: 16,
+          valueBytes: 100,
+          maxFillMs: 300_000,
+        },
+        log,
+      ),
+    );
+    for (const run of [results.dump?.dump, results.dump?.restore]) {
+      if (run && run.exitCode !== 0)
+        errors.push(`dump: statehousectl ${run.command} exited ${run.exitCode}: ${run.stderr}`);
+      else if (run && run.records !== results.dump?.records)
+        errors.push(
+          `dump: statehousectl ${run.command} reported ${run.records} records of ${results.dump?.records}`,
+        );
+    }
   } finally {
     await env.close(log).catch((error) => errors.push(`cleanup: ${describeError(error)}`));
   }

@@ -11,6 +11,8 @@ import { peersNotes, type PeersResults } from './summary-peers';
 import { scaleOutNotes, scaleOutRows, type ScaleOutResults } from './summary-scale-out';
 import { serverCallsNotes, serverCallsRows } from './summary-server-calls';
 import type { ServerCallsResult } from './scenarios/server-calls';
+import type { DumpBenchResult } from './scenarios/dump';
+import { dumpNotes, dumpRows } from './summary-dump';
 
 /** Results of the scenarios run; the scale-out ones (i)–(k) are in ScaleOutResults, (l) in PeersResults. */
 export interface Results extends ScaleOutResults, PeersResults {
@@ -26,6 +28,7 @@ export interface Results extends ScaleOutResults, PeersResults {
   replay?: ReplayResult;
   server?: ServerBenchResult;
   serverCalls?: ServerCallsResult;
+  dump?: DumpBenchResult;
 }
 
 export const TARGETS = {
@@ -183,6 +186,7 @@ export function buildRows(r: Results): Row[] {
   }
   rows.push(...scaleOutRows(r));
   rows.push(...serverCallsRows(r.serverCalls));
+  rows.push(...dumpRows(r.dump));
   return rows;
 }
 
@@ -248,6 +252,7 @@ export function buildNotes(r: Results): string[] {
   }
   notes.push(...scaleOutNotes(r), ...peersNotes(r));
   notes.push(...serverCallsNotes(r.serverCalls));
+  notes.push(...dumpNotes(r.dump));
   return notes;
 }
 
