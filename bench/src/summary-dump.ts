@@ -10,7 +10,8 @@ const n = (v: number, d = 0): string => formatNumber(v, d);
 
 export function dumpRows(r: DumpBenchResult | undefined): Row[] {
   if (!r) return [];
-  const scenario = (what: string) => `(m) statehousectl ${what}, ${n(r.records)} records`;
+  const scenario = (what: string) =>
+    `(m) statehousectl ${what}${r.history ? ' (--history)' : ''}, ${n(r.records)} records`;
   const cliRows = (run: CliRun): Row[] => [
     {
       scenario: scenario(run.command),
@@ -57,7 +58,8 @@ export function dumpNotes(r: DumpBenchResult | undefined): string[] {
       .join(', ') +
     ')';
   const cli = (run: CliRun) =>
-    `(m ${run.command}) exit ${run.exitCode}, ${n(run.records)} records in ${n(run.elapsedMs / 1000, 1)} s ` +
+    `(m ${run.command}) exit ${run.exitCode}, ${n(r.records)} records in ${n(run.elapsedMs / 1000, 1)} s ` +
+    (run.records === r.records ? '' : `(the CLI reported ${n(run.records)}) `) +
     `(Node's start included); CPU per 1,000 records: CLI ${n((run.cliCpuMs / r.records) * 1000, 1)} ms, ` +
     `server ${n((run.serverCpuMs / r.records) * 1000, 1)} ms, Redis ${n((run.redisCpuMs / r.records) * 1000, 1)} ms` +
     (run.exitCode === 0 ? '' : `; stderr: ${run.stderr}`);

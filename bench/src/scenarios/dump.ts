@@ -35,15 +35,18 @@ export interface DumpBenchOptions {
   readonly valueBytes: number;
   /** Give up filling (and dump what was reached) after this long. */
   readonly maxFillMs: number;
+  /** `dump --history` (every version and the log) instead of the live records. */
+  readonly history: boolean;
 }
 
 /** One run of the CLI. */
 export interface CliRun {
   readonly command: 'dump' | 'restore';
   readonly exitCode: number | null;
-  /** Records the CLI reported (its --json summary). */
+  /** Records the CLI reported (its --json summary; a --history dump reports 0 record lines). */
   readonly records: number;
   readonly elapsedMs: number;
+  /** The namespace's records over the CLI's wall time. */
   readonly recordsPerSec: number;
   /** ru_maxrss of the CLI process (bytes); NaN when the hook did not report. */
   readonly peakRssBytes: number;
@@ -61,6 +64,7 @@ export interface NamespaceMemory {
 
 export interface DumpBenchResult {
   readonly records: number;
+  readonly history: boolean;
   readonly targetRecords: number;
   readonly valueBytes: number;
   readonly fillMs: number;
@@ -107,11 +111,14 @@ export async function runDump(
     try {
       const address = `127.0.0.1:${server.grpcPort}`;
       const cli = (command: 'dump' | 'restore', args: string[]) =>
-        runCli(env, server.child.pid, hook, command, [
+        runCli(env, server.child.pid, hook, command, fill.records, [
           ...['--address', address, '--json'],
           ...args,
         ]);
-      const dump = await cli('dump', ['--namespace', source, 'dump', '-o', file]);
+      const dump = await cli('dump', [
+        ...['--namespace', source, 'dump', '-o', file],
+        ...(options.history ? ['--history'] : []),
+      ]);
       log(`dump: dump took ${(dump.elapsedMs / 1000).toFixed(1)} s`);
       await env.awaitAofRewrite();
       const before = await env.usedMemory();
@@ -122,6 +129,7 @@ export async function runDump(
       return {
         ...fill,
         targetRecords: options.records,
+        history: options.history,
         valueBytes: JSON.stringify(valueOfSize(options.valueBytes)).length,
         dump,
         restore,
@@ -187,6 +195,7 @@ async function runCli(
   serverPid: number | undefined,
   hook: string,
   command: 'dump' | 'restore',
+  namespaceRecords: number,
   args: string[],
 ): Promise<CliRun> {
   const peakFile = `${hook}.${command}.json`;
@@ -221,7 +230,7 @@ async function runCli(
     exitCode,
     records,
     elapsedMs,
-    recordsPerSec: (records / elapsedMs) * 1000,
+    recordsPerSec: (namespaceRecords / elapsedMs) * 1000,
     peakRssBytes: peak.maxRssKb * 1024,
     cliCpuMs: peak.cpuUs / 1000,
     serverCpuMs: processCpuMs(serverPid) - serverBefore,
