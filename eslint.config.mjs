@@ -70,6 +70,24 @@ export default defineConfig(
     },
   },
 
+  // The web inspector (apps/inspector): browser code, typed by its own tsconfig (DOM, Preact JSX).
+  {
+    name: 'statehouse/inspector',
+    files: ['apps/inspector/src/**/*.ts', 'apps/inspector/src/**/*.tsx'],
+    extends: [tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      globals: { ...globals.browser },
+      parserOptions: {
+        project: ['./apps/inspector/tsconfig.json'],
+        tsconfigRootDir: rootDir,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+
   // Circular imports are errors.
   {
     name: 'statehouse/import-cycles',

@@ -5,16 +5,22 @@
 //                    (cluster, servers and memory-history, the scale-out ones, also run by
 //                    default; see bench/README.md); and only when named: peers (ours against
 //                    PostgreSQL, etcd and Redis' WATCH/MULTI, which it starts itself, about 5
-//                    minutes), server-calls (the server's CPU per call), dump (statehousectl dump
+//                    minutes), server-calls (the server's CPU per call), retention (1,000,000
+//                    commits with and without a retention policy, about 5 minutes;
+//                    BENCH_RETENTION_COMMITS=200000 for a shorter run), langgraph (LangGraph
+//                    checkpoint savers: ours, MemorySaver and PostgresSaver on a local
+//                    PostgreSQL it starts itself, about 3 minutes), dump (statehousectl dump
 //                    and restore of 1,000,000 records; BENCH_DUMP_RECORDS for fewer,
 //                    BENCH_DUMP_HISTORY=1 for dump --history)
 // Exits 0 whether or not the targets are met (it is a measurement); 1 only if it cannot run.
 import os from 'node:os';
 import { BenchRedis } from './redis-env';
 import { renderJson, renderTable, type Report } from './report';
-import { buildRows, buildNotes, type Results } from './summary';
+import { buildRows, buildNotes, optInRows, type Results } from './summary';
+import { langgraphTables } from './summary-langgraph';
 import { peersTables } from './summary-peers';
 import { runBaseline } from './scenarios/baseline';
+import { runLangGraph } from './scenarios/langgraph';
 import { runCluster } from './scenarios/cluster';
 import { dumpRecordsFromEnv, runDump } from './scenarios/dump';
 import { runMemory } from './scenarios/memory';
@@ -25,6 +31,7 @@ import { runRmw } from './scenarios/rmw';
 import { runTimeouts } from './scenarios/timeouts';
 import { runServerTransports } from './scenarios/server';
 import { runServers } from './scenarios/servers';
+import { runRetention } from './scenarios/retention';
 import { runServerCalls } from './scenarios/server-calls';
 import { runTransactions } from './scenarios/transactions';
 import { describeError } from './stats';
@@ -45,11 +52,13 @@ const SCENARIOS = [
   'memory-history',
   'peers',
   'server-calls',
+  'retention',
+  'langgraph',
   'dump',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** Run only when named with --only. */
-const OPT_IN: readonly Scenario[] = ['peers', 'server-calls', 'dump'];
+const OPT_IN: readonly Scenario[] = ['peers', 'server-calls', 'retention', 'langgraph', 'dump'];
 
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
@@ -228,6 +237,35 @@ async function main(): Promise<void> {
     await step('server-calls', 'serverCalls', () =>
       runServerCalls(env, { concurrency: 64, rounds: 3, warmupMs: 700, durationMs: 2_500 }),
     );
+    await step('retention', 'retention', () =>
+      runRetention(env, {
+        commits: Number(process.env.BENCH_RETENTION_COMMITS ?? 1_000_000),
+        keys: 1_000,
+        maxVersionsPerKey: 5,
+        segment: 50_000,
+        concurrency: 64,
+        valueBytes: 100,
+        compactionIntervalMs: 1_000,
+        checkpointEvery: 100_000,
+      }),
+    );
+    // Interleaved rounds of 4 savers at c=32 and c=1; about 50 s a round.
+    await step('langgraph', 'langgraph', () =>
+      runLangGraph(
+        env,
+        {
+          rounds: 3,
+          concurrency: 32,
+          warmupMs: 1_500,
+          durationMs: 5_000,
+          c1WarmupMs: 500,
+          c1DurationMs: 3_000,
+          maxOps: 200_000,
+        },
+        log,
+      ),
+    );
+    for (const problem of results.langgraph?.problems ?? []) errors.push(`langgraph: ${problem}`);
     await step('dump', 'dump', () =>
       runDump(
         env,
@@ -267,8 +305,11 @@ async function main(): Promise<void> {
       cpus: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? '?'}`,
       scenarios: [...args.only].join(','),
     },
-    rows: buildRows(results),
-    tables: peersTables(results),
+    // Only opt-in scenarios named: their rows alone, not the default ones' empty rows.
+    rows: [...args.only].some((name) => !OPT_IN.includes(name))
+      ? buildRows(results)
+      : optInRows(results),
+    tables: [...peersTables(results), ...langgraphTables(results)],
     notes: buildNotes(results),
     errors,
     results: results as Record<string, unknown>,

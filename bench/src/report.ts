@@ -101,7 +101,7 @@ export function renderTable(report: Report): string {
   const out: string[] = [];
   out.push(`Statehouse bench — ${report.startedAt} (${report.durationSec.toFixed(1)} s)`);
   for (const [name, value] of Object.entries(report.environment)) out.push(`  ${name}: ${value}`);
-  if (report.rows.every((row) => row.value === null)) return renderRest(out, report); // e.g. --only peers
+  if (report.rows.length === 0) return renderRest(out, report); // e.g. --only peers
   out.push('', line(header), rule);
   let previous = '';
   for (const cells of body) {

@@ -159,3 +159,32 @@ export function processCpuMs(pid: number | undefined): number {
 
 /** USER_HZ: 100 on every Linux architecture Node runs on. */
 const CLOCK_TICKS_PER_SEC = 100;
+
+/** A measured load and what it cost: this process' CPU, a server's, the whole machine's. */
+export interface MeasuredLoad {
+  readonly result: LoadResult;
+  /** This process, ms. */
+  readonly cpuMs: number;
+  /** `serverCpuMs()` over the load, ms; undefined without one. */
+  readonly serverMs: number | undefined;
+  readonly machineBusyPercent: number;
+}
+
+/** runLoad with the CPU it took: this process', a server's (`serverCpuMs`) and the machine's. */
+export async function measureLoad(
+  concurrency: number,
+  bounds: LoadBounds,
+  op: Operation,
+  serverCpuMs?: () => number,
+): Promise<MeasuredLoad> {
+  const serverBefore = serverCpuMs?.();
+  const machineBefore = machineCpuTimes();
+  const { result, cpuMs } = await withCpu(() => runLoad(concurrency, bounds, op));
+  const machineAfter = machineCpuTimes();
+  return {
+    result,
+    cpuMs,
+    serverMs: serverBefore === undefined ? undefined : serverCpuMs!() - serverBefore,
+    machineBusyPercent: machineBusyPercent(machineBefore, machineAfter),
+  };
+}

@@ -1,4 +1,4 @@
-// The report's rows and notes of (m), statehousectl dump and restore of a large namespace.
+// The report's rows and notes of (n), statehousectl dump and restore of a large namespace.
 import { formatNumber, type Row } from './report';
 import type { CliRun, DumpBenchResult, NamespaceMemory } from './scenarios/dump';
 
@@ -11,7 +11,7 @@ const n = (v: number, d = 0): string => formatNumber(v, d);
 export function dumpRows(r: DumpBenchResult | undefined): Row[] {
   if (!r) return [];
   const scenario = (what: string) =>
-    `(m) statehousectl ${what}${r.history ? ' (--history)' : ''}, ${n(r.records)} records`;
+    `(n) statehousectl ${what}${r.history ? ' (--history)' : ''}, ${n(r.records)} records`;
   const cliRows = (run: CliRun): Row[] => [
     {
       scenario: scenario(run.command),
@@ -58,24 +58,24 @@ export function dumpNotes(r: DumpBenchResult | undefined): string[] {
       .join(', ') +
     ')';
   const cli = (run: CliRun) =>
-    `(m ${run.command}) exit ${run.exitCode}, ${n(r.records)} records in ${n(run.elapsedMs / 1000, 1)} s ` +
+    `(n ${run.command}) exit ${run.exitCode}, ${n(r.records)} records in ${n(run.elapsedMs / 1000, 1)} s ` +
     (run.records === r.records ? '' : `(the CLI reported ${n(run.records)}) `) +
     `(Node's start included); CPU per 1,000 records: CLI ${n((run.cliCpuMs / r.records) * 1000, 1)} ms, ` +
     `server ${n((run.serverCpuMs / r.records) * 1000, 1)} ms, Redis ${n((run.redisCpuMs / r.records) * 1000, 1)} ms` +
     (run.exitCode === 0 ? '' : `; stderr: ${run.stderr}`);
   const notes = [
-    `(m) filled with ${n(r.records)} records of ${r.valueBytes} B (target ${n(r.targetRecords)}) through ` +
+    `(n) filled with ${n(r.records)} records of ${r.valueBytes} B (target ${n(r.targetRecords)}) through ` +
       `buffered transactions of 100 writes: ${n(r.fillMs / 1000, 1)} s, ${n(r.fillRecordsPerSec)} records/s, ` +
       `${r.fillErrors} errors` +
       (r.firstFillError ? `; first error: ${r.firstFillError}` : ''),
     cli(r.dump),
     cli(r.restore),
-    `(m) dump file ${n(r.fileBytes)} B (${n(r.fileBytes / r.records)} B/record)`,
-    `(m) Redis memory (MEMORY USAGE SAMPLES 0): source ${memory(r.source)}; restored ${memory(r.restored)}; ` +
+    `(n) dump file ${n(r.fileBytes)} B (${n(r.fileBytes / r.records)} B/record)`,
+    `(n) Redis memory (MEMORY USAGE SAMPLES 0): source ${memory(r.source)}; restored ${memory(r.restored)}; ` +
       `used_memory +${n(r.restoreUsedMemoryDelta / MB, 1)} MB over the restore` +
       (r.sharedRedis ? ' (a shared REDIS_URL: other clients move used_memory too)' : ''),
   ];
   if (r.records < r.targetRecords)
-    notes.push(`(m) the fill fell short of ${n(r.targetRecords)} records (maxFillMs reached)`);
+    notes.push(`(n) the fill fell short of ${n(r.targetRecords)} records (maxFillMs reached)`);
   return notes;
 }

@@ -9,7 +9,7 @@ export interface PeersResults {
 }
 
 /** Each round's value of a figure (rounds where it was not measured are left out). */
-type PerRound = Map<number, number>;
+export type PerRound = Map<number, number>;
 
 const perRound = (samples: readonly PeerSample[], pick: (s: PeerSample) => number | null) =>
   new Map(
@@ -18,7 +18,7 @@ const perRound = (samples: readonly PeerSample[], pick: (s: PeerSample) => numbe
       .filter((e): e is readonly [number, number] => e[1] !== null && Number.isFinite(e[1])),
   );
 
-function ratio(a: PerRound, b: PerRound): PerRound {
+export function ratio(a: PerRound, b: PerRound): PerRound {
   const out: PerRound = new Map();
   for (const [round, value] of a) if (b.has(round)) out.set(round, value / b.get(round)!);
   return out;
@@ -31,7 +31,7 @@ function median(values: number[]): number {
 }
 
 /** `median (min–max)`, or `-` when nothing was measured. */
-function spread(values: PerRound, digits = 0): string {
+export function spread(values: PerRound, digits = 0): string {
   const all = [...values.values()];
   if (!all.length) return '-';
   const n = (v: number) => formatNumber(v, digits);

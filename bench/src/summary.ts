@@ -7,15 +7,18 @@ import type { RmwResult } from './scenarios/rmw';
 import type { ServerBenchResult } from './scenarios/server';
 import type { TimeoutResult } from './scenarios/timeouts';
 import { commandsPerOp, type TransactionResult } from './scenarios/transactions';
+import { langgraphNotes, langgraphRows, type LangGraphResults } from './summary-langgraph';
 import { peersNotes, type PeersResults } from './summary-peers';
 import { scaleOutNotes, scaleOutRows, type ScaleOutResults } from './summary-scale-out';
 import { serverCallsNotes, serverCallsRows } from './summary-server-calls';
 import type { ServerCallsResult } from './scenarios/server-calls';
+import type { RetentionResult } from './scenarios/retention';
+import { retentionNotes, retentionRows } from './summary-retention';
 import type { DumpBenchResult } from './scenarios/dump';
 import { dumpNotes, dumpRows } from './summary-dump';
 
 /** Results of the scenarios run; the scale-out ones (i)–(k) are in ScaleOutResults, (l) in PeersResults. */
-export interface Results extends ScaleOutResults, PeersResults {
+export interface Results extends ScaleOutResults, PeersResults, LangGraphResults {
   baseline?: BaselineResult;
   tx1?: TransactionResult;
   tx64?: TransactionResult;
@@ -28,6 +31,7 @@ export interface Results extends ScaleOutResults, PeersResults {
   replay?: ReplayResult;
   server?: ServerBenchResult;
   serverCalls?: ServerCallsResult;
+  retention?: RetentionResult;
   dump?: DumpBenchResult;
 }
 
@@ -185,9 +189,18 @@ export function buildRows(r: Results): Row[] {
     );
   }
   rows.push(...scaleOutRows(r));
-  rows.push(...serverCallsRows(r.serverCalls));
-  rows.push(...dumpRows(r.dump));
+  rows.push(...optInRows(r));
   return rows;
+}
+
+/** The rows of the opt-in scenarios (server-calls, langgraph, retention, dump): alone when only they ran. */
+export function optInRows(r: Results): Row[] {
+  return [
+    ...serverCallsRows(r.serverCalls),
+    ...langgraphRows(r),
+    ...retentionRows(r.retention),
+    ...dumpRows(r.dump),
+  ];
 }
 
 export function buildNotes(r: Results): string[] {
@@ -251,7 +264,8 @@ export function buildNotes(r: Results): string[] {
     if (result.firstError) notes.push(`(h ${result.transport}) first error: ${result.firstError}`);
   }
   notes.push(...scaleOutNotes(r), ...peersNotes(r));
-  notes.push(...serverCallsNotes(r.serverCalls));
+  notes.push(...serverCallsNotes(r.serverCalls), ...langgraphNotes(r));
+  notes.push(...retentionNotes(r.retention));
   notes.push(...dumpNotes(r.dump));
   return notes;
 }

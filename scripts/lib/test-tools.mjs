@@ -2,7 +2,8 @@
 // and protoc with its gRPC Python plugin to generate stubs from our .proto) and the tests that
 // start the server with its embedded redis-server; docker-compose for test/docker/compose.test.ts
 // (unless the docker CLI has the compose v2 plugin); promtool (Debian's prometheus) for the test
-// that lints a real /metrics scrape.
+// that lints a real /metrics scrape; chromium for the web inspector's browser tests
+// (test/e2e/inspector, driven by puppeteer-core).
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { aptInstall } from './exec.mjs';
@@ -18,6 +19,7 @@ const TOOLS = [
         .status === 0,
   },
   { pkg: 'prometheus', ok: () => existsSync('/usr/bin/promtool') },
+  { pkg: 'chromium', ok: () => existsSync('/usr/bin/chromium') },
   {
     pkg: 'docker-compose',
     ok: () =>

@@ -9,6 +9,7 @@ import { registerTx } from './commands/tx.command';
 import { registerAgents, registerNamespaces } from './commands/namespaces.command';
 import { registerDump } from './commands/dump.command';
 import { registerRestore } from './commands/restore.command';
+import { registerCompact, registerRetention } from './commands/retention.command';
 import { DEFAULT_ADDRESS, DEFAULT_NAMESPACE } from './connection/connection-options';
 import { ExitCode } from './exit-codes';
 import { Runner } from './runner';
@@ -62,6 +63,8 @@ export function buildProgram(runner: Runner, json: boolean): Command {
   registerTx(program, runner);
   registerDump(program, runner);
   registerRestore(program, runner);
+  registerRetention(program, runner);
+  registerCompact(program, runner);
   // Every command inherits the error handling: usage errors exit 2 with that command's usage.
   for (const command of allCommands(program)) {
     command

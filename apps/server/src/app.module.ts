@@ -16,6 +16,7 @@ import { OpenApiDocument } from './http/openapi/openapi-document';
 import { OperatorController } from './http/operator.controller';
 import { BodyGateMiddleware } from './http/body-gate.middleware';
 import { RequestContextMiddleware } from './http/request-context';
+import { RetentionController } from './http/retention.controller';
 import { StateController } from './http/state.controller';
 import { TransactionsController } from './http/transactions.controller';
 import { BackgroundErrors } from './observability/background-errors';
@@ -51,6 +52,7 @@ export class AppModule {
         DocsController,
         TransactionsController,
         StateController,
+        RetentionController,
         OperatorController,
       ],
       providers: [

@@ -12,6 +12,7 @@ import { GrpcServer } from './grpc/grpc-server';
 import { BodyGateMiddleware } from './http/body-gate.middleware';
 import { JSON_BODY_OPTIONS } from './http/body';
 import { docsAssets } from './http/docs.controller';
+import { inspectorFiles } from './http/inspector-files';
 import { ProblemFilter } from './http/problem.filter';
 import { ReplayStreams } from './statehouse/replay-streams';
 import { RequestContextMiddleware } from './http/request-context';
@@ -104,6 +105,8 @@ export async function startServer(
       durability: config.durability ?? 'primary',
       ...(config.replication ? { replication: config.replication } : {}),
       onError: backgroundErrors.report,
+      ...(config.retention ? { retention: config.retention } : {}),
+      ...(config.compactionIntervalMs ? { compactionIntervalMs: config.compactionIntervalMs } : {}),
     });
     opened.push(() => client.close());
     const registryRedis = connection();
@@ -147,6 +150,8 @@ export async function startServer(
     app.use(gate.use.bind(gate));
     // Swagger UI's own files for /docs (public, no CDN).
     app.use('/docs/assets', docsAssets);
+    // The web inspector's page and assets (public; its data requests carry a token).
+    app.use('/ui', inspectorFiles);
     app.useBodyParser('json', JSON_BODY_OPTIONS);
     app.useGlobalFilters(new ProblemFilter(logger));
     await app.listen(config.httpPort, config.host);

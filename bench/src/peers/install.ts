@@ -61,11 +61,17 @@ function aptInstall(packages: string[], log: (line: string) => void): void {
     throw new Error(`apt-get install -y ${packages.join(' ')} failed`);
 }
 
-/** Finds PostgreSQL and etcd, installing the Debian packages of the missing ones if it can. */
-export function ensurePeerBinaries(log: (line: string) => void): PeerBinaries {
+/**
+ * Finds PostgreSQL and etcd (or only those named in `peers`), installing the Debian packages of
+ * the missing ones if it can.
+ */
+export function ensurePeerBinaries(
+  log: (line: string) => void,
+  peers: ReadonlyArray<'postgres' | 'etcd'> = ['postgres', 'etcd'],
+): PeerBinaries {
   const wanted: string[] = [];
-  if (!findPostgresBin()) wanted.push('postgresql');
-  if (!findEtcd()) wanted.push('etcd-server');
+  if (peers.includes('postgres') && !findPostgresBin()) wanted.push('postgresql');
+  if (peers.includes('etcd') && !findEtcd()) wanted.push('etcd-server');
   let failure = '';
   if (wanted.length) {
     try {
@@ -78,7 +84,9 @@ export function ensurePeerBinaries(log: (line: string) => void): PeerBinaries {
   const etcd = findEtcd();
   const missing: string[] = [];
   const why = failure ? `: ${failure}` : '';
-  if (!postgresBin) missing.push(`PostgreSQL not available (package postgresql)${why}`);
-  if (!etcd) missing.push(`etcd not available (package etcd-server)${why}`);
+  if (!postgresBin && peers.includes('postgres'))
+    missing.push(`PostgreSQL not available (package postgresql)${why}`);
+  if (!etcd && peers.includes('etcd'))
+    missing.push(`etcd not available (package etcd-server)${why}`);
   return { postgresBin, etcd, missing };
 }

@@ -1,4 +1,4 @@
-// (m) statehousectl dump and restore of a large namespace (opt-in: `--only dump`). The namespace is
+// (n) statehousectl dump and restore of a large namespace (opt-in: `--only dump`). The namespace is
 // filled through real commits (buffered transactions of 100 writes of a ~100-byte value, one agent
 // per transaction), a server process (apps/server/dist/main.js) runs on the bench's Redis, and the
 // built CLI runs as a child process, as an operator runs it: `dump -o FILE`, then `restore FILE`

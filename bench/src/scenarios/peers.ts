@@ -8,6 +8,7 @@
 import os from 'node:os';
 import type { BenchRedis } from '../redis-env';
 import { diffCounters } from '../redis-env';
+import { interleave, phaseOf, runRounds, type Phase, type RoundsOptions } from '../rounds';
 import { LocalEtcd } from '../peers/local-etcd';
 import { LocalPostgres } from '../peers/local-postgres';
 import { ensurePeerBinaries } from '../peers/install';
@@ -16,25 +17,9 @@ import { openEtcdPaths } from '../peers/paths-etcd';
 import { openOurPaths } from '../peers/paths-ours';
 import { openPostgresPaths } from '../peers/paths-postgres';
 import { openRedisPeerPaths } from '../peers/paths-redis';
-import {
-  describeError,
-  machineBusyPercent,
-  machineCpuTimes,
-  runLoad,
-  summarize,
-  withCpu,
-} from '../stats';
+import { describeError, measureLoad, runLoad, summarize } from '../stats';
 
-export interface PeersOptions {
-  readonly rounds: number;
-  readonly concurrency: number;
-  readonly warmupMs: number;
-  readonly durationMs: number;
-  /** The concurrency-1 latency runs are shorter: they only need a p50. */
-  readonly c1WarmupMs: number;
-  readonly c1DurationMs: number;
-  readonly maxOps: number;
-}
+export type PeersOptions = RoundsOptions;
 
 /** One measurement of one path in one round. */
 export interface PeerSample {
@@ -115,22 +100,18 @@ async function measure(
   env: BenchRedis,
   path: Path,
   round: number,
-  concurrency: number,
-  warmupMs: number,
-  durationMs: number,
-  maxOps: number,
+  { concurrency, warmupMs, durationMs, maxOps }: Phase,
 ): Promise<PeerSample> {
   const op = (worker: number) => path.op(worker);
   await runLoad(concurrency, { maxOps, maxMs: warmupMs }, op);
   const retriesBefore = path.tally?.retries ?? 0;
   const redisBefore = path.system === 'redis' ? await env.counters() : undefined;
-  const serverBefore = path.serverCpuMs?.();
-  const machineBefore = machineCpuTimes();
-  const { result, cpuMs } = await withCpu(() =>
-    runLoad(concurrency, { maxOps, maxMs: durationMs }, op),
+  const { result, cpuMs, serverMs, machineBusyPercent } = await measureLoad(
+    concurrency,
+    { maxOps, maxMs: durationMs },
+    op,
+    path.serverCpuMs,
   );
-  const machineAfter = machineCpuTimes();
-  const serverMs = serverBefore === undefined ? undefined : path.serverCpuMs!() - serverBefore;
   const redis = redisBefore ? diffCounters(redisBefore, await env.counters()) : undefined;
   const latency = summarize(result.latenciesMs);
   const perTx = (ms: number) => (ms * 1000) / result.ops;
@@ -147,7 +128,7 @@ async function measure(
     serverCpuUsPerTx: serverMs === undefined ? null : perTx(serverMs),
     benchCpuUsPerTx: perTx(cpuMs),
     retriesPerCommit: path.tally ? (path.tally.retries - retriesBefore) / result.ops : null,
-    machineBusyPercent: machineBusyPercent(machineBefore, machineAfter),
+    machineBusyPercent,
   };
 }
 
@@ -210,44 +191,25 @@ export async function runPeers(
   const results = new Map<string, PeerPathResult>();
   const orders: string[][] = [];
   const peers = await startPeers(log, unavailable);
-  // Interrupted (Ctrl-C, or SIGTERM from scripts/run-bench.mjs): leave no peer running.
-  const onSignal = (signal: NodeJS.Signals) => {
+  const stopPeers = () => {
     peers.postgres?.stop();
     peers.etcd?.kill();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
   };
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-  let aofRewrite: string | undefined;
   try {
-    if (env.isPrivate)
-      aofRewrite = (await env.admin.config('GET', 'auto-aof-rewrite-percentage'))[1];
-    for (let round = 1; round <= options.rounds; round++) {
-      // Each round on an emptied Redis; no AOF rewrite may start in the middle of a measurement.
-      await env.resetIfPrivate();
-      if (aofRewrite !== undefined)
-        await env.admin.config('SET', 'auto-aof-rewrite-percentage', '0');
+    await runRounds(env, options.rounds, stopPeers, async (round) => {
       const opened = await openRound(env, peers, options.concurrency, problems);
       try {
         const paths = opened
           .flatMap((set) => set.paths)
           .sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
-        const plan = [
+        const plan = interleave(round, [
           ...paths.map((path) => ({ path, concurrency: options.concurrency })),
           ...paths.filter((p) => p.workload === 'write').map((path) => ({ path, concurrency: 1 })),
-        ];
-        if (round % 2 === 0) plan.reverse();
+        ]);
         orders.push(plan.map(({ path, concurrency }) => `${path.id}@${concurrency}`));
         for (const { path, concurrency } of plan) {
           const single = concurrency === 1;
-          const sample = await measure(
-            env,
-            path,
-            round,
-            concurrency,
-            single ? options.c1WarmupMs : options.warmupMs,
-            single ? options.c1DurationMs : options.durationMs,
-            options.maxOps,
-          );
+          const sample = await measure(env, path, round, phaseOf(options, concurrency));
           const result = results.get(path.id) ?? {
             id: path.id,
             label: path.label,
@@ -273,11 +235,8 @@ export async function runPeers(
       } finally {
         for (const set of opened) await set.close();
       }
-    }
+    });
   } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-    if (aofRewrite !== undefined)
-      await env.admin.config('SET', 'auto-aof-rewrite-percentage', aofRewrite);
     peers.postgres?.stop();
     await peers.etcd?.stop();
   }

@@ -48,5 +48,10 @@ export function remoteError(
     },
     txId: { value: options.txId, enumerable: true },
   });
+  if (code === 'VERSION_COMPACTED') {
+    // The namespace's horizon, as the engine's VersionCompactedError carries it.
+    const horizon = status.metadata?.get('statehouse-compacted-ts')[0];
+    remote.compactedTs = typeof horizon === 'string' ? Number(horizon) : null;
+  }
   return remote;
 }

@@ -12,7 +12,14 @@ import {
   validateBoolean,
   validateInteger,
   validateNamespace,
+  validateRetention,
+  compactionFromWire,
+  policyToWire,
+  retentionInfoFromWire,
   MAX_PAGE,
+  type CompactionResult,
+  type RetentionInfo,
+  type SetRetentionInput,
   type AgentInfo,
   type ExportOptions,
   type ImportOptions,
@@ -320,6 +327,9 @@ export class StatehouseClient implements StatehouseApi {
         : { start_ts: validateInteger(input.startTs, 'startTs', 0) }),
       ...(input?.endTs === undefined ? {} : { end_ts: validateInteger(input.endTs, 'endTs', 0) }),
       follow: input?.follow === true,
+      ...(input?.fromHorizon === undefined
+        ? {}
+        : { from_horizon: validateBoolean(input.fromHorizon, 'fromHorizon') }),
     };
     return abortable((signal) => this.replayCall(request, signal), given);
   }
@@ -342,6 +352,8 @@ export class StatehouseClient implements StatehouseApi {
             value: JSON.parse(String(op.value_json)) as JsonObject | null,
             version: Number(op.version),
           })),
+          ...(event.horizon === undefined ? {} : { horizon: Number(event.horizon) }),
+          ...(event.time_ms === undefined ? {} : { time: Number(event.time_ms) }),
         };
       }
     } catch (error) {
@@ -352,6 +364,29 @@ export class StatehouseClient implements StatehouseApi {
       signal.removeEventListener('abort', cancel);
       call.cancel(); // the loop broke early: stop the server's stream
     }
+  }
+
+  /** A namespace's retention policy (see the engine's `setRetention`); `{}` keeps everything. */
+  async setRetention(input: SetRetentionInput): Promise<RetentionInfo> {
+    const { namespace, ...rules } = validateArgs<SetRetentionInput>(input, 'setRetention');
+    // Checked here as the engine checks them: a negative rule would wrap around in a uint64.
+    const policy = policyToWire(validateRetention(rules, ''));
+    return retentionInfoFromWire(
+      await this.rpc('SetRetention', { namespace: namespace ?? this.namespace, policy }),
+    );
+  }
+
+  async getRetention(input: { readonly namespace?: string } = {}): Promise<RetentionInfo> {
+    return retentionInfoFromWire(
+      await this.rpc('GetRetention', { namespace: input.namespace ?? this.namespace }),
+    );
+  }
+
+  /** Compacts a namespace now, on the server, to completion. */
+  async compact(input: { readonly namespace?: string } = {}): Promise<CompactionResult> {
+    return compactionFromWire(
+      await this.rpc('Compact', { namespace: input.namespace ?? this.namespace }),
+    );
   }
 
   async lastCommitTs(namespace?: string): Promise<number> {

@@ -24,6 +24,11 @@ export type {
   CommitOperationsInput,
   CommitOperationsResult,
   SentOperation,
+  RetentionPolicy,
+  SetRetentionInput,
+  RetentionInfo,
+  CompactionCounts,
+  CompactionResult,
 } from './api/statehouse.types';
 export type {
   AgentInfo,
@@ -72,6 +77,7 @@ export {
   validateArgs,
   validateBoolean,
   validateInteger,
+  validateRetention,
   validateName,
   validateNamespace,
 } from './validation/validate';
@@ -84,5 +90,13 @@ export type {
 } from './generated/statehouse_ts/v1/StatehouseExtService';
 export type { ReplayEvent__Output } from './generated/statehouse_ts/v1/ReplayEvent';
 export type { StateResult__Output } from './generated/statehouse_ts/v1/StateResult';
+export {
+  compactionFromWire,
+  compactionToWire,
+  policyFromWire,
+  policyToWire,
+  retentionInfoFromWire,
+  retentionInfoToWire,
+} from './retention/retention-wire';
 export type { SnapshotLine__Output } from './generated/statehouse_ts/v1/SnapshotLine';
 export type { ImportSummary__Output } from './generated/statehouse_ts/v1/ImportSummary';

@@ -240,9 +240,14 @@ describe('commitTransactions', () => {
           '1:{"v":1}',
           field('b', 'x'),
           '1:{"w":true}',
+          't', // the commit's time, ms on the Redis clock (retention's maxAgeMs)
+          expect.stringMatching(/^\d{13}$/),
         ],
       ],
-      ['2-0', ['tx', `${keys.namespace}~t2`, field('a', 'k'), '2:']],
+      [
+        '2-0',
+        ['tx', `${keys.namespace}~t2`, field('a', 'k'), '2:', 't', expect.stringMatching(/^\d+$/)],
+      ],
     ]);
     const finished = await redis.hgetall(tx('t1'));
     expect(finished).toMatchObject({
@@ -429,7 +434,8 @@ describe('commitBuffered', () => {
     ]);
     expect(await redis.zcard(keys.index)).toBe(2 + 2 + 5 + 1); // live, ever, replay, agent
     const log = await redis.xrange(keys.log, '-', '+');
-    expect(log.map(([id, fields]) => [id, fields.slice(2)])).toEqual([
+    for (const [, fields] of log) expect(fields.slice(-2, -1)).toEqual(['t']);
+    expect(log.map(([id, fields]) => [id, fields.slice(2, -2)])).toEqual([
       ['1-0', [k, '1:{"v":1}']],
       ['2-0', [k, '2:{"v":2}']],
       ['3-0', [k, '3:']],

@@ -183,6 +183,31 @@ export const FLAGS: Record<string, FlagSpec> = {
     description: 'Open follow-mode replays per token (no tokens: of all callers); more: 429',
     default: '100',
   },
+  'retention-max-versions': {
+    variable: ['STATEHOUSE_RETENTION_MAX_VERSIONS'],
+    value: '<n>',
+    description:
+      'Default retention policy (namespaces without their own): versions kept per record',
+    default: 'none: keep every version',
+  },
+  'retention-max-age-ms': {
+    variable: ['STATEHOUSE_RETENTION_MAX_AGE_MS'],
+    value: '<ms>',
+    description: 'Default retention policy: a version goes once the one after it is this old',
+    default: 'none',
+  },
+  'retention-deleted-ttl-ms': {
+    variable: ['STATEHOUSE_RETENTION_DELETED_TTL_MS'],
+    value: '<ms>',
+    description: 'Default retention policy: a deleted record goes whole once deleted this long ago',
+    default: 'none',
+  },
+  'compaction-interval-ms': {
+    variable: ['STATEHOUSE_COMPACTION_INTERVAL_MS'],
+    value: '<ms>',
+    description: 'How often each namespace with a retention policy is compacted',
+    default: '60000',
+  },
   'sse-heartbeat-ms': {
     variable: ['STATEHOUSE_SSE_HEARTBEAT_MS'],
     value: '<ms>',

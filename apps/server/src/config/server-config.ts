@@ -9,7 +9,7 @@
  * STATEHOUSE_GRPC_PORT, so it wins over them for gRPC (HTTP keeps STATEHOUSE_HOST); the flags
  * --host and --grpc-port win over it.
  */
-import { ValidationError, validateNamespace } from '@statehouse/core';
+import { ValidationError, validateNamespace, type RetentionPolicy } from '@statehouse/core';
 import { FLAGS, REPLACED_VARIABLES } from './flags';
 import { readTls, type TlsConfig } from './tls-files';
 
@@ -61,6 +61,10 @@ export interface ServerConfig {
   readonly limits?: ServerLimits;
   /** Most follow-mode replays open at once per token (without tokens: of all callers together). */
   readonly maxFollowersPerToken?: number;
+  /** The default retention policy (namespaces without their own); absent rules: keep. */
+  readonly retention?: RetentionPolicy;
+  /** How often a namespace with a retention policy is compacted (ms). Default 60000. */
+  readonly compactionIntervalMs?: number;
   /**
    * A server-sent-events replay gets a comment line (`: heartbeat`) this often, so proxies and
    * load balancers do not close a quiet follower as idle. Default 15000.
@@ -194,6 +198,29 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
     );
   }
   const maxFollowersPerToken = positive('max-followers-per-token', 100, 1_000_000);
+  const rule = (flag: string, min: number): number | undefined => {
+    const text = value(flag);
+    if (text === undefined) return undefined;
+    if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > Number.MAX_SAFE_INTEGER) {
+      problems.push(`${named(flag)} must be a whole number of at least ${min}, got "${text}"`);
+      return undefined;
+    }
+    return Number(text);
+  };
+  const maxVersionsPerKey = rule('retention-max-versions', 1);
+  const maxAgeMs = rule('retention-max-age-ms', 1);
+  const deletedRecordTtlMs = rule('retention-deleted-ttl-ms', 0);
+  const retention: RetentionPolicy = {
+    ...(maxVersionsPerKey === undefined ? {} : { maxVersionsPerKey }),
+    ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
+    ...(deletedRecordTtlMs === undefined ? {} : { deletedRecordTtlMs }),
+  };
+  const compactionIntervalMs = positive('compaction-interval-ms', 60_000, 86_400_000);
+  if (compactionIntervalMs < 100) {
+    problems.push(
+      `${named('compaction-interval-ms')} must be at least 100, got ${compactionIntervalMs}`,
+    );
+  }
   const sseHeartbeatMs = positive('sse-heartbeat-ms', 15_000, 3_600_000);
   const grpcIdleTimeoutMs = positive('grpc-idle-timeout-ms', 300_000, 86_400_000);
   const tokens = parseTokens(value('tokens'), problems);
@@ -289,6 +316,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
     shutdownGraceMs,
     maxLargeBodies,
     maxFollowersPerToken,
+    ...(Object.keys(retention).length > 0 ? { retention } : {}),
+    ...(compactionIntervalMs !== 60_000 ? { compactionIntervalMs } : {}),
     sseHeartbeatMs,
     warnings,
   };

@@ -10,7 +10,7 @@ import {
   PROTO_DIR as EXT_PROTO_DIR,
   LOADER_OPTIONS as CONTRACT_LOADER_OPTIONS,
 } from '@statehouse/contract';
-import { ValidationError } from '@statehouse/core';
+import { ValidationError, VersionCompactedError } from '@statehouse/core';
 import { TokenAuthenticator, type Principal } from '../common/auth';
 import { mapError } from '../common/error-mapping';
 import { firstEvent } from '../common/first-event';
@@ -370,6 +370,9 @@ export class GrpcServer implements OnApplicationShutdown {
     const trailer = new grpc.Metadata();
     trailer.set('statehouse-code', mapped.code);
     trailer.set('x-request-id', requestId);
+    if (error instanceof VersionCompactedError && error.compactedTs !== null) {
+      trailer.set('statehouse-compacted-ts', String(error.compactedTs));
+    }
     const failure: grpc.ServiceError = Object.assign(new Error(mapped.message), {
       code: mapped.grpcStatus,
       details: mapped.message,

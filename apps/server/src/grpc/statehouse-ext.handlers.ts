@@ -1,5 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { StatehouseExtServiceHandlers } from '@statehouse/contract';
+import {
+  compactionToWire,
+  policyFromWire,
+  retentionInfoToWire,
+  type StatehouseExtServiceHandlers,
+} from '@statehouse/contract';
 import {
   parseJsonText,
   readTransactionId,
@@ -290,7 +295,11 @@ export class StatehouseExtHandlers implements RpcHandlers<Omit<Ext, OperatorRpc>
       this.streams,
       context,
       follow,
-      (signal) => this.client.replay(replayOptionsOf(request, namespace, follow, signal)),
+      (signal) =>
+        this.client.replay({
+          ...replayOptionsOf(request, namespace, follow, signal),
+          ...(request.from_horizon ? { fromHorizon: true } : {}),
+        }),
       (event, stop) =>
         write(
           {
@@ -301,10 +310,40 @@ export class StatehouseExtHandlers implements RpcHandlers<Omit<Ext, OperatorRpc>
               value_json: JSON.stringify(op.value),
               version: op.version,
             })),
+            ...(event.horizon === undefined ? {} : { horizon: event.horizon }),
+            ...(event.time === undefined ? {} : { time_ms: event.time }),
           },
           stop,
         ),
     );
+  }
+
+  /** A namespace's retention policy (replacing the server's default for it). */
+  async SetRetention(
+    request: Ext['SetRetention']['request'],
+    context: CallContext,
+  ): Promise<Ext['SetRetention']['response']> {
+    const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
+    return retentionInfoToWire(
+      await this.client.setRetention({ namespace, ...policyFromWire(request.policy) }),
+    );
+  }
+
+  async GetRetention(
+    request: Ext['GetRetention']['request'],
+    context: CallContext,
+  ): Promise<Ext['GetRetention']['response']> {
+    const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
+    return retentionInfoToWire(await this.client.getRetention({ namespace }));
+  }
+
+  /** Compacts a namespace now, to completion (bounded script calls). */
+  async Compact(
+    request: Ext['Compact']['request'],
+    context: CallContext,
+  ): Promise<Ext['Compact']['response']> {
+    const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
+    return compactionToWire(await this.client.compact({ namespace }));
   }
 
   async LastCommitTs(

@@ -11,7 +11,7 @@ import type { ContextRequest } from './request-context';
 export const LARGE_BODY_BYTES = 1024 * 1024;
 const DEFAULT_MAX_LARGE_BODIES = 4;
 
-/** Routes served without a token: probes, metrics, the API's description and version. */
+/** Routes served without a token: probes, metrics, the API's description and version, /ui. */
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs']);
 
 /**
@@ -78,7 +78,13 @@ export class BodyGateMiddleware implements NestMiddleware {
 }
 
 function isPublic(path: string): boolean {
-  return PUBLIC_PATHS.has(path) || path === '/v1/version' || path.startsWith('/docs/assets/');
+  return (
+    PUBLIC_PATHS.has(path) ||
+    path === '/v1/version' ||
+    path.startsWith('/docs/assets/') ||
+    path === '/ui' ||
+    path.startsWith('/ui/')
+  );
 }
 
 /** The body's announced length: 0 for none, undefined when unknown (chunked). */

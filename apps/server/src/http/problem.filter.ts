@@ -1,6 +1,6 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { StatehouseError } from '@statehouse/core';
+import { StatehouseError, VersionCompactedError } from '@statehouse/core';
 import { mapError } from '../common/error-mapping';
 import type { JsonLogger } from '../observability/json-logger';
 
@@ -12,6 +12,8 @@ export interface Problem {
   readonly detail: string;
   readonly code: string;
   readonly requestId?: string;
+  /** VERSION_COMPACTED (410): the namespace's compaction horizon, the oldest commitTs still readable. */
+  readonly compactedTs?: number;
 }
 
 const TITLES: Record<number, string> = {
@@ -63,7 +65,10 @@ export class ProblemFilter implements ExceptionFilter {
         : error;
     if (ours instanceof StatehouseError) {
       const mapped = mapError(ours);
-      return problem(mapped.httpStatus, mapped.code, mapped.message, requestId);
+      const found = problem(mapped.httpStatus, mapped.code, mapped.message, requestId);
+      return ours instanceof VersionCompactedError && ours.compactedTs !== null
+        ? { ...found, compactedTs: ours.compactedTs }
+        : found;
     }
     if (error instanceof HttpException) {
       const status = error.getStatus();

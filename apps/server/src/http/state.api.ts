@@ -43,7 +43,7 @@ export const LIST_KEYS = defineOperation({
     description: 'A page of keys',
     content: { 'application/json': z.object({ keys: z.array(z.string()), cursor }) },
   },
-  errors: [400, 401, 403, 503],
+  errors: [400, 401, 403, 410, 503],
 });
 
 export const SCAN_PREFIX = defineOperation({
@@ -62,7 +62,7 @@ export const SCAN_PREFIX = defineOperation({
     description: 'A page of records, a consistent snapshot',
     content: { 'application/json': z.object({ entries: z.array(StateEntry), cursor }) },
   },
-  errors: [400, 401, 403, 503],
+  errors: [400, 401, 403, 410, 503],
 });
 
 export const REPLAY = defineOperation({
@@ -88,6 +88,14 @@ export const REPLAY = defineOperation({
       .boolean()
       .optional()
       .meta({ description: 'After the history, keep delivering new commits' }),
+    fromHorizon: z
+      .boolean()
+      .optional()
+      .meta({
+        description:
+          'Start at the compaction horizon when startTs is below it (else 410 VERSION_COMPACTED); ' +
+          'the first event then carries `horizon`',
+      }),
   }),
   headers: z.object({
     // Checked by lastEventId() (replay-response.ts), which the controller calls: the same rule.
@@ -112,5 +120,5 @@ export const REPLAY = defineOperation({
       }),
     },
   },
-  errors: [400, 401, 403, 429, 503],
+  errors: [400, 401, 403, 410, 429, 503],
 });

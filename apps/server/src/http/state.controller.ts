@@ -72,11 +72,13 @@ export class StateController {
   }
 
   /**
-   * GET /v1/replay?agentId[&namespace][&startTs][&endTs][&follow=true]: the agent's events in commit
-   * order as NDJSON (one event per line), or as server-sent events with `accept: text/event-stream`
-   * (each event's `id` its commitTs; a `Last-Event-ID` header resumes after that commit; a heartbeat
-   * comment every --sse-heartbeat-ms). A client that leaves (at any time, before the first event
-   * too) ends the replay at once; at shutdown the stream ends with a final event (writeReplay).
+   * GET /v1/replay?agentId[&namespace][&startTs][&endTs][&follow=true][&fromHorizon=true]: the
+   * agent's events in commit order as NDJSON (one event per line), or as server-sent events with
+   * `accept: text/event-stream` (each event's `id` its commitTs; a `Last-Event-ID` header resumes
+   * after that commit; a heartbeat comment every --sse-heartbeat-ms). With fromHorizon, a start
+   * below the compaction horizon starts at it. A client that leaves (at any time, before the first
+   * event too) ends the replay at once; at shutdown the stream ends with a final event
+   * (writeReplay).
    */
   @Get('replay')
   @ApiOperation(REPLAY)
@@ -92,7 +94,7 @@ export class StateController {
     if (response.closed || request.socket.destroyed) left.abort(); // gone during the guards
     const namespace = this.namespace(query, principal);
     const lastId = lastEventId(request.header('last-event-id'));
-    const { startTs: asked, endTs, follow = false } = query;
+    const { startTs: asked, endTs, follow = false, fromHorizon = false } = query;
     // A reconnect resumes after the last event it received, never before the range it asked for.
     const startTs = lastId === undefined ? asked : Math.max(asked ?? 0, lastId + 1);
     const sse = (request.header('accept') ?? '').includes('text/event-stream');
@@ -105,6 +107,7 @@ export class StateController {
         ...(startTs === undefined ? {} : { startTs }),
         ...(endTs === undefined ? {} : { endTs }),
         follow,
+        ...(fromHorizon ? { fromHorizon } : {}),
         signal: AbortSignal.any([left.signal, stream.ended]),
       });
       iterator = events[Symbol.asyncIterator]();

@@ -116,6 +116,30 @@ export const ABORT = defineOperation({
   errors: [400, 401, 403, 404, 409, 413, 415, 503],
 });
 
+export const DESCRIBE = defineOperation({
+  operationId: 'describeTransaction',
+  tag: 'transactions',
+  access: 'token',
+  summary: "A transaction's state, deadline and times (any state, while its record is kept)",
+  params,
+  success: {
+    status: 200,
+    description: 'The transaction as its record says',
+    content: {
+      'application/json': z.object({
+        id: z.string().meta({ description: 'The id `<namespace>~<uuid>`' }),
+        namespace: z.string(),
+        state: z.enum(['open', 'committed', 'aborted', 'timedOut']),
+        deadline: z.int().meta({ description: 'Unix ms after which the server aborts it' }),
+        createdAt: z.int().meta({ description: 'Unix ms' }),
+        finishedAt: z.int().nullable().meta({ description: 'Unix ms; null while open' }),
+        commitTs: commitTs.nullable().meta({ description: 'null unless committed' }),
+      }),
+    },
+  },
+  errors: [400, 401, 403, 404],
+});
+
 const operation = z.discriminatedUnion('op', [
   z.object({ op: z.literal('write'), ...record, value, ifVersion }),
   z.object({ op: z.literal('delete'), ...record, ifVersion }),

@@ -1,4 +1,4 @@
-import { Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
 import { readTransactionId, ValidationError, type Statehouse } from '@statehouse/core';
 import type { Principal } from '../common/auth';
 import { TokenAuthenticator } from '../common/auth';
@@ -13,7 +13,16 @@ import {
 } from './openapi/operation.decorator';
 import { ValidBody, ValidParams } from './openapi/request-input';
 import { CurrentPrincipal, TokenGuard } from './request-context';
-import { ABORT, BEGIN, COMMIT, COMMIT_OPERATIONS, DELETE, GET, WRITE } from './transactions.api';
+import {
+  ABORT,
+  BEGIN,
+  COMMIT,
+  COMMIT_OPERATIONS,
+  DELETE,
+  DESCRIBE,
+  GET,
+  WRITE,
+} from './transactions.api';
 
 /**
  * Transactions over HTTP: begin, write, delete, read inside, commit, abort, and a commit of a list
@@ -44,6 +53,19 @@ export class TransactionsController {
     });
     this.metrics.begun();
     return { txId: tx.id, namespace: tx.namespace };
+  }
+
+  /** Scoped by the id's namespace (read from the right: a namespace may hold '~'). */
+  @Get('transactions/:txId')
+  @ApiOperation(DESCRIBE)
+  async describe(
+    @ValidParams() { txId }: ParamsOf<typeof DESCRIBE>,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<JsonOf<typeof DESCRIBE>> {
+    const named = readTransactionId(txId);
+    if (!named) throw new ValidationError('txId', 'must be "<namespace>~<lowercase uuid>"');
+    this.auth.authorize(principal, named.namespace, txId);
+    return this.client.describeTransaction(txId);
   }
 
   @Post('transactions/:txId/write')

@@ -78,12 +78,40 @@ export class MetricsService {
       help:
         'Errors of background work that no request reports, by source: timeout-sweep, ' +
         'timeout-worker, timeout-queue, redis-connection (each failed reconnect attempt), ' +
-        'follow-reader',
+        'follow-reader, compaction',
       labelNames: ['source'] as const,
       registers: [this.registry],
       collect() {
         this.reset();
         for (const [source, count] of backgroundErrors.totals) this.inc({ source }, count);
+      },
+    });
+    // Compaction (retention) as this process ran it: whichever replica's worker takes a
+    // namespace's job reports it, so sum the counter over instances and take the max horizon.
+    new Counter({
+      name: 'statehouse_compacted_entries_total',
+      help: 'Log entries (commits) removed by the compactions this process ran, by namespace',
+      labelNames: ['namespace'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [namespace, stats] of client.compactionStats) {
+          this.inc({ namespace }, stats.entriesRemoved);
+        }
+      },
+    });
+    new Gauge({
+      name: 'statehouse_compaction_horizon',
+      help:
+        "A namespace's compaction horizon (compactedTs) after this process's last compaction: " +
+        'reads as of an earlier commitTs are refused (VERSION_COMPACTED)',
+      labelNames: ['namespace'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [namespace, stats] of client.compactionStats) {
+          this.set({ namespace }, stats.compactedTs);
+        }
       },
     });
     collectDefaultMetrics({ register: this.registry });

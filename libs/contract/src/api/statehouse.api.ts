@@ -20,6 +20,9 @@ import type {
   WriteInput,
 } from './transaction.types';
 import type {
+  CompactionResult,
+  RetentionInfo,
+  SetRetentionInput,
   ListKeysInput,
   RecordRef,
   ReplayEvent,
@@ -63,6 +66,12 @@ export interface StatehouseApi {
   exportSnapshot(options?: ExportOptions): AsyncIterable<string>;
   /** Writes a snapshot (lines or raw NDJSON chunks) into a namespace, in batched transactions. */
   importSnapshot(source: ImportSource, options?: ImportOptions): Promise<ImportSummary>;
+  /** Sets a namespace's retention policy (`{}`: keep everything); compaction then runs on schedule. */
+  setRetention(input: SetRetentionInput): Promise<RetentionInfo>;
+  /** The retention policy in force in a namespace, its compaction horizon and what was removed. */
+  getRetention(input?: { readonly namespace?: string }): Promise<RetentionInfo>;
+  /** Compacts a namespace now, to completion; reads below the new horizon are then refused. */
+  compact(input?: { readonly namespace?: string }): Promise<CompactionResult>;
   close(): Promise<void>;
 }
 

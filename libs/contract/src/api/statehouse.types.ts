@@ -116,6 +116,12 @@ export interface ReplayInput {
   readonly follow?: boolean;
   /** Ends the replay when aborted, at once (also while a follower waits for a commit). */
   readonly signal?: AbortSignal;
+  /**
+   * Start at the namespace's compaction horizon when `startTs` is below it (the history before
+   * was removed by its retention policy), rather than fail with VersionCompactedError. The first
+   * event then carries `horizon`.
+   */
+  readonly fromHorizon?: boolean;
 }
 
 export interface ReplayOperation {
@@ -129,6 +135,65 @@ export interface ReplayEvent {
   readonly txId: string;
   readonly commitTs: number;
   readonly operations: ReplayOperation[];
+  /**
+   * On the first event of a `fromHorizon` replay that started above the `startTs` asked for: the
+   * compaction horizon it started at (the history before it was removed).
+   */
+  readonly horizon?: number;
+  /**
+   * When it committed: ms since the epoch on Redis' clock (absent for commits logged before
+   * commits carried their time).
+   */
+  readonly time?: number;
+}
+
+/**
+ * What a namespace's compaction removes (each rule optional; none: keep everything, the default).
+ * The latest version of every live record is never removed.
+ */
+export interface RetentionPolicy {
+  /** Keep at most this many versions of each record (its latest among them). At least 1. */
+  readonly maxVersionsPerKey?: number;
+  /** Remove a version once the version after it is older than this (ms). */
+  readonly maxAgeMs?: number;
+  /** Remove a deleted record (its tombstone and every version) once deleted this long ago (ms). */
+  readonly deletedRecordTtlMs?: number;
+}
+
+export interface SetRetentionInput extends RetentionPolicy {
+  readonly namespace?: string;
+}
+
+export interface RetentionInfo {
+  readonly namespace: string;
+  /** The policy in force: the namespace's own, else the client's (server's) default. */
+  readonly policy: RetentionPolicy;
+  /** 'namespace': set for it with setRetention; 'default': the configured default policy. */
+  readonly source: 'namespace' | 'default';
+  /** The compaction horizon: reads as of an earlier commitTs and replays from one are refused. */
+  readonly compactedTs: number;
+  /** What compaction removed in this namespace so far. */
+  readonly removed: CompactionCounts;
+}
+
+export interface CompactionCounts {
+  /** Versions removed from the version index. */
+  readonly versions: number;
+  /** Commits removed from the log (and from the replay index). */
+  readonly logEntries: number;
+  /** Deleted records removed whole (tombstone included), by deletedRecordTtlMs. */
+  readonly deletedRecords: number;
+}
+
+export interface CompactionResult {
+  readonly namespace: string;
+  /** What this run removed. */
+  readonly removed: CompactionCounts;
+  /** The horizon after the run. */
+  readonly compactedTs: number;
+  /** Script calls it took (each bounded), and the longest one, ms as seen by the client. */
+  readonly steps: number;
+  readonly longestStepMs: number;
 }
 
 /** What a transaction's record says of it. */

@@ -10,6 +10,8 @@ import type { BeginTransactionRequest as _statehouse_ts_v1_BeginTransactionReque
 import type { BeginTransactionResponse as _statehouse_ts_v1_BeginTransactionResponse, BeginTransactionResponse__Output as _statehouse_ts_v1_BeginTransactionResponse__Output } from './statehouse_ts/v1/BeginTransactionResponse';
 import type { CommitOperationsRequest as _statehouse_ts_v1_CommitOperationsRequest, CommitOperationsRequest__Output as _statehouse_ts_v1_CommitOperationsRequest__Output } from './statehouse_ts/v1/CommitOperationsRequest';
 import type { CommitResponse as _statehouse_ts_v1_CommitResponse, CommitResponse__Output as _statehouse_ts_v1_CommitResponse__Output } from './statehouse_ts/v1/CommitResponse';
+import type { CompactionCounts as _statehouse_ts_v1_CompactionCounts, CompactionCounts__Output as _statehouse_ts_v1_CompactionCounts__Output } from './statehouse_ts/v1/CompactionCounts';
+import type { CompactionResult as _statehouse_ts_v1_CompactionResult, CompactionResult__Output as _statehouse_ts_v1_CompactionResult__Output } from './statehouse_ts/v1/CompactionResult';
 import type { DeleteRequest as _statehouse_ts_v1_DeleteRequest, DeleteRequest__Output as _statehouse_ts_v1_DeleteRequest__Output } from './statehouse_ts/v1/DeleteRequest';
 import type { Empty as _statehouse_ts_v1_Empty, Empty__Output as _statehouse_ts_v1_Empty__Output } from './statehouse_ts/v1/Empty';
 import type { ExportSnapshotRequest as _statehouse_ts_v1_ExportSnapshotRequest, ExportSnapshotRequest__Output as _statehouse_ts_v1_ExportSnapshotRequest__Output } from './statehouse_ts/v1/ExportSnapshotRequest';
@@ -32,7 +34,10 @@ import type { ReadResult as _statehouse_ts_v1_ReadResult, ReadResult__Output as 
 import type { ReplayEvent as _statehouse_ts_v1_ReplayEvent, ReplayEvent__Output as _statehouse_ts_v1_ReplayEvent__Output } from './statehouse_ts/v1/ReplayEvent';
 import type { ReplayOperation as _statehouse_ts_v1_ReplayOperation, ReplayOperation__Output as _statehouse_ts_v1_ReplayOperation__Output } from './statehouse_ts/v1/ReplayOperation';
 import type { ReplayRequest as _statehouse_ts_v1_ReplayRequest, ReplayRequest__Output as _statehouse_ts_v1_ReplayRequest__Output } from './statehouse_ts/v1/ReplayRequest';
+import type { RetentionInfo as _statehouse_ts_v1_RetentionInfo, RetentionInfo__Output as _statehouse_ts_v1_RetentionInfo__Output } from './statehouse_ts/v1/RetentionInfo';
+import type { RetentionPolicy as _statehouse_ts_v1_RetentionPolicy, RetentionPolicy__Output as _statehouse_ts_v1_RetentionPolicy__Output } from './statehouse_ts/v1/RetentionPolicy';
 import type { ScanPrefixResponse as _statehouse_ts_v1_ScanPrefixResponse, ScanPrefixResponse__Output as _statehouse_ts_v1_ScanPrefixResponse__Output } from './statehouse_ts/v1/ScanPrefixResponse';
+import type { SetRetentionRequest as _statehouse_ts_v1_SetRetentionRequest, SetRetentionRequest__Output as _statehouse_ts_v1_SetRetentionRequest__Output } from './statehouse_ts/v1/SetRetentionRequest';
 import type { SnapshotLine as _statehouse_ts_v1_SnapshotLine, SnapshotLine__Output as _statehouse_ts_v1_SnapshotLine__Output } from './statehouse_ts/v1/SnapshotLine';
 import type { StateEntry as _statehouse_ts_v1_StateEntry, StateEntry__Output as _statehouse_ts_v1_StateEntry__Output } from './statehouse_ts/v1/StateEntry';
 import type { StateResult as _statehouse_ts_v1_StateResult, StateResult__Output as _statehouse_ts_v1_StateResult__Output } from './statehouse_ts/v1/StateResult';
@@ -57,6 +62,8 @@ export interface ProtoGrpcType {
       BeginTransactionResponse: MessageTypeDefinition<_statehouse_ts_v1_BeginTransactionResponse, _statehouse_ts_v1_BeginTransactionResponse__Output>
       CommitOperationsRequest: MessageTypeDefinition<_statehouse_ts_v1_CommitOperationsRequest, _statehouse_ts_v1_CommitOperationsRequest__Output>
       CommitResponse: MessageTypeDefinition<_statehouse_ts_v1_CommitResponse, _statehouse_ts_v1_CommitResponse__Output>
+      CompactionCounts: MessageTypeDefinition<_statehouse_ts_v1_CompactionCounts, _statehouse_ts_v1_CompactionCounts__Output>
+      CompactionResult: MessageTypeDefinition<_statehouse_ts_v1_CompactionResult, _statehouse_ts_v1_CompactionResult__Output>
       DeleteRequest: MessageTypeDefinition<_statehouse_ts_v1_DeleteRequest, _statehouse_ts_v1_DeleteRequest__Output>
       Empty: MessageTypeDefinition<_statehouse_ts_v1_Empty, _statehouse_ts_v1_Empty__Output>
       ExportSnapshotRequest: MessageTypeDefinition<_statehouse_ts_v1_ExportSnapshotRequest, _statehouse_ts_v1_ExportSnapshotRequest__Output>
@@ -79,7 +86,10 @@ export interface ProtoGrpcType {
       ReplayEvent: MessageTypeDefinition<_statehouse_ts_v1_ReplayEvent, _statehouse_ts_v1_ReplayEvent__Output>
       ReplayOperation: MessageTypeDefinition<_statehouse_ts_v1_ReplayOperation, _statehouse_ts_v1_ReplayOperation__Output>
       ReplayRequest: MessageTypeDefinition<_statehouse_ts_v1_ReplayRequest, _statehouse_ts_v1_ReplayRequest__Output>
+      RetentionInfo: MessageTypeDefinition<_statehouse_ts_v1_RetentionInfo, _statehouse_ts_v1_RetentionInfo__Output>
+      RetentionPolicy: MessageTypeDefinition<_statehouse_ts_v1_RetentionPolicy, _statehouse_ts_v1_RetentionPolicy__Output>
       ScanPrefixResponse: MessageTypeDefinition<_statehouse_ts_v1_ScanPrefixResponse, _statehouse_ts_v1_ScanPrefixResponse__Output>
+      SetRetentionRequest: MessageTypeDefinition<_statehouse_ts_v1_SetRetentionRequest, _statehouse_ts_v1_SetRetentionRequest__Output>
       SnapshotLine: MessageTypeDefinition<_statehouse_ts_v1_SnapshotLine, _statehouse_ts_v1_SnapshotLine__Output>
       StateEntry: MessageTypeDefinition<_statehouse_ts_v1_StateEntry, _statehouse_ts_v1_StateEntry__Output>
       StateResult: MessageTypeDefinition<_statehouse_ts_v1_StateResult, _statehouse_ts_v1_StateResult__Output>

@@ -1,3 +1,4 @@
+import type { RetentionPolicy } from '../api/statehouse.types';
 import { ValidationError } from '../errors';
 
 /** A JSON value as stored: plain objects, arrays, strings, finite numbers, booleans and null. */
@@ -228,4 +229,26 @@ export function describe(value: unknown): string {
       return name && name !== 'Object' ? `an instance of ${name}` : 'an object';
     }
   }
+}
+
+/**
+ * A retention policy's rules, checked: maxVersionsPerKey at least 1 (the latest version always
+ * stays), maxAgeMs at least 1, deletedRecordTtlMs at least 0. Absent rules stay absent.
+ */
+export function validateRetention(value: unknown, field: string): RetentionPolicy {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ValidationError(
+      field,
+      'must be an object { maxVersionsPerKey?, maxAgeMs?, deletedRecordTtlMs? }',
+    );
+  }
+  const given = value as Record<string, unknown>;
+  const policy: { -readonly [K in keyof RetentionPolicy]: number } = {};
+  const rules = { maxVersionsPerKey: 1, maxAgeMs: 1, deletedRecordTtlMs: 0 } as const;
+  for (const [rule, min] of Object.entries(rules) as Array<[keyof RetentionPolicy, number]>) {
+    if (given[rule] !== undefined && given[rule] !== null) {
+      policy[rule] = validateInteger(given[rule], field === '' ? rule : `${field}.${rule}`, min);
+    }
+  }
+  return policy;
 }

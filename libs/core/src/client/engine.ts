@@ -1,11 +1,13 @@
 import type { Redis, Cluster } from 'ioredis';
 import { BackgroundErrorReporter } from '../reporting/background-error-reporter';
+import { RetentionRepository } from '../storage/retention.repository';
 import { TransactionRepository } from '../storage/transaction.repository';
 import { TimeoutQueue } from '../timeouts/timeout.queue';
 import { sweepTimeouts } from '../timeouts/timeout-sweeper';
 import { TimeoutWorker } from '../timeouts/timeout.worker';
 import { validateArgs } from '@statehouse/contract';
 import { withinMs } from './client-support';
+import { Compactor } from './compaction';
 import { dropConnection, duplicateConnection, openConnection } from './connection';
 import { resolveOptions, type ResolvedOptions, type StatehouseOptions } from './statehouse.options';
 
@@ -20,6 +22,8 @@ export interface Engine {
   readonly transactions: TransactionRepository;
   readonly queue: TimeoutQueue;
   readonly worker: TimeoutWorker | undefined;
+  /** Retention policies and compaction (its scheduled jobs run on the timeout worker). */
+  readonly compactor: Compactor;
   /** The connections this client opened, and so closes. */
   readonly ownedConnections: Array<Redis | Cluster>;
   /** Counters of this process' engine (for metrics). */
@@ -56,6 +60,12 @@ export async function startEngine(options: StatehouseOptions): Promise<Engine> {
     resolved.timeoutResolutionMs,
     errors.report,
   );
+  const compactor = new Compactor(
+    new RetentionRepository(repository.redis, (namespace) => repository.keys(namespace)),
+    queue,
+    { policy: resolved.retention, intervalMs: resolved.compactionIntervalMs },
+    errors.report,
+  );
   const stats: EngineStats = { timeoutsFired: 0 };
   let worker: TimeoutWorker | undefined;
   if (resolved.timeoutWorker) {
@@ -69,7 +79,11 @@ export async function startEngine(options: StatehouseOptions): Promise<Engine> {
         stats.timeoutsFired += result.timedOut;
         return result;
       },
-      { ...resolved.timeoutWorker, onError: errors.report },
+      {
+        ...resolved.timeoutWorker,
+        onError: errors.report,
+        compact: (job) => compactor.runScheduled(job),
+      },
     );
   }
   return {
@@ -77,6 +91,7 @@ export async function startEngine(options: StatehouseOptions): Promise<Engine> {
     transactions: repository,
     queue,
     worker,
+    compactor,
     ownedConnections: owners,
     stats,
     errors,

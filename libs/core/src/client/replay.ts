@@ -1,3 +1,4 @@
+import { VersionCompactedError } from '@statehouse/contract';
 import type { LogSubscription } from '../follow/log-subscription';
 import type { LoggedEvent, RecordRepository } from '../storage/record.repository';
 
@@ -8,6 +9,8 @@ export interface ReplayPlan {
   readonly endTs: number;
   readonly follow: boolean;
   readonly pageSize: number;
+  /** Start at the compaction horizon when startTs is below it (else VersionCompactedError). */
+  readonly fromHorizon: boolean;
 }
 
 /** Subscribes to the live feed of the plan's namespace and agent (follow mode). */
@@ -31,10 +34,20 @@ export async function* replayEvents(
   signal: AbortSignal,
 ): AsyncGenerator<LoggedEvent, void, undefined> {
   let nextTs = plan.startTs;
-  for await (const event of history(repository, plan, nextTs)) {
+  // With fromHorizon, a start below the horizon moves up to it, and the first event says so.
+  let horizon: number | undefined;
+  const started = (compactedTs: number): void => {
+    horizon = compactedTs;
+  };
+  for await (const event of history(repository, plan, nextTs, started)) {
     if (signal.aborted) return;
     // A commit whose log entry was removed (compacted history) has no txId: nothing to deliver.
-    if (event.txId !== '') yield event;
+    if (event.txId !== '') {
+      if (horizon !== undefined) {
+        yield { ...event, horizon };
+        horizon = undefined;
+      } else yield event;
+    }
     nextTs = event.commitTs + 1;
   }
   if (!plan.follow || nextTs > plan.endTs || signal.aborted) return;
@@ -66,17 +79,29 @@ export async function* replayEvents(
   }
 }
 
-/** The agent's logged events from `fromTs` to the plan's endTs, a page at a time. */
+/**
+ * The agent's logged events from `fromTs` to the plan's endTs, a page at a time. A page below the
+ * compaction horizon throws VersionCompactedError (no gap is ever delivered); with the plan's
+ * fromHorizon, the first page starts at the horizon instead and `started` is told it.
+ */
 async function* history(
   repository: RecordRepository,
   plan: ReplayPlan,
   fromTs: number,
+  started?: (compactedTs: number) => void,
 ): AsyncGenerator<LoggedEvent, void, undefined> {
   const fetch = (from: number) =>
     repository.replayPage(plan.namespace, plan.agentId, from, plan.endTs, plan.pageSize);
+  const first = (from: number): Promise<LoggedEvent[]> =>
+    fetch(from).catch((error: unknown) => {
+      const horizon = error instanceof VersionCompactedError ? error.compactedTs : null;
+      if (!started || !plan.fromHorizon || horizon === null || horizon <= from) throw error;
+      started(horizon);
+      return first(horizon); // the horizon may have moved again meanwhile
+    });
   // The next page is read while this one is delivered: Redis and the consumer work side by side,
   // and memory holds at most two pages.
-  let pending: Promise<LoggedEvent[]> | undefined = fetch(fromTs);
+  let pending: Promise<LoggedEvent[]> | undefined = first(fromTs);
   while (pending) {
     const page: LoggedEvent[] = await pending;
     pending = undefined;

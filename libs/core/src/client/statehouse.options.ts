@@ -1,5 +1,11 @@
 import type { Redis, Cluster, RedisOptions } from 'ioredis';
-import { validateInteger, validateName, validateNamespace } from '@statehouse/contract';
+import {
+  validateInteger,
+  validateName,
+  validateNamespace,
+  validateRetention,
+  type RetentionPolicy,
+} from '@statehouse/contract';
 import { ValidationError } from '@statehouse/contract';
 import type { BackgroundErrorHandler } from '../reporting/background-errors';
 import { stderrErrorHandler } from '../reporting/error-throttle';
@@ -77,6 +83,16 @@ export interface StatehouseOptions {
    * many were suppressed since the previous one. It must not throw.
    */
   onError?: BackgroundErrorHandler;
+  /**
+   * The retention policy of every namespace that has none of its own (`setRetention`). Default:
+   * none, keep everything. See `setRetention`.
+   */
+  retention?: RetentionPolicy;
+  /**
+   * How often each namespace with a retention policy is compacted by a BullMQ job (run by
+   * whichever process's worker takes it). Default 60000.
+   */
+  compactionIntervalMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -99,6 +115,8 @@ export interface ResolvedOptions {
   /** Set with `durability: 'replicated'`. */
   readonly replication: { readonly replicas: number; readonly timeoutMs: number } | undefined;
   readonly onError: BackgroundErrorHandler;
+  readonly retention: RetentionPolicy;
+  readonly compactionIntervalMs: number;
 }
 
 /** The Lua stack bounds how many operations one script can unpack. */
@@ -177,6 +195,14 @@ export function resolveOptions(options: StatehouseOptions): ResolvedOptions {
     ),
     replication: resolveReplication(options),
     onError: resolveOnError(options.onError),
+    retention:
+      options.retention === undefined ? {} : validateRetention(options.retention, 'retention'),
+    compactionIntervalMs: validateInteger(
+      option('compactionIntervalMs', 60_000),
+      'compactionIntervalMs',
+      100,
+      86_400_000,
+    ),
   };
 }
 

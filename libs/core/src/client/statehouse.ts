@@ -12,8 +12,12 @@ import {
   validateName,
   validateNamespace,
   validatePage,
+  validateRetention,
   ValidationError,
   type BeginOptions,
+  type CompactionResult,
+  type RetentionInfo,
+  type SetRetentionInput,
   type CommitOperationsInput,
   type CommitOperationsResult,
   type CommittedRecord,
@@ -53,6 +57,7 @@ import { TransactionStarter } from './transaction-starter';
 import { RecordPages, type NamespacedPage } from './record-pages';
 import { checkCommitToken, commitSent } from './sent-transactions';
 import { startEngine, stopEngine, type Engine, type EngineStats } from './engine';
+import type { CompactionStats } from './compaction';
 import type { ResolvedOptions, StatehouseOptions } from './statehouse.options';
 
 const DEFAULT_MAX_RETRIES = 5;
@@ -138,7 +143,9 @@ export class Statehouse implements StatehouseApi {
   async beginTransaction(options: BeginOptions = {}): Promise<Transaction<string | null>> {
     this.assertOpen();
     const args = validateArgs<BeginOptions>(options, 'beginTransaction');
-    return this.starter.begin(args, this.namespaceOf(args.namespace));
+    const namespace = this.namespaceOf(args.namespace);
+    this.engine.compactor.noteNamespace(namespace);
+    return this.starter.begin(args, namespace);
   }
 
   /** The limits this client enforces (its resolved options), for servers that validate with them. */
@@ -276,7 +283,9 @@ export class Statehouse implements StatehouseApi {
   async commitOperations(input: CommitOperationsInput): Promise<CommitOperationsResult> {
     this.assertOpen();
     const args = validateArgs<CommitOperationsInput>(input, 'commitOperations');
-    return commitSent(this.starter, args, this.namespaceOf(args.namespace));
+    const namespace = this.namespaceOf(args.namespace);
+    this.engine.compactor.noteNamespace(namespace);
+    return commitSent(this.starter, args, namespace);
   }
 
   /**
@@ -347,6 +356,8 @@ export class Statehouse implements StatehouseApi {
     const endTs =
       args.endTs === undefined ? Number.MAX_SAFE_INTEGER : validateInteger(args.endTs, 'endTs', 0);
     const follow = args.follow === undefined ? false : validateBoolean(args.follow, 'follow');
+    const fromHorizon =
+      args.fromHorizon === undefined ? false : validateBoolean(args.fromHorizon, 'fromHorizon');
     const plan = {
       namespace,
       agentId,
@@ -354,6 +365,7 @@ export class Statehouse implements StatehouseApi {
       endTs,
       follow,
       pageSize: this.options.replayPageSize,
+      fromHorizon,
     };
     const signal = validateSignal(args.signal);
     return abortable(
@@ -380,6 +392,44 @@ export class Statehouse implements StatehouseApi {
   async openTransactionCount(namespace?: string): Promise<number> {
     this.assertOpen();
     return this.records.openTransactionCount(this.namespaceOf(namespace));
+  }
+
+  /**
+   * Sets a namespace's retention policy (replacing the default policy for it): what its compaction
+   * removes. `maxVersionsPerKey` keeps that many versions of each record, `maxAgeMs` removes a
+   * version once the one after it is that old, `deletedRecordTtlMs` removes a deleted record
+   * whole once deleted that long ago. The latest version of every live record is never removed.
+   * No rule (`{}`): keep everything. From then on the namespace is compacted every
+   * `compactionIntervalMs` by whichever process's worker takes the job.
+   */
+  async setRetention(input: SetRetentionInput): Promise<RetentionInfo> {
+    this.assertOpen();
+    const args = validateArgs<SetRetentionInput>(input, 'setRetention');
+    const namespace = this.namespaceOf(args.namespace);
+    return this.engine.compactor.setRetention(namespace, validateRetention(args, ''));
+  }
+
+  /** The policy in force in a namespace (its own or the default), its horizon and what compaction removed. */
+  async getRetention(input: { readonly namespace?: string } = {}): Promise<RetentionInfo> {
+    this.assertOpen();
+    const args = validateArgs<{ namespace?: string }>(input, 'getRetention');
+    return this.engine.compactor.getRetention(this.namespaceOf(args.namespace));
+  }
+
+  /**
+   * Compacts a namespace now, to completion, under the policy in force (nothing without one), in
+   * bounded script calls; returns what it removed and the new horizon (`compactedTs`): reads as of
+   * an earlier commitTs and replays from one throw VersionCompactedError from then on.
+   */
+  async compact(input: { readonly namespace?: string } = {}): Promise<CompactionResult> {
+    this.assertOpen();
+    const args = validateArgs<{ namespace?: string }>(input, 'compact');
+    return this.engine.compactor.compact(this.namespaceOf(args.namespace));
+  }
+
+  /** By namespace: what this process's compactions removed and their last horizon (metrics). */
+  get compactionStats(): ReadonlyMap<string, Readonly<CompactionStats>> {
+    return this.engine.compactor.stats;
   }
 
   /** The namespace's last commitTs (0 before the first commit). */

@@ -58,7 +58,7 @@ local nowText = string.format('%d', now)
 local clock = commitClock(clockKey, logKey)
 local firstClock = clock
 local committed = false
-local pending = { state = {}, index = {}, records = {} }
+local pending = { state = {}, index = {}, records = {}, time = nowText }
 local records, expiries, finishedNow = {}, {}, {}
 
 -- Where each transaction starts in ARGV, its local id, and the records the batch writes (appends

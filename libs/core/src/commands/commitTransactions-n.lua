@@ -71,7 +71,7 @@ local nowText = string.format('%d', now)
 local clock = commitClock(clockKey, logKey)
 local firstClock = clock
 local committedIds = {}
-local pending = { state = {}, index = {}, records = {} }
+local pending = { state = {}, index = {}, records = {}, time = nowText }
 
 local function commit(txKey, token, txId, expectedSeq)
   -- Checks. Nothing below writes until every check of this transaction has passed.

@@ -16,7 +16,8 @@
   ARGV[2] the snapshot's id (a hash of its header line)
   ARGV[3] the snapshot line the step reaches (kept: a resumed import skips the lines before it)
   then, for 'begin': nothing
-        for 'commits', per commit: commitTs, txId, number of operations n, then n operations of
+        for 'commits', per commit: commitTs, txId, its time (ms; '' when the snapshot has none:
+                       then now), number of operations n, then n operations of
                        3 arguments: kind ('w' write, 'd' delete), field (agentId NUL key), value JSON
                        ('' for a delete). Versions follow from the records (exact from empty).
         for 'records', per record: field (agentId NUL key), version, commitTs, value JSON
@@ -29,6 +30,7 @@
           'finish':  { 0 }
 ]]
 --- @include "marks"
+--- @include "nowMs"
 --- @include "callInChunks"
 --- @include "applyOperations"
 --- @include "flushWrites"
@@ -87,7 +89,8 @@ if step == 'finish' then
 end
 
 local applied = 0
-local pending = { state = {}, index = {}, records = {} }
+local now = string.format('%d', nowMs())
+local pending = { state = {}, index = {}, records = {}, time = now }
 
 -- Keys that look allocated by an append (prefix + 12 digits) raise the append counter of their
 -- agent and prefix, so that a later append never reuses one.
@@ -110,9 +113,11 @@ if step == 'commits' then
   local a = 4
   local ok, err = pcall(function()
     while a <= #ARGV do
-      local ts, txId, n = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
-      local first, last = a + 3, a + 2 + 3 * n
+      local ts, txId, time, n = ARGV[a], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3])
+      local first, last = a + 4, a + 3 + 3 * n
       if tonumber(ts) > clock then
+        -- The commit keeps its time (retention's maxAgeMs measures by it).
+        pending.time = time ~= '' and time or now
         applyOperations(logKey, stateKey, indexKey, pending, ARGV, first, last, ts, txId)
         clock = tonumber(ts)
         applied = applied + 1

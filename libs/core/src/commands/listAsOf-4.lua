@@ -16,7 +16,8 @@
   ARGV[7] most records to examine in this call (bounds the work spent on records deleted by then)
 
   Returns { 0, { key1, version1, commitTs1, json1, ... }, lastExamined or false, done (1/0) }
-          { -8, key }                a version index or log entry needed was removed (COMPACTED)
+          { -8, key or false, compactedTs }  atTs is below the compaction horizon (key false), or a
+                                     version index or log entry needed was removed (COMPACTED)
           { -10, lastCommitTs }      atTs is after the namespace's last commit (FUTURE)
 ]]
 --- @include "marks"
@@ -30,6 +31,10 @@ local clock = tonumber(redis.call('GET', KEYS[4])) or 0
 if atTs > clock then
   return { -10, clock }
 end
+local horizon = tonumber(redis.call('HGET', stateKey, HORIZON_MARK)) or 0
+if atTs < horizon then
+  return { -8, false, horizon }
+end
 local members = redis.call('ZRANGEBYLEX', indexKey, ARGV[2], ARGV[3], 'LIMIT', 0, budget)
 local out, found, last = {}, 0, false
 for _, member in ipairs(members) do
@@ -37,14 +42,14 @@ for _, member in ipairs(members) do
   local record = agent .. SEPARATOR .. key
   local version, commitTs, deleted, json = versionAsOf(stateKey, record, atTs)
   if version < 0 then
-    return { -8, key }
+    return { -8, key, horizon }
   end
   last = key
   if version > 0 and not deleted then
     if withValues then
       json = json or loggedValue(logKey, commitTs, record)
       if not json then
-        return { -8, key }
+        return { -8, key, horizon }
       end
     end
     out[#out + 1] = key

@@ -181,17 +181,48 @@ export interface StatehouseCommands {
   statehouseReplayPage(
     index: string,
     log: string,
+    state: string,
     min: Buffer,
     max: Buffer,
     limit: number,
     agentPrefix: string,
-  ): Promise<Array<[number, string | null, string[]]>>;
+    startTs: number,
+  ): Promise<[ScriptCode, Array<[number, string | null, string[], string | null]> | number]>;
   statehouseGetStateAtVersion(
     state: string,
     log: string,
     versionField: string,
     recordField: string,
+    version: number,
   ): Promise<[ScriptCode, number?, string?]>;
+  statehouseStartCompaction(
+    state: string,
+    log: string,
+    clock: string,
+    maxAgeMs: number | '',
+    deletedRecordTtlMs: number | '',
+  ): Promise<[passEnd: number, ageCutoffTs: number, ttlCutoffTs: number, compactedTs: number]>;
+  statehouseCompactStep(
+    state: string,
+    log: string,
+    index: string,
+    retention: string,
+    cursor: string,
+    passEnd: number,
+    maxVersions: number,
+    ageCutoffTs: number,
+    ttlCutoffTs: number,
+    budget: number,
+  ): Promise<
+    [
+      cursor: string,
+      done: 0 | 1,
+      versionsRemoved: number,
+      entriesRemoved: number,
+      recordsRemoved: number,
+      compactedTs: number,
+    ]
+  >;
   statehouseListAgents(
     index: string,
     state: string,

@@ -3,7 +3,7 @@ import { SEPARATOR } from '../storage/marks';
 import { asError, isConnectionError } from '../reporting/background-errors';
 import type { LoggedOperation } from '../storage/record.repository';
 import { runCommand, toStorageError } from '../storage/redis-errors';
-import { parseLoggedOperation } from '../storage/stored-value';
+import { COMMIT_TIME_FIELD, parseLoggedOperation } from '../storage/stored-value';
 import type { LogSubscription } from './log-subscription';
 
 /** How long one XREAD blocks: the longest a new namespace waits when CLIENT UNBLOCK is refused. */
@@ -199,6 +199,9 @@ export class LogReader {
       if (commitTs <= log.position) continue; // re-added meanwhile: already delivered
       log.position = commitTs;
       const byAgent = new Map<string, LoggedOperation[]>();
+      // The commit's time ends the entry (COMMIT_TIME_FIELD), absent in entries logged before.
+      const time =
+        fields[fields.length - 2] === COMMIT_TIME_FIELD ? Number(fields[fields.length - 1]) : null;
       for (let i = 2; i < fields.length; i += 2) {
         const field = fields[i]!;
         const end = field.indexOf(SEPARATOR);
@@ -209,7 +212,12 @@ export class LogReader {
         operations.push({ key: field.slice(end + 1), ...parseLoggedOperation(fields[i + 1]!) });
       }
       for (const [agentId, operations] of byAgent) {
-        const event = { txId: fields[1]!, commitTs, operations };
+        const event = {
+          txId: fields[1]!,
+          commitTs,
+          operations,
+          ...(time === null ? {} : { time }),
+        };
         for (const subscription of log.agents.get(agentId)!) subscription.push(event);
       }
     }

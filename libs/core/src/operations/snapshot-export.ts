@@ -8,6 +8,7 @@ import {
 } from '@statehouse/contract';
 import type { ListingRepository } from '../storage/listing.repository';
 import { SEPARATOR } from '../storage/marks';
+import { COMMIT_TIME_FIELD } from '../storage/stored-value';
 import type { RecordRepository } from '../storage/record.repository';
 import {
   commitLine,
@@ -136,17 +137,24 @@ async function* commitLines(
     const page = await records.logPage(plan.namespace, from, atTs, LOG_PAGE);
     for (const { commitTs, txId, fields } of page) {
       const ops: string[] = [];
+      let time: number | undefined;
       for (let i = 0; i < fields.length; i += 2) {
         const field = fields[i]!;
         const cut = field.indexOf(SEPARATOR);
+        if (cut < 0) {
+          // Not a record: the commit's time (COMMIT_TIME_FIELD of applyOperations.lua).
+          if (field === COMMIT_TIME_FIELD) time = Number(fields[i + 1]);
+          continue;
+        }
         const agentId = field.slice(0, cut);
         if (!agentId.startsWith(plan.agentPrefix)) continue;
         ops.push(operationText(agentId, field.slice(cut + 1), fields[i + 1]!));
       }
       // A commit of other agents only is left out of a filtered dump; an empty commit is kept
       // in a whole one (the log and the commitTs sequence stay as they were).
-      if (ops.length === 0 && (fields.length > 0 || plan.agentPrefix !== '')) continue;
-      yield commitLine(commitTs, txId, ops);
+      const recorded = fields.length - (time === undefined ? 0 : 2);
+      if (ops.length === 0 && (recorded > 0 || plan.agentPrefix !== '')) continue;
+      yield commitLine(commitTs, txId, ops, time);
       commits++;
       versions += ops.length;
     }

@@ -55,12 +55,20 @@ export interface CommitOperationLine {
 export interface CommitLine {
   readonly commitTs: number;
   readonly txId: string;
+  /** When it committed (ms, the Redis clock); absent for commits logged before times were. */
+  readonly time?: number;
   readonly ops: CommitOperationLine[];
 }
 
 /** A commit's line from its log entry: values stay the JSON text they are stored as. */
-export function commitLine(commitTs: number, txId: string, ops: string[]): string {
-  return `{"commitTs":${commitTs},"txId":${JSON.stringify(txId)},"ops":[${ops.join(',')}]}`;
+export function commitLine(
+  commitTs: number,
+  txId: string,
+  ops: string[],
+  time: number | undefined,
+): string {
+  const at = time === undefined ? '' : `,"time":${time}`;
+  return `{"commitTs":${commitTs},"txId":${JSON.stringify(txId)}${at},"ops":[${ops.join(',')}]}`;
 }
 
 /** An operation of a commit line, from its logged form ("<version>:<json>", '' json: a delete). */
@@ -162,6 +170,9 @@ export function parseCommit(
   }
   if (typeof fields.txId !== 'string' || !Array.isArray(fields.ops)) {
     throw new SnapshotFormatError(line, 'a commit needs "txId" (a string) and "ops" (an array)');
+  }
+  if (fields.time !== undefined && !isCount(fields.time)) {
+    throw new SnapshotFormatError(line, 'a commit\'s "time" must be a whole number of ms');
   }
   for (const op of fields.ops as unknown[]) {
     if (

@@ -244,7 +244,8 @@ class SnapshotWriter {
       }
     } else {
       for (const c of batch.items) {
-        argv.push(String(c.commitTs), c.txId, String(c.ops.length));
+        argv.push(String(c.commitTs), c.txId, c.time === undefined ? '' : String(c.time));
+        argv.push(String(c.ops.length));
         for (const op of c.ops) {
           argv.push(
             op.value === null ? 'd' : 'w',

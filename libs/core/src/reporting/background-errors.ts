@@ -8,6 +8,8 @@
  * - `redis-connection`: a connection to Redis failed or was lost; ioredis reconnects, and each
  *   failed attempt of each connection is one error.
  * - `follow-reader`: the shared reader of follow-mode replays (its interrupts of a blocked read).
+ * - `compaction`: a scheduled compaction of a namespace (retention policy) failed; the next run
+ *   continues where the history stands.
  */
 export const BACKGROUND_ERROR_SOURCES = [
   'timeout-sweep',
@@ -15,6 +17,7 @@ export const BACKGROUND_ERROR_SOURCES = [
   'timeout-queue',
   'redis-connection',
   'follow-reader',
+  'compaction',
 ] as const;
 
 export type BackgroundErrorSource = (typeof BACKGROUND_ERROR_SOURCES)[number];

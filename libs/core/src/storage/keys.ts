@@ -29,7 +29,8 @@ export function namespaceOfTag(tag: string): string {
  *   <prefix>:{<tag>}:clock    string  the commit counter (last commitTs)
  *   <prefix>:{<tag>}:log      stream  one entry per commit, id `<commitTs>-0` (the history)
  *   <prefix>:{<tag>}:state    hash    record -> "<version> <commitTs> [<json>]" (latest, incl. tombstones)
- *                                     and record NUL version -> commitTs (the version index)
+ *                                     and record NUL version -> commitTs (the version index);
+ *                                     BEL -> the compaction horizon (compactedTs)
  *   <prefix>:{<tag>}:index    zset    lexicographic: live records (agentId NUL key, for listKeys and
  *                                     scanPrefix), replay entries (agentId SOH <padded commitTs>),
  *                                     records that ever existed (agentId ENQ key) and the agent
@@ -43,6 +44,8 @@ export function namespaceOfTag(tag: string): string {
  *   <prefix>:{<tag>}:finishedAt zset   the same ids -> finishedAt (their expiry, after retention)
  *   <prefix>:{<tag>}:staged   hash    the namespace's ledger of staged bytes (maxStagedBytesPerNamespace):
  *                                     open transaction id -> bytes it staged, and 'total'
+ *   <prefix>:{<tag>}:retention hash   the namespace's retention policy (maxVersionsPerKey, maxAgeMs,
+ *                                     deletedRecordTtlMs; 'explicit' once set) and compaction totals
  *   <prefix>:{<tag>}:fence    string  durability 'replicated' only: written before a WAIT that must
  *                                     cover an earlier commit (expires after the retention)
  *   <prefix>:{<tag>}:import   hash    a snapshot import into the namespace (snapshot-import.ts):
@@ -65,6 +68,7 @@ export class NamespaceKeys {
   /** The namespace's hash tag (without the braces). */
   readonly tag: string;
   readonly staged: string;
+  readonly retention: string;
   readonly import: string;
   private readonly base: string;
 
@@ -83,6 +87,7 @@ export class NamespaceKeys {
     this.finishedAt = `${this.base}finishedAt`;
     this.fence = `${this.base}fence`;
     this.staged = `${this.base}staged`;
+    this.retention = `${this.base}retention`;
     this.import = `${this.base}import`;
   }
 

@@ -81,6 +81,7 @@ describe('the marks', () => {
       APPEND_MARK: [4],
       EVER_SEPARATOR: [5],
       AGENT_MARK: [6],
+      HORIZON_MARK: [7],
       APPENDED_KEY_SEPARATOR: [9],
       APPENDED_LINE_SEPARATOR: [10],
     });

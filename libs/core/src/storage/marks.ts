@@ -45,6 +45,10 @@
  *                                                              namespace's AGENT_MARK entries are
  *                                                              complete, else 'after <agentId>' (the
  *                                                              backfill's progress); absent: not yet
+ *   HORIZON_MARK               0x07 BEL  state                 the field BEL alone -> the namespace's
+ *                                                              compaction horizon (compactedTs): reads
+ *                                                              as of an earlier commitTs and replays
+ *                                                              from one are refused
  *   APPENDED_KEY_SEPARATOR     0x09 TAB  tx hash `appended`,   "<append id> TAB <key>": the key an
  *                                        finished records      append was given at commit
  *   APPENDED_LINE_SEPARATOR    0x0A LF   the same              between two such lines
@@ -67,6 +71,7 @@ export const APPEND_COUNTER_SEPARATOR = '\u0003';
 export const APPEND_MARK = '\u0004';
 export const EVER_SEPARATOR = '\u0005';
 export const AGENT_MARK = '\u0006';
+export const HORIZON_MARK = '\u0007';
 export const APPENDED_KEY_SEPARATOR = '\u0009';
 export const APPENDED_LINE_SEPARATOR = '\u000a';
 
@@ -81,6 +86,7 @@ export const MARKS = {
   APPEND_MARK,
   EVER_SEPARATOR,
   AGENT_MARK,
+  HORIZON_MARK,
   APPENDED_KEY_SEPARATOR,
   APPENDED_LINE_SEPARATOR,
 } as const;

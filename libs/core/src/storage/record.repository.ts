@@ -28,6 +28,10 @@ export interface LoggedEvent {
   readonly txId: string;
   readonly commitTs: number;
   readonly operations: LoggedOperation[];
+  /** The compaction horizon a `fromHorizon` replay started at (its first event only). */
+  readonly horizon?: number;
+  /** When it committed: ms since the epoch on Redis' clock (absent if logged before times were). */
+  readonly time?: number;
 }
 
 /** Committed records and history in Redis: every read of the public API. Writes nothing. */
@@ -57,12 +61,13 @@ export class RecordRepository {
         keys.log,
         versionField(agentId, key, version),
         recordField(agentId, key),
+        version,
       ),
     );
     if (code === ScriptCode.VERSION_NOT_FOUND)
       throw new VersionNotFoundError(agentId, key, version);
     if (code === ScriptCode.VERSION_COMPACTED)
-      throw new VersionCompactedError(agentId, key, version);
+      throw new VersionCompactedError(agentId, key, version, Number(commitTs));
     const op = parseLoggedOperation(logged!);
     return { version: op.version, commitTs: Number(commitTs), value: op.value };
   }
@@ -94,7 +99,10 @@ export class RecordRepository {
       );
     }
     if (code === ScriptCode.VERSION_COMPACTED) {
-      throw new VersionCompactedError(agentId, key, null);
+      const horizon = Number(version);
+      throw atTs < horizon
+        ? VersionCompactedError.belowHorizon(horizon, atTs)
+        : new VersionCompactedError(agentId, key, null, horizon, atTs);
     }
     if (Number(version) === 0) return null;
     return {
@@ -144,8 +152,11 @@ export class RecordRepository {
         `must not be after the namespace's last commitTs (${String(page)})`,
       );
     }
-    if (code === ScriptCode.VERSION_COMPACTED)
-      throw new VersionCompactedError(agentId, String(page), null);
+    if (code === ScriptCode.VERSION_COMPACTED) {
+      throw page === null
+        ? VersionCompactedError.belowHorizon(Number(last), atTs)
+        : new VersionCompactedError(agentId, String(page), null, Number(last), atTs);
+    }
     const flat = page as Array<string | number>;
     const entries: Array<StoredRecord & { key: string }> = [];
     for (let i = 0; i < flat.length; i += 4) {
@@ -241,21 +252,29 @@ export class RecordRepository {
     limit: number,
   ): Promise<LoggedEvent[]> {
     const keys = this.keys(namespace);
-    const page = await this.run(undefined, () =>
+    const [code, page] = await this.run(undefined, () =>
       this.redis.statehouseReplayPage(
         keys.index,
         keys.log,
+        keys.state,
         Buffer.from(`[${agentIndexMember(agentId, startTs)}`),
         Buffer.from(`[${agentIndexMember(agentId, endTs)}`),
         limit,
         agentPrefix(agentId),
+        startTs,
       ),
     );
-    return page.map(([commitTs, txId, flat]) => ({
-      txId: txId ?? '',
-      commitTs: Number(commitTs),
-      operations: pairs(flat).map(([key, logged]) => ({ key, ...parseLoggedOperation(logged) })),
-    }));
+    if (code === ScriptCode.VERSION_COMPACTED) {
+      throw VersionCompactedError.belowHorizon(Number(page), startTs, 'replay');
+    }
+    return (page as Array<[number, string | null, string[], string | null]>).map(
+      ([commitTs, txId, flat, time]) => ({
+        txId: txId ?? '',
+        commitTs: Number(commitTs),
+        operations: pairs(flat).map(([key, logged]) => ({ key, ...parseLoggedOperation(logged) })),
+        ...(time ? { time: Number(time) } : {}),
+      }),
+    );
   }
 
   /**

@@ -29,3 +29,10 @@ export function parseLoggedOperation(logged: string): {
     value: json.length === 0 ? null : (JSON.parse(json) as JsonObject),
   };
 }
+
+/**
+ * The field of a log entry that holds its commit's time (ms on the Redis clock), after the
+ * records' fields: applyOperations.lua writes it (its local COMMIT_TIME_FIELD). It holds no NUL, so
+ * it is never taken for a record.
+ */
+export const COMMIT_TIME_FIELD = 't';

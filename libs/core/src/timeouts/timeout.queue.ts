@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import type { RetentionPolicy } from '@statehouse/contract';
 import type { Redis, Cluster } from 'ioredis';
 import { isConnectionError, type BackgroundErrorHandler } from '../reporting/background-errors';
 import { namespaceTag } from '../storage/keys';
@@ -11,6 +12,17 @@ import { namespaceTag } from '../storage/keys';
  */
 export const TIMEOUT_QUEUE_NAME = 'timeouts';
 export const SWEEP_JOB_NAME = 'sweep';
+/** The repeatable job of a namespace's compaction (retention), on the same queue and workers. */
+export const COMPACT_JOB_NAME = 'compact';
+
+export interface CompactJobData {
+  readonly namespace: string;
+  /**
+   * The default policy of the process that scheduled it, for a namespace without a policy of its
+   * own: the job carries it, so whichever process runs the job applies the same rules.
+   */
+  readonly defaultPolicy?: RetentionPolicy;
+}
 
 export interface SweepJobData {
   readonly namespace: string;
@@ -25,7 +37,7 @@ const FORGET_AFTER_MS = 60_000;
 const SCHEDULE_TIMEOUT_MS = 3000;
 
 export class TimeoutQueue {
-  private readonly queue: Queue<SweepJobData>;
+  private readonly queue: Queue<SweepJobData | CompactJobData>;
   /** Sweeps this process has scheduled, by job id; concurrent begins share one add. */
   private readonly scheduled = new Map<string, { due: number; added: Promise<void> }>();
 
@@ -35,7 +47,7 @@ export class TimeoutQueue {
     private readonly resolutionMs: number,
     onError: BackgroundErrorHandler,
   ) {
-    this.queue = new Queue<SweepJobData>(TIMEOUT_QUEUE_NAME, {
+    this.queue = new Queue<SweepJobData | CompactJobData>(TIMEOUT_QUEUE_NAME, {
       connection,
       prefix,
       // Finished jobs are removed at once and the event stream is capped: BullMQ's memory stays
@@ -72,6 +84,34 @@ export class TimeoutQueue {
       this.forgetPast(redisNow);
     }
     await entry.added;
+  }
+
+  /**
+   * Compacts `namespace` every `everyMs` from now on, on whichever process's worker takes the job
+   * (a BullMQ job scheduler: one per namespace, whoever creates it; updating it is idempotent).
+   */
+  async scheduleCompaction(
+    namespace: string,
+    everyMs: number,
+    defaultPolicy?: RetentionPolicy,
+  ): Promise<void> {
+    const data: CompactJobData = defaultPolicy ? { namespace, defaultPolicy } : { namespace };
+    await this.queue.upsertJobScheduler(
+      compactionSchedulerId(namespace),
+      { every: everyMs },
+      { name: COMPACT_JOB_NAME, data, opts: { attempts: 1 } },
+    );
+  }
+
+  /** Stops the scheduled compaction of `namespace` (true if there was one). */
+  async unscheduleCompaction(namespace: string): Promise<boolean> {
+    return this.queue.removeJobScheduler(compactionSchedulerId(namespace));
+  }
+
+  /** Whether `namespace` has a scheduled compaction, and how often (ms). */
+  async compactionSchedule(namespace: string): Promise<number | null> {
+    const scheduler = await this.queue.getJobScheduler(compactionSchedulerId(namespace));
+    return scheduler?.every ?? null;
   }
 
   /** Pending sweep jobs (for operators and tests). */
@@ -115,4 +155,9 @@ export class TimeoutQueue {
       this.scheduled.delete(jobId);
     }
   }
+}
+
+/** A job scheduler id may not hold ':' either: the namespace's tag stands for it. */
+function compactionSchedulerId(namespace: string): string {
+  return `compact~${namespaceTag(namespace)}`;
 }

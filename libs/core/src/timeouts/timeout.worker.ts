@@ -2,13 +2,23 @@ import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis, Cluster } from 'ioredis';
 import { TimeoutSweepError } from '@statehouse/contract';
 import { isConnectionError, type BackgroundErrorHandler } from '../reporting/background-errors';
-import { TIMEOUT_QUEUE_NAME, type SweepJobData } from './timeout.queue';
+import {
+  COMPACT_JOB_NAME,
+  TIMEOUT_QUEUE_NAME,
+  type CompactJobData,
+  type SweepJobData,
+} from './timeout.queue';
 
 /** Runs one sweep; `retryInMs` when the job came before its due time on the Redis clock. */
 export type SweepHandler = (data: SweepJobData) => Promise<{ retryInMs?: number }>;
 
+/** Runs a namespace's scheduled compaction (retention). */
+export type CompactHandler = (data: CompactJobData) => Promise<void>;
+
 export interface TimeoutWorkerOptions {
   readonly concurrency: number;
+  /** Runs the compaction jobs that share the queue. */
+  readonly compact: CompactHandler;
   /** Where a failed sweep and the worker's own errors are reported. */
   readonly onError: BackgroundErrorHandler;
 }
@@ -19,7 +29,7 @@ export interface TimeoutWorkerOptions {
  * any number of workers can race on one transaction.
  */
 export class TimeoutWorker {
-  private readonly worker: Worker<SweepJobData>;
+  private readonly worker: Worker<SweepJobData | CompactJobData>;
   /** The sweeps running now (close waits for them, within its grace period). */
   private readonly running = new Set<Promise<unknown>>();
 
@@ -29,10 +39,13 @@ export class TimeoutWorker {
     handler: SweepHandler,
     options: TimeoutWorkerOptions,
   ) {
-    this.worker = new Worker<SweepJobData>(
+    this.worker = new Worker<SweepJobData | CompactJobData>(
       TIMEOUT_QUEUE_NAME,
-      (job: Job<SweepJobData>, token?: string) => {
-        const sweep = this.sweep(job, token, handler, options);
+      (job: Job<SweepJobData | CompactJobData>, token?: string) => {
+        const sweep =
+          job.name === COMPACT_JOB_NAME
+            ? this.compact(job as Job<CompactJobData>, options)
+            : this.sweep(job as Job<SweepJobData>, token, handler, options);
         this.running.add(sweep);
         void sweep.finally(() => this.running.delete(sweep)).catch(() => undefined);
         return sweep;
@@ -75,6 +88,16 @@ export class TimeoutWorker {
       throw error;
     }
     if (retryInMs !== undefined) throw new DelayedError();
+  }
+
+  /** A compaction job: its failure is reported; the next scheduled run continues the work. */
+  private async compact(job: Job<CompactJobData>, options: TimeoutWorkerOptions): Promise<void> {
+    try {
+      await options.compact(job.data);
+    } catch (error) {
+      options.onError(error instanceof Error ? error : new Error(String(error)), 'compaction');
+      throw error;
+    }
   }
 
   async waitUntilReady(): Promise<void> {

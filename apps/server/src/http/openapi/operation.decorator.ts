@@ -8,6 +8,7 @@ export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 
 export const TAGS = {
   transactions: 'Begin, stage, read inside, commit, abort',
   state: 'Committed reads: records, listings, replay',
+  retention: "Retention policies and compaction: what a namespace's history keeps",
   operations: 'Probes, metrics, version, this document',
 } as const;
 

@@ -81,6 +81,13 @@ export const ReplayEvent = z
         version,
       }),
     ),
+    time: z.int().optional().meta({
+      description: 'When it committed: ms since the epoch, on Redis’ clock',
+    }),
+    horizon: z.int().optional().meta({
+      description:
+        'Only on the first event of a fromHorizon replay that started at the compaction horizon',
+    }),
   })
   .meta({ id: 'ReplayEvent', description: "One commit's operations on the agent" });
 
@@ -96,5 +103,30 @@ export const Problem = z
       examples: ['VALIDATION_FAILED', 'CONFLICT', 'TRANSACTION_TIMEOUT'],
     }),
     requestId: z.string().optional().meta({ description: 'The x-request-id of the request' }),
+    compactedTs: z.int().optional().meta({
+      description:
+        "VERSION_COMPACTED (410): the namespace's compaction horizon, the oldest commitTs still readable",
+    }),
   })
   .meta({ id: 'Problem' });
+
+/** A namespace's retention policy: each rule optional; none keeps everything. */
+export const RetentionPolicy = z
+  .object({
+    maxVersionsPerKey: z.int().min(1).optional().meta({ description: 'Versions kept per record' }),
+    maxAgeMs: z
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: 'A version goes once the version after it is this old (ms)' }),
+    deletedRecordTtlMs: z
+      .int()
+      .min(0)
+      .optional()
+      .meta({ description: 'A deleted record goes whole once deleted this long ago (ms)' }),
+  })
+  .meta({ id: 'RetentionPolicy' });
+
+export const CompactionCounts = z
+  .object({ versions: z.int(), logEntries: z.int(), deletedRecords: z.int() })
+  .meta({ id: 'CompactionCounts', description: 'What compaction removed' });

@@ -8,7 +8,8 @@
 -- 'a' append), field (agentId NUL key; for an append agentId NUL prefix NUL append id), value JSON
 -- ('' for a delete). commitBuffered passes its ARGV as it came.
 --
--- pending = { state = HSET arguments, index = ZADD arguments, records = field -> stored record }:
+-- pending = { state = HSET arguments, index = ZADD arguments, records = field -> stored record,
+-- time = the batch's Redis time in ms, a string }:
 -- `records` is the records hash as this batch knows it (false: no such record): what it read
 -- (here, or ahead of time by commitBuffered) and what it wrote and has not flushed. Only the
 -- fields it does not hold are read from Redis (checkConditions reads it too). Only the index entries of records that come into
@@ -24,9 +25,11 @@
 -- Every number that goes into a string or a command is made a string once, by string.format('%d'):
 -- Lua turns a number into a string (a concatenation, a command's argument) with a floating-point
 -- printf, measured (callgrind) at an eighth of the whole commit's instructions.
+local COMMIT_TIME_FIELD = 't'
+
 local function applyOperations(logKey, stateKey, indexKey, pending, ops, first, last, ts, txId)
   if last < first then
-    redis.call('XADD', logKey, ts .. '-0', 'tx', txId)
+    redis.call('XADD', logKey, ts .. '-0', 'tx', txId, COMMIT_TIME_FIELD, pending.time)
     return ''
   end
   -- Keys of the appends (counters read here, written after the log append): `fields` holds every
@@ -128,6 +131,9 @@ local function applyOperations(logKey, stateKey, indexKey, pending, ops, first, 
       x = x + 4
     end
   end
+  -- The commit's time (ms, Redis clock) ends the entry: retention's maxAgeMs measures by it. Its
+  -- field holds no NUL, so no reader takes it for a record.
+  logEntry[e + 1], logEntry[e + 2] = COMMIT_TIME_FIELD, pending.time
   local logged = redis.pcall('XADD', logKey, ts .. '-0', unpack(logEntry))
   if type(logged) == 'table' and logged.err then
     for i = s, stateMark + 1, -1 do

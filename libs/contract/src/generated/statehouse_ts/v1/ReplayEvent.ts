@@ -8,10 +8,18 @@ export interface ReplayEvent {
   'txn_id'?: (string);
   'commit_ts'?: (number | string | Long);
   'operations'?: (_statehouse_ts_v1_ReplayOperation)[];
+  'horizon'?: (number | string | Long);
+  'time_ms'?: (number | string | Long);
+  '_horizon'?: "horizon";
+  '_time_ms'?: "time_ms";
 }
 
 export interface ReplayEvent__Output {
   'txn_id'?: (string);
   'commit_ts'?: (number);
   'operations'?: (_statehouse_ts_v1_ReplayOperation__Output)[];
+  'horizon'?: (number);
+  'time_ms'?: (number);
+  '_horizon'?: "horizon";
+  '_time_ms'?: "time_ms";
 }

@@ -9,6 +9,7 @@ export interface ReplayRequest {
   'start_ts'?: (number | string | Long);
   'end_ts'?: (number | string | Long);
   'follow'?: (boolean);
+  'from_horizon'?: (boolean);
   '_start_ts'?: "start_ts";
   '_end_ts'?: "end_ts";
 }
@@ -19,6 +20,7 @@ export interface ReplayRequest__Output {
   'start_ts'?: (number);
   'end_ts'?: (number);
   'follow'?: (boolean);
+  'from_horizon'?: (boolean);
   '_start_ts'?: "start_ts";
   '_end_ts'?: "end_ts";
 }

@@ -9,6 +9,7 @@ import type { BeginTransactionRequest as _statehouse_ts_v1_BeginTransactionReque
 import type { BeginTransactionResponse as _statehouse_ts_v1_BeginTransactionResponse, BeginTransactionResponse__Output as _statehouse_ts_v1_BeginTransactionResponse__Output } from '../../statehouse_ts/v1/BeginTransactionResponse';
 import type { CommitOperationsRequest as _statehouse_ts_v1_CommitOperationsRequest, CommitOperationsRequest__Output as _statehouse_ts_v1_CommitOperationsRequest__Output } from '../../statehouse_ts/v1/CommitOperationsRequest';
 import type { CommitResponse as _statehouse_ts_v1_CommitResponse, CommitResponse__Output as _statehouse_ts_v1_CommitResponse__Output } from '../../statehouse_ts/v1/CommitResponse';
+import type { CompactionResult as _statehouse_ts_v1_CompactionResult, CompactionResult__Output as _statehouse_ts_v1_CompactionResult__Output } from '../../statehouse_ts/v1/CompactionResult';
 import type { DeleteRequest as _statehouse_ts_v1_DeleteRequest, DeleteRequest__Output as _statehouse_ts_v1_DeleteRequest__Output } from '../../statehouse_ts/v1/DeleteRequest';
 import type { Empty as _statehouse_ts_v1_Empty, Empty__Output as _statehouse_ts_v1_Empty__Output } from '../../statehouse_ts/v1/Empty';
 import type { ExportSnapshotRequest as _statehouse_ts_v1_ExportSnapshotRequest, ExportSnapshotRequest__Output as _statehouse_ts_v1_ExportSnapshotRequest__Output } from '../../statehouse_ts/v1/ExportSnapshotRequest';
@@ -26,7 +27,9 @@ import type { NamespaceRequest as _statehouse_ts_v1_NamespaceRequest, NamespaceR
 import type { ReadResult as _statehouse_ts_v1_ReadResult, ReadResult__Output as _statehouse_ts_v1_ReadResult__Output } from '../../statehouse_ts/v1/ReadResult';
 import type { ReplayEvent as _statehouse_ts_v1_ReplayEvent, ReplayEvent__Output as _statehouse_ts_v1_ReplayEvent__Output } from '../../statehouse_ts/v1/ReplayEvent';
 import type { ReplayRequest as _statehouse_ts_v1_ReplayRequest, ReplayRequest__Output as _statehouse_ts_v1_ReplayRequest__Output } from '../../statehouse_ts/v1/ReplayRequest';
+import type { RetentionInfo as _statehouse_ts_v1_RetentionInfo, RetentionInfo__Output as _statehouse_ts_v1_RetentionInfo__Output } from '../../statehouse_ts/v1/RetentionInfo';
 import type { ScanPrefixResponse as _statehouse_ts_v1_ScanPrefixResponse, ScanPrefixResponse__Output as _statehouse_ts_v1_ScanPrefixResponse__Output } from '../../statehouse_ts/v1/ScanPrefixResponse';
+import type { SetRetentionRequest as _statehouse_ts_v1_SetRetentionRequest, SetRetentionRequest__Output as _statehouse_ts_v1_SetRetentionRequest__Output } from '../../statehouse_ts/v1/SetRetentionRequest';
 import type { SnapshotLine as _statehouse_ts_v1_SnapshotLine, SnapshotLine__Output as _statehouse_ts_v1_SnapshotLine__Output } from '../../statehouse_ts/v1/SnapshotLine';
 import type { StateResult as _statehouse_ts_v1_StateResult, StateResult__Output as _statehouse_ts_v1_StateResult__Output } from '../../statehouse_ts/v1/StateResult';
 import type { TransactionDescription as _statehouse_ts_v1_TransactionDescription, TransactionDescription__Output as _statehouse_ts_v1_TransactionDescription__Output } from '../../statehouse_ts/v1/TransactionDescription';
@@ -80,6 +83,15 @@ export interface StatehouseExtServiceClient extends grpc.Client {
   commitOperations(argument: _statehouse_ts_v1_CommitOperationsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_CommitResponse__Output>): grpc.ClientUnaryCall;
   commitOperations(argument: _statehouse_ts_v1_CommitOperationsRequest, callback: grpc.requestCallback<_statehouse_ts_v1_CommitResponse__Output>): grpc.ClientUnaryCall;
   
+  Compact(argument: _statehouse_ts_v1_NamespaceRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_CompactionResult__Output>): grpc.ClientUnaryCall;
+  Compact(argument: _statehouse_ts_v1_NamespaceRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_CompactionResult__Output>): grpc.ClientUnaryCall;
+  Compact(argument: _statehouse_ts_v1_NamespaceRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_CompactionResult__Output>): grpc.ClientUnaryCall;
+  Compact(argument: _statehouse_ts_v1_NamespaceRequest, callback: grpc.requestCallback<_statehouse_ts_v1_CompactionResult__Output>): grpc.ClientUnaryCall;
+  compact(argument: _statehouse_ts_v1_NamespaceRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_CompactionResult__Output>): grpc.ClientUnaryCall;
+  compact(argument: _statehouse_ts_v1_NamespaceRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_CompactionResult__Output>): grpc.ClientUnaryCall;
+  compact(argument: _statehouse_ts_v1_NamespaceRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_CompactionResult__Output>): grpc.ClientUnaryCall;
+  compact(argument: _statehouse_ts_v1_NamespaceRequest, callback: grpc.requestCallback<_statehouse_ts_v1_CompactionResult__Output>): grpc.ClientUnaryCall;
+  
   Delete(argument: _statehouse_ts_v1_DeleteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_Empty__Output>): grpc.ClientUnaryCall;
   Delete(argument: _statehouse_ts_v1_DeleteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_Empty__Output>): grpc.ClientUnaryCall;
   Delete(argument: _statehouse_ts_v1_DeleteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_Empty__Output>): grpc.ClientUnaryCall;
@@ -111,6 +123,15 @@ export interface StatehouseExtServiceClient extends grpc.Client {
   get(argument: _statehouse_ts_v1_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_ReadResult__Output>): grpc.ClientUnaryCall;
   get(argument: _statehouse_ts_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ReadResult__Output>): grpc.ClientUnaryCall;
   get(argument: _statehouse_ts_v1_GetRequest, callback: grpc.requestCallback<_statehouse_ts_v1_ReadResult__Output>): grpc.ClientUnaryCall;
+  
+  GetRetention(argument: _statehouse_ts_v1_NamespaceRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_RetentionInfo__Output>): grpc.ClientUnaryCall;
+  GetRetention(argument: _statehouse_ts_v1_NamespaceRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_RetentionInfo__Output>): grpc.ClientUnaryCall;
+  GetRetention(argument: _statehouse_ts_v1_NamespaceRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_RetentionInfo__Output>): grpc.ClientUnaryCall;
+  GetRetention(argument: _statehouse_ts_v1_NamespaceRequest, callback: grpc.requestCallback<_statehouse_ts_v1_RetentionInfo__Output>): grpc.ClientUnaryCall;
+  getRetention(argument: _statehouse_ts_v1_NamespaceRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_RetentionInfo__Output>): grpc.ClientUnaryCall;
+  getRetention(argument: _statehouse_ts_v1_NamespaceRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_RetentionInfo__Output>): grpc.ClientUnaryCall;
+  getRetention(argument: _statehouse_ts_v1_NamespaceRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_RetentionInfo__Output>): grpc.ClientUnaryCall;
+  getRetention(argument: _statehouse_ts_v1_NamespaceRequest, callback: grpc.requestCallback<_statehouse_ts_v1_RetentionInfo__Output>): grpc.ClientUnaryCall;
   
   GetState(argument: _statehouse_ts_v1_GetStateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_StateResult__Output>): grpc.ClientUnaryCall;
   GetState(argument: _statehouse_ts_v1_GetStateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_StateResult__Output>): grpc.ClientUnaryCall;
@@ -189,6 +210,15 @@ export interface StatehouseExtServiceClient extends grpc.Client {
   scanPrefix(argument: _statehouse_ts_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ScanPrefixResponse__Output>): grpc.ClientUnaryCall;
   scanPrefix(argument: _statehouse_ts_v1_ListRequest, callback: grpc.requestCallback<_statehouse_ts_v1_ScanPrefixResponse__Output>): grpc.ClientUnaryCall;
   
+  SetRetention(argument: _statehouse_ts_v1_SetRetentionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_RetentionInfo__Output>): grpc.ClientUnaryCall;
+  SetRetention(argument: _statehouse_ts_v1_SetRetentionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_RetentionInfo__Output>): grpc.ClientUnaryCall;
+  SetRetention(argument: _statehouse_ts_v1_SetRetentionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_RetentionInfo__Output>): grpc.ClientUnaryCall;
+  SetRetention(argument: _statehouse_ts_v1_SetRetentionRequest, callback: grpc.requestCallback<_statehouse_ts_v1_RetentionInfo__Output>): grpc.ClientUnaryCall;
+  setRetention(argument: _statehouse_ts_v1_SetRetentionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_RetentionInfo__Output>): grpc.ClientUnaryCall;
+  setRetention(argument: _statehouse_ts_v1_SetRetentionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_RetentionInfo__Output>): grpc.ClientUnaryCall;
+  setRetention(argument: _statehouse_ts_v1_SetRetentionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_RetentionInfo__Output>): grpc.ClientUnaryCall;
+  setRetention(argument: _statehouse_ts_v1_SetRetentionRequest, callback: grpc.requestCallback<_statehouse_ts_v1_RetentionInfo__Output>): grpc.ClientUnaryCall;
+  
   Write(argument: _statehouse_ts_v1_WriteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_Empty__Output>): grpc.ClientUnaryCall;
   Write(argument: _statehouse_ts_v1_WriteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_Empty__Output>): grpc.ClientUnaryCall;
   Write(argument: _statehouse_ts_v1_WriteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_Empty__Output>): grpc.ClientUnaryCall;
@@ -211,6 +241,8 @@ export interface StatehouseExtServiceHandlers extends grpc.UntypedServiceImpleme
   
   CommitOperations: grpc.handleUnaryCall<_statehouse_ts_v1_CommitOperationsRequest__Output, _statehouse_ts_v1_CommitResponse>;
   
+  Compact: grpc.handleUnaryCall<_statehouse_ts_v1_NamespaceRequest__Output, _statehouse_ts_v1_CompactionResult>;
+  
   Delete: grpc.handleUnaryCall<_statehouse_ts_v1_DeleteRequest__Output, _statehouse_ts_v1_Empty>;
   
   DescribeTransaction: grpc.handleUnaryCall<_statehouse_ts_v1_TransactionRequest__Output, _statehouse_ts_v1_TransactionDescription>;
@@ -218,6 +250,8 @@ export interface StatehouseExtServiceHandlers extends grpc.UntypedServiceImpleme
   ExportSnapshot: grpc.handleServerStreamingCall<_statehouse_ts_v1_ExportSnapshotRequest__Output, _statehouse_ts_v1_SnapshotLine>;
   
   Get: grpc.handleUnaryCall<_statehouse_ts_v1_GetRequest__Output, _statehouse_ts_v1_ReadResult>;
+  
+  GetRetention: grpc.handleUnaryCall<_statehouse_ts_v1_NamespaceRequest__Output, _statehouse_ts_v1_RetentionInfo>;
   
   GetState: grpc.handleUnaryCall<_statehouse_ts_v1_GetStateRequest__Output, _statehouse_ts_v1_StateResult>;
   
@@ -237,6 +271,8 @@ export interface StatehouseExtServiceHandlers extends grpc.UntypedServiceImpleme
   
   ScanPrefix: grpc.handleUnaryCall<_statehouse_ts_v1_ListRequest__Output, _statehouse_ts_v1_ScanPrefixResponse>;
   
+  SetRetention: grpc.handleUnaryCall<_statehouse_ts_v1_SetRetentionRequest__Output, _statehouse_ts_v1_RetentionInfo>;
+  
   Write: grpc.handleUnaryCall<_statehouse_ts_v1_WriteRequest__Output, _statehouse_ts_v1_Empty>;
   
 }
@@ -247,10 +283,12 @@ export interface StatehouseExtServiceDefinition extends grpc.ServiceDefinition {
   BeginTransaction: MethodDefinition<_statehouse_ts_v1_BeginTransactionRequest, _statehouse_ts_v1_BeginTransactionResponse, _statehouse_ts_v1_BeginTransactionRequest__Output, _statehouse_ts_v1_BeginTransactionResponse__Output>
   Commit: MethodDefinition<_statehouse_ts_v1_TransactionRequest, _statehouse_ts_v1_CommitResponse, _statehouse_ts_v1_TransactionRequest__Output, _statehouse_ts_v1_CommitResponse__Output>
   CommitOperations: MethodDefinition<_statehouse_ts_v1_CommitOperationsRequest, _statehouse_ts_v1_CommitResponse, _statehouse_ts_v1_CommitOperationsRequest__Output, _statehouse_ts_v1_CommitResponse__Output>
+  Compact: MethodDefinition<_statehouse_ts_v1_NamespaceRequest, _statehouse_ts_v1_CompactionResult, _statehouse_ts_v1_NamespaceRequest__Output, _statehouse_ts_v1_CompactionResult__Output>
   Delete: MethodDefinition<_statehouse_ts_v1_DeleteRequest, _statehouse_ts_v1_Empty, _statehouse_ts_v1_DeleteRequest__Output, _statehouse_ts_v1_Empty__Output>
   DescribeTransaction: MethodDefinition<_statehouse_ts_v1_TransactionRequest, _statehouse_ts_v1_TransactionDescription, _statehouse_ts_v1_TransactionRequest__Output, _statehouse_ts_v1_TransactionDescription__Output>
   ExportSnapshot: MethodDefinition<_statehouse_ts_v1_ExportSnapshotRequest, _statehouse_ts_v1_SnapshotLine, _statehouse_ts_v1_ExportSnapshotRequest__Output, _statehouse_ts_v1_SnapshotLine__Output>
   Get: MethodDefinition<_statehouse_ts_v1_GetRequest, _statehouse_ts_v1_ReadResult, _statehouse_ts_v1_GetRequest__Output, _statehouse_ts_v1_ReadResult__Output>
+  GetRetention: MethodDefinition<_statehouse_ts_v1_NamespaceRequest, _statehouse_ts_v1_RetentionInfo, _statehouse_ts_v1_NamespaceRequest__Output, _statehouse_ts_v1_RetentionInfo__Output>
   GetState: MethodDefinition<_statehouse_ts_v1_GetStateRequest, _statehouse_ts_v1_StateResult, _statehouse_ts_v1_GetStateRequest__Output, _statehouse_ts_v1_StateResult__Output>
   ImportSnapshot: MethodDefinition<_statehouse_ts_v1_ImportSnapshotRequest, _statehouse_ts_v1_ImportSummary, _statehouse_ts_v1_ImportSnapshotRequest__Output, _statehouse_ts_v1_ImportSummary__Output>
   LastCommitTs: MethodDefinition<_statehouse_ts_v1_NamespaceRequest, _statehouse_ts_v1_LastCommitTsResponse, _statehouse_ts_v1_NamespaceRequest__Output, _statehouse_ts_v1_LastCommitTsResponse__Output>
@@ -260,5 +298,6 @@ export interface StatehouseExtServiceDefinition extends grpc.ServiceDefinition {
   ListNamespaces: MethodDefinition<_statehouse_ts_v1_Empty, _statehouse_ts_v1_ListNamespacesResponse, _statehouse_ts_v1_Empty__Output, _statehouse_ts_v1_ListNamespacesResponse__Output>
   Replay: MethodDefinition<_statehouse_ts_v1_ReplayRequest, _statehouse_ts_v1_ReplayEvent, _statehouse_ts_v1_ReplayRequest__Output, _statehouse_ts_v1_ReplayEvent__Output>
   ScanPrefix: MethodDefinition<_statehouse_ts_v1_ListRequest, _statehouse_ts_v1_ScanPrefixResponse, _statehouse_ts_v1_ListRequest__Output, _statehouse_ts_v1_ScanPrefixResponse__Output>
+  SetRetention: MethodDefinition<_statehouse_ts_v1_SetRetentionRequest, _statehouse_ts_v1_RetentionInfo, _statehouse_ts_v1_SetRetentionRequest__Output, _statehouse_ts_v1_RetentionInfo__Output>
   Write: MethodDefinition<_statehouse_ts_v1_WriteRequest, _statehouse_ts_v1_Empty, _statehouse_ts_v1_WriteRequest__Output, _statehouse_ts_v1_Empty__Output>
 }
