@@ -9,7 +9,9 @@
 //                    commits with and without a retention policy, about 5 minutes;
 //                    BENCH_RETENTION_COMMITS=200000 for a shorter run), langgraph (LangGraph
 //                    checkpoint savers: ours, MemorySaver and PostgresSaver on a local
-//                    PostgreSQL it starts itself, about 3 minutes)
+//                    PostgreSQL it starts itself, about 3 minutes), dump (statehousectl dump
+//                    and restore of 1,000,000 records; BENCH_DUMP_RECORDS for fewer,
+//                    BENCH_DUMP_HISTORY=1 for dump --history)
 // Exits 0 whether or not the targets are met (it is a measurement); 1 only if it cannot run.
 import os from 'node:os';
 import { BenchRedis } from './redis-env';
@@ -20,6 +22,7 @@ import { peersTables } from './summary-peers';
 import { runBaseline } from './scenarios/baseline';
 import { runLangGraph } from './scenarios/langgraph';
 import { runCluster } from './scenarios/cluster';
+import { dumpRecordsFromEnv, runDump } from './scenarios/dump';
 import { runMemory } from './scenarios/memory';
 import { runMemoryHistory } from './scenarios/memory-history';
 import { runPeers } from './scenarios/peers';
@@ -51,10 +54,11 @@ const SCENARIOS = [
   'server-calls',
   'retention',
   'langgraph',
+  'dump',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** Run only when named with --only. */
-const OPT_IN: readonly Scenario[] = ['peers', 'server-calls', 'retention', 'langgraph'];
+const OPT_IN: readonly Scenario[] = ['peers', 'server-calls', 'retention', 'langgraph', 'dump'];
 
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
@@ -262,6 +266,32 @@ async function main(): Promise<void> {
       ),
     );
     for (const problem of results.langgraph?.problems ?? []) errors.push(`langgraph: ${problem}`);
+    await step('dump', 'dump', () =>
+      runDump(
+        env,
+        {
+          records: dumpRecordsFromEnv(1_000_000),
+          writesPerTransaction: 100,
+          fillConcurrency: 16,
+          valueBytes: 100,
+          maxFillMs: 300_000,
+          history: process.env.BENCH_DUMP_HISTORY === '1',
+        },
+        log,
+      ),
+    );
+    for (const run of [results.dump?.dump, results.dump?.restore]) {
+      if (run && run.exitCode !== 0)
+        errors.push(`dump: statehousectl ${run.command} exited ${run.exitCode}: ${run.stderr}`);
+      else if (
+        run &&
+        run.records !== results.dump?.records &&
+        !(run.command === 'dump' && results.dump?.history) // a history dump has no record lines
+      )
+        errors.push(
+          `dump: statehousectl ${run.command} reported ${run.records} records of ${results.dump?.records}`,
+        );
+    }
   } finally {
     await env.close(log).catch((error) => errors.push(`cleanup: ${describeError(error)}`));
   }

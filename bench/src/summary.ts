@@ -14,6 +14,8 @@ import { serverCallsNotes, serverCallsRows } from './summary-server-calls';
 import type { ServerCallsResult } from './scenarios/server-calls';
 import type { RetentionResult } from './scenarios/retention';
 import { retentionNotes, retentionRows } from './summary-retention';
+import type { DumpBenchResult } from './scenarios/dump';
+import { dumpNotes, dumpRows } from './summary-dump';
 
 /** Results of the scenarios run; the scale-out ones (i)–(k) are in ScaleOutResults, (l) in PeersResults. */
 export interface Results extends ScaleOutResults, PeersResults, LangGraphResults {
@@ -30,6 +32,7 @@ export interface Results extends ScaleOutResults, PeersResults, LangGraphResults
   server?: ServerBenchResult;
   serverCalls?: ServerCallsResult;
   retention?: RetentionResult;
+  dump?: DumpBenchResult;
 }
 
 export const TARGETS = {
@@ -190,9 +193,14 @@ export function buildRows(r: Results): Row[] {
   return rows;
 }
 
-/** The rows of the opt-in scenarios (server-calls, langgraph): alone when only they ran. */
+/** The rows of the opt-in scenarios (server-calls, langgraph, retention, dump): alone when only they ran. */
 export function optInRows(r: Results): Row[] {
-  return [...serverCallsRows(r.serverCalls), ...langgraphRows(r), ...retentionRows(r.retention)];
+  return [
+    ...serverCallsRows(r.serverCalls),
+    ...langgraphRows(r),
+    ...retentionRows(r.retention),
+    ...dumpRows(r.dump),
+  ];
 }
 
 export function buildNotes(r: Results): string[] {
@@ -258,6 +266,7 @@ export function buildNotes(r: Results): string[] {
   notes.push(...scaleOutNotes(r), ...peersNotes(r));
   notes.push(...serverCallsNotes(r.serverCalls), ...langgraphNotes(r));
   notes.push(...retentionNotes(r.retention));
+  notes.push(...dumpNotes(r.dump));
   return notes;
 }
 
