@@ -63,6 +63,7 @@ describe('a buffered transaction', () => {
       {
         txId: tx.id,
         commitTs,
+        time: expect.any(Number),
         operations: [
           { key: 'k1', value: { n: 1 }, version: 1 },
           { key: 'k2', value: null, version: 1 },

@@ -115,6 +115,7 @@ describe('processes racing on one transaction', () => {
       {
         txId: tx.id,
         commitTs,
+        time: expect.any(Number),
         operations: [
           { key: 'from-second', value: { by: 2 }, version: 1 },
           { key: 'from-first', value: null, version: 1 },

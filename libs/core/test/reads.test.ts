@@ -227,6 +227,7 @@ describe('replay', () => {
     expect(all[3]).toEqual({
       txId: expect.stringContaining(`${client.namespace}~`),
       commitTs: 4,
+      time: expect.any(Number),
       operations: [{ key: 'k1', value: { i: 4 }, version: 2 }],
     });
     const bounded = await collect(client.replay({ agentId: 'a', startTs: 3, endTs: 7 }));

@@ -173,7 +173,12 @@ describe('replay and the horizon', () => {
     // From the horizon on, no flag is needed, and no event says "horizon".
     const plain = await collect(other.replay({ agentId: 'r', startTs: compactedTs }));
     expect(plain).toEqual([
-      { txId: events[0]!.txId, commitTs: stamps[3], operations: events[0]!.operations },
+      {
+        txId: events[0]!.txId,
+        commitTs: stamps[3],
+        operations: events[0]!.operations,
+        time: events[0]!.time,
+      },
     ]);
   });
 });

@@ -59,6 +59,7 @@ describe('seed examples', () => {
     expect(events[1]).toEqual({
       txId: tx.id,
       commitTs,
+      time: expect.any(Number), // when it committed (ms, Redis' clock)
       operations: [
         { key: 'plan', value: { steps: ['a', 'b'] }, version: 1 },
         { key: 'step:1', value: { done: true, n: 7 }, version: 1 },
