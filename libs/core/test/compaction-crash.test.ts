@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
@@ -74,6 +75,34 @@ async function expectConsistent(client: Statehouse, byKey: Map<string, number[]>
   expect(events.map((e) => e.commitTs)).toEqual(want);
 }
 
+/**
+ * A TCP proxy to Redis that holds each request `delayMs` before passing it on: the compacting
+ * process's steps then take long enough that it is surely killed half-way, on a fast machine too.
+ */
+async function slowProxy(redisUrl: string, delayMs: number) {
+  const target = new URL(redisUrl);
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    sockets.add(client).add(upstream);
+    client.on('data', (chunk) => setTimeout(() => upstream.write(chunk), delayMs));
+    upstream.on('data', (chunk) => client.write(chunk));
+    const end = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    for (const socket of [client, upstream]) socket.on('close', end).on('error', end);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((done) => server.close(done));
+    },
+  };
+}
+
 async function expectFullyCompacted(client: Statehouse, byKey: Map<string, number[]>) {
   const info = await client.getRetention();
   expect(info.removed.versions).toBe(COMMITS - KEYS);
@@ -95,8 +124,9 @@ it('a compaction process killed with SIGKILL mid-pass leaves the namespace consi
   await client.setRetention({ maxVersionsPerKey: 1 });
   const byKey = await fillHistory(client);
 
+  const proxy = await slowProxy(redisUrl(), 5);
   const child = spawn(process.execPath, [CHILD], {
-    env: { ...process.env, REDIS_URL: redisUrl(), STATEHOUSE_NAMESPACE: client.namespace },
+    env: { ...process.env, REDIS_URL: proxy.url, STATEHOUSE_NAMESPACE: client.namespace },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<NodeJS.Signals | null>((done) =>
@@ -110,6 +140,7 @@ it('a compaction process killed with SIGKILL mid-pass leaves the namespace consi
   while ((await client.getRetention()).removed.versions === 0) await sleep(1);
   child.kill('SIGKILL');
   expect(await exited).toBe('SIGKILL');
+  await proxy.close();
 
   const partial = (await client.getRetention()).removed.versions;
   expect(partial).toBeGreaterThan(0);

@@ -46,13 +46,18 @@ export async function openPage(browser: Browser): Promise<WatchedPage> {
 
 /** The text of the first element matching the selector, once it holds `expected`. */
 export async function waitForText(page: Page, selector: string, expected: string): Promise<string> {
-  await page.waitForFunction(
-    (sel, text) => document.querySelector(sel)?.textContent?.includes(text) ?? false,
+  // The text is read in the same check that finds it: a page re-rendering between a wait and a
+  // second lookup could have removed the element meanwhile.
+  const found = await page.waitForFunction(
+    (sel, text) => {
+      const content = document.querySelector(sel)?.textContent ?? '';
+      return content.includes(text) ? content : false;
+    },
     {},
     selector,
     expected,
   );
-  return page.$eval(selector, (element) => element.textContent ?? '');
+  return (await found.jsonValue()) as string;
 }
 
 /** Clicks the link whose text is exactly `text` (inside `within`), once it is there. */

@@ -72,11 +72,13 @@ it('walks namespace → agent → key, reads a value, diffs two versions, reads 
   // Prefix search: "planner" finds planner and planner-b, not summarizer.
   await page.type('input[name=prefix]', 'planner');
   await page.click('form.inline button[type=submit]');
-  await page.waitForFunction(() => !document.body.textContent.includes('summarizer'));
-  const agents = await page.$$eval('#agents tbody td:first-child', (cells) =>
-    cells.map((cell) => cell.textContent),
-  );
-  expect(agents).toEqual(['planner', 'planner-b']);
+  // The filtered page, once rendered (not the empty table of the moment it loads).
+  const filtered = await page.waitForFunction(() => {
+    const cells = [...document.querySelectorAll('#agents tbody td:first-child')];
+    const names = cells.map((cell) => cell.textContent);
+    return names.length > 0 && !names.includes('summarizer') ? names : false;
+  });
+  expect(await filtered.jsonValue()).toEqual(['planner', 'planner-b']);
 
   await clickLink(page, 'planner');
   const keys = await waitForText(page, '#keys', 'plan');
