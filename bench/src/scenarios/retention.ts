@@ -76,7 +76,11 @@ export async function runRetention(
   const withoutPolicy = env.namespace('retention-none');
   // The writer has no worker; a second client's worker runs the scheduled compactions, as another
   // replica would.
-  const writer = await env.connect(withPolicy, { timeoutWorker: false });
+  // The process that sets a policy sets its schedule (compactionIntervalMs): the writer sets it.
+  const writer = await env.connect(withPolicy, {
+    timeoutWorker: false,
+    compactionIntervalMs: options.compactionIntervalMs,
+  });
   const compactor = await env.connect(withPolicy, {
     compactionIntervalMs: options.compactionIntervalMs,
   });
