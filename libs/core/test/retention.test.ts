@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   ValidationError,
   VersionCompactedError,
@@ -18,8 +19,22 @@ import {
 
 let client: Statehouse;
 
+/**
+ * A client with no worker whose namespace's compaction jobs go to a queue of its own. Setting a
+ * policy schedules the namespace's compaction with its first run at once, taken by any worker on
+ * the same queue (other test files' processes share this Redis): these tests check what their
+ * own compact() call removes, so no other process may compact their namespaces meanwhile.
+ */
+function isolatedClient(options: Parameters<typeof connectClient>[0] = {}): Promise<Statehouse> {
+  return connectClient({
+    timeoutWorker: false,
+    queuePrefix: `{retention-test-${randomBytes(4).toString('hex')}}`,
+    ...options,
+  });
+}
+
 beforeAll(async () => {
-  client = await connectClient({ timeoutWorker: false });
+  client = await isolatedClient();
 });
 
 afterAll(closeClients);
@@ -156,7 +171,7 @@ describe('compact with maxVersionsPerKey', () => {
 
 describe('replay and the horizon', () => {
   it('refuses a replay starting below the horizon, and fromHorizon starts at it and says so', async () => {
-    const other = await connectClient({ timeoutWorker: false });
+    const other = await isolatedClient();
     await other.setRetention({ maxVersionsPerKey: 1 });
     const stamps = await writeVersions('r', 'k', 4, other);
     const { compactedTs } = await other.compact();
@@ -185,7 +200,7 @@ describe('replay and the horizon', () => {
 
 describe('deletedRecordTtlMs', () => {
   it('removes a deleted record whole once its tombstone is older than the TTL', async () => {
-    const c = await connectClient({ timeoutWorker: false });
+    const c = await isolatedClient();
     await c.setRetention({ deletedRecordTtlMs: 300 });
     await commit(c, (tx) => tx.write({ agentId: 'd', key: 'gone', value: { v: 1 } }));
     await commit(c, (tx) => tx.write({ agentId: 'd', key: 'gone', value: { v: 2 } }));
@@ -212,7 +227,7 @@ describe('deletedRecordTtlMs', () => {
 
 describe('maxAgeMs', () => {
   it('removes a version once the version after it is older than maxAgeMs', async () => {
-    const c = await connectClient({ timeoutWorker: false });
+    const c = await isolatedClient();
     await c.setRetention({ maxAgeMs: 400 });
     const old = [];
     for (let i = 1; i <= 3; i++) {
@@ -283,7 +298,7 @@ describe('a follower that falls behind the horizon', () => {
   it('gets VersionCompactedError, never a gap', async () => {
     // A queue of one event: a follower that does not read overflows and must catch up from the
     // history, which compaction removes meanwhile.
-    const c = await connectClient({ timeoutWorker: false, replayPageSize: 1 });
+    const c = await isolatedClient({ replayPageSize: 1 });
     await c.setRetention({ maxVersionsPerKey: 1 });
     const first = await commit(c, (tx) => tx.write({ agentId: 'f', key: 'k', value: { n: 0 } }));
     const iterator = c

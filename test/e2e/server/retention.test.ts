@@ -19,10 +19,14 @@ let client: StatehouseClient;
 
 beforeAll(async () => {
   namespace = `ret-${randomBytes(5).toString('hex')}`;
+  // A key prefix of its own gives the server its own compaction queue: the metrics below count
+  // what this server's worker removed, which no other process's worker may take from it.
   server = await startServerProcess([
     '--tokens',
     JSON.stringify({ [TOKEN]: [namespace] }),
     '--metrics-public',
+    '--key-prefix',
+    `ret-${randomBytes(4).toString('hex')}`,
   ]);
   client = await StatehouseClient.connect({ url: server.url, token: TOKEN, namespace });
 });
