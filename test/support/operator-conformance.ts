@@ -324,6 +324,76 @@ export function describeOperatorConformance(name: string, target: ConformanceTar
       );
     });
 
+    it('restores a dump with history of a compacted namespace: same versions, horizon and refusals', async () => {
+      await fill(client, ns);
+      for (let n = 3; n <= 6; n++) {
+        await commitIn(client, ns, (tx) =>
+          tx.write({ agentId: 'agent-b', key: 'memory', value: { n } }),
+        );
+      }
+      await client.setRetention({ namespace: ns, maxVersionsPerKey: 2 });
+      const { compactedTs } = await client.compact({ namespace: ns });
+      expect(compactedTs).toBeGreaterThan(1);
+      const lines = await collect(client.exportSnapshot({ namespace: ns, history: true }));
+      const header = JSON.parse(lines[0]!) as { atTs: number; compactedTs?: number };
+      expect(header.compactedTs).toBe(compactedTs);
+      expect(JSON.parse(lines.at(-1)!)).toMatchObject({ end: true, compactedTs });
+      const target = `${ns}-hc`;
+      await client.importSnapshot(lines, { namespace: target });
+      expect((await client.getRetention({ namespace: target })).compactedTs).toBe(compactedTs);
+
+      // What a read answers: the record, or the error's code and horizon.
+      const outcome = (read: Promise<unknown>): Promise<unknown> =>
+        read.then(
+          (value) => value,
+          (error: { code?: string; compactedTs?: number }) => ({
+            code: error.code,
+            compactedTs: error.compactedTs,
+          }),
+        );
+      const records = [
+        ['agent-b', 'memory'],
+        ['agent-a', 'step:1'],
+        ['agent-a', 'tool/search'],
+        ['Zed', 'k'],
+        ['emptied', 'gone'],
+        ['ü-agent', 'é'],
+      ] as const;
+      for (const [agentId, key] of records) {
+        const { version: latest } = await client.getState({ namespace: ns, agentId, key });
+        for (let version = 1; version <= latest + 1; version++) {
+          const at = (namespace: string) =>
+            outcome(client.getStateAtVersion({ namespace, agentId, key, version }));
+          expect([agentId, key, version, await at(target)]).toEqual([
+            agentId,
+            key,
+            version,
+            await at(ns),
+          ]);
+        }
+        for (let atTs = 0; atTs <= header.atTs; atTs++) {
+          const asOf = (namespace: string) =>
+            outcome(client.getState({ namespace, agentId, key, atTs }));
+          expect([agentId, key, atTs, await asOf(target)]).toEqual([
+            agentId,
+            key,
+            atTs,
+            await asOf(ns),
+          ]);
+        }
+      }
+      expect(await everyRecord(client, target)).toEqual(await everyRecord(client, ns));
+      for (const { agentId } of await allAgents(client, ns, 1000)) {
+        const fromHorizon = (namespace: string) =>
+          collect(client.replay({ namespace, agentId, fromHorizon: true }));
+        expect(await fromHorizon(target)).toEqual(await fromHorizon(ns));
+        const whole = (namespace: string) =>
+          outcome(collect(client.replay({ namespace, agentId })));
+        expect(await whole(target)).toEqual({ code: 'VERSION_COMPACTED', compactedTs });
+        expect(await whole(ns)).toEqual({ code: 'VERSION_COMPACTED', compactedTs });
+      }
+    });
+
     it('dumps as of an earlier commitTs, and only the agents of a prefix', async () => {
       await fill(client, ns);
       const lines = await collect(

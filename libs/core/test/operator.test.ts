@@ -1,5 +1,11 @@
 import { Readable } from 'node:stream';
-import { NamespaceNotEmptyError, Statehouse, StorageUnavailableError } from '@statehouse/core';
+import {
+  NamespaceNotEmptyError,
+  SnapshotFormatError,
+  Statehouse,
+  StorageUnavailableError,
+  VersionCompactedError,
+} from '@statehouse/core';
 import { describeOperatorConformance } from '../../../test/support/operator-conformance';
 import { collect, redisUrl, uniqueNamespace } from './support/statehouse';
 
@@ -137,5 +143,137 @@ describe('a snapshot import', () => {
     } finally {
       await replicated.close();
     }
+  });
+});
+
+describe('dumps of a compacted namespace', () => {
+  let client: Statehouse;
+
+  beforeEach(async () => {
+    // A queue of its own: only this test's compact() calls compact its namespace.
+    client = await Statehouse.connect({
+      redis: redisUrl(),
+      namespace: uniqueNamespace('cmp'),
+      timeoutWorker: false,
+      queuePrefix: `{${uniqueNamespace('cmp-queue')}}`,
+    });
+  });
+
+  afterEach(() => client.close());
+
+  const write = async (key: string, value: object): Promise<void> => {
+    await client.transaction(async (tx) => tx.write({ agentId: 'a', key, value }));
+  };
+
+  it('refuses an export as of a commitTs below the horizon, with or without history', async () => {
+    for (let n = 1; n <= 4; n++) await write('k', { n });
+    await client.setRetention({ maxVersionsPerKey: 1 });
+    const { compactedTs } = await client.compact();
+    expect(compactedTs).toBe(4);
+    for (const history of [false, true]) {
+      const refused = collect(client.exportSnapshot({ history, atTs: 2 }));
+      await expect(refused).rejects.toBeInstanceOf(VersionCompactedError);
+      await expect(refused).rejects.toMatchObject({ compactedTs: 4 });
+    }
+    const lines = await collect(client.exportSnapshot({ history: true, atTs: 4 }));
+    expect(JSON.parse(lines[0]!)).toMatchObject({ atTs: 4, compactedTs: 4 });
+  });
+
+  it('a compaction during a history export: the trailer carries its horizon, the restore is whole from there', async () => {
+    // 200 commits over 10 keys; the export reads the log 64 commits a page.
+    for (let i = 0; i < 200; i++) await write(`k${i % 10}`, { i });
+    await client.setRetention({ maxVersionsPerKey: 3 });
+    const iterator = client.exportSnapshot({ history: true })[Symbol.asyncIterator]();
+    const lines: string[] = [];
+    for (let i = 0; i < 2; i++) lines.push((await iterator.next()).value as string);
+    expect(JSON.parse(lines[0]!)).not.toHaveProperty('compactedTs'); // nothing compacted yet
+    // The first page is read; the rest is read after the compaction.
+    const { compactedTs } = await client.compact();
+    expect(compactedTs).toBe(180); // k9's oldest version kept: i = 179
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      lines.push(next.value);
+    }
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ end: true, compactedTs });
+    const commitLines = lines.length - 2;
+    expect(commitLines).toBeGreaterThanOrEqual(64); // the first page, whole
+    expect(commitLines).toBeLessThan(200); // later pages without what compaction removed
+
+    const target = `${client.namespace}-during`;
+    await client.importSnapshot(lines, { namespace: target });
+    expect((await client.getRetention({ namespace: target })).compactedTs).toBe(compactedTs);
+    for (let k = 0; k < 10; k++) {
+      const key = `k${k}`;
+      for (let atTs = compactedTs; atTs <= 200; atTs++) {
+        expect(await client.getState({ namespace: target, agentId: 'a', key, atTs })).toEqual(
+          await client.getState({ agentId: 'a', key, atTs }),
+        );
+      }
+      await expect(
+        client.getState({ namespace: target, agentId: 'a', key, atTs: compactedTs - 1 }),
+      ).rejects.toBeInstanceOf(VersionCompactedError);
+    }
+    const fromHorizon = (namespace?: string) =>
+      collect(
+        client.replay({ ...(namespace ? { namespace } : {}), agentId: 'a', fromHorizon: true }),
+      );
+    expect(await fromHorizon(target)).toEqual(await fromHorizon());
+  });
+
+  it('refuses a dump whose versions of a record do not grow, or whose horizon is after its atTs', async () => {
+    const header = {
+      format: 'statehouse-snapshot',
+      formatVersion: 1,
+      namespace: 'source',
+      atTs: 3,
+      history: true,
+      agentPrefix: null,
+      createdAt: '2026-12-01T00:00:00.000Z',
+    };
+    const op = (key: string, version: number) => ({
+      agentId: 'a',
+      key,
+      version,
+      value: { version },
+    });
+    const dump = (commits: object[], head: object = header): string[] => [
+      JSON.stringify(head),
+      ...commits.map((commit) => JSON.stringify(commit)),
+      JSON.stringify({
+        end: true,
+        records: 0,
+        commits: commits.length,
+        versions: commits.reduce((n, c) => n + (c as { ops: unknown[] }).ops.length, 0),
+      }),
+    ];
+    const again = dump([
+      { commitTs: 1, txId: 't1', ops: [op('k', 2)] },
+      { commitTs: 2, txId: 't2', ops: [op('other', 1), op('k', 2)] },
+    ]);
+    const refused = client.importSnapshot(again, { namespace: `${client.namespace}-v` });
+    await expect(refused).rejects.toBeInstanceOf(SnapshotFormatError);
+    await expect(refused).rejects.toThrow(
+      /line 3: version 2 of "a"\/"k" is not above its previous version \(2\)/,
+    );
+    const twice = dump([{ commitTs: 1, txId: 't1', ops: [op('k', 1), op('k', 3)] }]);
+    await expect(
+      client.importSnapshot(twice, { namespace: `${client.namespace}-w` }),
+    ).rejects.toThrow(/line 2: version 3 of "a"\/"k" is not above its previous version \(1\)/);
+    // A record whose first versions are not in the dump starts at the version given.
+    const gap = dump([{ commitTs: 1, txId: 't1', ops: [op('k', 4)] }]);
+    const target = `${client.namespace}-g`;
+    await client.importSnapshot(gap, { namespace: target });
+    expect(await client.getState({ namespace: target, agentId: 'a', key: 'k' })).toMatchObject({
+      version: 4,
+      value: { version: 4 },
+    });
+    await expect(
+      client.getStateAtVersion({ namespace: target, agentId: 'a', key: 'k', version: 3 }),
+    ).rejects.toBeInstanceOf(VersionCompactedError);
+    const late = dump([], { ...header, compactedTs: 4 });
+    await expect(
+      client.importSnapshot(late, { namespace: `${client.namespace}-l` }),
+    ).rejects.toThrow(
+      /line 1: "compactedTs" of the header must be an integer from 0 to its "atTs"/,
+    );
   });
 });

@@ -60,6 +60,30 @@ export async function waitForText(page: Page, selector: string, expected: string
   return (await found.jsonValue()) as string;
 }
 
+/**
+ * The texts of every element matching the selector, once they are `expected`: a page loading or
+ * re-rendering shows other lists on the way (an empty table, the previous page). After
+ * `timeoutMs` it returns what is there, and the caller's assertion shows the difference.
+ */
+export async function waitForTexts(
+  page: Page,
+  selector: string,
+  expected: readonly string[],
+  timeoutMs = 15_000,
+): Promise<string[]> {
+  await page
+    .waitForFunction(
+      (sel, want) =>
+        JSON.stringify([...document.querySelectorAll(sel)].map((e) => e.textContent ?? '')) ===
+        want,
+      { timeout: timeoutMs },
+      selector,
+      JSON.stringify(expected),
+    )
+    .catch(() => undefined);
+  return page.$$eval(selector, (elements) => elements.map((e) => e.textContent ?? ''));
+}
+
 /** Clicks the link whose text is exactly `text` (inside `within`), once it is there. */
 export async function clickLink(page: Page, text: string, within = 'main'): Promise<void> {
   const handle = await page.waitForFunction(

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser } from 'puppeteer-core';
 import { startServerProcess, type ServerProcess } from '../../support/server-process';
-import { clickLink, commit, launchBrowser, openPage, waitForText, write } from './browser';
+import {
+  clickLink,
+  commit,
+  launchBrowser,
+  openPage,
+  waitForText,
+  waitForTexts,
+  write,
+} from './browser';
 
 // The web inspector (/ui) in a real browser against a real server process: the walk from a
 // namespace to a value, a diff, the value as of a commitTs, the live timeline, a transaction,
@@ -73,12 +81,8 @@ it('walks namespace → agent → key, reads a value, diffs two versions, reads 
   await page.type('input[name=prefix]', 'planner');
   await page.click('form.inline button[type=submit]');
   // The filtered page, once rendered (not the empty table of the moment it loads).
-  const filtered = await page.waitForFunction(() => {
-    const cells = [...document.querySelectorAll('#agents tbody td:first-child')];
-    const names = cells.map((cell) => cell.textContent);
-    return names.length > 0 && !names.includes('summarizer') ? names : false;
-  });
-  expect(await filtered.jsonValue()).toEqual(['planner', 'planner-b']);
+  const filtered = ['planner', 'planner-b'];
+  expect(await waitForTexts(page, '#agents tbody td:first-child', filtered)).toEqual(filtered);
 
   await clickLink(page, 'planner');
   const keys = await waitForText(page, '#keys', 'plan');
@@ -91,10 +95,10 @@ it('walks namespace → agent → key, reads a value, diffs two versions, reads 
   // Diff version 1 → 3: the steps added, round changed.
   await page.select('select[name=from]', '1');
   await page.select('select[name=to]', '3');
-  const added = await page.$$eval('#diff .added', (lines) => lines.map((l) => l.textContent));
-  const removed = await page.$$eval('#diff .removed', (lines) => lines.map((l) => l.textContent));
-  expect(removed).toEqual(['-   "round": 1,', '-     "read"']);
-  expect(added).toEqual(['+   "round": 3,', '+     "read",', '+     "search",', '+     "answer"']);
+  const removed = ['-   "round": 1,', '-     "read"'];
+  const added = ['+   "round": 3,', '+     "read",', '+     "search",', '+     "answer"'];
+  expect(await waitForTexts(page, '#diff .removed', removed)).toEqual(removed);
+  expect(await waitForTexts(page, '#diff .added', added)).toEqual(added);
   // As of the second commit: version 2.
   await page.type('input[name=atTs]', String(commits[1]!.commitTs));
   await page.click('section form.inline button[type=submit]');
@@ -116,18 +120,16 @@ it("pages through a namespace's agents, 50 at a time, and back", async () => {
   await page.goto(`${ui}#/ns/${encodeURIComponent(ns)}`);
   await page.type('input[name=prefix]', 'crowd-');
   await page.click('form.inline button[type=submit]');
-  const shown = () =>
-    page.$$eval('#agents tbody td:first-child', (cells) => cells.map((c) => c.textContent));
-  await page.waitForFunction(() => !document.body.textContent.includes('planner'));
-  expect(await shown()).toEqual(crowd.slice(0, 50));
+  const shows = (expected: string[]) =>
+    waitForTexts(page, '#agents tbody td:first-child', expected);
+  expect(await shows(crowd.slice(0, 50))).toEqual(crowd.slice(0, 50));
   await page.click('.pager button.next');
   await waitForText(page, '.pager', 'Page 2');
-  await page.waitForFunction(() => document.querySelectorAll('#agents tbody tr').length === 5);
-  expect(await shown()).toEqual(crowd.slice(50));
+  expect(await shows(crowd.slice(50))).toEqual(crowd.slice(50));
   expect(await page.$eval('.pager button.next', (b) => b.disabled)).toBe(true);
   await page.click('.pager button:first-child');
   await waitForText(page, '.pager', 'Page 1');
-  await page.waitForFunction(() => document.querySelectorAll('#agents tbody tr').length === 50);
+  expect(await shows(crowd.slice(0, 50))).toEqual(crowd.slice(0, 50));
   expect(errors).toEqual([]);
 });
 

@@ -150,6 +150,37 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the default retention policy and the compaction interval, refusing bad ones', () => {
+    const none = loadConfig({}, []);
+    expect(none.retention).toBeUndefined();
+    expect(none.compactionIntervalMs).toBeUndefined(); // the engine's default, 60 s
+    const set = loadConfig({ STATEHOUSE_RETENTION_MAX_AGE_MS: '86400000' }, [
+      '--retention-max-versions',
+      '5',
+      '--retention-deleted-ttl-ms=0',
+      '--compaction-interval-ms',
+      '1000',
+    ]);
+    expect(set.retention).toEqual({
+      maxVersionsPerKey: 5,
+      maxAgeMs: 86_400_000,
+      deletedRecordTtlMs: 0,
+    });
+    expect(set.compactionIntervalMs).toBe(1000);
+    expect(
+      problems({ STATEHOUSE_RETENTION_MAX_VERSIONS: '0' }, [
+        '--retention-max-age-ms',
+        'a day',
+        '--compaction-interval-ms',
+        '50',
+      ]),
+    ).toEqual([
+      '--retention-max-versions (STATEHOUSE_RETENTION_MAX_VERSIONS) must be a whole number of at least 1, got "0"',
+      '--retention-max-age-ms (STATEHOUSE_RETENTION_MAX_AGE_MS) must be a whole number of at least 1, got "a day"',
+      '--compaction-interval-ms (STATEHOUSE_COMPACTION_INTERVAL_MS) must be a whole number from 100 to 86400000, got "50"',
+    ]);
+  });
+
   it('parses tokens scoped to namespaces', () => {
     const { tokens } = loadConfig(
       {

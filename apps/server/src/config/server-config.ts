@@ -11,6 +11,7 @@
  */
 import { ValidationError, validateNamespace, type RetentionPolicy } from '@statehouse/core';
 import { FLAGS, REPLACED_VARIABLES } from './flags';
+import { readRetention } from './retention-flags';
 import { readTls, type TlsConfig } from './tls-files';
 
 export type { TlsConfig } from './tls-files';
@@ -198,29 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Ser
     );
   }
   const maxFollowersPerToken = positive('max-followers-per-token', 100, 1_000_000);
-  const rule = (flag: string, min: number): number | undefined => {
-    const text = value(flag);
-    if (text === undefined) return undefined;
-    if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > Number.MAX_SAFE_INTEGER) {
-      problems.push(`${named(flag)} must be a whole number of at least ${min}, got "${text}"`);
-      return undefined;
-    }
-    return Number(text);
-  };
-  const maxVersionsPerKey = rule('retention-max-versions', 1);
-  const maxAgeMs = rule('retention-max-age-ms', 1);
-  const deletedRecordTtlMs = rule('retention-deleted-ttl-ms', 0);
-  const retention: RetentionPolicy = {
-    ...(maxVersionsPerKey === undefined ? {} : { maxVersionsPerKey }),
-    ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
-    ...(deletedRecordTtlMs === undefined ? {} : { deletedRecordTtlMs }),
-  };
-  const compactionIntervalMs = positive('compaction-interval-ms', 60_000, 86_400_000);
-  if (compactionIntervalMs < 100) {
-    problems.push(
-      `${named('compaction-interval-ms')} must be at least 100, got ${compactionIntervalMs}`,
-    );
-  }
+  const { retention, compactionIntervalMs } = readRetention(value, named, problems);
   const sseHeartbeatMs = positive('sse-heartbeat-ms', 15_000, 3_600_000);
   const grpcIdleTimeoutMs = positive('grpc-idle-timeout-ms', 300_000, 86_400_000);
   const tokens = parseTokens(value('tokens'), problems);

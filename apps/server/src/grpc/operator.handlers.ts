@@ -1,5 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { StatehouseExtServiceHandlers } from '@statehouse/contract';
+import {
+  compactionToWire,
+  policyFromWire,
+  retentionInfoToWire,
+  type StatehouseExtServiceHandlers,
+} from '@statehouse/contract';
 import { ValidationError, type Statehouse } from '@statehouse/core';
 import { TokenAuthenticator, type Principal } from '../common/auth';
 import { STATEHOUSE_CLIENT } from '../common/injection-tokens';
@@ -8,7 +13,14 @@ import type { CallContext, RpcHandlers, Rpcs, StreamWrite } from './rpc-handlers
 type Ext = Rpcs<StatehouseExtServiceHandlers>;
 
 /** The operator's RPCs of statehouse_ts.v1.StatehouseExtService (the rest: statehouse-ext.handlers.ts). */
-export type OperatorRpc = 'ListNamespaces' | 'ListAgents' | 'ExportSnapshot' | 'ImportSnapshot';
+export type OperatorRpc =
+  | 'ListNamespaces'
+  | 'ListAgents'
+  | 'ExportSnapshot'
+  | 'ImportSnapshot'
+  | 'SetRetention'
+  | 'GetRetention'
+  | 'Compact';
 type Operator = Pick<Ext, OperatorRpc>;
 
 /** Whether the principal may see the namespace (the listing of namespaces shows only those). */
@@ -31,7 +43,7 @@ export function importModeOf(mode: unknown): 'empty-only' | 'merge' {
 
 /**
  * Operator tools over gRPC: listings of namespaces and agents (token-scoped), snapshots streamed
- * out (one NDJSON line per message) and in (chunks of NDJSON).
+ * out (one NDJSON line per message) and in (chunks of NDJSON), retention policies and compaction.
  */
 @Injectable()
 export class OperatorHandlers implements RpcHandlers<Operator> {
@@ -125,5 +137,33 @@ export class OperatorHandlers implements RpcHandlers<Operator> {
       commits: summary.commits,
       at_ts: summary.atTs,
     };
+  }
+
+  /** A namespace's retention policy (replacing the server's default for it). */
+  async SetRetention(
+    request: Ext['SetRetention']['request'],
+    context: CallContext,
+  ): Promise<Ext['SetRetention']['response']> {
+    const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
+    return retentionInfoToWire(
+      await this.client.setRetention({ namespace, ...policyFromWire(request.policy) }),
+    );
+  }
+
+  async GetRetention(
+    request: Ext['GetRetention']['request'],
+    context: CallContext,
+  ): Promise<Ext['GetRetention']['response']> {
+    const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
+    return retentionInfoToWire(await this.client.getRetention({ namespace }));
+  }
+
+  /** Compacts a namespace now, to completion (bounded script calls). */
+  async Compact(
+    request: Ext['Compact']['request'],
+    context: CallContext,
+  ): Promise<Ext['Compact']['response']> {
+    const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
+    return compactionToWire(await this.client.compact({ namespace }));
   }
 }

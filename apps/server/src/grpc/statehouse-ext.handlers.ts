@@ -1,10 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  compactionToWire,
-  policyFromWire,
-  retentionInfoToWire,
-  type StatehouseExtServiceHandlers,
-} from '@statehouse/contract';
+import type { StatehouseExtServiceHandlers } from '@statehouse/contract';
 import {
   parseJsonText,
   readTransactionId,
@@ -316,34 +311,6 @@ export class StatehouseExtHandlers implements RpcHandlers<Omit<Ext, OperatorRpc>
           stop,
         ),
     );
-  }
-
-  /** A namespace's retention policy (replacing the server's default for it). */
-  async SetRetention(
-    request: Ext['SetRetention']['request'],
-    context: CallContext,
-  ): Promise<Ext['SetRetention']['response']> {
-    const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
-    return retentionInfoToWire(
-      await this.client.setRetention({ namespace, ...policyFromWire(request.policy) }),
-    );
-  }
-
-  async GetRetention(
-    request: Ext['GetRetention']['request'],
-    context: CallContext,
-  ): Promise<Ext['GetRetention']['response']> {
-    const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
-    return retentionInfoToWire(await this.client.getRetention({ namespace }));
-  }
-
-  /** Compacts a namespace now, to completion (bounded script calls). */
-  async Compact(
-    request: Ext['Compact']['request'],
-    context: CallContext,
-  ): Promise<Ext['Compact']['response']> {
-    const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
-    return compactionToWire(await this.client.compact({ namespace }));
   }
 
   async LastCommitTs(

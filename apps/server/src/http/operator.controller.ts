@@ -9,7 +9,12 @@ import { importModeOf, mayUse } from '../grpc/operator.handlers';
 import { ApiOperation, type JsonOf, type QueryOf } from './openapi/operation.decorator';
 import { ValidQuery } from './openapi/request-input';
 import { EXPORT_SNAPSHOT, IMPORT_SNAPSHOT, LIST_AGENTS, LIST_NAMESPACES } from './operator.api';
-import { CurrentPrincipal, TokenGuard, type ContextRequest } from './request-context';
+import {
+  clientDeparture,
+  CurrentPrincipal,
+  TokenGuard,
+  type ContextRequest,
+} from './request-context';
 
 /** Operator tools over HTTP: listings of namespaces and agents, snapshots out (NDJSON) and in. */
 @Controller('v1')
@@ -59,9 +64,7 @@ export class OperatorController {
     @Req() request: ContextRequest,
     @Res() response: Response,
   ): Promise<void> {
-    const left = new AbortController();
-    response.on('close', () => left.abort());
-    if (response.closed || request.socket.destroyed) left.abort();
+    const left = clientDeparture(request, response);
     const { agentPrefix, atTs, history = false } = query;
     const lines = this.client.exportSnapshot({
       namespace: this.auth.authorizedNamespace(principal, query.namespace),
@@ -75,9 +78,9 @@ export class OperatorController {
       response.status(200);
       response.setHeader('content-type', 'application/x-ndjson');
       response.setHeader('cache-control', 'no-store');
-      while (!next.done && !left.signal.aborted) {
+      while (!next.done && !left.aborted) {
         if (!response.write(`${next.value}\n`)) {
-          await firstEvent([[response, 'drain']], [left.signal]);
+          await firstEvent([[response, 'drain']], [left]);
         }
         next = await iterator.next();
       }

@@ -49,6 +49,17 @@ export class RequestContextMiddleware implements NestMiddleware {
   }
 }
 
+/**
+ * Aborts when the client of a streamed response goes away (its response closes), also if it went
+ * while the guards ran: a stream writing to nobody ends, and frees what it holds.
+ */
+export function clientDeparture(request: Request, response: Response): AbortSignal {
+  const left = new AbortController();
+  response.on('close', () => left.abort());
+  if (response.closed || request.socket.destroyed) left.abort();
+  return left.signal;
+}
+
 /** Authenticates the bearer token of every API request (probes and docs are public). */
 @Injectable()
 export class TokenGuard implements CanActivate {

@@ -9,7 +9,12 @@ import { ReplayStreams } from '../statehouse/replay-streams';
 import { ApiOperation, type JsonOf, type QueryOf } from './openapi/operation.decorator';
 import { ValidQuery } from './openapi/request-input';
 import { lastEventId, writeReplay } from './replay-response';
-import { CurrentPrincipal, TokenGuard, type ContextRequest } from './request-context';
+import {
+  clientDeparture,
+  CurrentPrincipal,
+  TokenGuard,
+  type ContextRequest,
+} from './request-context';
 import { GET_STATE, LIST_KEYS, REPLAY, SCAN_PREFIX } from './state.api';
 
 const DEFAULT_SSE_HEARTBEAT_MS = 15_000;
@@ -89,9 +94,7 @@ export class StateController {
     @Res() response: Response,
   ): Promise<void> {
     // First of all: whenever the client goes away, the replay (and its place in the feed) ends.
-    const left = new AbortController();
-    response.on('close', () => left.abort());
-    if (response.closed || request.socket.destroyed) left.abort(); // gone during the guards
+    const left = clientDeparture(request, response);
     const namespace = this.namespace(query, principal);
     const lastId = lastEventId(request.header('last-event-id'));
     const { startTs: asked, endTs, follow = false, fromHorizon = false } = query;
@@ -108,13 +111,13 @@ export class StateController {
         ...(endTs === undefined ? {} : { endTs }),
         follow,
         ...(fromHorizon ? { fromHorizon } : {}),
-        signal: AbortSignal.any([left.signal, stream.ended]),
+        signal: AbortSignal.any([left, stream.ended]),
       });
       iterator = events[Symbol.asyncIterator]();
       await writeReplay(iterator, response, {
         sse,
         heartbeatMs: this.config.sseHeartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS,
-        left: left.signal,
+        left,
         ended: stream.ended,
       });
     } finally {

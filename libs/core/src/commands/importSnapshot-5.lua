@@ -17,16 +17,21 @@
   ARGV[3] the snapshot line the step reaches (kept: a resumed import skips the lines before it)
   then, for 'begin': nothing
         for 'commits', per commit: commitTs, txId, its time (ms; '' when the snapshot has none:
-                       then now), number of operations n, then n operations of
-                       3 arguments: kind ('w' write, 'd' delete), field (agentId NUL key), value JSON
-                       ('' for a delete). Versions follow from the records (exact from empty).
+                       then now), number of operations n, the n operations' versions, then n
+                       operations of 3 arguments: kind ('w' write, 'd' delete), field (agentId NUL
+                       key), value JSON ('' for a delete). Each record takes the version given:
+                       one whose first versions the source's compaction removed starts where the
+                       source's history does, and the versions before read as compacted.
         for 'records', per record: field (agentId NUL key), version, commitTs, value JSON
-        for 'finish':  atTs, then the summary's records, versions, commits
+        for 'finish':  atTs, then the summary's records, versions, commits, then the source's
+                       compaction horizon ('' or 0: none)
 
   Returns 'begin':   { 0, '' } started / { 1, line } resuming (the line reached) /
                      { 2, line } this snapshot was imported already / { -15, why } not empty
           'commits', 'records', 'finish': { 0, applied } / { -15, why }: the import record is not
                      this snapshot's, or someone committed to the namespace during the import
+          'commits': { -16, commitTs, field, version, previous }: an operation's version is not
+                     above the record's previous one (the commits before it in the step are in)
           'finish':  { 0 }
 ]]
 --- @include "marks"
@@ -85,6 +90,11 @@ if step == 'finish' then
   end
   redis.call('HSET', importKey, 'status', 'done', 'line', line, 'clock', string.format('%d', math.max(atTs, clock)),
     'records', ARGV[5], 'versions', ARGV[6], 'commits', ARGV[7])
+  -- The source's horizon: below it the history is not here either, and reads say so.
+  local horizon = tonumber(ARGV[8]) or 0
+  if horizon > (tonumber(redis.call('HGET', stateKey, HORIZON_MARK)) or 0) then
+    redis.call('HSET', stateKey, HORIZON_MARK, ARGV[8])
+  end
   return { 0 }
 end
 
@@ -108,14 +118,48 @@ local function noteKey(field)
   end
 end
 
+-- Makes each record of a commit hold the version before the one the snapshot gives it
+-- (applyOperations adds one): a record new here whose first versions were compacted away in the
+-- source reads as deleted at version given - 1 (not live), one present keeps its value and state.
+-- A version not above the record's previous one is refused (raised as a table, caught below).
+local function presetVersions(ts, versionsAt, first, last)
+  local records, inCommit, k = pending.records, {}, versionsAt
+  for j = first, last, 3 do
+    local field, given = ARGV[j + 1], tonumber(ARGV[k])
+    k = k + 1
+    if inCommit[field] then
+      -- Again in the same commit: applyOperations counts on from its previous operation.
+      if given ~= inCommit[field] + 1 then
+        error({ ts, field, given, inCommit[field] })
+      end
+    else
+      local record = records[field]
+      if record == nil then
+        record = redis.call('HGET', stateKey, field) or false
+      end
+      local version, rest = 0, ' 0'
+      if record then
+        local space = string.find(record, ' ', 1, true)
+        version, rest = tonumber(string.sub(record, 1, space - 1)), string.sub(record, space)
+      end
+      if given <= version then
+        error({ ts, field, given, version })
+      end
+      records[field] = given == version + 1 and record or (string.format('%d', given - 1) .. rest)
+    end
+    inCommit[field] = given
+  end
+end
+
 if step == 'commits' then
   local clock = tonumber(redis.call('GET', clockKey)) or 0
   local a = 4
   local ok, err = pcall(function()
     while a <= #ARGV do
       local ts, txId, time, n = ARGV[a], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3])
-      local first, last = a + 4, a + 3 + 3 * n
+      local first, last = a + 4 + n, a + 3 + 4 * n
       if tonumber(ts) > clock then
+        presetVersions(ts, a + 4, first, last)
         -- The commit keeps its time (retention's maxAgeMs measures by it).
         pending.time = time ~= '' and time or now
         applyOperations(logKey, stateKey, indexKey, pending, ARGV, first, last, ts, txId)
@@ -136,6 +180,9 @@ if step == 'commits' then
     redis.call('HSET', importKey, 'clock', string.format('%d', clock))
   end
   if not ok then
+    if type(err) == 'table' then
+      return { -16, err[1], err[2], err[3], err[4] }
+    end
     error(err)
   end
 else

@@ -33,4 +33,6 @@ export enum ScriptCode {
   AGENTS_NOT_INDEXED = -14,
   /** A snapshot import into a namespace that holds other data (or another snapshot's import). */
   NAMESPACE_NOT_EMPTY = -15,
+  /** A snapshot's operation whose version is not above its record's previous one. */
+  SNAPSHOT_BAD_VERSION = -16,
 }

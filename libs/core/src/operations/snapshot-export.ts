@@ -4,6 +4,7 @@ import {
   validateInteger,
   validateName,
   ValidationError,
+  VersionCompactedError,
   type ExportOptions,
 } from '@statehouse/contract';
 import type { ListingRepository } from '../storage/listing.repository';
@@ -57,11 +58,16 @@ export async function* exportLines(
   listing: ListingRepository,
   plan: ExportPlan,
 ): AsyncGenerator<string, void, undefined> {
-  const last = await records.lastCommitTs(plan.namespace);
+  const [last, horizon] = await Promise.all([
+    records.lastCommitTs(plan.namespace),
+    records.horizon(plan.namespace),
+  ]);
   const atTs = plan.atTs ?? last;
   if (atTs > last) {
     throw new ValidationError('atTs', `must not be after the namespace's last commitTs (${last})`);
   }
+  // Below the horizon the state is not known whole (listings as of atTs refuse it too).
+  if (atTs < horizon) throw VersionCompactedError.belowHorizon(horizon, atTs);
   const header: SnapshotHeader = {
     format: SNAPSHOT_FORMAT,
     formatVersion: SNAPSHOT_FORMAT_VERSION,
@@ -70,12 +76,28 @@ export async function* exportLines(
     history: plan.history,
     agentPrefix: plan.agentPrefix === '' ? null : plan.agentPrefix,
     createdAt: new Date().toISOString(),
+    ...(horizon > 0 ? { compactedTs: horizon } : {}),
   };
   yield JSON.stringify(header);
-  const counts = plan.history
-    ? yield* commitLines(records, plan, atTs)
-    : yield* recordLines(records, listing, plan, atTs);
-  yield JSON.stringify({ end: true, ...counts });
+  if (!plan.history) {
+    // Each listing as of atTs refuses it once below the horizon: a compaction meanwhile that
+    // passes atTs fails the export, never gaps it.
+    const counts = yield* recordLines(records, listing, plan, atTs);
+    yield JSON.stringify({ end: true, ...counts });
+    return;
+  }
+  const counts = yield* commitLines(records, plan, atTs, horizon);
+  // A compaction during the export may have removed commits not read yet, but only below the
+  // horizon it left (each of its steps removes and raises the horizon atomically), and every
+  // version needed by a read as of that horizon or later is kept. The trailer carries it: the
+  // import takes it as the target's horizon, so the dump is whole from there on.
+  const horizonAtEnd = await records.horizon(plan.namespace);
+  if (horizonAtEnd > atTs) throw exportOvertaken(horizonAtEnd, atTs);
+  yield JSON.stringify({
+    end: true,
+    ...counts,
+    ...(horizonAtEnd > 0 ? { compactedTs: horizonAtEnd } : {}),
+  });
 }
 
 type Counts = { records: number; commits: number; versions: number };
@@ -125,16 +147,23 @@ async function* recordLines(
   }
 }
 
+/**
+ * The log's commits up to atTs, in order. Below the horizon, a commit's entry stays while one of
+ * its versions is kept: the versions compaction removed are left out of its line, so that the
+ * restored namespace has exactly the versions the source has.
+ */
 async function* commitLines(
   records: RecordRepository,
   plan: ExportPlan,
   atTs: number,
+  horizon: number,
 ): AsyncGenerator<string, Counts, undefined> {
   let commits = 0;
   let versions = 0;
   let from = 1;
   while (from <= atTs) {
     const page = await records.logPage(plan.namespace, from, atTs, LOG_PAGE);
+    const removed = await removedInPage(records, plan.namespace, page, horizon);
     for (const { commitTs, txId, fields } of page) {
       const ops: string[] = [];
       let time: number | undefined;
@@ -148,7 +177,9 @@ async function* commitLines(
         }
         const agentId = field.slice(0, cut);
         if (!agentId.startsWith(plan.agentPrefix)) continue;
-        ops.push(operationText(agentId, field.slice(cut + 1), fields[i + 1]!));
+        const logged = fields[i + 1]!;
+        if (removed.has(`${field}${SEPARATOR}${logged.slice(0, logged.indexOf(':'))}`)) continue;
+        ops.push(operationText(agentId, field.slice(cut + 1), logged));
       }
       // A commit of other agents only is left out of a filtered dump; an empty commit is kept
       // in a whole one (the log and the commitTs sequence stay as they were).
@@ -162,4 +193,40 @@ async function* commitLines(
     from = page[page.length - 1]!.commitTs + 1;
   }
   return { records: 0, commits, versions };
+}
+
+/** The versions (field NUL version) of a page's commits below the horizon that were removed. */
+async function removedInPage(
+  records: RecordRepository,
+  namespace: string,
+  page: ReadonlyArray<{ commitTs: number; fields: string[] }>,
+  horizon: number,
+): Promise<Set<string>> {
+  const below: Array<{ field: string; version: number }> = [];
+  for (const { commitTs, fields } of page) {
+    if (commitTs >= horizon) break; // every version from the horizon on is kept
+    for (let i = 0; i < fields.length; i += 2) {
+      if (!fields[i]!.includes(SEPARATOR)) continue;
+      const logged = fields[i + 1]!;
+      below.push({ field: fields[i]!, version: Number(logged.slice(0, logged.indexOf(':'))) });
+    }
+  }
+  const removed = await records.removedVersions(namespace, below);
+  return new Set(
+    below.filter((_, i) => removed[i]).map((v) => `${v.field}${SEPARATOR}${v.version}`),
+  );
+}
+
+/** A history export as of atTs that compaction overtook: the state as of atTs is not whole. */
+function exportOvertaken(horizon: number, atTs: number): VersionCompactedError {
+  return new VersionCompactedError(
+    '',
+    '',
+    null,
+    horizon,
+    atTs,
+    `Version compacted: compaction moved the namespace's horizon to commitTs ${horizon}, past ` +
+      `this history export's atTs ${atTs}, while it ran: the history as of atTs is not whole ` +
+      `any more. Export as of commitTs ${horizon} or later`,
+  );
 }

@@ -4,13 +4,14 @@ import { SnapshotFormatError, type JsonObject } from '@statehouse/contract';
  * The snapshot format (NDJSON, one JSON text per line; docs/design.md, "Snapshots"):
  *
  *   line 1     header  {"format":"statehouse-snapshot","formatVersion":1,"namespace":...,
- *                       "atTs":...,"history":false|true,"agentPrefix":...|null,"createdAt":...}
+ *                       "atTs":...,"history":false|true,"agentPrefix":...|null,"createdAt":...,
+ *                       "compactedTs":... (only when the source was compacted)}
  *   then, without history, one line per live record as of atTs, by agent then key:
  *                       {"agentId":...,"key":...,"version":...,"commitTs":...,"value":{...}}
  *   or, with history, one line per commit up to atTs, in commit order (the log):
  *                       {"commitTs":...,"txId":...,"ops":[{"agentId":...,"key":...,
  *                        "version":...,"value":{...}|null}, ...]}      (null: a delete)
- *   last line  trailer {"end":true,"records":N,"commits":C,"versions":V}
+ *   last line  trailer {"end":true,"records":N,"commits":C,"versions":V[,"compactedTs":H]}
  *
  * The trailer makes a truncated file detectable; its counts are checked against the lines read.
  */
@@ -25,6 +26,12 @@ export interface SnapshotHeader {
   readonly history: boolean;
   readonly agentPrefix: string | null;
   readonly createdAt: string;
+  /**
+   * The source namespace's compaction horizon when it was exported (absent: 0, nothing
+   * compacted). A history import gives the target the same horizon: below it, the history is
+   * not there, and reads and replays say so instead of answering from the part that is.
+   */
+  readonly compactedTs?: number;
 }
 
 export interface SnapshotTrailer {
@@ -35,6 +42,11 @@ export interface SnapshotTrailer {
   readonly commits: number;
   /** Versions the lines carry: one per record line, or every operation of the commits. */
   readonly versions: number;
+  /**
+   * With history, the source's horizon when the export ended, if compacted (a compaction that ran
+   * during the export may have raised it above the header's): the import's horizon.
+   */
+  readonly compactedTs?: number;
 }
 
 export interface RecordLine {
@@ -123,12 +135,24 @@ export function parseHeader(fields: Record<string, unknown>): SnapshotHeader {
   if (typeof fields.history !== 'boolean') {
     throw new SnapshotFormatError(1, 'the header needs "history" (true or false)');
   }
+  if (
+    fields.compactedTs !== undefined &&
+    (!isCount(fields.compactedTs) || fields.compactedTs > fields.atTs)
+  ) {
+    throw new SnapshotFormatError(
+      1,
+      '"compactedTs" of the header must be an integer from 0 to its "atTs" when present',
+    );
+  }
   return fields as unknown as SnapshotHeader;
 }
 
 export function parseTrailer(fields: Record<string, unknown>, line: number): SnapshotTrailer {
   if (!isCount(fields.records) || !isCount(fields.commits) || !isCount(fields.versions)) {
     throw new SnapshotFormatError(line, 'the trailer needs "records", "commits" and "versions"');
+  }
+  if (fields.compactedTs !== undefined && !isCount(fields.compactedTs)) {
+    throw new SnapshotFormatError(line, '"compactedTs" of the trailer must be an integer');
   }
   return fields as unknown as SnapshotTrailer;
 }

@@ -17,6 +17,7 @@ import { ScriptCode } from '../commands/script-code';
 import type { StatehouseConnection } from '../commands/scripts';
 import type { NamespaceKeys } from '../storage/keys';
 import type { ListingRepository } from '../storage/listing.repository';
+import { SEPARATOR } from '../storage/marks';
 import { recordField } from '../storage/record-fields';
 import { runCommand } from '../storage/redis-errors';
 import {
@@ -33,6 +34,7 @@ import {
 import { sourceLines } from './snapshot-lines';
 
 const NOT_EMPTY: number = ScriptCode.NAMESPACE_NOT_EMPTY;
+const BAD_VERSION: number = ScriptCode.SNAPSHOT_BAD_VERSION;
 
 /** Records (or operations of commits) per import step: one script call, or one merged commit. */
 const BATCH_OPERATIONS = 500;
@@ -61,7 +63,10 @@ export interface ImportDeps {
   }) => Promise<unknown>;
 }
 
-type Body = { kind: 'records'; items: RecordLine[] } | { kind: 'commits'; items: CommitLine[] };
+/** A batch of lines; a commit keeps its line number (an error names it). */
+type Body =
+  | { kind: 'records'; items: RecordLine[] }
+  | { kind: 'commits'; items: Array<CommitLine & { line: number }> };
 
 /**
  * Imports a snapshot (snapshot-format.ts). Into an empty namespace ('empty-only') it writes the
@@ -142,7 +147,7 @@ export async function importSnapshot(
       const commit = parseCommit(fields, line, previousTs, header.atTs);
       for (const op of commit.ops) checkItem(op, line, deps.maxValueBytes);
       previousTs = commit.commitTs;
-      batch.items.push(commit);
+      batch.items.push({ ...commit, line });
       seen.commits++;
       seen.versions += commit.ops.length;
       size += commit.ops.length + 1;
@@ -169,7 +174,14 @@ export async function importSnapshot(
         `${seen.versions}: lines are missing or were added`,
     );
   }
-  const summary = writer.summary(await writer.finish(lastLine, seen));
+  const horizon = header.history ? Math.max(header.compactedTs ?? 0, trailer.compactedTs ?? 0) : 0;
+  if (horizon > header.atTs) {
+    throw new SnapshotFormatError(
+      lastLine,
+      `the trailer's "compactedTs" (${horizon}) is after the header's "atTs" (${header.atTs})`,
+    );
+  }
+  const summary = writer.summary(await writer.finish(lastLine, seen, horizon));
   await writer.confirmReplicated();
   return summary;
 }
@@ -246,6 +258,7 @@ class SnapshotWriter {
       for (const c of batch.items) {
         argv.push(String(c.commitTs), c.txId, c.time === undefined ? '' : String(c.time));
         argv.push(String(c.ops.length));
+        for (const op of c.ops) argv.push(String(op.version));
         for (const op of c.ops) {
           argv.push(
             op.value === null ? 'd' : 'w',
@@ -255,7 +268,9 @@ class SnapshotWriter {
         }
       }
     }
-    this.refuseUnlessOk(await this.step(batch.kind, line, argv));
+    const result = await this.step(batch.kind, line, argv);
+    if (result[0] === BAD_VERSION && batch.kind === 'commits') throw badVersion(batch, result);
+    this.refuseUnlessOk(result);
   }
 
   private async merge(batch: Body): Promise<void> {
@@ -293,13 +308,17 @@ class SnapshotWriter {
     }
   }
 
-  async finish(line: number, seen: Counts): Promise<Counts> {
+  /**
+   * `horizon`: with history, the source's compaction horizon (the trailer's, else the header's;
+   * 0: none), which the target takes.
+   */
+  async finish(line: number, seen: Counts, horizon: number): Promise<Counts> {
     const records =
       this.header.history || this.mode === 'merge' ? await this.liveRecords() : seen.records;
     const commits = this.mode === 'merge' ? this.merged : seen.commits;
     const counts = { records, commits, versions: seen.versions };
     if (this.mode === 'empty-only') {
-      const finish = [this.header.atTs, counts.records, counts.versions, counts.commits];
+      const finish = [this.header.atTs, counts.records, counts.versions, counts.commits, horizon];
       this.refuseUnlessOk(await this.step('finish', line, finish.map(String)));
     }
     return counts;
@@ -374,4 +393,19 @@ class SnapshotWriter {
       ),
     );
   }
+}
+
+/** An operation whose version is not above its record's previous one (importSnapshot-5.lua). */
+function badVersion(
+  batch: Extract<Body, { kind: 'commits' }>,
+  [, commitTs, field, version, previous]: [number, ...unknown[]],
+): SnapshotFormatError {
+  const commit = batch.items.find((c) => c.commitTs === Number(commitTs));
+  const [agentId, key] = String(field).split(SEPARATOR);
+  return new SnapshotFormatError(
+    commit?.line ?? 0,
+    `version ${String(version)} of ${JSON.stringify(agentId)}/${JSON.stringify(key)} is not ` +
+      `above its previous version (${String(previous)}): a record's versions must grow, commit ` +
+      'by commit',
+  );
 }

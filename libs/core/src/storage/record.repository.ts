@@ -2,7 +2,7 @@ import { ScriptCode } from '../commands/script-code';
 import type { StatehouseConnection } from '../commands/scripts';
 import { ValidationError, VersionCompactedError, VersionNotFoundError } from '@statehouse/contract';
 import type { NamespaceKeys } from './keys';
-import { EVER_SEPARATOR } from './marks';
+import { EVER_SEPARATOR, HORIZON_MARK, SEPARATOR } from './marks';
 import {
   agentIndexMember,
   agentPrefix,
@@ -295,6 +295,42 @@ export class RecordRepository {
       txId: fields[1] ?? '',
       fields: fields.slice(2),
     }));
+  }
+
+  /**
+   * Which of these logged versions (`field`: agentId NUL key) compaction removed: their version
+   * index entry is gone and they are not their record's latest (a record restored without history
+   * has no index entry for its latest). A log entry stays while one of its versions is kept.
+   */
+  async removedVersions(
+    namespace: string,
+    versions: ReadonlyArray<{ readonly field: string; readonly version: number }>,
+  ): Promise<boolean[]> {
+    if (versions.length === 0) return [];
+    const state = this.keys(namespace).state;
+    const indexed = await this.run(undefined, () =>
+      this.redis.hmget(state, ...versions.map((v) => v.field + SEPARATOR + String(v.version))),
+    );
+    const unindexed = [
+      ...new Set(versions.filter((_, i) => indexed[i] === null).map((v) => v.field)),
+    ];
+    const latest = new Map<string, number>();
+    if (unindexed.length > 0) {
+      const stored = await this.run(undefined, () => this.redis.hmget(state, ...unindexed));
+      unindexed.forEach((field, i) => {
+        const record = stored[i];
+        if (record) latest.set(field, Number(record.slice(0, record.indexOf(' '))));
+      });
+    }
+    return versions.map((v, i) => indexed[i] === null && latest.get(v.field) !== v.version);
+  }
+
+  /** The namespace's compaction horizon (0: nothing was ever compacted). It only grows. */
+  async horizon(namespace: string): Promise<number> {
+    const value = await this.run(undefined, () =>
+      this.redis.hget(this.keys(namespace).state, HORIZON_MARK),
+    );
+    return Number(value ?? 0);
   }
 
   async lastCommitTs(namespace: string): Promise<number> {
