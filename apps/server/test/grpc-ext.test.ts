@@ -186,3 +186,42 @@ describe('commit retries', () => {
     expect(await ext.call('LastCommitTs', { namespace: ns })).toEqual({ commit_ts: 1 });
   });
 });
+
+describe('ExportSnapshot', () => {
+  /** Every message of an ExportSnapshot stream. */
+  async function exportMessages(
+    request: object,
+  ): Promise<Array<{ line: string; lines: string[] }>> {
+    const stream = (
+      ext.raw as unknown as { ExportSnapshot(r: object): NodeJS.ReadableStream }
+    ).ExportSnapshot(request);
+    const messages: Array<{ line?: string; lines?: string[] }> = [];
+    for await (const message of stream)
+      messages.push(message as { line?: string; lines?: string[] });
+    return messages;
+  }
+
+  it('sends a page of lines per message when the client asks (batch_lines), else one line each', async () => {
+    const operations = Array.from({ length: 2500 }, (_, i) => ({
+      op: 'write',
+      agent_id: `agent-${String(i % 5)}`,
+      key: `k${String(i).padStart(4, '0')}`,
+      value_json: '{"v":1}',
+    }));
+    for (let i = 0; i < operations.length; i += 500) await commitOps(operations.slice(i, i + 500));
+
+    const single = await exportMessages({ namespace: ns });
+    expect(single).toHaveLength(2500 + 2); // header, every record, trailer
+    expect(single.every((m) => !m.lines?.length && Boolean(m.line))).toBe(true);
+    const one = single.map((m) => m.line);
+
+    const paged = await exportMessages({ namespace: ns, batch_lines: true });
+    expect(paged.length).toBeGreaterThan(1);
+    expect(paged.length).toBeLessThan(10); // pages of up to 1,000 lines
+    expect(paged.every((m) => !m.line && m.lines && m.lines.length <= 1000)).toBe(true);
+    const many = paged.flatMap((m) => m.lines ?? []);
+    // The same dump either way (the header's createdAt aside).
+    expect(many.slice(1)).toEqual(one.slice(1));
+    expect(JSON.parse(many[0]!)).toMatchObject({ namespace: ns, atTs: 5, history: false });
+  });
+});

@@ -80,10 +80,14 @@ export function exportRequest(
     ...(args.agentPrefix === undefined ? {} : { agent_prefix: args.agentPrefix }),
     ...(args.atTs === undefined ? {} : { at_ts: validateInteger(args.atTs, 'atTs', 0) }),
     history: args.history === undefined ? false : validateBoolean(args.history, 'history'),
+    batch_lines: true,
   };
 }
 
-/** The snapshot's lines as the server streams them: one message per line, with backpressure. */
+/**
+ * The snapshot's lines as the server streams them: a page of lines per message (`lines`; a server
+ * before batch_lines sends one per message in `line`), with backpressure.
+ */
 export async function* exportLines(
   setup: CallSetup,
   request: ExtRequest<'ExportSnapshot'>,
@@ -92,7 +96,8 @@ export async function* exportLines(
   setup.calls.add(call);
   try {
     for await (const message of call as AsyncIterable<SnapshotLine__Output>) {
-      yield String(message.line ?? '');
+      if (message.lines && message.lines.length > 0) yield* message.lines;
+      else yield String(message.line ?? '');
     }
   } catch (error) {
     throw remoteError(error, { address: setup.address });

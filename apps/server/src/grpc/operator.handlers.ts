@@ -23,6 +23,10 @@ export type OperatorRpc =
   | 'Compact';
 type Operator = Pick<Ext, OperatorRpc>;
 
+/** The most lines, and about the most bytes, of one ExportSnapshot message with batch_lines. */
+const EXPORT_PAGE_LINES = 1000;
+const EXPORT_PAGE_BYTES = 256 * 1024;
+
 /** Whether the principal may see the namespace (the listing of namespaces shows only those). */
 export function mayUse(principal: Principal): (namespace: string) => boolean {
   const allowed = principal.namespaces;
@@ -43,7 +47,7 @@ export function importModeOf(mode: unknown): 'empty-only' | 'merge' {
 
 /**
  * Operator tools over gRPC: listings of namespaces and agents (token-scoped), snapshots streamed
- * out (one NDJSON line per message) and in (chunks of NDJSON), retention policies and compaction.
+ * out (a page of NDJSON lines per message, or one for an older client) and in (chunks of NDJSON), retention policies and compaction.
  */
 @Injectable()
 export class OperatorHandlers implements RpcHandlers<Operator> {
@@ -98,10 +102,27 @@ export class OperatorHandlers implements RpcHandlers<Operator> {
       ...(request.at_ts === undefined ? {} : { atTs: request.at_ts }),
       history: request.history ?? false,
     });
+    if (!request.batch_lines) {
+      for await (const line of lines) {
+        if (context.signal.aborted) return;
+        await write({ line });
+      }
+      return;
+    }
+    // A page of lines per message: a message per line cost the server more than the lines.
+    let page: string[] = [];
+    let bytes = 0;
     for await (const line of lines) {
       if (context.signal.aborted) return;
-      await write({ line });
+      page.push(line);
+      bytes += line.length;
+      if (page.length >= EXPORT_PAGE_LINES || bytes >= EXPORT_PAGE_BYTES) {
+        await write({ lines: page });
+        page = [];
+        bytes = 0;
+      }
     }
+    if (page.length > 0 && !context.signal.aborted) await write({ lines: page });
   }
 
   async ImportSnapshot(

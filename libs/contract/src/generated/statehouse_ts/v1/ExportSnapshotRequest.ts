@@ -8,6 +8,7 @@ export interface ExportSnapshotRequest {
   'agent_prefix'?: (string);
   'at_ts'?: (number | string | Long);
   'history'?: (boolean);
+  'batch_lines'?: (boolean);
   '_at_ts'?: "at_ts";
 }
 
@@ -16,5 +17,6 @@ export interface ExportSnapshotRequest__Output {
   'agent_prefix'?: (string);
   'at_ts'?: (number);
   'history'?: (boolean);
+  'batch_lines'?: (boolean);
   '_at_ts'?: "at_ts";
 }

@@ -4,8 +4,10 @@
 
 export interface SnapshotLine {
   'line'?: (string);
+  'lines'?: (string)[];
 }
 
 export interface SnapshotLine__Output {
   'line'?: (string);
+  'lines'?: (string)[];
 }
