@@ -242,6 +242,82 @@ export function describeModesConformance(name: string, target: ConformanceTarget
       });
     });
 
+    describe('getMany', () => {
+      it.each([
+        ['staged', {}],
+        ['buffered', { buffered: true }],
+        ['lazy', { lazy: true }],
+      ])(
+        'reads several records in order, its own operations over the committed, and checks them at commit (%s)',
+        async (_kind, options) => {
+          await client.transaction(async (tx) => {
+            await tx.write({ agentId: 'a', key: 'x', value: { v: 1 } });
+            await tx.write({ agentId: 'b', key: 'y', value: { v: 1 } });
+          });
+          const tx = await client.beginTransaction(options);
+          await tx.write({ agentId: 'a', key: 'mine', value: { v: 'staged' } });
+          const read = await tx.getMany([
+            { agentId: 'b', key: 'y' },
+            { agentId: 'a', key: 'missing' },
+            { agentId: 'a', key: 'mine' },
+            { agentId: 'a', key: 'x' },
+          ]);
+          expect(read).toEqual([
+            { exists: true, value: { v: 1 }, version: 1, commitTs: 1, staged: false },
+            { exists: false, value: null, version: 0, commitTs: 0, staged: false },
+            expect.objectContaining({ exists: true, value: { v: 'staged' }, staged: true }),
+            { exists: true, value: { v: 1 }, version: 1, commitTs: 1, staged: false },
+          ]);
+          expect(await tx.getMany([])).toEqual([]);
+          // A record read through getMany and changed since: the commit is a conflict.
+          await other.transaction(async (t) =>
+            t.write({ agentId: 'b', key: 'y', value: { v: 2 } }),
+          );
+          await tx.write({ agentId: 'a', key: 'z', value: {} });
+          await expect(tx.commit()).rejects.toBeInstanceOf(TransactionConflictError);
+        },
+      );
+
+      it('reads as of readTs in a read-only transaction', async () => {
+        await client.transaction(async (tx) =>
+          tx.write({ agentId: 'a', key: 'x', value: { v: 1 } }),
+        );
+        const snapshot = await client.beginTransaction({ readOnly: true });
+        await client.transaction(async (tx) => {
+          await tx.write({ agentId: 'a', key: 'x', value: { v: 2 } });
+          await tx.write({ agentId: 'a', key: 'new', value: {} });
+        });
+        expect(
+          await snapshot.getMany([
+            { agentId: 'a', key: 'new' },
+            { agentId: 'a', key: 'x' },
+          ]),
+        ).toEqual([
+          { exists: false, value: null, version: 0, commitTs: 0, staged: false },
+          { exists: true, value: { v: 1 }, version: 1, commitTs: 1, staged: false },
+        ]);
+      });
+
+      it('refuses what is not a list of records, naming the one that is wrong', async () => {
+        const tx = await client.beginTransaction({ buffered: true });
+        await expect(tx.getMany({ agentId: 'a', key: 'k' } as never)).rejects.toThrow(
+          /getMany argument: must be an array/,
+        );
+        await expect(
+          tx.getMany([
+            { agentId: 'a', key: 'k' },
+            { agentId: 'a', key: '' },
+          ]),
+        ).rejects.toThrow(/records\[1\]\.key/);
+        const many = Array.from({ length: 1001 }, (_, i) => ({ agentId: 'a', key: `k${i}` }));
+        await expect(tx.getMany(many)).rejects.toBeInstanceOf(ValidationError);
+        await expect(tx.getMany(many)).rejects.toThrow(/at most 1000 records/);
+        // Still usable.
+        expect(await tx.getMany([{ agentId: 'a', key: 'k' }])).toHaveLength(1);
+        await tx.abort();
+      });
+    });
+
     describe('lazy', () => {
       it('begins at its first operation and commits as a staged transaction', async () => {
         const tx = await client.beginTransaction({ lazy: true, timeoutMs: 5000 });

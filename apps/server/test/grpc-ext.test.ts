@@ -191,7 +191,7 @@ describe('ExportSnapshot', () => {
   /** Every message of an ExportSnapshot stream. */
   async function exportMessages(
     request: object,
-  ): Promise<Array<{ line: string; lines: string[] }>> {
+  ): Promise<Array<{ line?: string; lines?: string[] }>> {
     const stream = (
       ext.raw as unknown as { ExportSnapshot(r: object): NodeJS.ReadableStream }
     ).ExportSnapshot(request);

@@ -70,6 +70,7 @@ export {
 } from './retry/commit-retry';
 export type { JsonObject, JsonValue } from './validation/validate';
 export {
+  MAX_GET_MANY,
   MAX_NAME_BYTES,
   MAX_VALUE_DEPTH,
   serializeValue,
@@ -80,6 +81,7 @@ export {
   validateRetention,
   validateName,
   validateNamespace,
+  validateRecordRefs,
 } from './validation/validate';
 export { EXT_PROTO_FILE, LOADER_OPTIONS, PROTO_DIR } from './proto/proto';
 export type { ProtoGrpcType } from './generated/statehouse_ts';

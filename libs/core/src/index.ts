@@ -8,6 +8,8 @@ export {
   tooDeep,
   validateNamespace,
   MAX_VALUE_DEPTH,
+  MAX_GET_MANY,
+  validateRecordRefs,
   type AgentInfo,
   type ExportOptions,
   type ImportOptions,

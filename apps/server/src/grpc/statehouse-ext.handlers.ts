@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { StatehouseExtServiceHandlers } from '@statehouse/contract';
 import {
   parseJsonText,
+  validateRecordRefs,
   readTransactionId,
   ValidationError,
   type DeleteInput,
@@ -206,6 +207,22 @@ export class StatehouseExtHandlers implements RpcHandlers<Omit<Ext, OperatorRpc>
         request.at_ts === undefined ? record : { ...record, atTs: request.at_ts },
       ),
     );
+  }
+
+  /** Several records, each as GetState reads it (latest, or as of at_ts), in the order asked. */
+  async GetStates(
+    request: Ext['GetStates']['request'],
+    context: CallContext,
+  ): Promise<Ext['GetStates']['response']> {
+    const namespace = this.auth.authorizedNamespace(context.principal, request.namespace);
+    const records = validateRecordRefs(
+      (request.records ?? []).map((ref) => ({ agentId: ref.agent_id ?? '', key: ref.key ?? '' })),
+    );
+    const atTs = request.at_ts === undefined ? {} : { atTs: request.at_ts };
+    const states = await Promise.all(
+      records.map((ref) => this.client.getState({ namespace, ...ref, ...atTs })),
+    );
+    return { states: states.map(stateResult) };
   }
 
   async ListKeys(

@@ -7,6 +7,7 @@ import {
   validateArgs,
   validateInteger,
   validateName,
+  validateRecordRefs,
   validatePage,
   ValidationError,
   type AppendHandle,
@@ -138,6 +139,27 @@ export class BufferedRemoteTransaction extends RemoteTransaction {
       agent_id: agentId,
       key,
     });
+    return this.readResult(agentId, key, committed);
+  }
+
+  /** Several records in one call (GetStates), each as `get` reads it, in order. */
+  override async getMany(records: readonly GetInput[]): Promise<TransactionReadResult[]> {
+    this.accept();
+    const refs = validateRecordRefs(records);
+    if (refs.length === 0) return [];
+    const { states } = await this.rpc('GetStates', {
+      namespace: this.namespace,
+      records: refs.map(({ agentId, key }) => ({ agent_id: agentId, key })),
+    });
+    return refs.map(({ agentId, key }, i) => this.readResult(agentId, key, states?.[i] ?? {}));
+  }
+
+  /** What a read answers: its own operation on the record, else the committed record (noted). */
+  private readResult(
+    agentId: string,
+    key: string,
+    committed: { version?: number | string; value_json?: string; commit_ts?: number | string },
+  ): TransactionReadResult {
     const version = Number(committed.version ?? 0);
     const own = this.operations.get(recordId(agentId, key));
     if (own === undefined && !this.reads.has(recordId(agentId, key))) {

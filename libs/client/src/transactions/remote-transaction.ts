@@ -1,6 +1,7 @@
 import {
   stateOfCode,
   TransactionError,
+  validateRecordRefs,
   type AppendHandle,
   type AppendInput,
   type DeleteInput,
@@ -76,6 +77,10 @@ export abstract class RemoteTransaction implements TransactionApi {
   abstract delete(input: DeleteInput): Promise<void>;
   abstract append(input: AppendInput): Promise<AppendHandle>;
   abstract get(input: GetInput): Promise<TransactionReadResult>;
+  /** Several records, each as `get` reads it, in order (here: a call each, sent together). */
+  async getMany(records: readonly GetInput[]): Promise<TransactionReadResult[]> {
+    return Promise.all(validateRecordRefs(records).map((ref) => this.get(ref)));
+  }
   abstract listKeys(
     input: TransactionListInput,
   ): Promise<{ keys: string[]; cursor: string | null }>;

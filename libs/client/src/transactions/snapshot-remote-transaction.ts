@@ -2,6 +2,7 @@ import {
   TransactionError,
   validateArgs,
   validateName,
+  validateRecordRefs,
   type AppendHandle,
   type GetInput,
   type JsonObject,
@@ -64,6 +65,28 @@ export class SnapshotRemoteTransaction extends RemoteTransaction {
       commitTs: Number(state.commit_ts ?? 0),
       staged: false,
     };
+  }
+
+  /** Several records as of readTs in one call (GetStates), in order. */
+  override async getMany(records: readonly GetInput[]): Promise<TransactionReadResult[]> {
+    this.accept();
+    const refs = validateRecordRefs(records);
+    if (refs.length === 0) return [];
+    const { states } = await this.rpc('GetStates', {
+      namespace: this.namespace,
+      records: refs.map(({ agentId, key }) => ({ agent_id: agentId, key })),
+      at_ts: this.readTs,
+    });
+    return refs.map((_, i) => {
+      const state = states?.[i] ?? {};
+      return {
+        exists: state.exists === true,
+        value: parseRecordValue(state.value_json),
+        version: Number(state.version ?? 0),
+        commitTs: Number(state.commit_ts ?? 0),
+        staged: false,
+      };
+    });
   }
 
   async listKeys(input: TransactionListInput): Promise<{ keys: string[]; cursor: string | null }> {

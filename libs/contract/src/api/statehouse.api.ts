@@ -95,6 +95,12 @@ export interface TransactionApi extends AsyncDisposable {
   append(input: AppendInput): Promise<AppendHandle>;
   /** Its own staged write or delete, else the committed record (whose version the commit checks). */
   get(input: GetInput): Promise<TransactionReadResult>;
+  /**
+   * Reads several records at once, each as `get` reads it (its own staged operation, else the
+   * committed record, whose version the commit checks), in the order asked: one round trip over
+   * the network. At most MAX_GET_MANY (1,000) records.
+   */
+  getMany(records: readonly GetInput[]): Promise<TransactionReadResult[]>;
   /** Live keys of an agent as this transaction sees them (no phantoms: the listing is checked). */
   listKeys(input: TransactionListInput): Promise<{ keys: string[]; cursor: string | null }>;
   /** Live records with keys starting with `prefix`, as this transaction sees them. */

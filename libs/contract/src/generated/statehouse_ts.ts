@@ -17,6 +17,8 @@ import type { Empty as _statehouse_ts_v1_Empty, Empty__Output as _statehouse_ts_
 import type { ExportSnapshotRequest as _statehouse_ts_v1_ExportSnapshotRequest, ExportSnapshotRequest__Output as _statehouse_ts_v1_ExportSnapshotRequest__Output } from './statehouse_ts/v1/ExportSnapshotRequest';
 import type { GetRequest as _statehouse_ts_v1_GetRequest, GetRequest__Output as _statehouse_ts_v1_GetRequest__Output } from './statehouse_ts/v1/GetRequest';
 import type { GetStateRequest as _statehouse_ts_v1_GetStateRequest, GetStateRequest__Output as _statehouse_ts_v1_GetStateRequest__Output } from './statehouse_ts/v1/GetStateRequest';
+import type { GetStatesRequest as _statehouse_ts_v1_GetStatesRequest, GetStatesRequest__Output as _statehouse_ts_v1_GetStatesRequest__Output } from './statehouse_ts/v1/GetStatesRequest';
+import type { GetStatesResponse as _statehouse_ts_v1_GetStatesResponse, GetStatesResponse__Output as _statehouse_ts_v1_GetStatesResponse__Output } from './statehouse_ts/v1/GetStatesResponse';
 import type { ImportSnapshotRequest as _statehouse_ts_v1_ImportSnapshotRequest, ImportSnapshotRequest__Output as _statehouse_ts_v1_ImportSnapshotRequest__Output } from './statehouse_ts/v1/ImportSnapshotRequest';
 import type { ImportSummary as _statehouse_ts_v1_ImportSummary, ImportSummary__Output as _statehouse_ts_v1_ImportSummary__Output } from './statehouse_ts/v1/ImportSummary';
 import type { LastCommitTsResponse as _statehouse_ts_v1_LastCommitTsResponse, LastCommitTsResponse__Output as _statehouse_ts_v1_LastCommitTsResponse__Output } from './statehouse_ts/v1/LastCommitTsResponse';
@@ -31,6 +33,7 @@ import type { NamespaceRequest as _statehouse_ts_v1_NamespaceRequest, NamespaceR
 import type { Operation as _statehouse_ts_v1_Operation, Operation__Output as _statehouse_ts_v1_Operation__Output } from './statehouse_ts/v1/Operation';
 import type { ReadCondition as _statehouse_ts_v1_ReadCondition, ReadCondition__Output as _statehouse_ts_v1_ReadCondition__Output } from './statehouse_ts/v1/ReadCondition';
 import type { ReadResult as _statehouse_ts_v1_ReadResult, ReadResult__Output as _statehouse_ts_v1_ReadResult__Output } from './statehouse_ts/v1/ReadResult';
+import type { RecordRef as _statehouse_ts_v1_RecordRef, RecordRef__Output as _statehouse_ts_v1_RecordRef__Output } from './statehouse_ts/v1/RecordRef';
 import type { ReplayEvent as _statehouse_ts_v1_ReplayEvent, ReplayEvent__Output as _statehouse_ts_v1_ReplayEvent__Output } from './statehouse_ts/v1/ReplayEvent';
 import type { ReplayOperation as _statehouse_ts_v1_ReplayOperation, ReplayOperation__Output as _statehouse_ts_v1_ReplayOperation__Output } from './statehouse_ts/v1/ReplayOperation';
 import type { ReplayRequest as _statehouse_ts_v1_ReplayRequest, ReplayRequest__Output as _statehouse_ts_v1_ReplayRequest__Output } from './statehouse_ts/v1/ReplayRequest';
@@ -69,6 +72,8 @@ export interface ProtoGrpcType {
       ExportSnapshotRequest: MessageTypeDefinition<_statehouse_ts_v1_ExportSnapshotRequest, _statehouse_ts_v1_ExportSnapshotRequest__Output>
       GetRequest: MessageTypeDefinition<_statehouse_ts_v1_GetRequest, _statehouse_ts_v1_GetRequest__Output>
       GetStateRequest: MessageTypeDefinition<_statehouse_ts_v1_GetStateRequest, _statehouse_ts_v1_GetStateRequest__Output>
+      GetStatesRequest: MessageTypeDefinition<_statehouse_ts_v1_GetStatesRequest, _statehouse_ts_v1_GetStatesRequest__Output>
+      GetStatesResponse: MessageTypeDefinition<_statehouse_ts_v1_GetStatesResponse, _statehouse_ts_v1_GetStatesResponse__Output>
       ImportSnapshotRequest: MessageTypeDefinition<_statehouse_ts_v1_ImportSnapshotRequest, _statehouse_ts_v1_ImportSnapshotRequest__Output>
       ImportSummary: MessageTypeDefinition<_statehouse_ts_v1_ImportSummary, _statehouse_ts_v1_ImportSummary__Output>
       LastCommitTsResponse: MessageTypeDefinition<_statehouse_ts_v1_LastCommitTsResponse, _statehouse_ts_v1_LastCommitTsResponse__Output>
@@ -83,6 +88,7 @@ export interface ProtoGrpcType {
       Operation: MessageTypeDefinition<_statehouse_ts_v1_Operation, _statehouse_ts_v1_Operation__Output>
       ReadCondition: MessageTypeDefinition<_statehouse_ts_v1_ReadCondition, _statehouse_ts_v1_ReadCondition__Output>
       ReadResult: MessageTypeDefinition<_statehouse_ts_v1_ReadResult, _statehouse_ts_v1_ReadResult__Output>
+      RecordRef: MessageTypeDefinition<_statehouse_ts_v1_RecordRef, _statehouse_ts_v1_RecordRef__Output>
       ReplayEvent: MessageTypeDefinition<_statehouse_ts_v1_ReplayEvent, _statehouse_ts_v1_ReplayEvent__Output>
       ReplayOperation: MessageTypeDefinition<_statehouse_ts_v1_ReplayOperation, _statehouse_ts_v1_ReplayOperation__Output>
       ReplayRequest: MessageTypeDefinition<_statehouse_ts_v1_ReplayRequest, _statehouse_ts_v1_ReplayRequest__Output>

@@ -78,6 +78,37 @@ export function validateArgs<T extends object>(value: unknown, call: string): T 
   return value as T;
 }
 
+/** The most records one getMany reads. */
+export const MAX_GET_MANY = 1000;
+
+/**
+ * The records of a getMany, checked: an array of `{ agentId, key }` (at most MAX_GET_MANY), each
+ * named as `get` names it (`records[2].key`).
+ */
+export function validateRecordRefs(
+  value: unknown,
+): Array<{ readonly agentId: string; readonly key: string }> {
+  if (!Array.isArray(value)) {
+    throw new ValidationError(
+      'getMany argument',
+      `must be an array of { agentId, key } (got ${describe(value)})`,
+    );
+  }
+  if (value.length > MAX_GET_MANY) {
+    throw new ValidationError(
+      'getMany argument',
+      `must name at most ${MAX_GET_MANY} records (got ${value.length}); read them in several calls`,
+    );
+  }
+  return value.map((ref: unknown, i) => {
+    const args = validateArgs<{ agentId: unknown; key: unknown }>(ref, `records[${i}]`);
+    return {
+      agentId: validateName(args.agentId, `records[${i}].agentId`),
+      key: validateName(args.key, `records[${i}].key`),
+    };
+  });
+}
+
 /**
  * How deep a record value may nest: the value itself is level 1, each object or array inside it one
  * level more (`{ a: { b: [1] } }` is 3 deep). Measured, not chosen: the Statehouse Python SDK

@@ -142,12 +142,13 @@ export class StatehouseSaver extends BaseCheckpointSaver {
     const keys = { record: checkpointKey(ns, id), latest: latestKey(ns) };
     await this.client.transaction(
       async (tx) => {
-        const [parent, latest, indexed] = await Promise.all([
-          address.checkpointId
-            ? tx.get({ agentId, key: checkpointKey(ns, address.checkpointId) })
-            : undefined,
-          tx.get({ agentId, key: keys.latest }),
-          tx.get({ agentId: THREADS_AGENT, key: threadId }),
+        // One read of the three (one call over the network).
+        const [latest, indexed, parent] = await tx.getMany([
+          { agentId, key: keys.latest },
+          { agentId: THREADS_AGENT, key: threadId },
+          ...(address.checkpointId
+            ? [{ agentId, key: checkpointKey(ns, address.checkpointId) }]
+            : []),
         ]);
         if (parent && !parent.exists) {
           throw new CheckpointNotFoundError(threadId, ns, address.checkpointId!);
@@ -165,9 +166,9 @@ export class StatehouseSaver extends BaseCheckpointSaver {
           const field = `checkpoint.channel_values.${blob.channel}`;
           await named(field, tx.write({ agentId, key: blob.key, value: blob.value }));
         }
-        const head = latest.value as unknown as CheckpointRecord | null;
+        const head = latest!.value as unknown as CheckpointRecord | null;
         if (!head || head.id <= id) await tx.write({ agentId, key: keys.latest, value: record });
-        if (!indexed.exists) await tx.write({ agentId: THREADS_AGENT, key: threadId, value: {} });
+        if (!indexed!.exists) await tx.write({ agentId: THREADS_AGENT, key: threadId, value: {} });
       },
       // puts racing on one thread's head retry (with backoff) until each is in: none may be lost
       { namespace: this.namespace, buffered: true, maxRetries: PUT_RETRIES },

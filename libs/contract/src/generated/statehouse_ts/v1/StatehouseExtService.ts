@@ -15,6 +15,8 @@ import type { Empty as _statehouse_ts_v1_Empty, Empty__Output as _statehouse_ts_
 import type { ExportSnapshotRequest as _statehouse_ts_v1_ExportSnapshotRequest, ExportSnapshotRequest__Output as _statehouse_ts_v1_ExportSnapshotRequest__Output } from '../../statehouse_ts/v1/ExportSnapshotRequest';
 import type { GetRequest as _statehouse_ts_v1_GetRequest, GetRequest__Output as _statehouse_ts_v1_GetRequest__Output } from '../../statehouse_ts/v1/GetRequest';
 import type { GetStateRequest as _statehouse_ts_v1_GetStateRequest, GetStateRequest__Output as _statehouse_ts_v1_GetStateRequest__Output } from '../../statehouse_ts/v1/GetStateRequest';
+import type { GetStatesRequest as _statehouse_ts_v1_GetStatesRequest, GetStatesRequest__Output as _statehouse_ts_v1_GetStatesRequest__Output } from '../../statehouse_ts/v1/GetStatesRequest';
+import type { GetStatesResponse as _statehouse_ts_v1_GetStatesResponse, GetStatesResponse__Output as _statehouse_ts_v1_GetStatesResponse__Output } from '../../statehouse_ts/v1/GetStatesResponse';
 import type { ImportSnapshotRequest as _statehouse_ts_v1_ImportSnapshotRequest, ImportSnapshotRequest__Output as _statehouse_ts_v1_ImportSnapshotRequest__Output } from '../../statehouse_ts/v1/ImportSnapshotRequest';
 import type { ImportSummary as _statehouse_ts_v1_ImportSummary, ImportSummary__Output as _statehouse_ts_v1_ImportSummary__Output } from '../../statehouse_ts/v1/ImportSummary';
 import type { LastCommitTsResponse as _statehouse_ts_v1_LastCommitTsResponse, LastCommitTsResponse__Output as _statehouse_ts_v1_LastCommitTsResponse__Output } from '../../statehouse_ts/v1/LastCommitTsResponse';
@@ -142,6 +144,15 @@ export interface StatehouseExtServiceClient extends grpc.Client {
   getState(argument: _statehouse_ts_v1_GetStateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_StateResult__Output>): grpc.ClientUnaryCall;
   getState(argument: _statehouse_ts_v1_GetStateRequest, callback: grpc.requestCallback<_statehouse_ts_v1_StateResult__Output>): grpc.ClientUnaryCall;
   
+  GetStates(argument: _statehouse_ts_v1_GetStatesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_GetStatesResponse__Output>): grpc.ClientUnaryCall;
+  GetStates(argument: _statehouse_ts_v1_GetStatesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_GetStatesResponse__Output>): grpc.ClientUnaryCall;
+  GetStates(argument: _statehouse_ts_v1_GetStatesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_GetStatesResponse__Output>): grpc.ClientUnaryCall;
+  GetStates(argument: _statehouse_ts_v1_GetStatesRequest, callback: grpc.requestCallback<_statehouse_ts_v1_GetStatesResponse__Output>): grpc.ClientUnaryCall;
+  getStates(argument: _statehouse_ts_v1_GetStatesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_GetStatesResponse__Output>): grpc.ClientUnaryCall;
+  getStates(argument: _statehouse_ts_v1_GetStatesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_GetStatesResponse__Output>): grpc.ClientUnaryCall;
+  getStates(argument: _statehouse_ts_v1_GetStatesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_GetStatesResponse__Output>): grpc.ClientUnaryCall;
+  getStates(argument: _statehouse_ts_v1_GetStatesRequest, callback: grpc.requestCallback<_statehouse_ts_v1_GetStatesResponse__Output>): grpc.ClientUnaryCall;
+  
   ImportSnapshot(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ImportSummary__Output>): grpc.ClientWritableStream<_statehouse_ts_v1_ImportSnapshotRequest>;
   ImportSnapshot(metadata: grpc.Metadata, callback: grpc.requestCallback<_statehouse_ts_v1_ImportSummary__Output>): grpc.ClientWritableStream<_statehouse_ts_v1_ImportSnapshotRequest>;
   ImportSnapshot(options: grpc.CallOptions, callback: grpc.requestCallback<_statehouse_ts_v1_ImportSummary__Output>): grpc.ClientWritableStream<_statehouse_ts_v1_ImportSnapshotRequest>;
@@ -255,6 +266,8 @@ export interface StatehouseExtServiceHandlers extends grpc.UntypedServiceImpleme
   
   GetState: grpc.handleUnaryCall<_statehouse_ts_v1_GetStateRequest__Output, _statehouse_ts_v1_StateResult>;
   
+  GetStates: grpc.handleUnaryCall<_statehouse_ts_v1_GetStatesRequest__Output, _statehouse_ts_v1_GetStatesResponse>;
+  
   ImportSnapshot: grpc.handleClientStreamingCall<_statehouse_ts_v1_ImportSnapshotRequest__Output, _statehouse_ts_v1_ImportSummary>;
   
   LastCommitTs: grpc.handleUnaryCall<_statehouse_ts_v1_NamespaceRequest__Output, _statehouse_ts_v1_LastCommitTsResponse>;
@@ -290,6 +303,7 @@ export interface StatehouseExtServiceDefinition extends grpc.ServiceDefinition {
   Get: MethodDefinition<_statehouse_ts_v1_GetRequest, _statehouse_ts_v1_ReadResult, _statehouse_ts_v1_GetRequest__Output, _statehouse_ts_v1_ReadResult__Output>
   GetRetention: MethodDefinition<_statehouse_ts_v1_NamespaceRequest, _statehouse_ts_v1_RetentionInfo, _statehouse_ts_v1_NamespaceRequest__Output, _statehouse_ts_v1_RetentionInfo__Output>
   GetState: MethodDefinition<_statehouse_ts_v1_GetStateRequest, _statehouse_ts_v1_StateResult, _statehouse_ts_v1_GetStateRequest__Output, _statehouse_ts_v1_StateResult__Output>
+  GetStates: MethodDefinition<_statehouse_ts_v1_GetStatesRequest, _statehouse_ts_v1_GetStatesResponse, _statehouse_ts_v1_GetStatesRequest__Output, _statehouse_ts_v1_GetStatesResponse__Output>
   ImportSnapshot: MethodDefinition<_statehouse_ts_v1_ImportSnapshotRequest, _statehouse_ts_v1_ImportSummary, _statehouse_ts_v1_ImportSnapshotRequest__Output, _statehouse_ts_v1_ImportSummary__Output>
   LastCommitTs: MethodDefinition<_statehouse_ts_v1_NamespaceRequest, _statehouse_ts_v1_LastCommitTsResponse, _statehouse_ts_v1_NamespaceRequest__Output, _statehouse_ts_v1_LastCommitTsResponse__Output>
   ListAgents: MethodDefinition<_statehouse_ts_v1_ListAgentsRequest, _statehouse_ts_v1_ListAgentsResponse, _statehouse_ts_v1_ListAgentsRequest__Output, _statehouse_ts_v1_ListAgentsResponse__Output>
