@@ -41,7 +41,7 @@ it('counts and logs a failing timeout sweep', async () => {
     const begun = await fetch(`http://127.0.0.1:${server.httpPort}/v1/transactions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ namespace, timeoutMs: 300 }),
+      body: JSON.stringify({ namespace, timeoutMs: 1500 }), // its sweep is broken before it is due
     });
     expect(begun.status).toBe(201);
     const sweeps = await breakTimeoutSweeps(server.redisUrl, namespace, keyPrefix);

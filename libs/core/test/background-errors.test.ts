@@ -63,7 +63,7 @@ describe('a failing timeout sweep', () => {
     // fails) its sweeps before this client's does.
     const keyPrefix = `sweep-${process.pid}-${Date.now()}`;
     const client = await connectClient({ namespace, onError, keyPrefix });
-    const tx = await client.beginTransaction({ timeoutMs: 300 });
+    const tx = await client.beginTransaction({ timeoutMs: 1500 }); // its sweep is broken before it is due
     const sweeps = await breakTimeoutSweeps(redisUrl(), namespace, keyPrefix);
     try {
       await eventually(() => reported.some(({ source }) => source === 'timeout-sweep'));
@@ -90,7 +90,7 @@ describe('a failing timeout sweep', () => {
     const queueConnection = new Redis(redisUrl(), { maxRetriesPerRequest: null });
     const queue = new Queue('timeouts', { connection: queueConnection, prefix: queuePrefix });
     // Broken after the begin (which writes the deadline index too), before its sweep is due.
-    await client.beginTransaction({ timeoutMs: 300 });
+    await client.beginTransaction({ timeoutMs: 1500 }); // its sweep is broken before it is due
     const sweeps = await breakTimeoutSweeps(redisUrl(), namespace);
     try {
       // Three failed attempts (BullMQ backs off 100, 200 ms between them)...

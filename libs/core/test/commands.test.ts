@@ -640,7 +640,8 @@ describe('abortTransaction, timeoutTransaction and dueTransactions', () => {
   });
 
   it('times out only after the deadline, and lists only what is due', async () => {
-    const [now, deadline] = await begin(['t1'], 50);
+    // A deadline well away, so that no stall before the first call makes it due already.
+    const [now, deadline] = await begin(['t1'], 1000);
     const timeout = () =>
       redis.statehouseTimeoutTransaction(
         tx('t1'),
@@ -658,7 +659,7 @@ describe('abortTransaction, timeoutTransaction and dueTransactions', () => {
     expect(await redis.statehouseDueTransactions(keys.deadlines, now!, 10)).toEqual([
       ScriptCode.OK,
     ]);
-    await sleep(80);
+    await sleep(1100);
     expect(await redis.statehouseDueTransactions(keys.deadlines, deadline!, 10)).toEqual([
       ScriptCode.OK,
       't1',

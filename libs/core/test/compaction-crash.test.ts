@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -78,14 +78,21 @@ async function expectConsistent(client: Statehouse, byKey: Map<string, number[]>
 /**
  * A TCP proxy to Redis that holds each request `delayMs` before passing it on: the compacting
  * process's steps then take long enough that it is surely killed half-way, on a fast machine too.
+ * `hold()` stops passing requests on at all: what the process sends from then on never arrives,
+ * so its pass stops where it is, however long the kill that follows takes.
  */
 async function slowProxy(redisUrl: string, delayMs: number) {
   const target = new URL(redisUrl);
   const sockets = new Set<Socket>();
+  let held = false;
   const server = createServer((client) => {
     const upstream = connect(Number(target.port), target.hostname);
     sockets.add(client).add(upstream);
-    client.on('data', (chunk) => setTimeout(() => upstream.write(chunk), delayMs));
+    client.on('data', (chunk) =>
+      setTimeout(() => {
+        if (!held) upstream.write(chunk);
+      }, delayMs),
+    );
     upstream.on('data', (chunk) => client.write(chunk));
     const end = (): void => {
       client.destroy();
@@ -96,11 +103,26 @@ async function slowProxy(redisUrl: string, delayMs: number) {
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   return {
     url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hold: (): void => {
+      held = true;
+    },
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise((done) => server.close(done));
     },
   };
+}
+
+/** Polls `check` until true; fails if `child` exits meanwhile or after 60 s. */
+async function until(check: () => Promise<boolean>, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!(await check())) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the compacting process exited first (code ${child.exitCode})`);
+    }
+    if (Date.now() > deadline) throw new Error('the compacting process removed nothing in 60 s');
+    await sleep(1);
+  }
 }
 
 async function expectFullyCompacted(client: Statehouse, byKey: Map<string, number[]>) {
@@ -140,8 +162,9 @@ it('a compaction process killed with SIGKILL mid-pass leaves the namespace consi
     createInterface({ input: child.stdout }).once('line', () => done());
     child.once('exit', (code) => fail(new Error(`child exited early with code ${code}`)));
   });
-  // Kill it as soon as it has removed something.
-  while ((await client.getRetention()).removed.versions === 0) await sleep(1);
+  // Kill it as soon as it has removed something (its requests held from then on).
+  await until(async () => (await client.getRetention()).removed.versions > 0, child);
+  proxy.hold();
   child.kill('SIGKILL');
   expect(await exited).toBe('SIGKILL');
   await proxy.close();
@@ -191,7 +214,8 @@ describe('Redis killed with SIGKILL mid-pass', () => {
       child.once('exit', (code) => fail(new Error(`child exited early with code ${code}`)));
     });
     const retentionKey = `sh:{${client.namespace}}:retention`;
-    while (Number(await watcher.hget(retentionKey, 'versionsRemoved')) === 0) await sleep(1);
+    await until(async () => Number(await watcher.hget(retentionKey, 'versionsRemoved')) > 0, child);
+    proxy.hold(); // no step more reaches Redis, however long the kill takes (a container's: ~0.5 s)
     watcher.disconnect(); // while its socket is live (on a dead one ioredis arms a 2 s timer)
     await redis.kill();
     await proxy.close(); // its reconnections are refused, as Redis's would be

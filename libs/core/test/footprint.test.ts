@@ -34,7 +34,7 @@ describe('what the engine leaves in Redis', () => {
     const timingOut: string[] = [];
     await Promise.all(
       Array.from({ length: 300 }, async (_, i) => {
-        const tx = await client.beginTransaction({ timeoutMs: i % 6 === 0 ? 300 : 2000 });
+        const tx = await client.beginTransaction({ timeoutMs: i % 6 === 0 ? 1000 : 10_000 });
         await tx.write({ agentId: `agent-${i % 7}`, key: `k${i % 11}`, value: { i } });
         if (i % 6 === 0) timingOut.push(tx.id);
         else if (i % 6 === 1) await tx.abort();

@@ -105,8 +105,8 @@ it('starts a local Redis Cluster with replicas, and wires a testing module to it
         await admin.connect();
         await admin.call('READONLY');
         const log = `sh:{${plans.statehouse.namespace}}:log`;
-        // Replication is asynchronous: give the replica a moment.
-        for (let i = 0; i < 50 && (await admin.xlen(log)) < 2; i++) {
+        // Replication is asynchronous (and a fresh replica may still be syncing): up to 10 s.
+        for (let i = 0; i < 500 && (await admin.xlen(log)) < 2; i++) {
           await new Promise((done) => setTimeout(done, 20));
         }
         expect(await admin.xlen(log)).toBe(2);

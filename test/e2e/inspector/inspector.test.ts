@@ -78,6 +78,7 @@ it('walks namespace → agent → key, reads a value, diffs two versions, reads 
   await clickLink(page, ns);
   await screenshot('namespace-agents');
   // Prefix search: "planner" finds planner and planner-b, not summarizer.
+  await page.waitForSelector('input[name=prefix]'); // rendered with the namespace's page
   await page.type('input[name=prefix]', 'planner');
   await page.click('form.inline button[type=submit]');
   // The filtered page, once rendered (not the empty table of the moment it loads).
@@ -118,6 +119,7 @@ it("pages through a namespace's agents, 50 at a time, and back", async () => {
   );
   const { page, errors } = await openPage(browser);
   await page.goto(`${ui}#/ns/${encodeURIComponent(ns)}`);
+  await page.waitForSelector('input[name=prefix]'); // rendered with the namespace's page
   await page.type('input[name=prefix]', 'crowd-');
   await page.click('form.inline button[type=submit]');
   const shows = (expected: string[]) =>
