@@ -278,6 +278,29 @@ export function describeModesConformance(name: string, target: ConformanceTarget
         },
       );
 
+      it('begins a lazy transaction with a getMany as its first operation', async () => {
+        await client.transaction(async (tx) =>
+          tx.write({ agentId: 'a', key: 'x', value: { v: 1 } }),
+        );
+        const tx = await client.beginTransaction({ lazy: true, timeoutMs: 5000 });
+        const read = await tx.getMany([
+          { agentId: 'a', key: 'x' },
+          { agentId: 'a', key: 'y' },
+          { agentId: 'b', key: 'z' },
+        ]);
+        expect(read.map((r) => r.version)).toEqual([1, 0, 0]);
+        await tx.write({
+          agentId: 'a',
+          key: 'y',
+          value: { from: (read[0]!.value as { v: number }).v },
+        });
+        expect(await tx.commit()).toBe(2);
+        expect(await other.getState({ agentId: 'a', key: 'y' })).toMatchObject({
+          value: { from: 1 },
+          version: 1,
+        });
+      });
+
       it('reads as of readTs in a read-only transaction', async () => {
         await client.transaction(async (tx) =>
           tx.write({ agentId: 'a', key: 'x', value: { v: 1 } }),
