@@ -23,7 +23,7 @@ import {
 } from '@statehouse/contract';
 import type { ExtRequest } from '../proto';
 import type { Rpc } from '../statehouse-client';
-import { parseRecordValue, serialize } from './wire-values';
+import { getStates, parseRecordValue, serialize } from './wire-values';
 import { RemoteTransaction } from './remote-transaction';
 
 type Operation = NonNullable<ExtRequest<'CommitOperations'>['operations']>[number];
@@ -147,11 +147,8 @@ export class BufferedRemoteTransaction extends RemoteTransaction {
     this.accept();
     const refs = validateRecordRefs(records);
     if (refs.length === 0) return [];
-    const { states } = await this.rpc('GetStates', {
-      namespace: this.namespace,
-      records: refs.map(({ agentId, key }) => ({ agent_id: agentId, key })),
-    });
-    return refs.map(({ agentId, key }, i) => this.readResult(agentId, key, states?.[i] ?? {}));
+    const states = await getStates(this.rpc, this.namespace, refs);
+    return refs.map(({ agentId, key }, i) => this.readResult(agentId, key, states[i]!));
   }
 
   /** What a read answers: its own operation on the record, else the committed record (noted). */

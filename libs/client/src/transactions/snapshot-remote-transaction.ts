@@ -11,7 +11,7 @@ import {
   type TransactionStateEntry,
 } from '@statehouse/contract';
 import type { Rpc } from '../statehouse-client';
-import { pageRequest, parseRecordValue } from './wire-values';
+import { committedRead, getStates, pageRequest } from './wire-values';
 import { RemoteTransaction } from './remote-transaction';
 
 /**
@@ -58,13 +58,7 @@ export class SnapshotRemoteTransaction extends RemoteTransaction {
       key: validateName(args.key, 'key'),
       at_ts: this.readTs,
     });
-    return {
-      exists: state.exists === true,
-      value: parseRecordValue(state.value_json),
-      version: Number(state.version ?? 0),
-      commitTs: Number(state.commit_ts ?? 0),
-      staged: false,
-    };
+    return committedRead(state);
   }
 
   /** Several records as of readTs in one call (GetStates), in order. */
@@ -72,21 +66,8 @@ export class SnapshotRemoteTransaction extends RemoteTransaction {
     this.accept();
     const refs = validateRecordRefs(records);
     if (refs.length === 0) return [];
-    const { states } = await this.rpc('GetStates', {
-      namespace: this.namespace,
-      records: refs.map(({ agentId, key }) => ({ agent_id: agentId, key })),
-      at_ts: this.readTs,
-    });
-    return refs.map((_, i) => {
-      const state = states?.[i] ?? {};
-      return {
-        exists: state.exists === true,
-        value: parseRecordValue(state.value_json),
-        version: Number(state.version ?? 0),
-        commitTs: Number(state.commit_ts ?? 0),
-        staged: false,
-      };
-    });
+    const states = await getStates(this.rpc, this.namespace, refs, this.readTs);
+    return states.map(committedRead);
   }
 
   async listKeys(input: TransactionListInput): Promise<{ keys: string[]; cursor: string | null }> {

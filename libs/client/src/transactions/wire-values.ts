@@ -2,10 +2,15 @@ import {
   MAX_PAGE,
   serializeValue,
   validateInteger,
+  type GetInput,
   type JsonObject,
   type TransactionListInput,
+  type TransactionReadResult,
 } from '@statehouse/contract';
-import type { ExtRequest } from '../proto';
+import type { ExtRequest, ExtResponse } from '../proto';
+import type { Rpc } from '../statehouse-client';
+
+type WireState = ExtResponse<'GetState'>;
 
 /**
  * A value as JSON text, checked here as the engine checks it (plain JSON, no cycles, at most
@@ -34,4 +39,30 @@ export function pageRequest(
       : { limit: validateInteger(input.limit, 'limit', 1, MAX_PAGE) }),
     ...(input?.cursor ? { cursor: input.cursor } : {}),
   };
+}
+
+/** A committed record as a transaction's read answers it (nothing of its own staged). */
+export function committedRead(state: WireState): TransactionReadResult {
+  return {
+    exists: state.exists === true,
+    value: parseRecordValue(state.value_json),
+    version: Number(state.version ?? 0),
+    commitTs: Number(state.commit_ts ?? 0),
+    staged: false,
+  };
+}
+
+/** Several committed records in one GetStates call (as of `atTs` if given), in the order asked. */
+export async function getStates(
+  rpc: Rpc,
+  namespace: string,
+  refs: readonly GetInput[],
+  atTs?: number,
+): Promise<WireState[]> {
+  const { states } = await rpc('GetStates', {
+    namespace,
+    records: refs.map(({ agentId, key }) => ({ agent_id: agentId, key })),
+    ...(atTs === undefined ? {} : { at_ts: atTs }),
+  });
+  return refs.map((_, i) => states?.[i] ?? {});
 }

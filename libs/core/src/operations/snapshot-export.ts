@@ -178,7 +178,7 @@ async function* commitLines(
         const agentId = field.slice(0, cut);
         if (!agentId.startsWith(plan.agentPrefix)) continue;
         const logged = fields[i + 1]!;
-        if (removed.has(`${field}${SEPARATOR}${logged.slice(0, logged.indexOf(':'))}`)) continue;
+        if (removed.has(versionFieldOf(field, logged))) continue;
         ops.push(operationText(agentId, field.slice(cut + 1), logged));
       }
       // A commit of other agents only is left out of a filtered dump; an empty commit is kept
@@ -195,26 +195,26 @@ async function* commitLines(
   return { records: 0, commits, versions };
 }
 
-/** The versions (field NUL version) of a page's commits below the horizon that were removed. */
-async function removedInPage(
+/** The version index fields of a page's commits below the horizon that compaction removed. */
+function removedInPage(
   records: RecordRepository,
   namespace: string,
   page: ReadonlyArray<{ commitTs: number; fields: string[] }>,
   horizon: number,
 ): Promise<Set<string>> {
-  const below: Array<{ field: string; version: number }> = [];
+  const below: string[] = [];
   for (const { commitTs, fields } of page) {
     if (commitTs >= horizon) break; // every version from the horizon on is kept
     for (let i = 0; i < fields.length; i += 2) {
-      if (!fields[i]!.includes(SEPARATOR)) continue;
-      const logged = fields[i + 1]!;
-      below.push({ field: fields[i]!, version: Number(logged.slice(0, logged.indexOf(':'))) });
+      if (fields[i]!.includes(SEPARATOR)) below.push(versionFieldOf(fields[i]!, fields[i + 1]!));
     }
   }
-  const removed = await records.removedVersions(namespace, below);
-  return new Set(
-    below.filter((_, i) => removed[i]).map((v) => `${v.field}${SEPARATOR}${v.version}`),
-  );
+  return records.removedVersions(namespace, below);
+}
+
+/** The version index field (agentId NUL key NUL version) of a logged operation ("<version>:..."). */
+function versionFieldOf(field: string, logged: string): string {
+  return field + SEPARATOR + logged.slice(0, logged.indexOf(':'));
 }
 
 /** A history export as of atTs that compaction overtook: the state as of atTs is not whole. */

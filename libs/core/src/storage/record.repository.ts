@@ -298,31 +298,35 @@ export class RecordRepository {
   }
 
   /**
-   * Which of these logged versions (`field`: agentId NUL key) compaction removed: their version
-   * index entry is gone and they are not their record's latest (a record restored without history
-   * has no index entry for its latest). A log entry stays while one of its versions is kept.
+   * Which of these version index fields (agentId NUL key NUL version, as a log entry names a
+   * version) compaction removed: the field is gone and the version is not its record's latest (a
+   * record restored without history has no index field for its latest). A log entry stays while
+   * one of its versions is kept.
    */
-  async removedVersions(
-    namespace: string,
-    versions: ReadonlyArray<{ readonly field: string; readonly version: number }>,
-  ): Promise<boolean[]> {
-    if (versions.length === 0) return [];
+  async removedVersions(namespace: string, fields: readonly string[]): Promise<Set<string>> {
+    if (fields.length === 0) return new Set();
     const state = this.keys(namespace).state;
-    const indexed = await this.run(undefined, () =>
-      this.redis.hmget(state, ...versions.map((v) => v.field + SEPARATOR + String(v.version))),
+    const indexed = await this.run(undefined, () => this.redis.hmget(state, ...fields));
+    const unindexed = fields.filter((_, i) => indexed[i] === null);
+    if (unindexed.length === 0) return new Set();
+    const split = (field: string): [record: string, version: string] => {
+      const at = field.lastIndexOf(SEPARATOR);
+      return [field.slice(0, at), field.slice(at + 1)];
+    };
+    const recordsOf = [...new Set(unindexed.map((field) => split(field)[0]))];
+    const stored = await this.run(undefined, () => this.redis.hmget(state, ...recordsOf));
+    const latest = new Map(
+      recordsOf.map((record, i) => {
+        const text = stored[i];
+        return [record, text ? text.slice(0, text.indexOf(' ')) : null];
+      }),
     );
-    const unindexed = [
-      ...new Set(versions.filter((_, i) => indexed[i] === null).map((v) => v.field)),
-    ];
-    const latest = new Map<string, number>();
-    if (unindexed.length > 0) {
-      const stored = await this.run(undefined, () => this.redis.hmget(state, ...unindexed));
-      unindexed.forEach((field, i) => {
-        const record = stored[i];
-        if (record) latest.set(field, Number(record.slice(0, record.indexOf(' '))));
-      });
-    }
-    return versions.map((v, i) => indexed[i] === null && latest.get(v.field) !== v.version);
+    return new Set(
+      unindexed.filter((field) => {
+        const [record, version] = split(field);
+        return latest.get(record) !== version;
+      }),
+    );
   }
 
   /** The namespace's compaction horizon (0: nothing was ever compacted). It only grows. */
